@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { FaceIndex } from './faceIndex.js';
+
+/** Deterministic PRNG so that the recall figure is reproducible. */
+function mulberry32(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a |= 0;
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gaussian(rand: () => number): number {
+  const u = Math.max(rand(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+}
+
+/** Face-like data: identities are random centres, templates are noisy copies of their centre. */
+function clusteredDescriptors(identities: number, perIdentity: number, seed: number): Float32Array[] {
+  const rand = mulberry32(seed);
+  const out: Float32Array[] = [];
+  for (let id = 0; id < identities; id++) {
+    const centre = Array.from({ length: 128 }, () => gaussian(rand) * 0.09);
+    for (let j = 0; j < perIdentity; j++) out.push(Float32Array.from(centre, (c) => c + gaussian(rand) * 0.03));
+  }
+  return out;
+}
+
+function exactNearest(query: Float32Array, points: Map<number, Float32Array>): number {
+  let best = -1;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const [label, point] of points) {
+    let d = 0;
+    for (let i = 0; i < 128; i++) d += (query[i]! - point[i]!) ** 2;
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = label;
+    }
+  }
+  return best;
+}
+
+describe('FaceIndex', () => {
+  it('finds the exact nearest template for at least 99.5% of queries, through growth and removals', () => {
+    const data = clusteredDescriptors(2000, 3, 7);
+    const index = new FaceIndex({ initialCapacity: 16 }); // forces several resizes
+    const live = new Map<number, Float32Array>();
+    data.forEach((descriptor, label) => {
+      index.add({ label, templateId: `t${label}`, memberId: `m${Math.floor(label / 3)}` }, descriptor);
+      live.set(label, descriptor);
+    });
+    // Remove every 7th template, then add a fresh batch that reuses the freed slots.
+    for (let label = 0; label < data.length; label += 7) {
+      expect(index.remove(`t${label}`)).toBe(true);
+      live.delete(label);
+    }
+    const extra = clusteredDescriptors(200, 3, 99);
+    extra.forEach((descriptor, i) => {
+      const label = data.length + i;
+      index.add({ label, templateId: `t${label}`, memberId: `x${i}` }, descriptor);
+      live.set(label, descriptor);
+    });
+    expect(index.size).toBe(live.size);
+
+    // Probes as the service sees them: another photo (a fresh noisy copy) of a known identity.
+    const rand = mulberry32(12345);
+    const queries = Array.from({ length: 500 }, () => {
+      const source = data[Math.floor(rand() * data.length)]!;
+      return Float32Array.from(source, (v) => v + gaussian(rand) * 0.03);
+    });
+    let agree = 0;
+    for (const query of queries) {
+      const [hit] = index.search(query, 1);
+      if (hit?.label === exactNearest(query, live)) agree++;
+    }
+    const recall = agree / queries.length;
+    expect(recall).toBeGreaterThanOrEqual(0.995);
+  });
+
+  it('reports true Euclidean distances, nearest first', () => {
+    const index = new FaceIndex();
+    const a = new Float32Array(128);
+    const b = new Float32Array(128).fill(0);
+    b[0] = 0.3;
+    b[1] = 0.4; // |b - a| = 0.5
+    index.add({ label: 1, templateId: 'a', memberId: 'm1' }, a);
+    index.add({ label: 2, templateId: 'b', memberId: 'm2' }, b);
+    const hits = index.search(a, 5);
+    expect(hits.map((h) => h.templateId)).toEqual(['a', 'b']);
+    expect(hits[0]!.distance).toBeCloseTo(0, 6);
+    expect(hits[1]!.distance).toBeCloseTo(0.5, 6);
+  });
+
+  it('never returns removed templates, and removes a whole member', () => {
+    const index = new FaceIndex();
+    const d = (v: number) => new Float32Array(128).fill(v);
+    index.add({ label: 1, templateId: 'a1', memberId: 'A' }, d(0.1));
+    index.add({ label: 2, templateId: 'a2', memberId: 'A' }, d(0.11));
+    index.add({ label: 3, templateId: 'b1', memberId: 'B' }, d(0.5));
+    expect(index.removeMember('A')).toBe(2);
+    expect(index.size).toBe(1);
+    expect(index.search(d(0.1), 3).map((h) => h.memberId)).toEqual(['B']);
+    expect(index.templatesOf('A')).toEqual([]);
+    expect(index.remove('a1')).toBe(false);
+    index.removeMember('B');
+    expect(index.search(d(0.1), 3)).toEqual([]);
+  });
+
+  it('is idempotent on re-adding a template and measures 1:1 distances exactly', () => {
+    const index = new FaceIndex();
+    const d = (v: number) => new Float32Array(128).fill(v);
+    index.add({ label: 1, templateId: 'a1', memberId: 'A' }, d(0.1));
+    index.add({ label: 1, templateId: 'a1', memberId: 'A' }, d(0.1));
+    index.add({ label: 2, templateId: 'a2', memberId: 'A' }, d(0.2));
+    expect(index.size).toBe(2);
+    const hits = index.distancesToMember('A', d(0.2));
+    expect(hits.map((h) => h.templateId)).toEqual(['a2', 'a1']);
+    expect(hits[1]!.distance).toBeCloseTo(Math.sqrt(128 * 0.01), 5);
+  });
+
+  it('rejects descriptors of the wrong length', () => {
+    const index = new FaceIndex();
+    expect(() => index.add({ label: 1, templateId: 'a', memberId: 'A' }, new Float32Array(127))).toThrow(RangeError);
+    expect(() => index.search(new Float32Array(3), 1)).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,145 @@
+import hnswlib from 'hnswlib-node';
+
+const { HierarchicalNSW } = hnswlib;
+
+/** One face template as the index knows it. `label` is the template's stable integer key. */
+export interface IndexEntry {
+  label: number;
+  templateId: string;
+  memberId: string;
+}
+
+export interface IndexHit extends IndexEntry {
+  /** Euclidean distance (not squared) between the query and the template's descriptor. */
+  distance: number;
+}
+
+export interface FaceIndexOptions {
+  dimensions?: number;
+  initialCapacity?: number;
+  /** HNSW graph degree: higher is more accurate and larger. */
+  m?: number;
+  efConstruction?: number;
+  /** Candidate list size at search time: higher is more accurate and slower. */
+  efSearch?: number;
+}
+
+const euclidean = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = a[i]! - b[i]!;
+    sum += d * d;
+  }
+  return Math.sqrt(sum);
+};
+
+/**
+ * In-memory 1:N search over face templates: an HNSW graph (hnswlib-node) plus the maps between
+ * its integer labels and the service's template and member ids. Postgres holds every descriptor,
+ * so this index can always be rebuilt from it. hnswlib's add and search are synchronous and take
+ * plain arrays; they cost microseconds at gallery sizes a mall has, so they run on the event loop.
+ */
+export class FaceIndex {
+  private readonly hnsw: InstanceType<typeof HierarchicalNSW>;
+  private readonly byLabel = new Map<number, IndexEntry>();
+  private readonly labelByTemplate = new Map<string, number>();
+  private readonly labelsByMember = new Map<string, Set<number>>();
+  private readonly dimensions: number;
+  /** Slots that hold a removed template and can be reused by the next add. */
+  private deletedSlots = 0;
+
+  constructor(options: FaceIndexOptions = {}) {
+    this.dimensions = options.dimensions ?? 128;
+    this.hnsw = new HierarchicalNSW('l2', this.dimensions);
+    this.hnsw.initIndex({
+      maxElements: options.initialCapacity ?? 1024,
+      m: options.m ?? 16,
+      efConstruction: options.efConstruction ?? 200,
+      randomSeed: 100,
+      allowReplaceDeleted: true,
+    });
+    this.hnsw.setEf(options.efSearch ?? 128);
+  }
+
+  get size(): number {
+    return this.byLabel.size;
+  }
+
+  /** Slots allocated in the graph (live templates plus reusable removed ones). */
+  get capacity(): number {
+    return this.hnsw.getMaxElements();
+  }
+
+  has(templateId: string): boolean {
+    return this.labelByTemplate.has(templateId);
+  }
+
+  /** Adds a template; adding one that is already there is a no-op (replays are harmless). */
+  add(entry: IndexEntry, descriptor: ArrayLike<number>): void {
+    if (descriptor.length !== this.dimensions) {
+      throw new RangeError(`descriptor has ${descriptor.length} values, expected ${this.dimensions}`);
+    }
+    if (this.labelByTemplate.has(entry.templateId)) return;
+    const reuseSlot = this.deletedSlots > 0;
+    if (!reuseSlot && this.hnsw.getCurrentCount() >= this.hnsw.getMaxElements()) {
+      this.hnsw.resizeIndex(Math.max(1024, this.hnsw.getMaxElements() * 2));
+    }
+    this.hnsw.addPoint(Array.from(descriptor), entry.label, reuseSlot);
+    if (reuseSlot) this.deletedSlots--;
+    this.byLabel.set(entry.label, { ...entry });
+    this.labelByTemplate.set(entry.templateId, entry.label);
+    let memberLabels = this.labelsByMember.get(entry.memberId);
+    if (!memberLabels) this.labelsByMember.set(entry.memberId, (memberLabels = new Set()));
+    memberLabels.add(entry.label);
+  }
+
+  /** Removes one template; returns whether it was there. */
+  remove(templateId: string): boolean {
+    const label = this.labelByTemplate.get(templateId);
+    if (label === undefined) return false;
+    const entry = this.byLabel.get(label)!;
+    this.hnsw.markDelete(label);
+    this.deletedSlots++;
+    this.byLabel.delete(label);
+    this.labelByTemplate.delete(templateId);
+    const memberLabels = this.labelsByMember.get(entry.memberId);
+    memberLabels?.delete(label);
+    if (memberLabels?.size === 0) this.labelsByMember.delete(entry.memberId);
+    return true;
+  }
+
+  /** Removes every template of a member; returns how many there were. */
+  removeMember(memberId: string): number {
+    const labels = [...(this.labelsByMember.get(memberId) ?? [])];
+    for (const label of labels) this.remove(this.byLabel.get(label)!.templateId);
+    return labels.length;
+  }
+
+  templatesOf(memberId: string): IndexEntry[] {
+    return [...(this.labelsByMember.get(memberId) ?? [])].map((label) => ({ ...this.byLabel.get(label)! }));
+  }
+
+  /** The k nearest templates, nearest first (approximate: HNSW). */
+  search(descriptor: ArrayLike<number>, k: number): IndexHit[] {
+    if (descriptor.length !== this.dimensions) {
+      throw new RangeError(`descriptor has ${descriptor.length} values, expected ${this.dimensions}`);
+    }
+    const wanted = Math.min(k, this.byLabel.size);
+    if (wanted <= 0) return [];
+    const { neighbors, distances } = this.hnsw.searchKnn(Array.from(descriptor), wanted);
+    return neighbors.map((label, i) => ({ ...this.byLabel.get(label)!, distance: Math.sqrt(Math.max(0, distances[i]!)) }));
+  }
+
+  /** Exact distances from a descriptor to every template of one member, nearest first (1:1). */
+  distancesToMember(memberId: string, descriptor: ArrayLike<number>): IndexHit[] {
+    return this.templatesOf(memberId)
+      .map((entry) => ({ ...entry, distance: euclidean(descriptor, this.hnsw.getPoint(entry.label)) }))
+      .sort((a, b) => a.distance - b.distance);
+  }
+
+  /** The stored descriptor of a template (as the index holds it). */
+  descriptorOf(templateId: string): number[] | undefined {
+    const label = this.labelByTemplate.get(templateId);
+    return label === undefined ? undefined : this.hnsw.getPoint(label);
+  }
+}

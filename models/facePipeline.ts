@@ -1,0 +1,92 @@
+import { Piscina } from 'piscina';
+import { decodeImage, type DecodeLimits, type ImageFormat } from './imageDecoder.js';
+import type { AnalyzeResult, AnalyzeTask, Box, DetectedFace, ModelInfo } from './types.js';
+
+export interface AnalyzedImage {
+  format: ImageFormat;
+  /** Size of the photo as sent (after EXIF orientation). */
+  width: number;
+  height: number;
+  /** Faces, largest first; boxes in the photo's own pixel coordinates. */
+  faces: DetectedFace[];
+}
+
+export interface FacePipelineOptions {
+  threads: number;
+  decodeLimits: DecodeLimits;
+}
+
+/** From TypeScript sources (npm start, vitest) the worker is the .mjs shim that loads tsx first. */
+function workerFilename(): string {
+  const ownUrl = import.meta.url;
+  return new URL(ownUrl.endsWith('.ts') ? './faceWorker.dev.mjs' : './faceWorker.js', ownUrl).href;
+}
+
+const scaleBox = (box: Box, scale: number): Box =>
+  scale === 1
+    ? box
+    : {
+        x: Math.round(box.x * scale),
+        y: Math.round(box.y * scale),
+        width: Math.round(box.width * scale),
+        height: Math.round(box.height * scale),
+      };
+
+/**
+ * The face pipeline as the service sees it: sharp decodes on libvips threads, a pool of worker
+ * threads (one per core) runs the models. The event loop only moves buffers around.
+ */
+export class FacePipeline {
+  private readonly pool: Piscina;
+  private model: ModelInfo | undefined;
+
+  constructor(private readonly options: FacePipelineOptions) {
+    this.pool = new Piscina({
+      filename: workerFilename(),
+      minThreads: options.threads,
+      maxThreads: options.threads,
+      // Inference is CPU-bound: more than one task per thread only adds latency.
+      concurrentTasksPerWorker: 1,
+      idleTimeout: Number.POSITIVE_INFINITY,
+    });
+  }
+
+  /** Loads and warms the models in every worker; resolves when all of them can serve. */
+  async start(): Promise<ModelInfo> {
+    const infos = await Promise.all(
+      Array.from({ length: this.options.threads }, () => this.pool.run(undefined, { name: 'info' }) as Promise<ModelInfo>),
+    );
+    this.model = infos[0];
+    return this.model!;
+  }
+
+  get modelInfo(): ModelInfo | undefined {
+    return this.model;
+  }
+
+  get isReady(): boolean {
+    return this.model !== undefined;
+  }
+
+  async analyze(bytes: Buffer): Promise<AnalyzedImage> {
+    const image = await decodeImage(bytes, this.options.decodeLimits);
+    const task: AnalyzeTask = { pixels: image.pixels, width: image.width, height: image.height };
+    const result = (await this.pool.run(task, {
+      name: 'analyze',
+      transferList: [image.pixels.buffer as ArrayBuffer],
+    })) as AnalyzeResult;
+    const faces = result.faces
+      .map((face) => ({ ...face, box: scaleBox(face.box, image.scale) }))
+      .sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+    return {
+      format: image.format,
+      width: Math.round(image.width * image.scale),
+      height: Math.round(image.height * image.scale),
+      faces,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+}

@@ -1,0 +1,68 @@
+import sharp from 'sharp';
+import { AppError } from '../service/errors.js';
+
+export type ImageFormat = 'jpeg' | 'png' | 'webp';
+const ACCEPTED_FORMATS: ReadonlySet<string> = new Set<ImageFormat>(['jpeg', 'png', 'webp']);
+
+export interface DecodedImage {
+  /** RGB, 3 bytes a pixel, row-major. */
+  pixels: Uint8Array;
+  width: number;
+  height: number;
+  /** Format sniffed from the bytes (never trusted from Content-Type). */
+  format: ImageFormat;
+  /** Factor from analysed-image coordinates back to the original photo's (≥ 1). */
+  scale: number;
+}
+
+export interface DecodeLimits {
+  maxPixels: number;
+  maxSidePx: number;
+}
+
+/**
+ * Decodes an upload with sharp (libvips, off the event loop): format sniffed from the bytes,
+ * pixel limit against decompression bombs, EXIF orientation applied, only the first frame of an
+ * animation, downscaled so that the longest side is at most `maxSidePx`.
+ */
+export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<DecodedImage> {
+  if (bytes.length === 0) throw new AppError('INVALID_IMAGE', 'the image body is empty');
+  let format: string | undefined;
+  let width = 0;
+  let height = 0;
+  try {
+    const meta = await sharp(bytes, { limitInputPixels: limits.maxPixels, pages: 1 }).metadata();
+    format = meta.format;
+    width = meta.autoOrient?.width ?? meta.width ?? 0;
+    height = meta.autoOrient?.height ?? meta.height ?? 0;
+  } catch {
+    throw new AppError('INVALID_IMAGE', 'the body is not a readable image');
+  }
+  if (!format || !ACCEPTED_FORMATS.has(format)) {
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', `image format ${format ?? 'unknown'} is not accepted; send JPEG, PNG or WebP`);
+  }
+  if (width * height > limits.maxPixels) {
+    throw new AppError('PAYLOAD_TOO_LARGE', `the image has ${width * height} pixels; at most ${limits.maxPixels} are accepted`);
+  }
+  const longest = Math.max(width, height);
+  const scale = longest > limits.maxSidePx ? longest / limits.maxSidePx : 1;
+  try {
+    const { data, info } = await sharp(bytes, { limitInputPixels: limits.maxPixels, pages: 1, failOn: 'error' })
+      .rotate()
+      .resize({ width: limits.maxSidePx, height: limits.maxSidePx, fit: 'inside', withoutEnlargement: true })
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`unexpected channel count ${info.channels}`);
+    return {
+      pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      width: info.width,
+      height: info.height,
+      format: format as ImageFormat,
+      scale,
+    };
+  } catch {
+    throw new AppError('INVALID_IMAGE', 'the image could not be decoded (truncated or corrupt)');
+  }
+}

@@ -1,0 +1,154 @@
+import type { Box, FaceMeasures, Pose } from './types.js';
+
+/**
+ * Quality of one face: measuring (pure pixel and landmark arithmetic, run in the worker threads)
+ * and judging (limits that differ between enrollment and identification).
+ */
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+const PATCH_SIDE = 64;
+
+/**
+ * Samples the face box of an RGB image into a PATCH_SIDE² grey patch (bilinear), so that
+ * sharpness and brightness do not depend on how large the face is in the photo.
+ */
+export function greyPatch(pixels: Uint8Array, width: number, height: number, box: Box): Float32Array {
+  const patch = new Float32Array(PATCH_SIDE * PATCH_SIDE);
+  const x0 = Math.max(0, box.x);
+  const y0 = Math.max(0, box.y);
+  const x1 = Math.min(width - 1, box.x + box.width);
+  const y1 = Math.min(height - 1, box.y + box.height);
+  const stepX = (x1 - x0) / (PATCH_SIDE - 1);
+  const stepY = (y1 - y0) / (PATCH_SIDE - 1);
+  const luma = (x: number, y: number): number => {
+    const i = (y * width + x) * 3;
+    return 0.299 * pixels[i]! + 0.587 * pixels[i + 1]! + 0.114 * pixels[i + 2]!;
+  };
+  for (let py = 0; py < PATCH_SIDE; py++) {
+    const fy = y0 + py * stepY;
+    const iy = Math.min(Math.floor(fy), height - 2);
+    const dy = fy - iy;
+    for (let px = 0; px < PATCH_SIDE; px++) {
+      const fx = x0 + px * stepX;
+      const ix = Math.min(Math.floor(fx), width - 2);
+      const dx = fx - ix;
+      const top = luma(ix, iy) * (1 - dx) + luma(ix + 1, iy) * dx;
+      const bottom = luma(ix, iy + 1) * (1 - dx) + luma(ix + 1, iy + 1) * dx;
+      patch[py * PATCH_SIDE + px] = top * (1 - dy) + bottom * dy;
+    }
+  }
+  return patch;
+}
+
+/** Variance of the 4-neighbour Laplacian over a square grey patch: the usual focus measure. */
+export function laplacianVariance(patch: Float32Array, side = PATCH_SIDE): number {
+  let sum = 0;
+  let sumSq = 0;
+  let n = 0;
+  for (let y = 1; y < side - 1; y++) {
+    for (let x = 1; x < side - 1; x++) {
+      const c = patch[y * side + x]!;
+      const lap =
+        patch[(y - 1) * side + x]! + patch[(y + 1) * side + x]! + patch[y * side + x - 1]! + patch[y * side + x + 1]! - 4 * c;
+      sum += lap;
+      sumSq += lap * lap;
+      n++;
+    }
+  }
+  const mean = sum / n;
+  return sumSq / n - mean * mean;
+}
+
+export function meanOf(values: Float32Array): number {
+  let sum = 0;
+  for (const v of values) sum += v;
+  return sum / values.length;
+}
+
+function centroid(points: Point[]): Point {
+  const sum = points.reduce((acc, p) => ({ x: acc.x + p.x, y: acc.y + p.y }), { x: 0, y: 0 });
+  return { x: sum.x / points.length, y: sum.y / points.length };
+}
+
+const toDeg = (rad: number): number => (rad * 180) / Math.PI;
+const clampUnit = (v: number): number => Math.max(-1, Math.min(1, v));
+
+/**
+ * Coarse head pose from the 68-point (iBUG) landmarks. Roll is the angle of the eye line; yaw and
+ * pitch come from where the nose tip sits between the jaw ends and between the eye line and the
+ * mouth, after undoing the roll. Good enough to reject profile and strongly tilted faces, which
+ * is all it is used for.
+ */
+export function estimatePose(landmarks: Point[]): Pose {
+  if (landmarks.length !== 68) throw new Error(`expected 68 landmarks, got ${landmarks.length}`);
+  const leftEye = centroid(landmarks.slice(36, 42));
+  const rightEye = centroid(landmarks.slice(42, 48));
+  const roll = Math.atan2(rightEye.y - leftEye.y, rightEye.x - leftEye.x);
+  const origin = centroid([leftEye, rightEye]);
+  const cos = Math.cos(-roll);
+  const sin = Math.sin(-roll);
+  const unroll = (p: Point): Point => ({
+    x: (p.x - origin.x) * cos - (p.y - origin.y) * sin,
+    y: (p.x - origin.x) * sin + (p.y - origin.y) * cos,
+  });
+  const jawLeft = unroll(landmarks[0]!);
+  const jawRight = unroll(landmarks[16]!);
+  const noseTip = unroll(landmarks[30]!);
+  const mouth = unroll(centroid(landmarks.slice(48, 68)));
+
+  const jawHalfWidth = Math.max(1e-6, (jawRight.x - jawLeft.x) / 2);
+  const jawMid = (jawLeft.x + jawRight.x) / 2;
+  const yaw = Math.asin(clampUnit((noseTip.x - jawMid) / jawHalfWidth));
+
+  // On a frontal face the nose tip sits a little over half-way from the eye line to the mouth.
+  const FRONTAL_NOSE_RATIO = 0.58;
+  const eyeToMouth = Math.max(1e-6, mouth.y);
+  const pitch = Math.asin(clampUnit((noseTip.y / eyeToMouth - FRONTAL_NOSE_RATIO) * 2));
+  return { yawDeg: toDeg(yaw), pitchDeg: toDeg(pitch), rollDeg: toDeg(roll) };
+}
+
+/** Limits a face must meet; enrollment asks for more than identification. */
+export interface QualityPolicy {
+  minSizePx: number;
+  minSharpness: number;
+  minBrightness: number;
+  maxBrightness: number;
+  maxYawDeg: number;
+  maxPitchDeg: number;
+  maxRollDeg: number;
+  minDetectionScore: number;
+}
+
+export type QualityReason =
+  | 'FACE_TOO_SMALL'
+  | 'TOO_BLURRY'
+  | 'TOO_DARK'
+  | 'TOO_BRIGHT'
+  | 'POSE_TOO_EXTREME'
+  | 'LOW_DETECTION_SCORE';
+
+export interface QualityVerdict {
+  ok: boolean;
+  reasons: QualityReason[];
+}
+
+export function judgeQuality(m: FaceMeasures, policy: QualityPolicy): QualityVerdict {
+  const reasons: QualityReason[] = [];
+  if (m.sizePx < policy.minSizePx) reasons.push('FACE_TOO_SMALL');
+  if (m.sharpness < policy.minSharpness) reasons.push('TOO_BLURRY');
+  if (m.brightness < policy.minBrightness) reasons.push('TOO_DARK');
+  if (m.brightness > policy.maxBrightness) reasons.push('TOO_BRIGHT');
+  if (
+    Math.abs(m.pose.yawDeg) > policy.maxYawDeg ||
+    Math.abs(m.pose.pitchDeg) > policy.maxPitchDeg ||
+    Math.abs(m.pose.rollDeg) > policy.maxRollDeg
+  ) {
+    reasons.push('POSE_TOO_EXTREME');
+  }
+  if (m.detectionScore < policy.minDetectionScore) reasons.push('LOW_DETECTION_SCORE');
+  return { ok: reasons.length === 0, reasons };
+}

@@ -1,0 +1,50 @@
+import pg from 'pg';
+import { AppError } from '../errors.js';
+
+export type Pool = pg.Pool;
+export type Queryable = pg.Pool | pg.PoolClient;
+
+export function createPool(connectionString: string): pg.Pool {
+  return new pg.Pool({
+    connectionString,
+    max: 10,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    // A query stuck behind a dead server must not hold a request for ever.
+    query_timeout: 15_000,
+  });
+}
+
+/** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */
+export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** SQLSTATE classes that mean "the database is not there", not "the query is wrong". */
+const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006']);
+
+/** Maps a driver error to DEPENDENCY_UNAVAILABLE where the database is down; rethrows others. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const err = error as { code?: string; message?: string };
+  return (
+    (err.code !== undefined && CONNECTION_ERROR_CODES.has(err.code)) ||
+    /Connection terminated|timeout exceeded when trying to connect|Query read timeout/i.test(err.message ?? '')
+  );
+}
+
+export function databaseUnavailable(): AppError {
+  return new AppError('DEPENDENCY_UNAVAILABLE', 'the database is not reachable; try again shortly');
+}
+
+export const UNIQUE_VIOLATION = '23505';

@@ -1,0 +1,269 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { FaceIndex, IndexHit } from '../../index/faceIndex.js';
+import type { AnalyzedImage, FacePipeline } from '../../models/facePipeline.js';
+import { judgeQuality, type QualityPolicy } from '../../models/quality.js';
+import type { Box, DetectedFace, ModelInfo } from '../../models/types.js';
+import { facePhotoKey, type BlobStore } from '../blob/blobStore.js';
+import { withTransaction, type Pool } from '../db/pool.js';
+import { AppError } from '../errors.js';
+import type { Member, MemberRepository } from '../repositories/memberRepository.js';
+import type { FaceTemplate, FaceTemplateRepository } from '../repositories/faceTemplateRepository.js';
+import type { PendingBlobDeletionRepository } from '../repositories/pendingBlobDeletionRepository.js';
+import { cosineSimilarity, qualityView, roundDistance, type QualityView } from './faceView.js';
+import type { PhotoEraser } from './photoEraser.js';
+import { SerialQueue } from './serialQueue.js';
+
+/** A second face at least this fraction of the largest one's area means "no single dominant face". */
+const DOMINANT_FACE_AREA_RATIO = 0.5;
+
+export interface Thresholds {
+  /** 1:N identification cut-off (also the double-enrollment check). */
+  match: number;
+  /** 1:1 verification cut-off. */
+  verify: number;
+}
+
+export interface Match {
+  memberId: string;
+  faceId: string;
+  distance: number;
+  similarity: number;
+}
+
+export interface IdentifiedFace {
+  box?: Box;
+  quality?: QualityView;
+  match: Match | null;
+  member?: Member;
+}
+
+export interface EnrolledFace {
+  faceId: string;
+  memberId: string;
+  box: Box;
+  quality: QualityView;
+  model: { name: string; version: string };
+  createdAt: string;
+}
+
+const CONTENT_TYPES = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' } as const;
+const EXTENSIONS = { jpeg: 'jpg', png: 'png', webp: 'webp' } as const;
+
+const area = (face: DetectedFace): number => face.box.width * face.box.height;
+
+export interface FaceServiceDeps {
+  pool: Pool;
+  pipeline: FacePipeline;
+  index: FaceIndex;
+  members: MemberRepository;
+  templates: FaceTemplateRepository;
+  pendingDeletions: PendingBlobDeletionRepository;
+  blobs: BlobStore;
+  photoEraser: PhotoEraser;
+  thresholds: Thresholds;
+  enrollPolicy: QualityPolicy;
+  identifyPolicy: QualityPolicy;
+  logger: Logger;
+}
+
+/** Enrollment, 1:N identification and 1:1 verification of faces. */
+export class FaceService {
+  private readonly enrollments = new SerialQueue();
+
+  constructor(private readonly deps: FaceServiceDeps) {}
+
+  private model(): ModelInfo {
+    const info = this.deps.pipeline.modelInfo;
+    if (!info) throw new AppError('NOT_READY', 'the face models are still loading');
+    return info;
+  }
+
+  private async analyze(bytes: Buffer): Promise<AnalyzedImage> {
+    this.model();
+    return this.deps.pipeline.analyze(bytes);
+  }
+
+  private async requireMember(memberId: string): Promise<Member> {
+    const member = await this.deps.members.findById(memberId);
+    if (!member) throw new AppError('MEMBER_NOT_FOUND', `no member ${memberId}`);
+    return member;
+  }
+
+  /** The checked threshold: a request may ask for a stricter one, never a looser one. */
+  private threshold(requested: number | undefined, configured: number): number {
+    if (requested === undefined) return configured;
+    if (requested > configured) {
+      throw new AppError('VALIDATION_FAILED', `threshold may only be stricter (lower) than the configured ${configured}`);
+    }
+    return requested;
+  }
+
+  private toMatch(hit: IndexHit, probe: ArrayLike<number>): Match {
+    const stored = this.deps.index.descriptorOf(hit.templateId) ?? [];
+    return {
+      memberId: hit.memberId,
+      faceId: hit.templateId,
+      distance: roundDistance(hit.distance),
+      similarity: cosineSimilarity(probe, stored),
+    };
+  }
+
+  /** The dominant face of an enrollment photo, or the reason there is none. */
+  private dominantFace(image: AnalyzedImage): DetectedFace {
+    const [largest, second] = image.faces;
+    if (!largest) throw new AppError('NO_FACE', 'no face was found in the photo');
+    if (second && area(second) >= DOMINANT_FACE_AREA_RATIO * area(largest)) {
+      throw new AppError('MULTIPLE_FACES', 'the photo has several faces of similar size; send a photo of one person', {
+        faces: image.faces.length,
+      });
+    }
+    return largest;
+  }
+
+  async enrollFace(memberId: string, bytes: Buffer): Promise<EnrolledFace> {
+    const model = this.model();
+    const member = await this.requireMember(memberId);
+    if (!member.consent.faceRecognition) {
+      throw new AppError('CONSENT_REQUIRED', 'the member has not consented to face recognition');
+    }
+    const image = await this.analyze(bytes);
+    const face = this.dominantFace(image);
+    const verdict = judgeQuality(face.measures, this.deps.enrollPolicy);
+    const quality = qualityView(face.measures, verdict);
+    if (!verdict.ok) {
+      throw new AppError('LOW_QUALITY', `the face is not good enough to enroll: ${verdict.reasons.join(', ')}`, {
+        reasons: verdict.reasons,
+        quality,
+      });
+    }
+    return this.enrollments.run(async () => {
+      const other = this.deps.index
+        .search(face.descriptor, 8)
+        .find((hit) => hit.memberId !== memberId && hit.distance <= this.deps.thresholds.match);
+      if (other) {
+        throw new AppError('FACE_ALREADY_ENROLLED', 'this face already belongs to another member', {
+          distance: roundDistance(other.distance),
+        });
+      }
+      const faceId = randomUUID();
+      const photoKey = facePhotoKey(memberId, faceId, EXTENSIONS[image.format]);
+      await this.putPhoto(photoKey, bytes, CONTENT_TYPES[image.format]);
+      let template: FaceTemplate;
+      try {
+        template = await withTransaction(this.deps.pool, async (tx) => {
+          // Holding the member row keeps a concurrent purge from slipping between check and insert.
+          if (!(await this.deps.members.lockForUpdate(memberId, tx))) {
+            throw new AppError('MEMBER_NOT_FOUND', `no member ${memberId}`);
+          }
+          return this.deps.templates.insert(
+            {
+              id: faceId,
+              memberId,
+              descriptor: face.descriptor,
+              modelName: model.name,
+              modelVersion: model.version,
+              box: face.box,
+              quality,
+              photoKey,
+            },
+            tx,
+          );
+        });
+      } catch (error) {
+        await this.deps.blobs.delete(photoKey).catch((cleanupError: unknown) => {
+          this.deps.logger.error({ err: cleanupError, photoKey }, 'could not remove the photo of a failed enrollment');
+        });
+        throw error;
+      }
+      this.deps.index.add({ label: template.label, templateId: template.id, memberId }, face.descriptor);
+      return {
+        faceId: template.id,
+        memberId,
+        box: face.box,
+        quality,
+        model: { name: model.name, version: model.version },
+        createdAt: template.createdAt,
+      };
+    });
+  }
+
+  private async putPhoto(key: string, bytes: Buffer, contentType: string): Promise<void> {
+    try {
+      await this.deps.blobs.put(key, bytes, contentType);
+    } catch (error) {
+      this.deps.logger.error({ err: error, store: this.deps.blobs.kind }, 'blob store write failed');
+      throw new AppError('DEPENDENCY_UNAVAILABLE', 'the photo store is not available; try again shortly');
+    }
+  }
+
+  async listFaces(memberId: string): Promise<FaceTemplate[]> {
+    await this.requireMember(memberId);
+    return this.deps.templates.listByMember(memberId);
+  }
+
+  /** Removes one template: row, index entry and photo. */
+  async deleteFace(memberId: string, faceId: string): Promise<void> {
+    const removed = await withTransaction(this.deps.pool, async (tx) => {
+      if (!(await this.deps.members.lockForUpdate(memberId, tx))) {
+        throw new AppError('MEMBER_NOT_FOUND', `no member ${memberId}`);
+      }
+      const template = await this.deps.templates.deleteOne(memberId, faceId, tx);
+      if (!template) throw new AppError('FACE_NOT_FOUND', `member ${memberId} has no face ${faceId}`);
+      if (template.photoKey) await this.deps.pendingDeletions.add(template.photoKey, tx);
+      return template;
+    });
+    this.deps.index.remove(removed.id);
+    if (removed.photoKey) await this.deps.photoEraser.erase(removed.photoKey);
+  }
+
+  async identify(bytes: Buffer, options: { maxFaces?: number; threshold?: number }): Promise<IdentifiedFace[]> {
+    const threshold = this.threshold(options.threshold, this.deps.thresholds.match);
+    const image = await this.analyze(bytes);
+    const faces = image.faces.slice(0, options.maxFaces ?? image.faces.length);
+    return Promise.all(
+      faces.map(async (face) => {
+        const verdict = judgeQuality(face.measures, this.deps.identifyPolicy);
+        const quality = qualityView(face.measures, verdict);
+        // A face too poor to trust is never matched: "unknown" is the safe answer at a till.
+        const identified = verdict.ok ? await this.nearestMember(face.descriptor, threshold) : { match: null };
+        return { box: face.box, quality, ...identified };
+      }),
+    );
+  }
+
+  async identifyDescriptor(descriptor: number[], options: { threshold?: number }): Promise<IdentifiedFace[]> {
+    const threshold = this.threshold(options.threshold, this.deps.thresholds.match);
+    return [await this.nearestMember(descriptor, threshold)];
+  }
+
+  private async nearestMember(descriptor: ArrayLike<number>, threshold: number): Promise<IdentifiedFace> {
+    const [nearest] = this.deps.index.search(descriptor, 1);
+    if (!nearest || nearest.distance > threshold) return { match: null };
+    const member = await this.deps.members.findById(nearest.memberId);
+    if (!member) return { match: null }; // purged a moment ago
+    return { match: this.toMatch(nearest, descriptor), member };
+  }
+
+  async verify(memberId: string, bytes: Buffer, options: { threshold?: number }) {
+    const threshold = this.threshold(options.threshold, this.deps.thresholds.verify);
+    await this.requireMember(memberId);
+    if (this.deps.index.templatesOf(memberId).length === 0) {
+      throw new AppError('FACE_NOT_FOUND', `member ${memberId} has no enrolled face to verify against`);
+    }
+    const image = await this.analyze(bytes);
+    const [face] = image.faces;
+    if (!face) throw new AppError('NO_FACE', 'no face was found in the photo');
+    const verdict = judgeQuality(face.measures, this.deps.identifyPolicy);
+    const quality = qualityView(face.measures, verdict);
+    if (!verdict.ok) {
+      throw new AppError('LOW_QUALITY', `the face is not good enough to verify: ${verdict.reasons.join(', ')}`, {
+        reasons: verdict.reasons,
+        quality,
+      });
+    }
+    const [best] = this.deps.index.distancesToMember(memberId, face.descriptor);
+    const distance = roundDistance(best!.distance);
+    return { match: distance <= threshold, distance, threshold, faceId: best!.templateId, box: face.box, quality };
+  }
+}

@@ -1,0 +1,48 @@
+import type { Logger } from 'pino';
+import type { BlobStore } from '../blob/blobStore.js';
+import type { PendingBlobDeletionRepository } from '../repositories/pendingBlobDeletionRepository.js';
+
+/**
+ * Erases photos whose deletion a transaction has already committed (a row in
+ * pending_blob_deletions). A failure leaves the row, and the periodic sweep retries it, so a
+ * purge that reached Postgres always reaches the blob store too.
+ */
+export class PhotoEraser {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly blobs: BlobStore,
+    private readonly pending: PendingBlobDeletionRepository,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Erases one key, or every key under a prefix ending in '/'; undefined when deferred. */
+  async erase(keyOrPrefix: string): Promise<number | undefined> {
+    try {
+      const count = keyOrPrefix.endsWith('/')
+        ? await this.blobs.deletePrefix(keyOrPrefix)
+        : Number(await this.blobs.delete(keyOrPrefix));
+      await this.pending.remove(keyOrPrefix);
+      return count;
+    } catch (error) {
+      this.logger.warn({ err: error, prefix: keyOrPrefix }, 'photo erasure deferred to the sweeper');
+      return undefined;
+    }
+  }
+
+  /** Retries every pending erasure once. */
+  async sweep(): Promise<void> {
+    for (const prefix of await this.pending.list()) await this.erase(prefix);
+  }
+
+  startSweeping(intervalMs: number): void {
+    this.timer = setInterval(() => {
+      this.sweep().catch((error: unknown) => this.logger.warn({ err: error }, 'photo sweep failed'));
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  stopSweeping(): void {
+    clearInterval(this.timer);
+  }
+}

@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import express from 'express';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { FaceService } from '../domain/faceService.js';
+import type { MemberService } from '../domain/memberService.js';
+import type { Metrics } from '../metrics.js';
+import { requireApiKey } from './auth.js';
+import { errorHandler, notFoundHandler } from './errorHandler.js';
+import { openApiDocument } from './openapi.js';
+import { healthRoutes, type ReadinessCheck } from './routes/health.js';
+import { memberRoutes } from './routes/members.js';
+import { recognitionRoutes } from './routes/recognition.js';
+
+export interface AppDeps {
+  members: MemberService;
+  faces: FaceService;
+  readiness: ReadinessCheck;
+  metrics: Metrics;
+  logger: Logger;
+  adminKey: string | undefined;
+  maxUploadBytes: number;
+  version: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      // Never log bodies, keys or photos: only the request line and outcome.
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+    }),
+  );
+  app.use((req, res, next) => {
+    const stop = deps.metrics.httpDuration.startTimer({ method: req.method });
+    res.on('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+      stop({ route, status: String(res.statusCode) });
+    });
+    next();
+  });
+
+  const openapi = openApiDocument(deps.version);
+  app.use(healthRoutes(deps.readiness, deps.metrics, () => openapi));
+
+  const v1 = express.Router();
+  v1.use(requireApiKey(deps.adminKey));
+  v1.use(express.json({ limit: '256kb' }));
+  v1.use('/members', memberRoutes(deps.members, deps.faces, deps.maxUploadBytes));
+  v1.use(recognitionRoutes(deps.faces, deps.maxUploadBytes));
+  app.use('/v1', v1);
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { ERROR_STATUS } from '../errors.js';
+import { createMemberSchema, descriptorSchema, updateMemberSchema } from './schemas.js';
+
+const json = (schema: unknown) => ({ 'application/json': { schema } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const imageBody = {
+  required: true,
+  content: {
+    'image/jpeg': { schema: { type: 'string', format: 'binary' } },
+    'image/png': { schema: { type: 'string', format: 'binary' } },
+    'image/webp': { schema: { type: 'string', format: 'binary' } },
+    'multipart/form-data': {
+      schema: { type: 'object', required: ['image'], properties: { image: { type: 'string', format: 'binary' }, memberId: { type: 'string' } } },
+    },
+  },
+};
+const ok = (description: string) => ({ description, content: json({ type: 'object' }) });
+const errors = (...codes: (keyof typeof ERROR_STATUS)[]) =>
+  Object.fromEntries(
+    codes.map((code) => [String(ERROR_STATUS[code]), { description: codes.filter((c) => ERROR_STATUS[c] === ERROR_STATUS[code]).join(', '), content: json(ref('Error')) }]),
+  );
+const memberId = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const faceId = { name: 'faceId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const threshold = { name: 'threshold', in: 'query', schema: { type: 'number' }, description: 'a stricter (lower) distance cut-off than the configured one' };
+
+/** The API description served at /openapi.json; request bodies come from the zod schemas. */
+export function openApiDocument(version: string) {
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Visage', version, description: 'Face-recognition membership: enroll, identify, verify and purge faces.' },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: {
+        Error: {
+          type: 'object',
+          required: ['error', 'requestId'],
+          properties: {
+            error: { type: 'object', required: ['code', 'message'], properties: { code: { enum: Object.keys(ERROR_STATUS) }, message: { type: 'string' } } },
+            requestId: { type: 'string' },
+          },
+        },
+        CreateMember: z.toJSONSchema(createMemberSchema),
+        UpdateMember: z.toJSONSchema(updateMemberSchema),
+        Descriptor: z.toJSONSchema(descriptorSchema),
+      },
+    },
+    security: [{ bearer: [] }],
+    paths: {
+      '/v1/members': {
+        post: { summary: 'Create a member', requestBody: { required: true, content: json(ref('CreateMember')) }, responses: { 201: ok('the member'), ...errors('VALIDATION_FAILED', 'PHONE_ALREADY_REGISTERED') } },
+      },
+      '/v1/members/{id}': {
+        parameters: [memberId],
+        get: { summary: 'A member with profile', responses: { 200: ok('the member'), ...errors('MEMBER_NOT_FOUND') } },
+        patch: { summary: 'Update profile fields', requestBody: { required: true, content: json(ref('UpdateMember')) }, responses: { 200: ok('the member'), ...errors('VALIDATION_FAILED', 'MEMBER_NOT_FOUND') } },
+        delete: { summary: 'Purge everything of the member', responses: { 200: ok('{purged: {faces, images, events}}'), ...errors('MEMBER_NOT_FOUND', 'DEPENDENCY_UNAVAILABLE') } },
+      },
+      '/v1/members/{id}/faces': {
+        parameters: [memberId],
+        post: {
+          summary: 'Enroll a photo of the member',
+          requestBody: imageBody,
+          responses: { 201: ok('{faceId, box, quality}'), ...errors('INVALID_IMAGE', 'MEMBER_NOT_FOUND', 'FACE_ALREADY_ENROLLED', 'CONSENT_REQUIRED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'NO_FACE', 'MULTIPLE_FACES', 'LOW_QUALITY', 'NOT_READY') },
+        },
+        get: { summary: "The member's face templates", responses: { 200: ok('{faces}'), ...errors('MEMBER_NOT_FOUND') } },
+      },
+      '/v1/members/{id}/faces/{faceId}': {
+        parameters: [memberId, faceId],
+        delete: { summary: 'Remove one template and its photo', responses: { 204: { description: 'removed' }, ...errors('MEMBER_NOT_FOUND', 'FACE_NOT_FOUND') } },
+      },
+      '/v1/identify': {
+        post: {
+          summary: 'Who is in this photo? Largest face first; match is null for unknown faces',
+          parameters: [{ name: 'maxFaces', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 50 } }, threshold],
+          requestBody: { ...imageBody, content: { ...imageBody.content, ...json(ref('Descriptor')) } },
+          responses: { 200: ok('{faces: [{box, quality, match, member?}]}'), ...errors('VALIDATION_FAILED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'NOT_READY') },
+        },
+      },
+      '/v1/verify': {
+        post: {
+          summary: 'Is this photo the given member? (1:1)',
+          parameters: [{ name: 'memberId', in: 'query', schema: { type: 'string', format: 'uuid' } }, threshold],
+          requestBody: imageBody,
+          responses: { 200: ok('{match, distance, threshold}'), ...errors('VALIDATION_FAILED', 'MEMBER_NOT_FOUND', 'NO_FACE', 'LOW_QUALITY', 'NOT_READY') },
+        },
+      },
+      '/healthz': { get: { summary: 'Liveness', security: [], responses: { 200: ok('alive') } } },
+      '/readyz': { get: { summary: 'Readiness: models warm, index loaded, database answering', security: [], responses: { 200: ok('ready'), ...errors('NOT_READY') } } },
+      '/metrics': { get: { summary: 'Prometheus metrics', security: [], responses: { 200: { description: 'text exposition format' } } } },
+      '/openapi.json': { get: { summary: 'This document', security: [], responses: { 200: ok('OpenAPI 3.1') } } },
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import { Router } from 'express';
+import type { FaceService } from '../../domain/faceService.js';
+import type { MemberService } from '../../domain/memberService.js';
+import { AppError } from '../../errors.js';
+import { readImageUpload, rawImageParser } from '../imageUpload.js';
+import { createMemberSchema, updateMemberSchema, uuidSchema } from '../schemas.js';
+import { parseInput } from '../validation.js';
+
+/** A malformed id names no member: answered like an unknown one. */
+export function memberIdParam(value: unknown): string {
+  const parsed = uuidSchema.safeParse(value);
+  if (!parsed.success) throw new AppError('MEMBER_NOT_FOUND', 'no such member');
+  return parsed.data;
+}
+
+function faceIdParam(value: unknown): string {
+  const parsed = uuidSchema.safeParse(value);
+  if (!parsed.success) throw new AppError('FACE_NOT_FOUND', 'no such face');
+  return parsed.data;
+}
+
+export function memberRoutes(members: MemberService, faces: FaceService, maxUploadBytes: number): Router {
+  const router = Router();
+
+  router.post('/', async (req, res) => {
+    const input = parseInput(createMemberSchema, req.body, 'body');
+    res.status(201).json(await members.create(input));
+  });
+
+  router.get('/:id', async (req, res) => {
+    res.json(await members.get(memberIdParam(req.params.id)));
+  });
+
+  router.patch('/:id', async (req, res) => {
+    const id = memberIdParam(req.params.id);
+    res.json(await members.update(id, parseInput(updateMemberSchema, req.body, 'body')));
+  });
+
+  router.delete('/:id', async (req, res) => {
+    res.json({ purged: await members.purge(memberIdParam(req.params.id)) });
+  });
+
+  router.post('/:id/faces', rawImageParser(maxUploadBytes), async (req, res) => {
+    const id = memberIdParam(req.params.id);
+    const { image } = await readImageUpload(req, maxUploadBytes);
+    res.status(201).json(await faces.enrollFace(id, image));
+  });
+
+  router.get('/:id/faces', async (req, res) => {
+    res.json({ faces: await faces.listFaces(memberIdParam(req.params.id)) });
+  });
+
+  router.delete('/:id/faces/:faceId', async (req, res) => {
+    await faces.deleteFace(memberIdParam(req.params.id), faceIdParam(req.params.faceId));
+    res.status(204).end();
+  });
+
+  return router;
+}

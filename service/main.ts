@@ -1,0 +1,157 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
+import { pino, type Logger } from 'pino';
+import { FaceIndex } from '../index/faceIndex.js';
+import { loadIndex } from '../index/loadIndex.js';
+import { FacePipeline } from '../models/facePipeline.js';
+import { FsBlobStore } from './blob/fsBlobStore.js';
+import { loadConfig, ConfigError, type Config } from './config.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embeddedPostgres.js';
+import { migrate } from './db/migrate.js';
+import { createPool } from './db/pool.js';
+import { FaceService } from './domain/faceService.js';
+import { MemberService } from './domain/memberService.js';
+import { PhotoEraser } from './domain/photoEraser.js';
+import { enrollmentPolicy, identificationPolicy } from './domain/qualityPolicies.js';
+import { createApp } from './http/app.js';
+import { Metrics } from './metrics.js';
+import { FaceTemplateRepository } from './repositories/faceTemplateRepository.js';
+import { MemberRepository } from './repositories/memberRepository.js';
+import { PendingBlobDeletionRepository } from './repositories/pendingBlobDeletionRepository.js';
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+const PHOTO_SWEEP_INTERVAL_MS = 60_000;
+
+export interface Visage {
+  url: string;
+  config: Config;
+  databaseUrl: string;
+  index: FaceIndex;
+  pipeline: FacePipeline;
+  /** Resolves when the models are warm in every worker (the service then reports ready). */
+  modelsReady: Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: config → database → repositories → index → models → services → HTTP.
+ * The HTTP server listens before the models are warm so that /healthz answers at once and
+ * /readyz says 503 until everything is loaded.
+ */
+export async function startVisage(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Visage> {
+  let embedded: EmbeddedDatabase | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort, logger);
+    databaseUrl = embedded.connectionString;
+  }
+  await migrate(databaseUrl, logger);
+  const pool = createPool(databaseUrl);
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
+
+  const members = new MemberRepository(pool);
+  const templates = new FaceTemplateRepository(pool);
+  const pendingDeletions = new PendingBlobDeletionRepository(pool);
+  const blobs = new FsBlobStore(path.join(config.dataDir, 'blobs'));
+  const photoEraser = new PhotoEraser(blobs, pendingDeletions, logger);
+
+  const index = new FaceIndex();
+  const loaded = await loadIndex(index, templates.streamForIndex());
+  logger.info({ templates: loaded }, 'face index built from PostgreSQL');
+
+  const pipeline = new FacePipeline({
+    threads: config.inferenceThreads,
+    decodeLimits: { maxPixels: config.maxImagePixels, maxSidePx: config.maxAnalysisSidePx },
+  });
+  const modelsReady = pipeline.start().then((model) => {
+    logger.info({ backend: model.backend, model: model.name, version: model.version, threads: config.inferenceThreads }, 'face models warm');
+  });
+  modelsReady.catch((error: unknown) => logger.fatal({ err: error }, 'face models failed to load'));
+
+  const metrics = new Metrics(() => index.size);
+  const faceService = new FaceService({
+    pool,
+    pipeline,
+    index,
+    members,
+    templates,
+    pendingDeletions,
+    blobs,
+    photoEraser,
+    thresholds: { match: config.matchThreshold, verify: config.verifyThreshold },
+    enrollPolicy: enrollmentPolicy(config),
+    identifyPolicy: identificationPolicy(config),
+    logger,
+  });
+  const memberService = new MemberService({ pool, index, members, templates, pendingDeletions, photoEraser });
+  const readiness = {
+    async check() {
+      const database = await pool.query('SELECT 1').then(() => true, () => false);
+      return { models: pipeline.isReady, index: true, database };
+    },
+  };
+  if (!config.adminKey) logger.warn('VISAGE_ADMIN_KEY is not set: the API accepts calls without a key (demo mode)');
+
+  const app = createApp({ members: memberService, faces: faceService, readiness, metrics, logger, adminKey: config.adminKey, maxUploadBytes: config.maxUploadBytes, version });
+  const server = app.listen(config.port, config.host);
+  await once(server, 'listening');
+  // Slow uploads must not hold a socket for ever.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  logger.info({ url, blobStore: blobs.kind, database: embedded ? 'embedded' : 'external' }, 'visage listening');
+
+  await photoEraser.sweep().catch((error: unknown) => logger.warn({ err: error }, 'initial photo sweep failed'));
+  photoEraser.startSweeping(PHOTO_SWEEP_INTERVAL_MS);
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      photoEraser.stopSweeping();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await pipeline.close();
+      await pool.end();
+      await embedded?.stop();
+    })());
+
+  return { url, config, databaseUrl, index, pipeline, modelsReady, close };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = pino({ level: config.logLevel });
+  const visage = await startVisage(config, logger);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'shutting down');
+      visage.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'unclean shutdown');
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,125 @@
+import type { Box } from '../../models/types.js';
+import type { Queryable } from '../db/pool.js';
+
+export interface FaceTemplate {
+  id: string;
+  label: number;
+  memberId: string;
+  modelName: string;
+  modelVersion: string;
+  box: Box;
+  quality: Record<string, unknown>;
+  photoKey: string | null;
+  createdAt: string;
+}
+
+export interface NewFaceTemplate {
+  id: string;
+  memberId: string;
+  descriptor: ArrayLike<number>;
+  modelName: string;
+  modelVersion: string;
+  box: Box;
+  quality: object;
+  photoKey: string | null;
+}
+
+/** What the index needs of a template. */
+export interface IndexableTemplate {
+  id: string;
+  label: number;
+  memberId: string;
+  descriptor: number[];
+}
+
+interface TemplateRow {
+  id: string;
+  label: string; // bigint arrives as a string
+  member_id: string;
+  model_name: string;
+  model_version: string;
+  box: Box;
+  quality: Record<string, unknown>;
+  photo_key: string | null;
+  created_at: Date;
+}
+
+const toTemplate = (row: TemplateRow): FaceTemplate => ({
+  id: row.id,
+  label: Number(row.label),
+  memberId: row.member_id,
+  modelName: row.model_name,
+  modelVersion: row.model_version,
+  box: row.box,
+  quality: row.quality,
+  photoKey: row.photo_key,
+  createdAt: row.created_at.toISOString(),
+});
+
+const METADATA_COLUMNS = 'id, label, member_id, model_name, model_version, box, quality, photo_key, created_at';
+
+export class FaceTemplateRepository {
+  constructor(private readonly db: Queryable) {}
+
+  async insert(template: NewFaceTemplate, db: Queryable = this.db): Promise<FaceTemplate> {
+    const { rows } = await db.query<TemplateRow>(
+      `INSERT INTO face_templates (id, member_id, descriptor, model_name, model_version, box, quality, photo_key)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       RETURNING ${METADATA_COLUMNS}`,
+      [
+        template.id,
+        template.memberId,
+        Array.from(template.descriptor),
+        template.modelName,
+        template.modelVersion,
+        JSON.stringify(template.box),
+        JSON.stringify(template.quality),
+        template.photoKey,
+      ],
+    );
+    return toTemplate(rows[0]!);
+  }
+
+  async listByMember(memberId: string, db: Queryable = this.db): Promise<FaceTemplate[]> {
+    const { rows } = await db.query<TemplateRow>(
+      `SELECT ${METADATA_COLUMNS} FROM face_templates WHERE member_id = $1 ORDER BY created_at, label`,
+      [memberId],
+    );
+    return rows.map(toTemplate);
+  }
+
+  async deleteOne(memberId: string, templateId: string, db: Queryable = this.db): Promise<FaceTemplate | undefined> {
+    const { rows } = await db.query<TemplateRow>(
+      `DELETE FROM face_templates WHERE member_id = $1 AND id = $2 RETURNING ${METADATA_COLUMNS}`,
+      [memberId, templateId],
+    );
+    return rows[0] && toTemplate(rows[0]);
+  }
+
+  async deleteByMember(memberId: string, db: Queryable = this.db): Promise<FaceTemplate[]> {
+    const { rows } = await db.query<TemplateRow>(
+      `DELETE FROM face_templates WHERE member_id = $1 RETURNING ${METADATA_COLUMNS}`,
+      [memberId],
+    );
+    return rows.map(toTemplate);
+  }
+
+  async count(): Promise<number> {
+    const { rows } = await this.db.query<{ n: string }>('SELECT count(*) AS n FROM face_templates');
+    return Number(rows[0]!.n);
+  }
+
+  /** Every template with its descriptor, in label order, a page at a time (keyset pagination). */
+  async *streamForIndex(pageSize = 5000): AsyncGenerator<IndexableTemplate[]> {
+    let after = -1;
+    for (;;) {
+      const { rows } = await this.db.query<{ id: string; label: string; member_id: string; descriptor: number[] }>(
+        'SELECT id, label, member_id, descriptor FROM face_templates WHERE label > $1 ORDER BY label LIMIT $2',
+        [after, pageSize],
+      );
+      if (rows.length === 0) return;
+      yield rows.map((r) => ({ id: r.id, label: Number(r.label), memberId: r.member_id, descriptor: r.descriptor }));
+      after = Number(rows[rows.length - 1]!.label);
+    }
+  }
+}
