@@ -22,7 +22,19 @@ import { FaceTemplateRepository } from './repositories/faceTemplateRepository.js
 import { MemberRepository } from './repositories/memberRepository.js';
 import { PendingBlobDeletionRepository } from './repositories/pendingBlobDeletionRepository.js';
 
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+/** The package version, from sources (service/) or from the built image (dist/service/). */
+function packageVersion(): string {
+  const require = createRequire(import.meta.url);
+  for (const candidate of ['../package.json', '../../package.json']) {
+    try {
+      return (require(candidate) as { version: string }).version;
+    } catch {
+      // not at this depth
+    }
+  }
+  return '0.0.0';
+}
+const version = packageVersion();
 const PHOTO_SWEEP_INTERVAL_MS = 60_000;
 
 export interface Visage {

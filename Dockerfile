@@ -1,0 +1,33 @@
+# syntax=docker/dockerfile:1
+# Production image: TypeScript compiled to dist/, the native TensorFlow backend
+# (@tensorflow/tfjs-node, whose install step downloads libtensorflow: fine in an image build with
+# network, never required by `npm ci` on a developer machine), non-root, HEALTHCHECK on /healthz.
+
+FROM node:20-bookworm AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Allow the optional native backend's install script here (it is denied for local installs).
+RUN node -e "const f='package.json',p=require('./'+f);p.allowScripts['@tensorflow/tfjs-node']=true;require('fs').writeFileSync(f,JSON.stringify(p,null,2))" \
+ && npm ci --no-audit --no-fund \
+ && node -e "require('@tensorflow/tfjs-node')"
+COPY tsconfig.json tsconfig.build.json ./
+COPY service ./service
+COPY index ./index
+COPY models ./models
+RUN npm run build \
+ && cp -r service/db/migrations dist/service/db/migrations \
+ && npm prune --omit=dev
+
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production PORT=8080 VISAGE_DATA_DIR=/var/lib/visage
+WORKDIR /app
+RUN groupadd --system visage && useradd --system --gid visage --home /app visage \
+ && mkdir -p /var/lib/visage && chown visage:visage /var/lib/visage
+COPY --from=build --chown=visage:visage /app/node_modules ./node_modules
+COPY --from=build --chown=visage:visage /app/dist ./dist
+COPY --from=build --chown=visage:visage /app/package.json ./package.json
+USER visage
+EXPOSE 8080
+HEALTHCHECK --interval=15s --timeout=3s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "dist/service/main.js"]

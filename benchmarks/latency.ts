@@ -1,0 +1,78 @@
+/**
+ * Enroll and identify latency over HTTP against the whole service (embedded PostgreSQL unless
+ * DATABASE_URL is set, filesystem blobs, real models), for a single-face 250×250 photo and for
+ * 1920-pixel photos. Requests are sent one at a time; p50/p90/max over --requests of each.
+ *
+ *   npm run bench:latency [-- --requests 20] [--json]
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Command } from 'commander';
+import { pino } from 'pino';
+import sharp from 'sharp';
+import { loadConfig } from '../service/config.js';
+import { startVisage } from '../service/main.js';
+import { cropFace, demoPhoto, PERSON_A, STRANGERS } from '../service/testSupport/facePhotos.js';
+
+const opts = new Command()
+  .option('--requests <n>', 'requests per case', '20')
+  .option('--json', 'print one JSON object on the last line')
+  .parse()
+  .opts<{ requests: string; json?: boolean }>();
+const requests = Number(opts.requests);
+
+const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'visage-bench-'));
+await fs.chmod(dataDir, 0o755);
+const visage = await startVisage(
+  loadConfig({ ...process.env, PORT: '0', VISAGE_DATA_DIR: dataDir, EMBEDDED_PG_PORT: process.env.EMBEDDED_PG_PORT ?? '54339', LOG_LEVEL: 'warn' }),
+  pino({ level: 'warn' }),
+);
+await visage.modelsReady;
+
+const single250 = await sharp(await cropFace(PERSON_A, { width: 400 })).resize(250, 250, { fit: 'cover' }).jpeg({ quality: 90 }).toBuffer();
+const single1920 = await sharp(await cropFace(STRANGERS[0]!, { margin: 1.2, width: 1920 })).jpeg({ quality: 90 }).toBuffer();
+const group1920 = await fs.readFile(demoPhoto(1));
+
+async function post(url: string, body: Buffer | string, contentType: string) {
+  const started = performance.now();
+  const res = await fetch(`${visage.url}${url}`, { method: 'POST', body, headers: { 'content-type': contentType } });
+  const json = (await res.json()) as { id?: string; faces?: unknown[] };
+  return { ms: performance.now() - started, status: res.status, json };
+}
+
+const member = async () => (await post('/v1/members', JSON.stringify({ consent: { faceRecognition: true, source: 'bench' } }), 'application/json')).json.id!;
+
+function summary(name: string, samples: { ms: number; status: number }[], faces: number) {
+  const ms = samples.map((s) => s.ms).sort((a, b) => a - b);
+  const at = (q: number) => Number(ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]!.toFixed(1));
+  return { name, faces, requests: ms.length, statuses: [...new Set(samples.map((s) => s.status))].join(','), p50Ms: at(0.5), p90Ms: at(0.9), maxMs: at(1) };
+}
+
+async function run(name: string, send: () => Promise<{ ms: number; status: number; json: { faces?: unknown[] } }>) {
+  await send(); // warm-up
+  const samples = [];
+  for (let i = 0; i < requests; i++) samples.push(await send());
+  return summary(name, samples, samples[0]!.json.faces?.length ?? 1);
+}
+
+// Enrollment: each request enrolls another template of one member (a new photo of the same person).
+const enrollee250 = await member();
+const enrollee1920 = await member();
+const results = [
+  await run('enroll 250×250, 1 face', () => post(`/v1/members/${enrollee250}/faces`, single250, 'image/jpeg')),
+  await run('enroll 1920 px, 1 face', () => post(`/v1/members/${enrollee1920}/faces`, single1920, 'image/jpeg')),
+  await run('identify 250×250, 1 face', () => post('/v1/identify', single250, 'image/jpeg')),
+  await run('identify 1920 px, 1 face', () => post('/v1/identify', single1920, 'image/jpeg')),
+  await run('identify 1920 px group, 3 faces', () => post('/v1/identify', group1920, 'image/jpeg')),
+];
+const backend = visage.pipeline.modelInfo!.backend;
+await visage.close();
+await fs.rm(dataDir, { recursive: true, force: true });
+
+console.log(`\nbackend ${backend}, ${os.availableParallelism()} cores, ${requests} sequential requests per case\n`);
+console.log('case                              status  p50 ms   p90 ms   max ms');
+for (const r of results) {
+  console.log(`${r.name.padEnd(34)}${r.statuses.padEnd(8)}${String(r.p50Ms).padEnd(9)}${String(r.p90Ms).padEnd(9)}${r.maxMs}`);
+}
+if (opts.json) console.log(JSON.stringify({ backend, cores: os.availableParallelism(), results }));

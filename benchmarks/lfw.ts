@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { FacePipeline } from '../models/facePipeline.js';
+
+/** LFW helpers shared by the calibration and accuracy scripts. */
+
+export interface Pair {
+  a: string;
+  b: string;
+  same: boolean;
+}
+
+export const DEFAULT_LFW_DIR = path.resolve(import.meta.dirname, '../../shared/datasets/lfw-view1');
+
+export const imagePath = (name: string, n: number): string => `${name}/${name}_${String(n).padStart(4, '0')}.jpg`;
+
+/** Reads an LFW pairs file: a header line, then `name i j` (same) or `name1 i name2 j` (different). */
+export function readPairs(file: string): Pair[] {
+  const lines = fs.readFileSync(file, 'utf8').split(/\r?\n/).slice(1).filter((line) => line.trim() !== '');
+  return lines.map((line) => {
+    const f = line.trim().split(/\s+/);
+    if (f.length === 3) return { a: imagePath(f[0]!, Number(f[1])), b: imagePath(f[0]!, Number(f[2])), same: true };
+    if (f.length === 4) return { a: imagePath(f[0]!, Number(f[1])), b: imagePath(f[2]!, Number(f[3])), same: false };
+    throw new Error(`unreadable pairs line: ${line}`);
+  });
+}
+
+export const identityOf = (image: string): string => image.split('/')[0]!;
+
+/**
+ * Descriptors of LFW images through the service's own pipeline. LFW centres the labelled person,
+ * so the face nearest the image centre is theirs; an image with no face maps to null.
+ */
+export async function describeImages(
+  root: string,
+  images: string[],
+  threads: number,
+  onProgress: (done: number) => void,
+): Promise<Map<string, Float32Array | null>> {
+  const pipeline = new FacePipeline({ threads, decodeLimits: { maxPixels: 40_000_000, maxSidePx: 1920 } });
+  await pipeline.start();
+  const out = new Map<string, Float32Array | null>();
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < images.length) {
+      const image = images[next++]!;
+      const analyzed = await pipeline.analyze(fs.readFileSync(path.join(root, image)));
+      const cx = analyzed.width / 2;
+      const cy = analyzed.height / 2;
+      const centred = analyzed.faces
+        .map((face) => ({ face, off: Math.hypot(face.box.x + face.box.width / 2 - cx, face.box.y + face.box.height / 2 - cy) }))
+        .sort((p, q) => p.off - q.off)[0];
+      out.set(image, centred ? centred.face.descriptor : null);
+      onProgress(++done);
+    }
+  };
+  await Promise.all(Array.from({ length: threads * 2 }, worker));
+  await pipeline.close();
+  return out;
+}
+
+export function euclidean(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = a[i]! - b[i]!;
+    sum += d * d;
+  }
+  return Math.sqrt(sum);
+}
+
+/** Distance of a pair; a missing face counts as "not the same person" (infinite distance). */
+export function pairDistance(descriptors: Map<string, Float32Array | null>, pair: Pair): number {
+  const a = descriptors.get(pair.a);
+  const b = descriptors.get(pair.b);
+  return a && b ? euclidean(a, b) : Number.POSITIVE_INFINITY;
+}
+
+export function accuracyAt(pairs: Pair[], distances: number[], threshold: number) {
+  let tp = 0;
+  let tn = 0;
+  let fp = 0;
+  let fn = 0;
+  pairs.forEach((pair, i) => {
+    const accept = distances[i]! <= threshold;
+    if (pair.same && accept) tp++;
+    else if (pair.same) fn++;
+    else if (accept) fp++;
+    else tn++;
+  });
+  return { accuracy: (tp + tn) / pairs.length, tar: tp / (tp + fn), far: fp / (fp + tn) };
+}

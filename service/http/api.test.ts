@@ -1,0 +1,348 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Visage } from '../main.js';
+import { cropFace, demoPhoto, PERSON_A, PERSON_B, STRANGERS } from '../testSupport/facePhotos.js';
+import { createTestDatabase, makeDataDir, startTestVisage, type TestDatabase } from '../testSupport/testVisage.js';
+
+/**
+ * The whole flow over HTTP against the real embedded PostgreSQL, the real models and the
+ * filesystem blob store: create → enroll → identify → verify → remove → purge, and every error
+ * code of the core API.
+ */
+
+const MAX_UPLOAD_BYTES = 2 * 1024 * 1024;
+
+let db: TestDatabase;
+let dataDir: string;
+let visage: Visage;
+let sql: pg.Pool;
+
+interface Json {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+async function call(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Json> {
+  const init: RequestInit = { method, headers: { ...headers } };
+  if (Buffer.isBuffer(body) || body instanceof FormData) init.body = body as BodyInit;
+  else if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    (init.headers as Record<string, string>)['content-type'] = 'application/json';
+  }
+  const res = await fetch(`${visage.url}${url}`, init);
+  const text = await res.text();
+  return { status: res.status, body: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
+}
+
+const post = (url: string, body?: unknown, headers?: Record<string, string>) => call('POST', url, body, headers);
+const postImage = (url: string, bytes: Buffer, contentType = 'image/jpeg') => post(url, bytes, { 'content-type': contentType });
+
+async function createMember(extra: Record<string, unknown> = {}): Promise<string> {
+  const res = await post('/v1/members', { name: 'Test Member', consent: { faceRecognition: true, source: 'service-desk' }, ...extra });
+  expect(res.status).toBe(201);
+  return res.body.id;
+}
+
+function expectError(res: Json, status: number, code: string) {
+  expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code });
+  expect(typeof res.body.error.message).toBe('string');
+  expect(typeof res.body.requestId).toBe('string');
+}
+
+async function blobKeysOf(memberId: string): Promise<string[]> {
+  const dir = path.join(dataDir, 'blobs', 'members', memberId);
+  return fs.readdir(dir, { recursive: true }).catch(() => []);
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  dataDir = await makeDataDir();
+  visage = await startTestVisage({ DATABASE_URL: db.url, VISAGE_DATA_DIR: dataDir, MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) });
+  sql = new pg.Pool({ connectionString: db.url, max: 2 });
+});
+
+afterAll(async () => {
+  await sql?.end();
+  await visage?.close();
+  await db?.drop();
+  await fs.rm(dataDir, { recursive: true, force: true });
+});
+
+describe('before the models are warm', () => {
+  it('says 503 NOT_READY on /readyz and on face endpoints, and 200 on /healthz', async () => {
+    expect(visage.pipeline.isReady).toBe(false); // warming takes seconds; these calls take milliseconds
+    expectError(await call('GET', '/readyz'), 503, 'NOT_READY');
+    expectError(await postImage('/v1/identify', await cropFace(PERSON_A)), 503, 'NOT_READY');
+    expect((await call('GET', '/healthz')).status).toBe(200);
+    await visage.modelsReady;
+    const ready = await call('GET', '/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body.checks).toEqual({ models: true, index: true, database: true });
+  });
+});
+
+describe('service endpoints', () => {
+  it('serves the OpenAPI description and Prometheus metrics', async () => {
+    const openapi = await call('GET', '/openapi.json');
+    expect(openapi.status).toBe(200);
+    expect(Object.keys(openapi.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/members', '/v1/members/{id}', '/v1/members/{id}/faces', '/v1/identify', '/v1/verify']),
+    );
+    const metrics = await call('GET', '/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.body).toContain('visage_index_templates');
+    expect(metrics.body).toContain('visage_http_request_duration_seconds');
+  });
+
+  it('answers unknown routes with 404 NOT_FOUND in the error shape', async () => {
+    expectError(await call('GET', '/v1/nothing-here'), 404, 'NOT_FOUND');
+  });
+});
+
+describe('members', () => {
+  it('creates, reads and updates a member', async () => {
+    const created = await post('/v1/members', {
+      name: 'Li Wei',
+      phone: '+8613800000001',
+      externalIds: { wechat: 'wx-123' },
+      tags: ['coffee'],
+      consent: { faceRecognition: true, source: 'kiosk-3' },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ kind: 'member', name: 'Li Wei', tier: 'standard', consent: { faceRecognition: true, source: 'kiosk-3' } });
+    const id = created.body.id;
+    const read = await call('GET', `/v1/members/${id}`);
+    expect(read.body).toMatchObject({ id, phone: '+8613800000001', externalIds: { wechat: 'wx-123' }, faceCount: 0 });
+    const patched = await call('PATCH', `/v1/members/${id}`, { tier: 'gold', tags: ['coffee', 'shoes'] });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ tier: 'gold', tags: ['coffee', 'shoes'], name: 'Li Wei' });
+  });
+
+  it('rejects bad member input with VALIDATION_FAILED and a taken phone with 409', async () => {
+    expectError(await post('/v1/members', { phone: 'call me' }), 400, 'VALIDATION_FAILED');
+    expectError(await post('/v1/members', { name: 'x', isAdmin: true }), 400, 'VALIDATION_FAILED');
+    expectError(await post('/v1/members', '{"name": '), 400, 'VALIDATION_FAILED');
+    expectError(await post('/v1/members', 'not json at all', { 'content-type': 'application/json' }), 400, 'VALIDATION_FAILED');
+    const id = await createMember();
+    expectError(await call('PATCH', `/v1/members/${id}`, {}), 400, 'VALIDATION_FAILED');
+    await createMember({ phone: '+8613800000099' });
+    expectError(await post('/v1/members', { phone: '+8613800000099' }), 409, 'PHONE_ALREADY_REGISTERED');
+  });
+
+  it('answers MEMBER_NOT_FOUND for unknown and malformed ids', async () => {
+    expectError(await call('GET', '/v1/members/6b0f0a34-9a5e-4c1e-8d1a-1c2b3d4e5f60'), 404, 'MEMBER_NOT_FOUND');
+    expectError(await call('GET', '/v1/members/not-a-uuid'), 404, 'MEMBER_NOT_FOUND');
+    expectError(await call('DELETE', '/v1/members/6b0f0a34-9a5e-4c1e-8d1a-1c2b3d4e5f60'), 404, 'MEMBER_NOT_FOUND');
+    expectError(await postImage('/v1/members/6b0f0a34-9a5e-4c1e-8d1a-1c2b3d4e5f60/faces', await cropFace(PERSON_A)), 404, 'MEMBER_NOT_FOUND');
+  });
+});
+
+describe('enroll, identify, verify, purge', () => {
+  let memberA: string;
+  let faceA: string;
+
+  it('enrolls a photo of person A', async () => {
+    memberA = await createMember({ name: 'Person A' });
+    const res = await postImage(`/v1/members/${memberA}/faces`, await cropFace(PERSON_A));
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ memberId: memberA, quality: { ok: true, reasons: [] }, model: { name: 'face-api/faceRecognitionNet' } });
+    expect(res.body.box.width).toBeGreaterThan(100);
+    faceA = res.body.faceId;
+    const list = await call('GET', `/v1/members/${memberA}/faces`);
+    expect(list.body.faces.map((f: { id: string }) => f.id)).toEqual([faceA]);
+    expect(await blobKeysOf(memberA)).toHaveLength(2); // faces/ and faces/<id>.jpg
+  });
+
+  it('identifies another photo of A (other crop, scale and JPEG quality) as A, with the profile', async () => {
+    const probe = await cropFace(PERSON_A, { margin: 0.9, width: 240, quality: 60 });
+    const res = await postImage('/v1/identify?maxFaces=1', probe);
+    expect(res.status).toBe(200);
+    expect(res.body.faces).toHaveLength(1);
+    const [face] = res.body.faces;
+    expect(face.match).toMatchObject({ memberId: memberA, faceId: faceA });
+    expect(face.match.distance).toBeLessThan(visage.config.matchThreshold);
+    expect(face.match.similarity).toBeGreaterThan(0.9);
+    expect(face.member).toMatchObject({ id: memberA, name: 'Person A', tier: 'standard' });
+  });
+
+  it('identifies from a PNG and from a multipart upload too', async () => {
+    const png = await postImage('/v1/identify', await cropFace(PERSON_A, { format: 'png', width: 260 }), 'image/png');
+    expect(png.body.faces[0].match?.memberId).toBe(memberA);
+    const form = new FormData();
+    form.append('image', new Blob([new Uint8Array(await cropFace(PERSON_A, { format: 'webp' }))], { type: 'image/webp' }), 'a.webp');
+    const multipart = await post('/v1/identify', form);
+    expect(multipart.status).toBe(200);
+    expect(multipart.body.faces[0].match?.memberId).toBe(memberA);
+  });
+
+  it('answers match: null for people who were never enrolled', async () => {
+    for (const stranger of STRANGERS) {
+      const res = await postImage('/v1/identify', await cropFace(stranger));
+      expect(res.status).toBe(200);
+      expect(res.body.faces).toHaveLength(1);
+      expect(res.body.faces[0].match).toBeNull();
+      expect(res.body.faces[0].member).toBeUndefined();
+    }
+  });
+
+  it('answers every face of a group photo, largest first, recognising only A', async () => {
+    const res = await postImage('/v1/identify', await fs.readFile(demoPhoto(1)));
+    expect(res.body.faces).toHaveLength(3);
+    const areas = res.body.faces.map((f: { box: { width: number; height: number } }) => f.box.width * f.box.height);
+    expect(areas).toEqual([...areas].sort((a, b) => b - a));
+    const matched = res.body.faces.filter((f: { match: unknown }) => f.match);
+    expect(matched.map((f: { match: { memberId: string } }) => f.match.memberId)).toEqual([memberA]);
+    const one = await postImage('/v1/identify?maxFaces=1', await fs.readFile(demoPhoto(1)));
+    expect(one.body.faces).toHaveLength(1);
+  });
+
+  it('identifies by descriptor, and honours a stricter threshold but refuses a looser one', async () => {
+    const descriptor = visage.index.descriptorOf(faceA)!;
+    const res = await post('/v1/identify', { descriptor });
+    expect(res.body.faces[0].match).toMatchObject({ memberId: memberA, distance: 0 });
+    const moved = descriptor.map((v, i) => (i < 8 ? v + 0.1 : v)); // distance ≈ 0.28
+    expect((await post('/v1/identify?threshold=0.2', { descriptor: moved })).body.faces[0].match).toBeNull();
+    expectError(await post('/v1/identify?threshold=1.5', { descriptor }), 400, 'VALIDATION_FAILED');
+    expectError(await post('/v1/identify', { descriptor: descriptor.slice(1) }), 400, 'VALIDATION_FAILED');
+    expectError(await post('/v1/identify', { descriptor: [...descriptor.slice(1), 'x'] }), 400, 'VALIDATION_FAILED');
+    expectError(await post('/v1/identify?maxFaces=0', await cropFace(PERSON_A), { 'content-type': 'image/jpeg' }), 400, 'VALIDATION_FAILED');
+  });
+
+  it('verifies 1:1 against the member', async () => {
+    const same = await postImage(`/v1/verify?memberId=${memberA}`, await cropFace(PERSON_A, { margin: 0.8, width: 260, quality: 70 }));
+    expect(same.status).toBe(200);
+    expect(same.body).toMatchObject({ match: true, faceId: faceA });
+    const other = await postImage(`/v1/verify?memberId=${memberA}`, await cropFace(PERSON_B));
+    expect(other.body.match).toBe(false);
+    expect(other.body.distance).toBeGreaterThan(visage.config.verifyThreshold);
+    const form = new FormData();
+    form.append('memberId', memberA);
+    form.append('image', new Blob([new Uint8Array(await cropFace(PERSON_A))], { type: 'image/jpeg' }), 'a.jpg');
+    expect((await post('/v1/verify', form)).body.match).toBe(true);
+    expectError(await postImage('/v1/verify', await cropFace(PERSON_A)), 400, 'VALIDATION_FAILED');
+  });
+
+  it('refuses to enroll A\'s face to another member (409 FACE_ALREADY_ENROLLED), writing nothing', async () => {
+    const other = await createMember({ name: 'Impostor' });
+    const res = await postImage(`/v1/members/${other}/faces`, await cropFace(PERSON_A, { margin: 0.7, width: 320 }));
+    expectError(res, 409, 'FACE_ALREADY_ENROLLED');
+    expect((await call('GET', `/v1/members/${other}/faces`)).body.faces).toEqual([]);
+    expect(await blobKeysOf(other)).toEqual([]);
+  });
+
+  it('enrolls a second photo of A to A, and removes one template', async () => {
+    const res = await postImage(`/v1/members/${memberA}/faces`, await cropFace(PERSON_A, { margin: 0.5, width: 320, format: 'png' }), 'image/png');
+    expect(res.status).toBe(201);
+    const second = res.body.faceId;
+    expect((await call('GET', `/v1/members/${memberA}`)).body.faceCount).toBe(2);
+    expect((await call('DELETE', `/v1/members/${memberA}/faces/${second}`)).status).toBe(204);
+    expect(visage.index.has(second)).toBe(false);
+    expect((await blobKeysOf(memberA)).filter((k) => k.includes(second))).toEqual([]);
+    expectError(await call('DELETE', `/v1/members/${memberA}/faces/${second}`), 404, 'FACE_NOT_FOUND');
+    expectError(await call('DELETE', `/v1/members/${memberA}/faces/nope`), 404, 'FACE_NOT_FOUND');
+    expect((await call('GET', `/v1/members/${memberA}/faces`)).body.faces).toHaveLength(1);
+  });
+
+  it('purges A: nothing left in PostgreSQL, the blob store or the index', async () => {
+    const res = await call('DELETE', `/v1/members/${memberA}`);
+    expect(res.status).toBe(200);
+    expect(res.body.purged).toMatchObject({ faces: 1, images: 1, events: 0, imageErasurePending: false });
+
+    const probe = await postImage('/v1/identify', await cropFace(PERSON_A, { margin: 0.9, width: 240, quality: 60 }));
+    expect(probe.body.faces[0].match).toBeNull();
+    expectError(await call('GET', `/v1/members/${memberA}`), 404, 'MEMBER_NOT_FOUND');
+
+    const rows = await sql.query(
+      `SELECT (SELECT count(*) FROM members WHERE id = $1)::int AS members,
+              (SELECT count(*) FROM face_templates WHERE member_id = $1)::int AS templates,
+              (SELECT count(*) FROM pending_blob_deletions)::int AS pending`,
+      [memberA],
+    );
+    expect(rows.rows[0]).toEqual({ members: 0, templates: 0, pending: 0 });
+    await expect(fs.stat(path.join(dataDir, 'blobs', 'members', memberA))).rejects.toThrow();
+    expect(visage.index.templatesOf(memberA)).toEqual([]);
+    expect(visage.index.has(faceA)).toBe(false);
+  });
+});
+
+describe('enrollment refusals', () => {
+  let member: string;
+
+  beforeAll(async () => {
+    member = await createMember({ name: 'Refusals' });
+  });
+
+  async function expectNothingEnrolled() {
+    expect((await call('GET', `/v1/members/${member}/faces`)).body.faces).toEqual([]);
+    expect(await blobKeysOf(member)).toEqual([]);
+  }
+
+  it('NO_FACE for a photo without a face', async () => {
+    const wall = await sharp({ create: { width: 400, height: 300, channels: 3, background: { r: 120, g: 130, b: 140 } } }).jpeg().toBuffer();
+    expectError(await postImage(`/v1/members/${member}/faces`, wall), 422, 'NO_FACE');
+    await expectNothingEnrolled();
+  });
+
+  it('MULTIPLE_FACES for a group photo without one dominant face', async () => {
+    const res = await postImage(`/v1/members/${member}/faces`, await fs.readFile(demoPhoto(1)));
+    expectError(res, 422, 'MULTIPLE_FACES');
+    expect(res.body.error.faces).toBe(3);
+    await expectNothingEnrolled();
+  });
+
+  it('LOW_QUALITY with named reasons for a small face and for an over-exposed one', async () => {
+    const small = await postImage(`/v1/members/${member}/faces`, await cropFace(PERSON_A, { width: 120 }));
+    expectError(small, 422, 'LOW_QUALITY');
+    expect(small.body.error.reasons).toContain('FACE_TOO_SMALL');
+    const bright = await sharp(await cropFace(PERSON_B)).linear(1, 150).jpeg().toBuffer();
+    const res = await postImage(`/v1/members/${member}/faces`, bright);
+    expectError(res, 422, 'LOW_QUALITY');
+    expect(res.body.error.reasons).toContain('TOO_BRIGHT');
+    await expectNothingEnrolled();
+  });
+
+  it('CONSENT_REQUIRED for a member without consent to face recognition', async () => {
+    const res = await post('/v1/members', { name: 'No consent' });
+    expectError(await postImage(`/v1/members/${res.body.id}/faces`, await cropFace(PERSON_B)), 409, 'CONSENT_REQUIRED');
+  });
+
+  it('UNSUPPORTED_MEDIA_TYPE for other content types and for images in other formats', async () => {
+    expectError(await post(`/v1/members/${member}/faces`, Buffer.from('hello'), { 'content-type': 'text/plain' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    const gif = await sharp(await cropFace(PERSON_B)).gif().toBuffer();
+    expectError(await postImage(`/v1/members/${member}/faces`, gif), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    await expectNothingEnrolled();
+  });
+
+  it('INVALID_IMAGE for empty, non-image and truncated bodies', async () => {
+    expectError(await postImage(`/v1/members/${member}/faces`, Buffer.alloc(0)), 400, 'INVALID_IMAGE');
+    expectError(await postImage(`/v1/members/${member}/faces`, Buffer.from('definitely not a jpeg')), 400, 'INVALID_IMAGE');
+    const photo = await cropFace(PERSON_B);
+    expectError(await postImage(`/v1/members/${member}/faces`, photo.subarray(0, Math.floor(photo.length / 2))), 400, 'INVALID_IMAGE');
+    await expectNothingEnrolled();
+  });
+
+  it('PAYLOAD_TOO_LARGE for bodies over the upload limit', async () => {
+    const huge = Buffer.alloc(MAX_UPLOAD_BYTES + 1024, 1);
+    expectError(await postImage(`/v1/members/${member}/faces`, huge), 413, 'PAYLOAD_TOO_LARGE');
+    const form = new FormData();
+    form.append('image', new Blob([new Uint8Array(huge)], { type: 'image/jpeg' }), 'big.jpg');
+    expectError(await post(`/v1/members/${member}/faces`, form), 413, 'PAYLOAD_TOO_LARGE');
+    await expectNothingEnrolled();
+  });
+});
+
+describe('restart', () => {
+  it('keeps members and rebuilds the index from PostgreSQL', async () => {
+    const member = await createMember({ name: 'Person B' });
+    expect((await postImage(`/v1/members/${member}/faces`, await cropFace(PERSON_B))).status).toBe(201);
+    await visage.close();
+    visage = await startTestVisage({ DATABASE_URL: db.url, VISAGE_DATA_DIR: dataDir, MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) });
+    await visage.modelsReady;
+    expect((await call('GET', `/v1/members/${member}`)).body.faceCount).toBe(1);
+    const res = await postImage('/v1/identify', await cropFace(PERSON_B, { margin: 0.9, width: 250, quality: 65 }));
+    expect(res.body.faces[0].match?.memberId).toBe(member);
+  });
+});
