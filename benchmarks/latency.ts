@@ -36,7 +36,7 @@ const group1920 = await fs.readFile(demoPhoto(1));
 
 async function post(url: string, body: Buffer | string, contentType: string) {
   const started = performance.now();
-  const res = await fetch(`${visage.url}${url}`, { method: 'POST', body, headers: { 'content-type': contentType } });
+  const res = await fetch(`${visage.url}${url}`, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers: { 'content-type': contentType } });
   const json = (await res.json()) as { id?: string; faces?: unknown[] };
   return { ms: performance.now() - started, status: res.status, json };
 }

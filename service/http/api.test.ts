@@ -297,7 +297,7 @@ describe('enrollment refusals', () => {
     const small = await postImage(`/v1/members/${member}/faces`, await cropFace(PERSON_A, { width: 120 }));
     expectError(small, 422, 'LOW_QUALITY');
     expect(small.body.error.reasons).toContain('FACE_TOO_SMALL');
-    const bright = await sharp(await cropFace(PERSON_B)).linear(1, 150).jpeg().toBuffer();
+    const bright = await sharp(await cropFace(PERSON_A)).linear(1, 150).jpeg().toBuffer();
     const res = await postImage(`/v1/members/${member}/faces`, bright);
     expectError(res, 422, 'LOW_QUALITY');
     expect(res.body.error.reasons).toContain('TOO_BRIGHT');
