@@ -4,7 +4,6 @@ import client from 'prom-client';
 export class Metrics {
   readonly registry = new client.Registry();
   readonly httpDuration: client.Histogram<'method' | 'route' | 'status'>;
-  readonly identifyOutcomes: client.Counter<'outcome'>;
 
   constructor(indexSize: () => number) {
     client.collectDefaultMetrics({ register: this.registry });
@@ -13,12 +12,6 @@ export class Metrics {
       help: 'HTTP request duration by route and status',
       labelNames: ['method', 'route', 'status'],
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers: [this.registry],
-    });
-    this.identifyOutcomes = new client.Counter({
-      name: 'visage_identify_faces_total',
-      help: 'Faces answered by identify: matched, unknown, or skipped for quality',
-      labelNames: ['outcome'],
       registers: [this.registry],
     });
     new client.Gauge({

@@ -16,7 +16,8 @@ export class FsBlobStore implements BlobStore {
     return path.join(this.root, ...key.split('/').filter(Boolean));
   }
 
-  async put(key: string, bytes: Buffer): Promise<void> {
+  /** The content type is implied by the key's extension on a filesystem. */
+  async put(key: string, bytes: Buffer, _contentType?: string): Promise<void> {
     const target = this.resolve(key);
     await fs.mkdir(path.dirname(target), { recursive: true });
     const temporary = `${target}.${randomUUID()}.tmp`;

@@ -1,5 +1,4 @@
 import pg from 'pg';
-import { AppError } from '../errors.js';
 
 export type Pool = pg.Pool;
 export type Queryable = pg.Pool | pg.PoolClient;
@@ -34,17 +33,13 @@ export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolCl
 /** SQLSTATE classes that mean "the database is not there", not "the query is wrong". */
 const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006']);
 
-/** Maps a driver error to DEPENDENCY_UNAVAILABLE where the database is down; rethrows others. */
+/** Whether a driver error means the database is unreachable (→ 503), not that the query was wrong. */
 export function isDatabaseUnavailable(error: unknown): boolean {
   const err = error as { code?: string; message?: string };
   return (
     (err.code !== undefined && CONNECTION_ERROR_CODES.has(err.code)) ||
     /Connection terminated|timeout exceeded when trying to connect|Query read timeout/i.test(err.message ?? '')
   );
-}
-
-export function databaseUnavailable(): AppError {
-  return new AppError('DEPENDENCY_UNAVAILABLE', 'the database is not reachable; try again shortly');
 }
 
 export const UNIQUE_VIOLATION = '23505';
