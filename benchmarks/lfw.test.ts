@@ -1,0 +1,45 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CALIBRATED_MATCH_THRESHOLD, CALIBRATED_VERIFY_THRESHOLD } from '../service/config.js';
+import { accuracyAt, DEFAULT_LFW_DIR, describeImages, pairDistance, readPairs } from './lfw.js';
+
+describe('LFW pairs', () => {
+  it('reads same-person and different-person lines', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pairs-')), 'pairs.txt');
+    fs.writeFileSync(file, '1\nAaron_Peirsol\t1\t2\nAJ_Cook\t1\tMarsha_Thomason\t12\n');
+    expect(readPairs(file)).toEqual([
+      { a: 'Aaron_Peirsol/Aaron_Peirsol_0001.jpg', b: 'Aaron_Peirsol/Aaron_Peirsol_0002.jpg', same: true },
+      { a: 'AJ_Cook/AJ_Cook_0001.jpg', b: 'Marsha_Thomason/Marsha_Thomason_0012.jpg', same: false },
+    ]);
+  });
+
+  it('scores accuracy, true-accept and false-accept rates at a threshold', () => {
+    const pairs = [
+      { a: 'a', b: 'b', same: true },
+      { a: 'a', b: 'c', same: true },
+      { a: 'a', b: 'd', same: false },
+      { a: 'a', b: 'e', same: false },
+    ];
+    expect(accuracyAt(pairs, [0.3, 0.7, 0.5, 0.9], 0.6)).toEqual({ accuracy: 0.5, tar: 0.5, far: 0.5 });
+    expect(accuracyAt(pairs, [0.3, Number.POSITIVE_INFINITY, 0.8, 0.9], 0.6)).toEqual({ accuracy: 0.75, tar: 0.5, far: 0 });
+  });
+});
+
+const hasLfw = fs.existsSync(path.join(DEFAULT_LFW_DIR, 'pairsDevTest.txt'));
+if (!hasLfw) console.warn(`skipping the LFW accuracy check: no dataset at ${DEFAULT_LFW_DIR}`);
+
+describe.skipIf(!hasLfw)('accuracy on LFW DevTest (a 60-pair sample, through the service pipeline)', () => {
+  it('keeps the calibrated thresholds honest', async () => {
+    const all = readPairs(path.join(DEFAULT_LFW_DIR, 'pairsDevTest.txt'));
+    const sample = [...all.filter((p) => p.same).slice(0, 30), ...all.filter((p) => !p.same).slice(0, 30)];
+    const images = [...new Set(sample.flatMap((p) => [p.a, p.b]))];
+    const descriptors = await describeImages(DEFAULT_LFW_DIR, images, os.availableParallelism(), () => undefined);
+    const distances = sample.map((p) => pairDistance(descriptors, p));
+    // Full DevTest: 98.3% at the 1:1 threshold, FAR 0% at the 1:N one (README). A sample of 60 may
+    // miss a pair or two, not ten.
+    expect(accuracyAt(sample, distances, CALIBRATED_VERIFY_THRESHOLD).accuracy).toBeGreaterThanOrEqual(0.9);
+    expect(accuracyAt(sample, distances, CALIBRATED_MATCH_THRESHOLD).far).toBe(0);
+  }, 180_000);
+});
