@@ -1,10 +1,12 @@
 /**
  * Worker-thread side of the face pipeline (run by piscina, one model copy per thread):
- * detect (SSD MobileNetV1) → 68 landmarks → aligned 128-d descriptor, plus the raw quality
+ * detect (SSD MobileNetV1) → 68 landmarks → 128-d descriptor, plus the raw quality
  * measures of every face. Everything here is CPU-heavy and never runs on the event loop.
  */
 import { faceApiModelDir, loadFaceApi } from './backend.js';
 import { estimatePose, greyPatch, laplacianVariance, meanOf } from './quality.js';
+import type { FaceApi } from './backend.js';
+import type { Rect } from '@vladmandic/face-api';
 import type { AnalyzeResult, AnalyzeTask, DetectedFace, ModelInfo } from './types.js';
 
 // Low enough to find the tightly cropped faces of LFW-style photos; the quality policies then
@@ -36,7 +38,8 @@ const ready = loadModels();
 
 export async function info(): Promise<ModelInfo> {
   const { backend, version } = await ready;
-  return { name: 'face-api/faceRecognitionNet', version, backend };
+  // The name says how descriptors are made: templates of another recipe are not comparable.
+  return { name: 'face-api/faceRecognitionNet+mirror-average', version, backend };
 }
 
 /**
@@ -47,28 +50,56 @@ export async function info(): Promise<ModelInfo> {
 const FALLBACK_PAD_FRACTION = 0.5;
 
 type Tensor3D = import('@vladmandic/face-api').tf.Tensor3D;
+type Tf = typeof import('@tensorflow/tfjs');
+
+/**
+ * Descriptors of all the faces of a photo in one batch through the recognition network. Each face
+ * is described twice, as photographed and mirrored, and the two averaged: on LFW View 1 that
+ * raised DevTest pairs recognised at the 1:N operating point (FMR 8.5e-7) from 26.2% to 31.0%
+ * and 1:1 accuracy from 98.30% to 98.40%, for 8% more time (README, "Thresholds").
+ */
+async function describeFaces(faceapi: FaceApi, photo: Tensor3D, boxes: Rect[]): Promise<Float32Array[]> {
+  if (boxes.length === 0) return [];
+  const tf = faceapi.tf as unknown as Tf;
+  const crops = await faceapi.extractFaceTensors(photo, boxes);
+  const mirrored = crops.map((crop) => tf.reverse(crop as unknown as import('@tensorflow/tfjs').Tensor3D, 1) as unknown as Tensor3D);
+  try {
+    const out = await faceapi.nets.faceRecognitionNet.computeFaceDescriptor([...crops, ...mirrored]);
+    const all = Array.isArray(out) ? out : [out];
+    return boxes.map((_, i) => {
+      const direct = all[i]!;
+      const flipped = all[i + boxes.length]!;
+      return Float32Array.from(direct, (v, k) => (v + flipped[k]!) / 2);
+    });
+  } finally {
+    for (const tensor of [...crops, ...mirrored]) tensor.dispose();
+  }
+}
+
+const pad = (tf: Tf, image: Tensor3D, by: number): Tensor3D =>
+  tf.pad(image as unknown as import('@tensorflow/tfjs').Tensor3D, [[by, by], [by, by], [0, 0]]) as unknown as Tensor3D;
 
 export async function analyze(task: AnalyzeTask): Promise<AnalyzeResult> {
   const { faceapi } = await ready;
-  const tf = faceapi.tf as unknown as typeof import('@tensorflow/tfjs');
+  const tf = faceapi.tf as unknown as Tf;
   const started = performance.now();
   const { pixels, width, height } = task;
   const options = new faceapi.SsdMobilenetv1Options({ minConfidence: MIN_DETECTION_CONFIDENCE, maxResults: MAX_FACES_PER_IMAGE });
-  const detect = (input: Tensor3D) => faceapi.detectAllFaces(input, options).withFaceLandmarks().withFaceDescriptors();
+  const detect = (input: Tensor3D) => faceapi.detectAllFaces(input, options).withFaceLandmarks();
   const input = tf.tensor3d(pixels, [height, width, 3], 'int32') as unknown as Tensor3D;
+  // `source` is the photo the faces were found on: the input, or the input with a border.
+  let source = input;
   try {
     let offset = 0;
     let results = await detect(input);
     if (results.length === 0) {
       offset = Math.round(Math.max(width, height) * FALLBACK_PAD_FRACTION);
-      const padded = tf.pad(input as unknown as import('@tensorflow/tfjs').Tensor3D, [[offset, offset], [offset, offset], [0, 0]]);
-      try {
-        results = await detect(padded as unknown as Tensor3D);
-      } finally {
-        padded.dispose();
-      }
+      source = pad(tf, input, offset);
+      results = await detect(source);
     }
-    const faces: DetectedFace[] = results.map((r) => {
+    // Faces are cut out by face-api's dlib-style alignment box around the landmarks.
+    const descriptors = await describeFaces(faceapi, source, results.map((r) => r.landmarks.align(null, { useDlibAlignment: true })));
+    const faces: DetectedFace[] = results.map((r, i) => {
       const b = r.detection.box;
       const x = Math.max(0, Math.round(b.x - offset));
       const y = Math.max(0, Math.round(b.y - offset));
@@ -81,7 +112,7 @@ export async function analyze(task: AnalyzeTask): Promise<AnalyzeResult> {
       const patch = greyPatch(pixels, width, height, box);
       return {
         box,
-        descriptor: r.descriptor,
+        descriptor: descriptors[i]!,
         measures: {
           detectionScore: r.detection.score,
           sizePx: Math.round(b.width),
@@ -93,6 +124,7 @@ export async function analyze(task: AnalyzeTask): Promise<AnalyzeResult> {
     });
     return { faces, inferenceMs: performance.now() - started };
   } finally {
+    if (source !== input) source.dispose();
     input.dispose();
   }
 }

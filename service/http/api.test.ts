@@ -148,7 +148,7 @@ describe('enroll, identify, verify, purge', () => {
     memberA = await createMember({ name: 'Person A' });
     const res = await postImage(`/v1/members/${memberA}/faces`, await cropFace(PERSON_A));
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ memberId: memberA, quality: { ok: true, reasons: [] }, model: { name: 'face-api/faceRecognitionNet' } });
+    expect(res.body).toMatchObject({ memberId: memberA, quality: { ok: true, reasons: [] }, model: { name: 'face-api/faceRecognitionNet+mirror-average' } });
     expect(res.body.box.width).toBeGreaterThan(100);
     faceA = res.body.faceId;
     const list = await call('GET', `/v1/members/${memberA}/faces`);
