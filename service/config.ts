@@ -9,8 +9,8 @@ import { z } from 'zod';
  *  - identification (1:N) must be stricter than verification (1:1): in a gallery of N templates
  *    the chance that *some* stranger falls under the threshold grows with N.
  */
-export const CALIBRATED_MATCH_THRESHOLD = 0.374;
-export const CALIBRATED_VERIFY_THRESHOLD = 0.61;
+export const CALIBRATED_MATCH_THRESHOLD = 0.373;
+export const CALIBRATED_VERIFY_THRESHOLD = 0.6;
 
 const numberFromEnv = (schema: z.ZodNumber) =>
   z.preprocess((value) => (value === undefined || value === '' ? undefined : Number(value)), schema);
