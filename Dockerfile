@@ -21,12 +21,13 @@ RUN npm run build \
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production PORT=8080 VISAGE_DATA_DIR=/var/lib/visage
 WORKDIR /app
-RUN groupadd --system visage && useradd --system --gid visage --home /app visage \
+RUN groupadd --system --gid 10001 visage && useradd --system --uid 10001 --gid visage --home /app visage \
  && mkdir -p /var/lib/visage && chown visage:visage /var/lib/visage
 COPY --from=build --chown=visage:visage /app/node_modules ./node_modules
 COPY --from=build --chown=visage:visage /app/dist ./dist
 COPY --from=build --chown=visage:visage /app/package.json ./package.json
-USER visage
+# Numeric, so that Kubernetes can check runAsNonRoot.
+USER 10001
 EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
