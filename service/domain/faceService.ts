@@ -177,9 +177,10 @@ export class FaceService {
           );
         });
       } catch (error) {
-        await this.deps.blobs.delete(photoKey).catch((cleanupError: unknown) => {
-          this.deps.logger.error({ err: cleanupError, photoKey }, 'could not remove the photo of a failed enrollment');
-        });
+        // The photo was written but its row was not: owe its erasure like a purge does, so that a
+        // blob store failing right now cannot leave it behind (the sweeper retries).
+        await this.deps.pendingDeletions.add(photoKey).catch(() => undefined);
+        await this.deps.photoEraser.erase(photoKey);
         throw error;
       }
       this.deps.index.add({ label: template.label, templateId: template.id, memberId }, face.descriptor);

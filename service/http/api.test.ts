@@ -324,6 +324,16 @@ describe('enrollment refusals', () => {
     await expectNothingEnrolled();
   });
 
+  it('lets only one of two simultaneous enrollments of one face to different members through', async () => {
+    const [first, second] = [await createMember({ name: 'Twin 1' }), await createMember({ name: 'Twin 2' })];
+    const photo = await cropFace(STRANGERS[2]!);
+    const results = await Promise.all([first, second].map((id) => postImage(`/v1/members/${id}/faces`, photo)));
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
+    expect(results.find((r) => r.status === 409)!.body.error.code).toBe('FACE_ALREADY_ENROLLED');
+    const counts = await Promise.all([first, second].map(async (id) => (await call('GET', `/v1/members/${id}/faces`)).body.faces.length));
+    expect(counts.sort()).toEqual([0, 1]);
+  });
+
   it('PAYLOAD_TOO_LARGE for bodies over the upload limit', async () => {
     const huge = Buffer.alloc(MAX_UPLOAD_BYTES + 1024, 1);
     expectError(await postImage(`/v1/members/${member}/faces`, huge), 413, 'PAYLOAD_TOO_LARGE');
