@@ -65,11 +65,6 @@ export class FaceIndex {
     return this.byLabel.size;
   }
 
-  /** Slots allocated in the graph (live templates plus reusable removed ones). */
-  get capacity(): number {
-    return this.hnsw.getMaxElements();
-  }
-
   has(templateId: string): boolean {
     return this.labelByTemplate.has(templateId);
   }

@@ -84,7 +84,6 @@ const pad = (tf: Tf, image: Tensor3D, by: number): Tensor3D =>
 export async function analyze(task: AnalyzeTask): Promise<AnalyzeResult> {
   const { faceapi } = await ready;
   const tf = faceapi.tf as unknown as Tf;
-  const started = performance.now();
   const { pixels, width, height } = task;
   const options = new faceapi.SsdMobilenetv1Options({ minConfidence: MIN_DETECTION_CONFIDENCE, maxResults: MAX_FACES_PER_IMAGE });
   const detect = (input: Tensor3D) => faceapi.detectAllFaces(input, options).withFaceLandmarks();
@@ -132,7 +131,7 @@ export async function analyze(task: AnalyzeTask): Promise<AnalyzeResult> {
         },
       };
     });
-    return { faces, inferenceMs: performance.now() - started };
+    return { faces };
   } finally {
     if (source !== input) source.dispose();
     input.dispose();

@@ -44,8 +44,6 @@ export interface AnalyzeTask {
 
 export interface AnalyzeResult {
   faces: DetectedFace[];
-  /** Milliseconds the worker spent in inference. */
-  inferenceMs: number;
 }
 
 export interface ModelInfo {

@@ -40,7 +40,6 @@ const PHOTO_SWEEP_INTERVAL_MS = 60_000;
 export interface Visage {
   url: string;
   config: Config;
-  databaseUrl: string;
   index: FaceIndex;
   pipeline: FacePipeline;
   /** Resolves when the models are warm in every worker (the service then reports ready). */
@@ -131,7 +130,7 @@ export async function startVisage(config: Config, logger: Logger = pino({ level:
       await embedded?.stop();
     })());
 
-  return { url, config, databaseUrl, index, pipeline, modelsReady, close };
+  return { url, config, index, pipeline, modelsReady, close };
 }
 
 async function main(): Promise<void> {

@@ -104,11 +104,6 @@ export class FaceTemplateRepository {
     return rows.map(toTemplate);
   }
 
-  async count(): Promise<number> {
-    const { rows } = await this.db.query<{ n: string }>('SELECT count(*) AS n FROM face_templates');
-    return Number(rows[0]!.n);
-  }
-
   /** Every template with its descriptor, in label order, a page at a time (keyset pagination). */
   async *streamForIndex(pageSize = 5000): AsyncGenerator<IndexableTemplate[]> {
     let after = -1;

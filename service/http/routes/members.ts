@@ -6,18 +6,15 @@ import { readImageUpload, rawImageParser } from '../imageUpload.js';
 import { createMemberSchema, updateMemberSchema, uuidSchema } from '../schemas.js';
 import { parseInput } from '../validation.js';
 
-/** A malformed id names no member: answered like an unknown one. */
-export function memberIdParam(value: unknown): string {
+/** A malformed id names nothing: answered like an unknown one. */
+function idParam(value: unknown, code: 'MEMBER_NOT_FOUND' | 'FACE_NOT_FOUND', message: string): string {
   const parsed = uuidSchema.safeParse(value);
-  if (!parsed.success) throw new AppError('MEMBER_NOT_FOUND', 'no such member');
+  if (!parsed.success) throw new AppError(code, message);
   return parsed.data;
 }
 
-function faceIdParam(value: unknown): string {
-  const parsed = uuidSchema.safeParse(value);
-  if (!parsed.success) throw new AppError('FACE_NOT_FOUND', 'no such face');
-  return parsed.data;
-}
+export const memberIdParam = (value: unknown): string => idParam(value, 'MEMBER_NOT_FOUND', 'no such member');
+const faceIdParam = (value: unknown): string => idParam(value, 'FACE_NOT_FOUND', 'no such face');
 
 export function memberRoutes(members: MemberService, faces: FaceService, maxUploadBytes: number): Router {
   const router = Router();
