@@ -26,7 +26,7 @@ const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'visage-bench-'));
 await fs.chmod(dataDir, 0o755);
 const visage = await startVisage(
   loadConfig({ ...process.env, PORT: '0', VISAGE_DATA_DIR: dataDir, EMBEDDED_PG_PORT: process.env.EMBEDDED_PG_PORT ?? '54339', LOG_LEVEL: 'warn' }),
-  pino({ level: 'warn' }),
+  { logger: pino({ level: 'warn' }) },
 );
 await visage.modelsReady;
 

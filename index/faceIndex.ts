@@ -24,7 +24,7 @@ export interface FaceIndexOptions {
   efSearch?: number;
 }
 
-const euclidean = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+export const euclideanDistance = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
   let sum = 0;
   for (let i = 0; i < a.length; i++) {
     const d = a[i]! - b[i]!;
@@ -128,7 +128,7 @@ export class FaceIndex {
   /** Exact distances from a descriptor to every template of one member, nearest first (1:1). */
   distancesToMember(memberId: string, descriptor: ArrayLike<number>): IndexHit[] {
     return this.templatesOf(memberId)
-      .map((entry) => ({ ...entry, distance: euclidean(descriptor, this.hnsw.getPoint(entry.label)) }))
+      .map((entry) => ({ ...entry, distance: euclideanDistance(descriptor, this.hnsw.getPoint(entry.label)) }))
       .sort((a, b) => a.distance - b.distance);
   }
 

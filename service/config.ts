@@ -15,6 +15,34 @@ export const CALIBRATED_VERIFY_THRESHOLD = 0.6;
 const numberFromEnv = (schema: z.ZodNumber) =>
   z.preprocess((value) => (value === undefined || value === '' ? undefined : Number(value)), schema);
 
+/** "name:number,name:number" → ordered pairs (tier ladders in the environment). */
+const namedNumbers = (defaultValue: string) =>
+  z
+    .string()
+    .default(defaultValue)
+    .transform((value, ctx) => {
+      const pairs: [string, number][] = [];
+      for (const part of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+        const match = /^([a-z][a-z0-9_-]{0,31}):([0-9]+(?:\.[0-9]+)?)$/.exec(part);
+        if (!match) {
+          ctx.addIssue({ code: 'custom', message: `"${part}" is not name:number` });
+          return z.NEVER;
+        }
+        pairs.push([match[1]!, Number(match[2])]);
+      }
+      if (pairs.length === 0) ctx.addIssue({ code: 'custom', message: 'needs at least one name:number' });
+      return pairs;
+    });
+
+const timeZone = z.string().refine((zone) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'an IANA time zone such as Asia/Shanghai');
+
 const envSchema = z.object({
   PORT: numberFromEnv(z.number().int().min(0).max(65535)).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -42,6 +70,26 @@ const envSchema = z.object({
   MIN_IDENTIFY_FACE_PX: numberFromEnv(z.number().int().min(16)).default(40),
   /** Worker threads for face inference; defaults to the number of cores. */
   INFERENCE_THREADS: numberFromEnv(z.number().int().min(1).max(64)).default(os.availableParallelism()),
+  /** Sightings of one member at one camera closer together than this are one visit. */
+  FRAME_DEDUP_SECONDS: numberFromEnv(z.number().int().min(0).max(86_400)).default(300),
+  /** off: unknown faces at cameras stay unknown; track: they may become anonymous visitor members. */
+  VISITOR_POLICY: z.enum(['off', 'track']).default('off'),
+  /** Frames an unknown person must be seen in (within the sighting window) before becoming a visitor. */
+  VISITOR_MIN_SIGHTINGS: numberFromEnv(z.number().int().min(2).max(50)).default(3),
+  VISITOR_SIGHTING_WINDOW_SECONDS: numberFromEnv(z.number().int().min(5).max(3600)).default(120),
+  /** Visitors not converted to members within this many days are purged. */
+  VISITOR_TTL_DAYS: numberFromEnv(z.number().min(0.001).max(3650)).default(30),
+  /** The currency purchases are accepted in (ISO 4217). */
+  CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as CNY').default('CNY'),
+  POINTS_PER_CURRENCY_UNIT: numberFromEnv(z.number().min(0).max(1000)).default(1),
+  /** Tier ladder: spend over the last 365 days (currency units) needed for each tier, lowest first. */
+  TIER_SPEND_THRESHOLDS: namedNumbers('standard:0,silver:2000,gold:10000,platinum:50000'),
+  /** Points multiplier of each tier. */
+  TIER_POINTS_MULTIPLIERS: namedNumbers('standard:1,silver:1.2,gold:1.5,platinum:2'),
+  /** Days without a visit or purchase after which a member's segment is `dormant`. */
+  DORMANT_AFTER_DAYS: numberFromEnv(z.number().int().min(1).max(3650)).default(60),
+  /** The mall's time zone: visit rhythms (hour of day, weekday) are read in local time. */
+  MALL_TIMEZONE: timeZone.default('UTC'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -60,8 +108,41 @@ export type Config = Readonly<{
   minEnrollFacePx: number;
   minIdentifyFacePx: number;
   inferenceThreads: number;
+  frameDedupSeconds: number;
+  visitors: Readonly<{ policy: 'off' | 'track'; minSightings: number; sightingWindowSeconds: number; ttlDays: number }>;
+  loyalty: Readonly<LoyaltyRules>;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }>;
+
+export interface Tier {
+  name: string;
+  /** Spend over the last 365 days needed for the tier, in currency units. */
+  minSpend: number;
+  pointsMultiplier: number;
+}
+
+export interface LoyaltyRules {
+  currency: string;
+  pointsPerCurrencyUnit: number;
+  /** Lowest first; the first tier needs no spend. */
+  tiers: Tier[];
+  dormantAfterDays: number;
+  timeZone: string;
+}
+
+function tierLadder(thresholds: [string, number][], multipliers: [string, number][]): Tier[] | string {
+  const multiplierOf = new Map(multipliers);
+  const tiers: Tier[] = [];
+  for (const [name, minSpend] of thresholds) {
+    const pointsMultiplier = multiplierOf.get(name);
+    if (pointsMultiplier === undefined) return `TIER_POINTS_MULTIPLIERS: no multiplier for tier "${name}"`;
+    if (tiers.length > 0 && minSpend <= tiers.at(-1)!.minSpend) return 'TIER_SPEND_THRESHOLDS: spend must rise from tier to tier';
+    tiers.push({ name, minSpend, pointsMultiplier });
+  }
+  if (tiers[0]!.minSpend !== 0) return 'TIER_SPEND_THRESHOLDS: the first tier must need no spend (name:0)';
+  if (multiplierOf.size !== tiers.length) return 'TIER_POINTS_MULTIPLIERS: names a tier that TIER_SPEND_THRESHOLDS lacks';
+  return tiers;
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -84,6 +165,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'VERIFY_THRESHOLD: must not be stricter than MATCH_THRESHOLD (1:N identification needs the stricter cut-off)',
     ]);
   }
+  const tiers = tierLadder(e.TIER_SPEND_THRESHOLDS, e.TIER_POINTS_MULTIPLIERS);
+  if (typeof tiers === 'string') throw new ConfigError([tiers]);
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -99,6 +182,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     minEnrollFacePx: e.MIN_ENROLL_FACE_PX,
     minIdentifyFacePx: e.MIN_IDENTIFY_FACE_PX,
     inferenceThreads: e.INFERENCE_THREADS,
+    frameDedupSeconds: e.FRAME_DEDUP_SECONDS,
+    visitors: Object.freeze({
+      policy: e.VISITOR_POLICY,
+      minSightings: e.VISITOR_MIN_SIGHTINGS,
+      sightingWindowSeconds: e.VISITOR_SIGHTING_WINDOW_SECONDS,
+      ttlDays: e.VISITOR_TTL_DAYS,
+    }),
+    loyalty: Object.freeze({
+      currency: e.CURRENCY,
+      pointsPerCurrencyUnit: e.POINTS_PER_CURRENCY_UNIT,
+      tiers,
+      dormantAfterDays: e.DORMANT_AFTER_DAYS,
+      timeZone: e.MALL_TIMEZONE,
+    }),
     logLevel: e.LOG_LEVEL,
   });
 }

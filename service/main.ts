@@ -12,15 +12,25 @@ import { loadConfig, ConfigError, type Config } from './config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embeddedPostgres.js';
 import { migrate } from './db/migrate.js';
 import { createPool } from './db/pool.js';
+import { systemClock, type Clock } from './domain/clock.js';
 import { FaceService } from './domain/faceService.js';
+import { FrameService } from './domain/frameService.js';
 import { MemberService } from './domain/memberService.js';
 import { PhotoEraser } from './domain/photoEraser.js';
+import { ProfileService } from './domain/profileService.js';
+import { PurchaseService } from './domain/purchaseService.js';
+import { VisitService } from './domain/visitService.js';
+import { VisitorExpiry } from './domain/visitorExpiry.js';
+import { VisitorTracker } from './domain/visitorTracker.js';
 import { enrollmentPolicy, identificationPolicy } from './domain/qualityPolicies.js';
 import { createApp } from './http/app.js';
 import { Metrics } from './metrics.js';
 import { FaceTemplateRepository } from './repositories/faceTemplateRepository.js';
 import { MemberRepository } from './repositories/memberRepository.js';
 import { PendingBlobDeletionRepository } from './repositories/pendingBlobDeletionRepository.js';
+import { PointsLedgerRepository } from './repositories/pointsLedgerRepository.js';
+import { PurchaseRepository } from './repositories/purchaseRepository.js';
+import { VisitRepository } from './repositories/visitRepository.js';
 
 /** The package version, from sources (service/) or from the built image (dist/service/). */
 function packageVersion(): string {
@@ -36,6 +46,13 @@ function packageVersion(): string {
 }
 const version = packageVersion();
 const PHOTO_SWEEP_INTERVAL_MS = 60_000;
+const VISITOR_EXPIRY_INTERVAL_MS = 15 * 60_000;
+
+export interface VisageOptions {
+  logger?: Logger;
+  /** The time now; tests move it forward to see dormancy and expiry without waiting. */
+  clock?: Clock;
+}
 
 export interface Visage {
   url: string;
@@ -44,6 +61,8 @@ export interface Visage {
   pipeline: FacePipeline;
   /** Resolves when the models are warm in every worker (the service then reports ready). */
   modelsReady: Promise<void>;
+  /** Runs the periodic maintenance at once (tests; the timers run it in production). */
+  maintenance: { expireVisitors(): Promise<number>; erasePendingPhotos(): Promise<void> };
   close(): Promise<void>;
 }
 
@@ -52,7 +71,9 @@ export interface Visage {
  * The HTTP server listens before the models are warm so that /healthz answers at once and
  * /readyz says 503 until everything is loaded.
  */
-export async function startVisage(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Visage> {
+export async function startVisage(config: Config, options: VisageOptions = {}): Promise<Visage> {
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const clock = options.clock ?? systemClock;
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
@@ -66,6 +87,9 @@ export async function startVisage(config: Config, logger: Logger = pino({ level:
   const members = new MemberRepository(pool);
   const templates = new FaceTemplateRepository(pool);
   const pendingDeletions = new PendingBlobDeletionRepository(pool);
+  const visits = new VisitRepository(pool);
+  const purchases = new PurchaseRepository(pool);
+  const ledger = new PointsLedgerRepository(pool);
   const blobs = new FsBlobStore(path.join(config.dataDir, 'blobs'));
   const photoEraser = new PhotoEraser(blobs, pendingDeletions, logger);
 
@@ -83,6 +107,7 @@ export async function startVisage(config: Config, logger: Logger = pino({ level:
   modelsReady.catch((error: unknown) => logger.fatal({ err: error }, 'face models failed to load'));
 
   const metrics = new Metrics(() => index.size);
+  const profiles = new ProfileService({ members, visits, purchases, ledger, rules: config.loyalty, clock });
   const faceService = new FaceService({
     pool,
     pipeline,
@@ -92,12 +117,42 @@ export async function startVisage(config: Config, logger: Logger = pino({ level:
     pendingDeletions,
     blobs,
     photoEraser,
+    profiles,
     thresholds: { match: config.matchThreshold, verify: config.verifyThreshold },
     enrollPolicy: enrollmentPolicy(config),
     identifyPolicy: identificationPolicy(config),
     logger,
   });
-  const memberService = new MemberService({ pool, index, members, templates, pendingDeletions, photoEraser });
+  const memberService = new MemberService({
+    pool,
+    index,
+    members,
+    templates,
+    pendingDeletions,
+    visits,
+    purchases,
+    profiles,
+    photoEraser,
+    tiers: config.loyalty.tiers,
+  });
+  const visitService = new VisitService({ pool, members, visits, dedupSeconds: config.frameDedupSeconds });
+  const purchaseService = new PurchaseService({ pool, members, purchases, ledger, profiles, rules: config.loyalty, clock });
+  const tracker = new VisitorTracker({
+    minSightings: config.visitors.minSightings,
+    windowMs: config.visitors.sightingWindowSeconds * 1000,
+    maxDistance: config.matchThreshold,
+  });
+  const frameService = new FrameService({
+    faces: faceService,
+    visits: visitService,
+    profiles,
+    members,
+    tracker,
+    visitors: { policy: config.visitors.policy, ttlDays: config.visitors.ttlDays },
+    clock,
+    logger,
+  });
+  const visitorExpiry = new VisitorExpiry(members, memberService, clock, logger);
   const readiness = {
     async check() {
       const database = await pool.query('SELECT 1').then(() => true, () => false);
@@ -106,7 +161,13 @@ export async function startVisage(config: Config, logger: Logger = pino({ level:
   };
   if (!config.adminKey) logger.warn('VISAGE_ADMIN_KEY is not set: the API accepts calls without a key (demo mode)');
 
-  const app = createApp({ members: memberService, faces: faceService, readiness, metrics, logger, adminKey: config.adminKey, maxUploadBytes: config.maxUploadBytes, version });
+  const app = createApp({
+    members: memberService,
+    faces: faceService,
+    frames: frameService,
+    purchases: purchaseService,
+    visits: visitService,
+    readiness, metrics, logger, adminKey: config.adminKey, maxUploadBytes: config.maxUploadBytes, version });
   const server = app.listen(config.port, config.host);
   await once(server, 'listening');
   // Slow uploads must not hold a socket for ever.
@@ -118,11 +179,14 @@ export async function startVisage(config: Config, logger: Logger = pino({ level:
 
   await photoEraser.sweep().catch((error: unknown) => logger.warn({ err: error }, 'initial photo sweep failed'));
   photoEraser.startSweeping(PHOTO_SWEEP_INTERVAL_MS);
+  await visitorExpiry.sweep().catch((error: unknown) => logger.warn({ err: error }, 'initial visitor expiry sweep failed'));
+  visitorExpiry.startSweeping(VISITOR_EXPIRY_INTERVAL_MS);
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       photoEraser.stopSweeping();
+      visitorExpiry.stopSweeping();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await pipeline.close();
@@ -130,7 +194,8 @@ export async function startVisage(config: Config, logger: Logger = pino({ level:
       await embedded?.stop();
     })());
 
-  return { url, config, index, pipeline, modelsReady, close };
+  const maintenance = { expireVisitors: () => visitorExpiry.sweep(), erasePendingPhotos: () => photoEraser.sweep() };
+  return { url, config, index, pipeline, modelsReady, maintenance, close };
 }
 
 async function main(): Promise<void> {
@@ -145,7 +210,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = pino({ level: config.logLevel });
-  const visage = await startVisage(config, logger);
+  const visage = await startVisage(config, { logger });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       logger.info({ signal }, 'shutting down');

@@ -5,13 +5,15 @@ import type { AnalyzedImage, FacePipeline } from '../../models/facePipeline.js';
 import { judgeQuality, type QualityPolicy } from '../../models/quality.js';
 import type { Box, DetectedFace, ModelInfo } from '../../models/types.js';
 import { facePhotoKey, type BlobStore } from '../blob/blobStore.js';
+import type { PoolClient } from 'pg';
 import { withTransaction, type Pool } from '../db/pool.js';
 import { AppError } from '../errors.js';
 import type { Member, MemberRepository } from '../repositories/memberRepository.js';
-import type { FaceTemplate, FaceTemplateRepository } from '../repositories/faceTemplateRepository.js';
+import type { FaceTemplate, FaceTemplateRepository, NewFaceTemplate } from '../repositories/faceTemplateRepository.js';
 import type { PendingBlobDeletionRepository } from '../repositories/pendingBlobDeletionRepository.js';
 import { cosineSimilarity, qualityView, roundDistance, type QualityView } from './faceView.js';
 import type { PhotoEraser } from './photoEraser.js';
+import type { MemberProfile, ProfileService } from './profileService.js';
 import { SerialQueue } from './serialQueue.js';
 
 /** A second face at least this fraction of the largest one's area means "no single dominant face". */
@@ -36,6 +38,15 @@ export interface IdentifiedFace {
   quality?: QualityView;
   match: Match | null;
   member?: Member;
+  profile?: MemberProfile;
+}
+
+/** One face of an analysed image with its nearest member, before any member is read. */
+export interface FaceMatch {
+  face: DetectedFace;
+  quality: QualityView;
+  /** Null when unknown, or when the face was too poor to try (quality.ok false). */
+  match: Match | null;
 }
 
 export interface EnrolledFace {
@@ -61,6 +72,7 @@ export interface FaceServiceDeps {
   pendingDeletions: PendingBlobDeletionRepository;
   blobs: BlobStore;
   photoEraser: PhotoEraser;
+  profiles: ProfileService;
   thresholds: Thresholds;
   enrollPolicy: QualityPolicy;
   identifyPolicy: QualityPolicy;
@@ -144,9 +156,7 @@ export class FaceService {
     const face = this.dominantFace(image);
     const quality = this.requireQuality(face, this.deps.enrollPolicy, 'enroll');
     return this.enrollments.run(async () => {
-      const other = this.deps.index
-        .search(face.descriptor, 8)
-        .find((hit) => hit.memberId !== memberId && hit.distance <= this.deps.thresholds.match);
+      const other = this.enrolledElsewhere(face.descriptor, memberId);
       if (other) {
         throw new AppError('FACE_ALREADY_ENROLLED', 'this face already belongs to another member', {
           distance: roundDistance(other.distance),
@@ -162,19 +172,7 @@ export class FaceService {
           if (!(await this.deps.members.lockForUpdate(memberId, tx))) {
             throw new AppError('MEMBER_NOT_FOUND', `no member ${memberId}`);
           }
-          return this.deps.templates.insert(
-            {
-              id: faceId,
-              memberId,
-              descriptor: face.descriptor,
-              modelName: model.name,
-              modelVersion: model.version,
-              box: face.box,
-              quality,
-              photoKey,
-            },
-            tx,
-          );
+          return this.insertTemplate({ id: faceId, memberId, descriptor: face.descriptor, box: face.box, quality, photoKey }, tx);
         });
       } catch (error) {
         // The photo was written but its row was not: owe its erasure like a purge does, so that a
@@ -192,6 +190,41 @@ export class FaceService {
         model: { name: model.name, version: model.version },
         createdAt: template.createdAt,
       };
+    });
+  }
+
+  /** The nearest template of a member other than `memberId` within the match threshold. */
+  private enrolledElsewhere(descriptor: ArrayLike<number>, memberId?: string): IndexHit | undefined {
+    return this.deps.index.search(descriptor, 8).find((hit) => hit.memberId !== memberId && hit.distance <= this.deps.thresholds.match);
+  }
+
+  private insertTemplate(template: Omit<NewFaceTemplate, 'modelName' | 'modelVersion'>, tx: PoolClient): Promise<FaceTemplate> {
+    const model = this.model();
+    return this.deps.templates.insert({ ...template, modelName: model.name, modelVersion: model.version }, tx);
+  }
+
+  /**
+   * Creates a member together with its first face from a descriptor (an anonymous visitor seen
+   * by the cameras; no photo is kept), unless the face already belongs to someone: then that
+   * member's id comes back and nothing is created.
+   */
+  async createMemberWithFace(
+    newMember: (tx: PoolClient) => Promise<Member>,
+    face: { descriptor: number[]; box: Box; quality: QualityView },
+  ): Promise<{ member: Member; created: boolean }> {
+    return this.enrollments.run(async () => {
+      const existing = this.enrolledElsewhere(face.descriptor);
+      if (existing) {
+        const member = await this.deps.members.findById(existing.memberId);
+        if (member) return { member, created: false };
+      }
+      const { member, template } = await withTransaction(this.deps.pool, async (tx) => {
+        const member = await newMember(tx);
+        const template = await this.insertTemplate({ id: randomUUID(), memberId: member.id, ...face, photoKey: null }, tx);
+        return { member, template };
+      });
+      this.deps.index.add({ label: template.label, templateId: template.id, memberId: member.id }, face.descriptor);
+      return { member, created: true };
     });
   }
 
@@ -224,32 +257,42 @@ export class FaceService {
     if (removed.photoKey) await this.deps.photoEraser.erase(removed.photoKey);
   }
 
-  async identify(bytes: Buffer, options: { maxFaces?: number; threshold?: number }): Promise<IdentifiedFace[]> {
+  /** Every face of the image (largest first) with its nearest member; poor faces are never matched. */
+  async matchFaces(bytes: Buffer, options: { maxFaces?: number; threshold?: number }): Promise<FaceMatch[]> {
     const threshold = this.threshold(options.threshold, this.deps.thresholds.match);
     const image = await this.analyze(bytes);
-    const faces = image.faces.slice(0, options.maxFaces ?? image.faces.length);
-    return Promise.all(
-      faces.map(async (face) => {
-        const verdict = judgeQuality(face.measures, this.deps.identifyPolicy);
-        const quality = qualityView(face.measures, verdict);
-        // A face too poor to trust is never matched: "unknown" is the safe answer at a till.
-        const identified = verdict.ok ? await this.nearestMember(face.descriptor, threshold) : { match: null };
-        return { box: face.box, quality, ...identified };
-      }),
-    );
+    return image.faces.slice(0, options.maxFaces ?? image.faces.length).map((face) => {
+      const verdict = judgeQuality(face.measures, this.deps.identifyPolicy);
+      // A face too poor to trust is never matched: "unknown" is the safe answer at a till.
+      return { face, quality: qualityView(face.measures, verdict), match: verdict.ok ? this.nearestMatch(face.descriptor, threshold) : null };
+    });
+  }
+
+  /** Identification with what a cashier needs: the member and their profile for each known face. */
+  async identify(bytes: Buffer, options: { maxFaces?: number; threshold?: number }): Promise<IdentifiedFace[]> {
+    const faces = await this.matchFaces(bytes, options);
+    return Promise.all(faces.map(async ({ face, quality, match }) => ({ box: face.box, quality, ...(await this.withCard(match)) })));
   }
 
   async identifyDescriptor(descriptor: number[], options: { threshold?: number }): Promise<IdentifiedFace[]> {
     const threshold = this.threshold(options.threshold, this.deps.thresholds.match);
-    return [await this.nearestMember(descriptor, threshold)];
+    return [await this.withCard(this.nearestMatch(descriptor, threshold))];
   }
 
-  private async nearestMember(descriptor: ArrayLike<number>, threshold: number): Promise<IdentifiedFace> {
+  /** The nearest member within the configured identification threshold, or null. */
+  matchDescriptor(descriptor: ArrayLike<number>): Match | null {
+    return this.nearestMatch(descriptor, this.deps.thresholds.match);
+  }
+
+  private nearestMatch(descriptor: ArrayLike<number>, threshold: number): Match | null {
     const [nearest] = this.deps.index.search(descriptor, 1);
-    if (!nearest || nearest.distance > threshold) return { match: null };
-    const member = await this.deps.members.findById(nearest.memberId);
-    if (!member) return { match: null }; // purged a moment ago
-    return { match: this.toMatch(nearest, descriptor), member };
+    return nearest && nearest.distance <= threshold ? this.toMatch(nearest, descriptor) : null;
+  }
+
+  private async withCard(match: Match | null): Promise<Pick<IdentifiedFace, 'match' | 'member' | 'profile'>> {
+    if (!match) return { match: null };
+    const card = await this.deps.profiles.cardOf(match.memberId);
+    return card ? { match, ...card } : { match: null }; // purged a moment ago
   }
 
   async verify(memberId: string, bytes: Buffer, options: { threshold?: number }) {

@@ -3,13 +3,29 @@ import { memberPhotoPrefix } from '../blob/blobStore.js';
 import { withTransaction, type Pool } from '../db/pool.js';
 import { AppError } from '../errors.js';
 import type { FaceTemplateRepository } from '../repositories/faceTemplateRepository.js';
-import type { Member, MemberPatch, MemberRepository, NewMember } from '../repositories/memberRepository.js';
+import type { Member, MemberLookup, MemberPatch, MemberRepository, NewMember } from '../repositories/memberRepository.js';
 import type { PendingBlobDeletionRepository } from '../repositories/pendingBlobDeletionRepository.js';
+import type { PurchaseRepository } from '../repositories/purchaseRepository.js';
+import type { VisitRepository } from '../repositories/visitRepository.js';
+import type { Tier } from '../config.js';
 import type { PhotoEraser } from './photoEraser.js';
+import type { MemberProfile, ProfileService } from './profileService.js';
 
 export interface MemberWithFaces extends Member {
   faceCount: number;
+  profile: MemberProfile;
 }
+
+/** What turns a visitor into a full member: a cloud id (phone or external id) and consent. */
+export interface Conversion {
+  name?: string;
+  phone?: string;
+  externalIds?: Record<string, string>;
+  consent: { faceRecognition: boolean; source: string };
+}
+
+/** Members returned by one search at most. */
+const FIND_LIMIT = 50;
 
 export interface PurgeResult {
   faces: number;
@@ -25,7 +41,11 @@ export interface MemberServiceDeps {
   members: MemberRepository;
   templates: FaceTemplateRepository;
   pendingDeletions: PendingBlobDeletionRepository;
+  visits: VisitRepository;
+  purchases: PurchaseRepository;
+  profiles: ProfileService;
   photoEraser: PhotoEraser;
+  tiers: readonly Tier[];
 }
 
 /** Members' lifecycle: create, read, update and the right-to-erasure purge. */
@@ -33,19 +53,48 @@ export class MemberService {
   constructor(private readonly deps: MemberServiceDeps) {}
 
   create(input: NewMember): Promise<Member> {
-    return this.deps.members.create(input);
+    this.checkTier(input.tier);
+    return withTransaction(this.deps.pool, (tx) => this.deps.members.create(input, tx));
+  }
+
+  /** Tiers an operator may assign are the ladder's (TIER_SPEND_THRESHOLDS). */
+  private checkTier(tier: string | undefined): void {
+    if (tier !== undefined && !this.deps.tiers.some((t) => t.name === tier)) {
+      throw new AppError('VALIDATION_FAILED', `tier must be one of ${this.deps.tiers.map((t) => t.name).join(', ')}`);
+    }
+  }
+
+  private async withProfile(member: Member | undefined, id: string): Promise<MemberWithFaces> {
+    if (!member) throw new AppError('MEMBER_NOT_FOUND', `no member ${id}`);
+    return { ...member, faceCount: this.deps.index.templatesOf(id).length, profile: await this.deps.profiles.profileOf(member) };
   }
 
   async get(id: string): Promise<MemberWithFaces> {
-    const member = await this.deps.members.findById(id);
-    if (!member) throw new AppError('MEMBER_NOT_FOUND', `no member ${id}`);
-    return { ...member, faceCount: this.deps.index.templatesOf(id).length };
+    return this.withProfile(await this.deps.members.findById(id), id);
+  }
+
+  find(lookup: MemberLookup): Promise<Member[]> {
+    return this.deps.members.find(lookup, FIND_LIMIT);
   }
 
   async update(id: string, patch: MemberPatch): Promise<MemberWithFaces> {
-    const member = await this.deps.members.update(id, patch);
-    if (!member) throw new AppError('MEMBER_NOT_FOUND', `no member ${id}`);
-    return { ...member, faceCount: this.deps.index.templatesOf(id).length };
+    this.checkTier(patch.tier);
+    const member = await withTransaction(this.deps.pool, (tx) => this.deps.members.update(id, patch, tx));
+    return this.withProfile(member, id);
+  }
+
+  /**
+   * Makes an anonymous visitor a full member: it gains a cloud id and the member's own consent,
+   * stops expiring, and keeps its faces, visits and points.
+   */
+  async convert(id: string, conversion: Conversion): Promise<MemberWithFaces> {
+    const member = await withTransaction(this.deps.pool, async (tx) => {
+      const visitor = await this.deps.members.lockForUpdate(id, tx);
+      if (!visitor) throw new AppError('MEMBER_NOT_FOUND', `no member ${id}`);
+      if (visitor.kind !== 'visitor') throw new AppError('NOT_A_VISITOR', `member ${id} is already a full member`);
+      return this.deps.members.update(id, { ...conversion, kind: 'member', expiresAt: null }, tx);
+    });
+    return this.withProfile(member, id);
   }
 
   /**
@@ -54,19 +103,22 @@ export class MemberService {
    */
   async purge(id: string): Promise<PurgeResult> {
     const prefix = memberPhotoPrefix(id);
-    const templates = await withTransaction(this.deps.pool, async (tx) => {
+    const { templates, events } = await withTransaction(this.deps.pool, async (tx) => {
       if (!(await this.deps.members.lockForUpdate(id, tx))) throw new AppError('MEMBER_NOT_FOUND', `no member ${id}`);
+      // Events are visits and purchases; their points entries go with them.
+      const counts = await Promise.all([this.deps.visits.countByMember(id, tx), this.deps.purchases.countByMember(id, tx)]);
       const removed = await this.deps.templates.deleteByMember(id, tx);
       await this.deps.pendingDeletions.add(prefix, tx);
+      // Visits, purchases, ledger entries and external ids go with the row (ON DELETE CASCADE).
       await this.deps.members.delete(id, tx);
-      return removed;
+      return { templates: removed, events: counts.reduce((sum, n) => sum + n, 0) };
     });
     this.deps.index.removeMember(id);
     const images = await this.deps.photoEraser.erase(prefix);
     return {
       faces: templates.length,
       images: images ?? templates.filter((t) => t.photoKey).length,
-      events: 0,
+      events,
       imageErasurePending: images === undefined,
     };
   }

@@ -3,18 +3,26 @@ import express from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { FaceService } from '../domain/faceService.js';
+import type { FrameService } from '../domain/frameService.js';
 import type { MemberService } from '../domain/memberService.js';
+import type { PurchaseService } from '../domain/purchaseService.js';
+import type { VisitService } from '../domain/visitService.js';
 import type { Metrics } from '../metrics.js';
 import { requireApiKey } from './auth.js';
 import { errorHandler, notFoundHandler } from './errorHandler.js';
 import { openApiDocument } from './openapi.js';
+import { cameraRoutes } from './routes/cameras.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
+import { memberActivityRoutes } from './routes/memberActivity.js';
 import { memberRoutes } from './routes/members.js';
 import { recognitionRoutes } from './routes/recognition.js';
 
 export interface AppDeps {
   members: MemberService;
   faces: FaceService;
+  frames: FrameService;
+  purchases: PurchaseService;
+  visits: VisitService;
   readiness: ReadinessCheck;
   metrics: Metrics;
   logger: Logger;
@@ -63,6 +71,8 @@ export function createApp(deps: AppDeps): express.Express {
   v1.use(requireApiKey(deps.adminKey));
   v1.use(express.json({ limit: '256kb' }));
   v1.use('/members', memberRoutes(deps.members, deps.faces, deps.maxUploadBytes));
+  v1.use('/members', memberActivityRoutes(deps.purchases, deps.visits));
+  v1.use('/cameras', cameraRoutes(deps.frames, deps.maxUploadBytes));
   v1.use(recognitionRoutes(deps.faces, deps.maxUploadBytes));
   app.use('/v1', v1);
 

@@ -49,3 +49,67 @@ export const verifyQuerySchema = z.object({
   memberId: z.string().optional(),
   threshold: queryNumber(z.number().gt(0).lt(2)),
 });
+
+/** Money: non-negative, at most two decimals, below 10^12. */
+const money = z
+  .number()
+  .min(0)
+  .max(999_999_999_999)
+  .refine((value) => Math.abs(value * 100 - Math.round(value * 100)) < 1e-6, 'at most two decimals');
+const isoTime = z.iso.datetime({ offset: true });
+
+export const purchaseSchema = z.strictObject({
+  transactionId: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, '1 to 128 letters, digits or . _ : -'),
+  amount: money,
+  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as CNY'),
+  items: z
+    .array(
+      z.strictObject({
+        sku: z.string().min(1).max(64),
+        category: z.string().min(1).max(64),
+        quantity: z.number().int().min(1).max(100_000),
+        price: money,
+      }),
+    )
+    .min(1)
+    .max(500),
+  storeId: z.string().min(1).max(64).optional(),
+  at: isoTime.optional(),
+});
+
+export const convertSchema = z
+  .strictObject({
+    name: z.string().min(1).max(200).optional(),
+    phone: phone.optional(),
+    externalIds: externalIds.optional(),
+    consent: consentSchema.refine((consent) => consent.faceRecognition, 'a converting member must consent to face recognition'),
+  })
+  .refine((body) => body.phone !== undefined || Object.keys(body.externalIds ?? {}).length > 0, 'a phone number or an external id');
+
+export const cameraIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, '1 to 64 letters, digits or . _ -');
+
+export const frameQuerySchema = z.strictObject({ capturedAt: isoTime.optional() });
+
+export const historyQuerySchema = z.strictObject({
+  limit: queryNumber(z.number().int().min(1).max(200)),
+  cursor: z.string().max(400).optional(),
+});
+
+/** GET /v1/members: exactly one of phone, name (prefix) or one external id kind. */
+export const memberLookupSchema = z
+  .record(z.string(), z.string().min(1).max(200))
+  .transform((query, ctx) => {
+    const entries = Object.entries(query);
+    if (entries.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: 'give exactly one of phone, name or an external id kind (e.g. alipay=…)' });
+      return z.NEVER;
+    }
+    const [key, value] = entries[0]!;
+    if (key === 'phone') return { phone: value };
+    if (key === 'name') return { namePrefix: value };
+    if (!/^[a-z][a-z0-9_]{0,31}$/.test(key)) {
+      ctx.addIssue({ code: 'custom', message: `${key} is not a lookup key` });
+      return z.NEVER;
+    }
+    return { kind: key, value };
+  });

@@ -19,6 +19,8 @@ export interface Member {
   tier: string;
   tags: string[];
   consent: Consent;
+  /** Visitors only: when they are purged unless converted. */
+  expiresAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -31,9 +33,13 @@ export interface NewMember {
   tier?: string;
   tags?: string[];
   consent?: { faceRecognition: boolean; source: string };
+  expiresAt?: Date;
 }
 
-export type MemberPatch = Omit<NewMember, 'kind'>;
+export type MemberPatch = Omit<NewMember, 'kind' | 'expiresAt'>;
+
+/** One way to find a member: by phone, or by an external identifier of a kind. */
+export type MemberLookup = { phone: string } | { kind: string; value: string } | { namePrefix: string };
 
 interface MemberRow {
   id: string;
@@ -46,6 +52,7 @@ interface MemberRow {
   consent_face_recognition: boolean;
   consent_source: string | null;
   consent_at: Date | null;
+  expires_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -63,13 +70,23 @@ const toMember = (row: MemberRow): Member => ({
     source: row.consent_source,
     at: row.consent_at?.toISOString() ?? null,
   },
+  expiresAt: row.expires_at?.toISOString() ?? null,
   createdAt: row.created_at.toISOString(),
   updatedAt: row.updated_at.toISOString(),
 });
 
+/** Members with their external ids gathered from member_external_ids. */
+const SELECT_MEMBERS = `
+  SELECT m.*, coalesce((SELECT jsonb_object_agg(e.kind, e.value) FROM member_external_ids e WHERE e.member_id = m.id), '{}'::jsonb) AS external_ids
+  FROM members m`;
+
 function rethrowConflict(error: unknown): never {
-  if ((error as pg.DatabaseError).code === UNIQUE_VIOLATION && (error as pg.DatabaseError).constraint === 'members_phone_key') {
+  const { code, constraint } = error as pg.DatabaseError;
+  if (code === UNIQUE_VIOLATION && constraint === 'members_phone_key') {
     throw new AppError('PHONE_ALREADY_REGISTERED', 'another member already has this phone number');
+  }
+  if (code === UNIQUE_VIOLATION && constraint === 'member_external_ids_pkey') {
+    throw new AppError('EXTERNAL_ID_ALREADY_REGISTERED', 'another member already has this external id');
   }
   throw error;
 }
@@ -77,46 +94,75 @@ function rethrowConflict(error: unknown): never {
 export class MemberRepository {
   constructor(private readonly db: Queryable) {}
 
-  async create(input: NewMember): Promise<Member> {
+  /** Inserts the member and its external ids; run it in a transaction (`db`) when ids are given. */
+  async create(input: NewMember, db: Queryable = this.db): Promise<Member> {
     try {
-      const { rows } = await this.db.query<MemberRow>(
-        `INSERT INTO members (kind, name, phone, external_ids, tier, tags,
-                              consent_face_recognition, consent_source, consent_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $7 THEN now() END)
-         RETURNING *`,
+      const { rows } = await db.query<{ id: string }>(
+        `INSERT INTO members (kind, name, phone, tier, tags, consent_face_recognition, consent_source, consent_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $6 THEN now() END, $8)
+         RETURNING id`,
         [
           input.kind ?? 'member',
           input.name ?? null,
           input.phone ?? null,
-          JSON.stringify(input.externalIds ?? {}),
           input.tier ?? 'standard',
           input.tags ?? [],
           input.consent?.faceRecognition ?? false,
           input.consent?.source ?? null,
+          input.expiresAt ?? null,
         ],
       );
-      return toMember(rows[0]!);
+      const id = rows[0]!.id;
+      if (input.externalIds) await this.replaceExternalIds(id, input.externalIds, db);
+      return (await this.findById(id, db))!;
     } catch (error) {
       rethrowConflict(error);
     }
   }
 
+  private async replaceExternalIds(id: string, externalIds: Record<string, string>, db: Queryable): Promise<void> {
+    await db.query('DELETE FROM member_external_ids WHERE member_id = $1', [id]);
+    const entries = Object.entries(externalIds);
+    if (entries.length === 0) return;
+    await db.query(
+      `INSERT INTO member_external_ids (kind, value, member_id)
+       SELECT kind, value, $3 FROM unnest($1::text[], $2::text[]) AS t (kind, value)`,
+      [entries.map(([kind]) => kind), entries.map(([, value]) => value), id],
+    );
+  }
+
   async findById(id: string, db: Queryable = this.db): Promise<Member | undefined> {
-    const { rows } = await db.query<MemberRow>('SELECT * FROM members WHERE id = $1', [id]);
+    const { rows } = await db.query<MemberRow>(`${SELECT_MEMBERS} WHERE m.id = $1`, [id]);
     return rows[0] && toMember(rows[0]);
   }
 
-  /** Applies the fields present in `patch`; a consent change records a new consent time. */
-  async update(id: string, patch: MemberPatch): Promise<Member | undefined> {
+  /** Members found by phone, by an external id of a kind, or by the start of their name. */
+  async find(lookup: MemberLookup, limit: number): Promise<Member[]> {
+    let where: string;
+    let values: unknown[];
+    if ('phone' in lookup) [where, values] = ['m.phone = $1', [lookup.phone]];
+    else if ('kind' in lookup) {
+      [where, values] = ['m.id = (SELECT member_id FROM member_external_ids WHERE kind = $1 AND value = $2)', [lookup.kind, lookup.value]];
+    } else {
+      const escaped = lookup.namePrefix.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+      [where, values] = ["lower(m.name) LIKE $1 || '%'", [escaped]];
+    }
+    const { rows } = await this.db.query<MemberRow>(`${SELECT_MEMBERS} WHERE ${where} ORDER BY m.created_at DESC, m.id LIMIT ${limit}`, values);
+    return rows.map(toMember);
+  }
+
+  /** Applies the fields present in `patch` (external ids: the whole set); a consent change records a new consent time. */
+  async update(id: string, patch: MemberPatch & { kind?: MemberKind; expiresAt?: null }, db: Queryable = this.db): Promise<Member | undefined> {
     const sets: string[] = [];
     const values: unknown[] = [];
     const set = (column: string, value: unknown) => {
       values.push(value);
       sets.push(`${column} = $${values.length}`);
     };
+    if (patch.kind !== undefined) set('kind', patch.kind);
+    if (patch.expiresAt !== undefined) set('expires_at', patch.expiresAt);
     if (patch.name !== undefined) set('name', patch.name);
     if (patch.phone !== undefined) set('phone', patch.phone);
-    if (patch.externalIds !== undefined) set('external_ids', JSON.stringify(patch.externalIds));
     if (patch.tier !== undefined) set('tier', patch.tier);
     if (patch.tags !== undefined) set('tags', patch.tags);
     if (patch.consent !== undefined) {
@@ -127,25 +173,33 @@ export class MemberRepository {
     sets.push('updated_at = now()');
     values.push(id);
     try {
-      const { rows } = await this.db.query<MemberRow>(
-        `UPDATE members SET ${sets.join(', ')} WHERE id = $${values.length} RETURNING *`,
-        values,
-      );
-      return rows[0] && toMember(rows[0]);
+      const result = await db.query(`UPDATE members SET ${sets.join(', ')} WHERE id = $${values.length}`, values);
+      if (result.rowCount === 0) return undefined;
+      if (patch.externalIds !== undefined) await this.replaceExternalIds(id, patch.externalIds, db);
+      return this.findById(id, db);
     } catch (error) {
       rethrowConflict(error);
     }
   }
 
-  /** Deletes the member row (its templates go with it: ON DELETE CASCADE); returns whether it existed. */
+  /** Deletes the member row (templates, ids and events go with it: ON DELETE CASCADE); returns whether it existed. */
   async delete(id: string, db: Queryable = this.db): Promise<boolean> {
     const result = await db.query('DELETE FROM members WHERE id = $1', [id]);
     return (result.rowCount ?? 0) > 0;
   }
 
-  /** Locks the member row for the rest of the transaction (serialises enroll against purge). */
+  /** Locks the member row for the rest of the transaction (serialises enroll, events and purge). */
   async lockForUpdate(id: string, db: Queryable): Promise<Member | undefined> {
-    const { rows } = await db.query<MemberRow>('SELECT * FROM members WHERE id = $1 FOR UPDATE', [id]);
+    const { rows } = await db.query<MemberRow>(`${SELECT_MEMBERS} WHERE m.id = $1 FOR UPDATE OF m`, [id]);
     return rows[0] && toMember(rows[0]);
+  }
+
+  /** Ids of visitors whose time ran out. */
+  async expiredVisitorIds(now: Date, limit: number): Promise<string[]> {
+    const { rows } = await this.db.query<{ id: string }>(
+      `SELECT id FROM members WHERE kind = 'visitor' AND expires_at <= $1 ORDER BY expires_at LIMIT $2`,
+      [now, limit],
+    );
+    return rows.map((row) => row.id);
   }
 }

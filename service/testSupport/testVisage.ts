@@ -6,7 +6,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { inject } from 'vitest';
 import { loadConfig } from '../config.js';
-import { startVisage, type Visage } from '../main.js';
+import { startVisage, type Visage, type VisageOptions } from '../main.js';
 
 export interface TestDatabase {
   url: string;
@@ -39,7 +39,7 @@ export async function makeDataDir(): Promise<string> {
 }
 
 /** Starts the whole service, as `npm start` would, on a test database and data folder. */
-export async function startTestVisage(env: Record<string, string>): Promise<Visage> {
+export async function startTestVisage(env: Record<string, string>, options: Omit<VisageOptions, 'logger'> = {}): Promise<Visage> {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env });
-  return startVisage(config, pino({ level: 'silent' }));
+  return startVisage(config, { ...options, logger: pino({ level: 'silent' }) });
 }

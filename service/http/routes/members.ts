@@ -3,7 +3,7 @@ import type { FaceService } from '../../domain/faceService.js';
 import type { MemberService } from '../../domain/memberService.js';
 import { AppError } from '../../errors.js';
 import { readImageUpload, rawImageParser } from '../imageUpload.js';
-import { createMemberSchema, updateMemberSchema, uuidSchema } from '../schemas.js';
+import { convertSchema, createMemberSchema, memberLookupSchema, updateMemberSchema, uuidSchema } from '../schemas.js';
 import { parseInput } from '../validation.js';
 
 /** A malformed id names nothing: answered like an unknown one. */
@@ -22,6 +22,15 @@ export function memberRoutes(members: MemberService, faces: FaceService, maxUplo
   router.post('/', async (req, res) => {
     const input = parseInput(createMemberSchema, req.body, 'body');
     res.status(201).json(await members.create(input));
+  });
+
+  router.get('/', async (req, res) => {
+    res.json({ members: await members.find(parseInput(memberLookupSchema, req.query, 'query')) });
+  });
+
+  router.post('/:id/convert', async (req, res) => {
+    const id = memberIdParam(req.params.id);
+    res.json(await members.convert(id, parseInput(convertSchema, req.body, 'body')));
   });
 
   router.get('/:id', async (req, res) => {

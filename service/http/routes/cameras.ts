@@ -1,0 +1,19 @@
+import { Router } from 'express';
+import type { FrameService } from '../../domain/frameService.js';
+import { readImageUpload, rawImageParser } from '../imageUpload.js';
+import { cameraIdSchema, frameQuerySchema } from '../schemas.js';
+import { parseInput } from '../validation.js';
+
+/** Entrance cameras: frames in, detections (and visits) out. */
+export function cameraRoutes(frames: FrameService, maxUploadBytes: number): Router {
+  const router = Router();
+
+  router.post('/:cameraId/frames', rawImageParser(maxUploadBytes), async (req, res) => {
+    const cameraId = parseInput(cameraIdSchema, req.params.cameraId, 'cameraId');
+    const { image, fields } = await readImageUpload(req, maxUploadBytes);
+    const { capturedAt } = parseInput(frameQuerySchema, { capturedAt: req.query.capturedAt ?? fields.capturedAt }, 'query');
+    res.json(await frames.processFrame(cameraId, image, capturedAt === undefined ? undefined : new Date(capturedAt)));
+  });
+
+  return router;
+}

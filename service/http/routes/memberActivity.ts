@@ -1,0 +1,40 @@
+import { Router } from 'express';
+import type { PurchaseService } from '../../domain/purchaseService.js';
+import type { VisitService } from '../../domain/visitService.js';
+import { decodeCursor } from '../../repositories/pageCursor.js';
+import { historyQuerySchema, purchaseSchema } from '../schemas.js';
+import { parseInput } from '../validation.js';
+import { memberIdParam } from './members.js';
+
+const DEFAULT_PAGE = 50;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function pageQuery(query: unknown, idPattern?: RegExp) {
+  const { limit, cursor } = parseInput(historyQuerySchema, query, 'query');
+  return { limit: limit ?? DEFAULT_PAGE, after: cursor === undefined ? undefined : decodeCursor(cursor, idPattern) };
+}
+
+/** A member's purchases (and the points they earn) and visit history. */
+export function memberActivityRoutes(purchases: PurchaseService, visits: VisitService): Router {
+  const router = Router();
+
+  router.post('/:id/purchases', async (req, res) => {
+    const id = memberIdParam(req.params.id);
+    const { receipt, replayed } = await purchases.record(id, parseInput(purchaseSchema, req.body, 'body'));
+    res.status(replayed ? 200 : 201).setHeader('idempotent-replayed', String(replayed)).json(receipt);
+  });
+
+  router.get('/:id/purchases', async (req, res) => {
+    const id = memberIdParam(req.params.id);
+    const { limit, after } = pageQuery(req.query);
+    res.json(await purchases.history(id, limit, after));
+  });
+
+  router.get('/:id/visits', async (req, res) => {
+    const id = memberIdParam(req.params.id);
+    const { limit, after } = pageQuery(req.query, UUID);
+    res.json(await visits.history(id, limit, after));
+  });
+
+  return router;
+}

@@ -1,0 +1,124 @@
+import type { Queryable } from '../db/pool.js';
+import { toPage, type Page, type PageCursor } from './pageCursor.js';
+
+export interface PurchaseItem {
+  sku: string;
+  category: string;
+  quantity: number;
+  price: number;
+}
+
+export interface Purchase {
+  transactionId: string;
+  memberId: string;
+  amount: number;
+  currency: string;
+  items: PurchaseItem[];
+  storeId: string | null;
+  at: string;
+  points: number;
+}
+
+export interface NewPurchase extends Omit<Purchase, 'at'> {
+  at: Date;
+  /** Digest of the request as sent: tells a replay from a conflicting reuse of the id. */
+  requestHash: string;
+}
+
+/** What a purchase row holds about the request that made it. */
+export interface StoredPurchase {
+  memberId: string;
+  requestHash: string;
+  response: unknown;
+}
+
+/** What profile derivation needs of a purchase. */
+export interface PurchaseActivity {
+  at: Date;
+  amount: number;
+  items: PurchaseItem[];
+}
+
+interface PurchaseRow {
+  transaction_id: string;
+  member_id: string;
+  amount: string; // numeric arrives as a string
+  currency: string;
+  items: PurchaseItem[];
+  store_id: string | null;
+  at: Date;
+  points: number;
+}
+
+const toPurchase = (row: PurchaseRow): Purchase => ({
+  transactionId: row.transaction_id,
+  memberId: row.member_id,
+  amount: Number(row.amount),
+  currency: row.currency,
+  items: row.items,
+  storeId: row.store_id,
+  at: row.at.toISOString(),
+  points: row.points,
+});
+
+export class PurchaseRepository {
+  constructor(private readonly db: Queryable) {}
+
+  async findByTransaction(transactionId: string, db: Queryable = this.db): Promise<StoredPurchase | undefined> {
+    const { rows } = await db.query<{ member_id: string; request_hash: string; response: unknown }>(
+      'SELECT member_id, request_hash, response FROM purchases WHERE transaction_id = $1',
+      [transactionId],
+    );
+    return rows[0] && { memberId: rows[0].member_id, requestHash: rows[0].request_hash, response: rows[0].response };
+  }
+
+  /** Inserts the purchase unless its transaction id exists already; returns whether it did. */
+  async insertOnce(purchase: NewPurchase, tx: Queryable): Promise<boolean> {
+    const result = await tx.query(
+      `INSERT INTO purchases (transaction_id, member_id, request_hash, amount, currency, items, store_id, at, points)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (transaction_id) DO NOTHING`,
+      [
+        purchase.transactionId,
+        purchase.memberId,
+        purchase.requestHash,
+        purchase.amount,
+        purchase.currency,
+        JSON.stringify(purchase.items),
+        purchase.storeId,
+        purchase.at,
+        purchase.points,
+      ],
+    );
+    return result.rowCount === 1;
+  }
+
+  async saveResponse(transactionId: string, response: unknown, tx: Queryable): Promise<void> {
+    await tx.query('UPDATE purchases SET response = $2 WHERE transaction_id = $1', [transactionId, JSON.stringify(response)]);
+  }
+
+  /** The member's purchases, newest first. */
+  async page(memberId: string, limit: number, after?: PageCursor): Promise<Page<Purchase>> {
+    const { rows } = await this.db.query<PurchaseRow>(
+      `SELECT * FROM purchases WHERE member_id = $1
+         AND ($2::timestamptz IS NULL OR (at, transaction_id) < ($2, $3::text))
+       ORDER BY at DESC, transaction_id DESC LIMIT $4`,
+      [memberId, after?.at ?? null, after?.id ?? null, limit + 1],
+    );
+    return toPage(rows, limit, toPurchase, (row) => ({ at: row.at, id: row.transaction_id }));
+  }
+
+  /** The member's purchases since `since`, newest first, at most `limit`. */
+  async activitySince(memberId: string, since: Date, limit: number, db: Queryable = this.db): Promise<PurchaseActivity[]> {
+    const { rows } = await db.query<{ at: Date; amount: string; items: PurchaseItem[] }>(
+      'SELECT at, amount, items FROM purchases WHERE member_id = $1 AND at >= $2 ORDER BY at DESC LIMIT $3',
+      [memberId, since, limit],
+    );
+    return rows.map((row) => ({ at: row.at, amount: Number(row.amount), items: row.items }));
+  }
+
+  async countByMember(memberId: string, db: Queryable = this.db): Promise<number> {
+    const { rows } = await db.query<{ count: string }>('SELECT count(*) FROM purchases WHERE member_id = $1', [memberId]);
+    return Number(rows[0]!.count);
+  }
+}

@@ -1,0 +1,88 @@
+import type { Queryable } from '../db/pool.js';
+import { toPage, type Page, type PageCursor } from './pageCursor.js';
+
+export interface Visit {
+  id: string;
+  memberId: string;
+  cameraId: string;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  sightings: number;
+}
+
+interface VisitRow {
+  id: string;
+  member_id: string;
+  camera_id: string;
+  first_seen_at: Date;
+  last_seen_at: Date;
+  sightings: number;
+}
+
+const toVisit = (row: VisitRow): Visit => ({
+  id: row.id,
+  memberId: row.member_id,
+  cameraId: row.camera_id,
+  firstSeenAt: row.first_seen_at.toISOString(),
+  lastSeenAt: row.last_seen_at.toISOString(),
+  sightings: row.sightings,
+});
+
+export interface RecordedSighting {
+  visit: Visit;
+  /** False when the sighting joined a visit already under way at this camera. */
+  newVisit: boolean;
+}
+
+export class VisitRepository {
+  constructor(private readonly db: Queryable) {}
+
+  /**
+   * Records that `memberId` was seen by `cameraId` at `at`: it joins the member's latest visit at
+   * that camera when within `dedupSeconds` of it, else starts a new visit. Call it inside a
+   * transaction holding the member's row lock, so that simultaneous frames cannot both start one.
+   */
+  async recordSighting(memberId: string, cameraId: string, at: Date, dedupSeconds: number, tx: Queryable): Promise<RecordedSighting> {
+    const { rows: joined } = await tx.query<VisitRow>(
+      `UPDATE visits SET last_seen_at = greatest(last_seen_at, $3), first_seen_at = least(first_seen_at, $3), sightings = sightings + 1
+       WHERE id = (
+         SELECT id FROM visits
+         WHERE member_id = $1 AND camera_id = $2
+           AND $3::timestamptz BETWEEN first_seen_at - make_interval(secs => $4) AND last_seen_at + make_interval(secs => $4)
+         ORDER BY last_seen_at DESC LIMIT 1)
+       RETURNING *`,
+      [memberId, cameraId, at, dedupSeconds],
+    );
+    if (joined[0]) return { visit: toVisit(joined[0]), newVisit: false };
+    const { rows } = await tx.query<VisitRow>(
+      `INSERT INTO visits (member_id, camera_id, first_seen_at, last_seen_at) VALUES ($1, $2, $3, $3) RETURNING *`,
+      [memberId, cameraId, at],
+    );
+    return { visit: toVisit(rows[0]!), newVisit: true };
+  }
+
+  /** The member's visits, newest first. */
+  async page(memberId: string, limit: number, after?: PageCursor): Promise<Page<Visit>> {
+    const { rows } = await this.db.query<VisitRow>(
+      `SELECT * FROM visits WHERE member_id = $1
+         AND ($2::timestamptz IS NULL OR (first_seen_at, id) < ($2, $3::uuid))
+       ORDER BY first_seen_at DESC, id DESC LIMIT $4`,
+      [memberId, after?.at ?? null, after?.id ?? null, limit + 1],
+    );
+    return toPage(rows, limit, toVisit, (row) => ({ at: row.first_seen_at, id: row.id }));
+  }
+
+  /** Start times of the member's visits since `since` (newest first, at most `limit`). */
+  async timesSince(memberId: string, since: Date, limit: number, db: Queryable = this.db): Promise<Date[]> {
+    const { rows } = await db.query<{ first_seen_at: Date }>(
+      'SELECT first_seen_at FROM visits WHERE member_id = $1 AND first_seen_at >= $2 ORDER BY first_seen_at DESC LIMIT $3',
+      [memberId, since, limit],
+    );
+    return rows.map((row) => row.first_seen_at);
+  }
+
+  async countByMember(memberId: string, db: Queryable = this.db): Promise<number> {
+    const { rows } = await db.query<{ count: string }>('SELECT count(*) FROM visits WHERE member_id = $1', [memberId]);
+    return Number(rows[0]!.count);
+  }
+}
