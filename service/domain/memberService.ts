@@ -106,12 +106,12 @@ export class MemberService {
     const { templates, events } = await withTransaction(this.deps.pool, async (tx) => {
       if (!(await this.deps.members.lockForUpdate(id, tx))) throw new AppError('MEMBER_NOT_FOUND', `no member ${id}`);
       // Events are visits and purchases; their points entries go with them.
-      const counts = await Promise.all([this.deps.visits.countByMember(id, tx), this.deps.purchases.countByMember(id, tx)]);
+      const events = (await this.deps.visits.countByMember(id, tx)) + (await this.deps.purchases.countByMember(id, tx));
       const removed = await this.deps.templates.deleteByMember(id, tx);
       await this.deps.pendingDeletions.add(prefix, tx);
       // Visits, purchases, ledger entries and external ids go with the row (ON DELETE CASCADE).
       await this.deps.members.delete(id, tx);
-      return { templates: removed, events: counts.reduce((sum, n) => sum + n, 0) };
+      return { templates: removed, events };
     });
     this.deps.index.removeMember(id);
     const images = await this.deps.photoEraser.erase(prefix);

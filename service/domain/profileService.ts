@@ -39,11 +39,15 @@ export class ProfileService {
   async profileOf(member: Member, db?: Queryable): Promise<MemberProfile> {
     const now = this.deps.clock();
     const since = new Date(now.getTime() - PROFILE_WINDOW_DAYS * 86_400_000);
-    const [visits, purchases, pointsBalance] = await Promise.all([
-      this.deps.visits.timesSince(member.id, since, PROFILE_EVENT_LIMIT, db),
-      this.deps.purchases.activitySince(member.id, since, PROFILE_EVENT_LIMIT, db),
-      this.deps.ledger.balance(member.id, db),
-    ]);
+    const reads = [
+      () => this.deps.visits.timesSince(member.id, since, PROFILE_EVENT_LIMIT, db),
+      () => this.deps.purchases.activitySince(member.id, since, PROFILE_EVENT_LIMIT, db),
+      () => this.deps.ledger.balance(member.id, db),
+    ] as const;
+    // On the pool the three reads run side by side; one transaction's client takes them in turn.
+    const [visits, purchases, pointsBalance] = db
+      ? [await reads[0](), await reads[1](), await reads[2]()]
+      : await Promise.all([reads[0](), reads[1](), reads[2]()]);
     const { behaviourTags, ...derived } = deriveProfile(
       { createdAt: new Date(member.createdAt), assignedTier: member.tier, visits, purchases },
       now,

@@ -4,7 +4,8 @@ import pg from 'pg';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Visage } from '../main.js';
-import { cropFace, demoPhoto, PERSON_A, PERSON_B, STRANGERS } from '../testSupport/facePhotos.js';
+import { composeFrame, cropFace, demoPhoto, PERSON_A, PERSON_B, STRANGERS } from '../testSupport/facePhotos.js';
+import { apiClient, expectError } from '../testSupport/apiClient.js';
 import { createTestDatabase, makeDataDir, startTestVisage, type TestDatabase } from '../testSupport/testVisage.js';
 
 /**
@@ -20,36 +21,12 @@ let dataDir: string;
 let visage: Visage;
 let sql: pg.Pool;
 
-interface Json {
-  status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
-
-async function call(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Json> {
-  const init: RequestInit = { method, headers: { ...headers } };
-  if (Buffer.isBuffer(body) || body instanceof FormData) init.body = body as BodyInit;
-  else if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    (init.headers as Record<string, string>)['content-type'] = 'application/json';
-  }
-  const res = await fetch(`${visage.url}${url}`, init);
-  const text = await res.text();
-  return { status: res.status, body: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
-}
-
-const post = (url: string, body?: unknown, headers?: Record<string, string>) => call('POST', url, body, headers);
-const postImage = (url: string, bytes: Buffer, contentType = 'image/jpeg') => post(url, bytes, { 'content-type': contentType });
+const { call, post, postImage } = apiClient(() => visage.url);
 
 async function createMember(extra: Record<string, unknown> = {}): Promise<string> {
   const res = await post('/v1/members', { name: 'Test Member', consent: { faceRecognition: true, source: 'service-desk' }, ...extra });
   expect(res.status).toBe(201);
   return res.body.id;
-}
-
-function expectError(res: Json, status: number, code: string) {
-  expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code });
-  expect(typeof res.body.error.message).toBe('string');
-  expect(typeof res.body.requestId).toBe('string');
 }
 
 async function blobKeysOf(memberId: string): Promise<string[]> {
@@ -341,6 +318,22 @@ describe('enrollment refusals', () => {
     form.append('image', new Blob([new Uint8Array(huge)], { type: 'image/jpeg' }), 'big.jpg');
     expectError(await post(`/v1/members/${member}/faces`, form), 413, 'PAYLOAD_TOO_LARGE');
     await expectNothingEnrolled();
+  });
+});
+
+describe('visitor policy off (the default)', () => {
+  it('leaves a stranger seen in many frames unknown, creating no member', async () => {
+    const { rows: before } = await sql.query('SELECT count(*)::int AS n FROM members');
+    for (const n of [0, 1, 2, 3]) {
+      const frame = await composeFrame([{ face: STRANGERS[0]!, width: 240 + n * 20, left: 100 + n * 80, top: 150 }]);
+      const res = await postImage('/v1/cameras/entrance-1/frames', frame);
+      expect(res.status).toBe(200);
+      expect(res.body.faces).toHaveLength(1);
+      expect(res.body.faces[0]).toMatchObject({ skipped: false, match: null });
+      expect(res.body.faces[0].visitorCreated).toBeUndefined();
+    }
+    const { rows: after } = await sql.query('SELECT count(*)::int AS n FROM members');
+    expect(after[0].n).toBe(before[0].n);
   });
 });
 

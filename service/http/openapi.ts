@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ERROR_STATUS } from '../errors.js';
-import { createMemberSchema, descriptorSchema, updateMemberSchema } from './schemas.js';
+import { convertSchema, createMemberSchema, descriptorSchema, purchaseSchema, updateMemberSchema } from './schemas.js';
 
 const json = (schema: unknown) => ({ 'application/json': { schema } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -22,6 +22,10 @@ const errors = (...codes: (keyof typeof ERROR_STATUS)[]) =>
   );
 const memberId = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const faceId = { name: 'faceId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const page = [
+  { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+  { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'nextCursor of the previous page' },
+];
 const threshold = { name: 'threshold', in: 'query', schema: { type: 'number' }, description: 'a stricter (lower) distance cut-off than the configured one' };
 
 /** The API description served at /openapi.json; request bodies come from the zod schemas. */
@@ -43,11 +47,18 @@ export function openApiDocument(version: string) {
         CreateMember: z.toJSONSchema(createMemberSchema),
         UpdateMember: z.toJSONSchema(updateMemberSchema),
         Descriptor: z.toJSONSchema(descriptorSchema),
+        Purchase: z.toJSONSchema(purchaseSchema),
+        Convert: z.toJSONSchema(convertSchema, { unrepresentable: 'any' }),
       },
     },
     security: [{ bearer: [] }],
     paths: {
       '/v1/members': {
+        get: {
+          summary: 'Find members by phone, by an external id (?alipay=…, ?wechat=…, ?app=…) or by the start of the name',
+          parameters: ['phone', 'name', 'alipay', 'wechat', 'app'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })),
+          responses: { 200: ok('{members}'), ...errors('VALIDATION_FAILED') },
+        },
         post: { summary: 'Create a member', requestBody: { required: true, content: json(ref('CreateMember')) }, responses: { 201: ok('the member'), ...errors('VALIDATION_FAILED', 'PHONE_ALREADY_REGISTERED') } },
       },
       '/v1/members/{id}': {
@@ -55,6 +66,40 @@ export function openApiDocument(version: string) {
         get: { summary: 'A member with profile', responses: { 200: ok('the member'), ...errors('MEMBER_NOT_FOUND') } },
         patch: { summary: 'Update profile fields', requestBody: { required: true, content: json(ref('UpdateMember')) }, responses: { 200: ok('the member'), ...errors('VALIDATION_FAILED', 'MEMBER_NOT_FOUND') } },
         delete: { summary: 'Purge everything of the member', responses: { 200: ok('{purged: {faces, images, events}}'), ...errors('MEMBER_NOT_FOUND', 'DEPENDENCY_UNAVAILABLE') } },
+      },
+      '/v1/members/{id}/convert': {
+        parameters: [memberId],
+        post: {
+          summary: 'Make an anonymous visitor a full member (keeps its faces, visits and points)',
+          requestBody: { required: true, content: json(ref('Convert')) },
+          responses: { 200: ok('the member'), ...errors('VALIDATION_FAILED', 'MEMBER_NOT_FOUND', 'NOT_A_VISITOR', 'PHONE_ALREADY_REGISTERED') },
+        },
+      },
+      '/v1/members/{id}/purchases': {
+        parameters: [memberId],
+        post: {
+          summary: 'Record a purchase and accrue points; idempotent by transactionId',
+          requestBody: { required: true, content: json(ref('Purchase')) },
+          responses: {
+            201: ok('{transactionId, points, tier, pointsBalance, …}'),
+            200: ok('the first answer again, for a repeated request (header idempotent-replayed: true)'),
+            ...errors('VALIDATION_FAILED', 'MEMBER_NOT_FOUND', 'TRANSACTION_CONFLICT'),
+          },
+        },
+        get: { summary: 'Purchases, newest first', parameters: page, responses: { 200: ok('{items, nextCursor}'), ...errors('VALIDATION_FAILED', 'MEMBER_NOT_FOUND') } },
+      },
+      '/v1/members/{id}/visits': {
+        parameters: [memberId],
+        get: { summary: 'Visits, newest first', parameters: page, responses: { 200: ok('{items, nextCursor}'), ...errors('VALIDATION_FAILED', 'MEMBER_NOT_FOUND') } },
+      },
+      '/v1/cameras/{cameraId}/frames': {
+        parameters: [{ name: 'cameraId', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' } }],
+        post: {
+          summary: 'Identify every face of an entrance-camera frame, record visits, apply the visitor policy',
+          parameters: [{ name: 'capturedAt', in: 'query', schema: { type: 'string', format: 'date-time' } }],
+          requestBody: imageBody,
+          responses: { 200: ok('{cameraId, capturedAt, faces: [{box, quality, skipped, match, member?, profile?, visit?}], skipped}'), ...errors('VALIDATION_FAILED', 'INVALID_IMAGE', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'NOT_READY') },
+        },
       },
       '/v1/members/{id}/faces': {
         parameters: [memberId],

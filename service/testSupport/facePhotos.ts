@@ -51,3 +51,28 @@ export async function cropFace(face: DemoFace, options: CropOptions = {}): Promi
     .toFormat(format, { quality })
     .toBuffer();
 }
+
+export interface FramePlacement {
+  face: DemoFace;
+  /** Width of the head-and-shoulders crop in the frame, pixels. */
+  width: number;
+  left: number;
+  top: number;
+  /** Gaussian blur sigma applied to this face (simulates motion or focus blur). */
+  blur?: number;
+}
+
+/** A camera frame: demo faces placed on a plain background, as a JPEG. */
+export async function composeFrame(placements: FramePlacement[], size = { width: 1280, height: 720 }): Promise<Buffer> {
+  const layers = await Promise.all(
+    placements.map(async ({ face, width, left, top, blur }) => {
+      let crop = await cropFace(face, { width, margin: 0.5, format: 'png' });
+      if (blur) crop = await sharp(crop).blur(blur).png().toBuffer();
+      return { input: crop, left, top };
+    }),
+  );
+  return sharp({ create: { width: size.width, height: size.height, channels: 3, background: { r: 118, g: 112, b: 104 } } })
+    .composite(layers)
+    .jpeg({ quality: 90 })
+    .toBuffer();
+}

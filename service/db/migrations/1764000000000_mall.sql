@@ -41,7 +41,8 @@ CREATE TABLE purchases (
   store_id       text,
   at             timestamptz NOT NULL,
   points         integer NOT NULL,
-  response       jsonb,
+  -- json, not jsonb: a replay answers byte for byte what the first request got.
+  response       json,
   created_at     timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX purchases_member_time_idx ON purchases (member_id, at DESC, transaction_id DESC);
