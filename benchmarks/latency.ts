@@ -13,7 +13,7 @@ import { pino } from 'pino';
 import sharp from 'sharp';
 import { loadConfig } from '../service/config.js';
 import { startVisage } from '../service/main.js';
-import { cropFace, demoPhoto, PERSON_A, STRANGERS } from '../service/testSupport/facePhotos.js';
+import { composeFrame, cropFace, demoPhoto, PERSON_A, STRANGERS } from '../service/testSupport/facePhotos.js';
 
 const opts = new Command()
   .option('--requests <n>', 'requests per case', '20')
@@ -33,6 +33,16 @@ await visage.modelsReady;
 const single250 = await sharp(await cropFace(PERSON_A, { width: 400 })).resize(250, 250, { fit: 'cover' }).jpeg({ quality: 90 }).toBuffer();
 const single1920 = await sharp(await cropFace(STRANGERS[0]!, { margin: 1.2, width: 1920 })).jpeg({ quality: 90 }).toBuffer();
 const group1920 = await fs.readFile(demoPhoto(1));
+// An entrance-camera frame: four people at different distances on a 1920×1080 frame.
+const frame4 = await composeFrame(
+  [
+    { face: PERSON_A, width: 360, left: 80, top: 200 },
+    { face: STRANGERS[0]!, width: 300, left: 560, top: 260 },
+    { face: STRANGERS[1]!, width: 260, left: 1000, top: 300 },
+    { face: STRANGERS[2]!, width: 220, left: 1440, top: 340 },
+  ],
+  { width: 1920, height: 1080 },
+);
 
 async function post(url: string, body: Buffer | string, contentType: string) {
   const started = performance.now();
@@ -65,6 +75,9 @@ const results = [
   await run('identify 250×250, 1 face', () => post('/v1/identify', single250, 'image/jpeg')),
   await run('identify 1920 px, 1 face', () => post('/v1/identify', single1920, 'image/jpeg')),
   await run('identify 1920 px group, 3 faces', () => post('/v1/identify', group1920, 'image/jpeg')),
+  // POS: the payer (enrolled above) with the profile a cashier sees.
+  await run('POS identify 250×250, maxFaces=1', () => post('/v1/identify?maxFaces=1', single250, 'image/jpeg')),
+  await run('camera frame 1920×1080, 4 faces', () => post('/v1/cameras/entrance-1/frames', frame4, 'image/jpeg')),
 ];
 const backend = visage.pipeline.modelInfo!.backend;
 await visage.close();
