@@ -1,5 +1,5 @@
 import { Piscina } from 'piscina';
-import { decodeImage, type DecodeLimits, type ImageFormat } from './imageDecoder.js';
+import { decodeImage, withoutMetadata, type DecodeLimits, type ImageFormat } from './imageDecoder.js';
 import type { AnalyzeResult, AnalyzeTask, Box, DetectedFace, ModelInfo } from './types.js';
 
 export interface AnalyzedImage {
@@ -66,6 +66,11 @@ export class FacePipeline {
 
   get isReady(): boolean {
     return this.model !== undefined;
+  }
+
+  /** The photo as it is stored: orientation applied, metadata (EXIF, GPS) removed. */
+  photoForStorage(bytes: Buffer, format: ImageFormat): Promise<Buffer> {
+    return withoutMetadata(bytes, format, this.options.decodeLimits.maxPixels);
   }
 
   async analyze(bytes: Buffer): Promise<AnalyzedImage> {

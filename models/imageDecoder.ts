@@ -66,3 +66,14 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
     throw new AppError('INVALID_IMAGE', 'the image could not be decoded (truncated or corrupt)');
   }
 }
+
+/**
+ * The photo as it is kept: orientation applied, re-encoded in its own format without metadata
+ * (EXIF can carry GPS positions, device serials and dates: personal data the service has no use for).
+ */
+export async function withoutMetadata(bytes: Buffer, format: ImageFormat, maxPixels: number): Promise<Buffer> {
+  const image = sharp(bytes, { limitInputPixels: maxPixels, pages: 1 }).rotate();
+  if (format === 'png') return image.png().toBuffer();
+  if (format === 'webp') return image.webp({ quality: 95 }).toBuffer();
+  return image.jpeg({ quality: 95, mozjpeg: false }).toBuffer();
+}

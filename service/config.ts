@@ -90,6 +90,12 @@ const envSchema = z.object({
   DORMANT_AFTER_DAYS: numberFromEnv(z.number().int().min(1).max(3650)).default(60),
   /** The mall's time zone: visit rhythms (hour of day, weekday) are read in local time. */
   MALL_TIMEZONE: timeZone.default('UTC'),
+  /** Requests one API key may make per minute (per replica). */
+  RATE_LIMIT_PER_MINUTE: numberFromEnv(z.number().int().min(1).max(1_000_000)).default(1200),
+  /** A request (headers and body) must arrive within this many seconds: slow uploads are cut off. */
+  REQUEST_TIMEOUT_SECONDS: numberFromEnv(z.number().int().min(1).max(600)).default(30),
+  /** Keep enrollment photos (needed to re-index after a model change); off keeps descriptors only. */
+  STORE_ENROLLMENT_PHOTOS: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -109,6 +115,9 @@ export type Config = Readonly<{
   minIdentifyFacePx: number;
   inferenceThreads: number;
   frameDedupSeconds: number;
+  rateLimitPerMinute: number;
+  requestTimeoutSeconds: number;
+  storeEnrollmentPhotos: boolean;
   visitors: Readonly<{ policy: 'off' | 'track'; minSightings: number; sightingWindowSeconds: number; ttlDays: number }>;
   loyalty: Readonly<LoyaltyRules>;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
@@ -183,6 +192,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     minIdentifyFacePx: e.MIN_IDENTIFY_FACE_PX,
     inferenceThreads: e.INFERENCE_THREADS,
     frameDedupSeconds: e.FRAME_DEDUP_SECONDS,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    requestTimeoutSeconds: e.REQUEST_TIMEOUT_SECONDS,
+    storeEnrollmentPhotos: e.STORE_ENROLLMENT_PHOTOS,
     visitors: Object.freeze({
       policy: e.VISITOR_POLICY,
       minSightings: e.VISITOR_MIN_SIGHTINGS,

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -12,6 +13,8 @@ import { loadConfig, ConfigError, type Config } from './config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embeddedPostgres.js';
 import { migrate } from './db/migrate.js';
 import { createPool } from './db/pool.js';
+import { ApiKeyService } from './domain/apiKeys.js';
+import { AuditLog } from './domain/auditLog.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { FaceService } from './domain/faceService.js';
 import { FrameService } from './domain/frameService.js';
@@ -25,6 +28,8 @@ import { VisitorTracker } from './domain/visitorTracker.js';
 import { enrollmentPolicy, identificationPolicy } from './domain/qualityPolicies.js';
 import { createApp } from './http/app.js';
 import { Metrics } from './metrics.js';
+import { ApiKeyRepository } from './repositories/apiKeyRepository.js';
+import { AuditRepository } from './repositories/auditRepository.js';
 import { FaceTemplateRepository } from './repositories/faceTemplateRepository.js';
 import { MemberRepository } from './repositories/memberRepository.js';
 import { PendingBlobDeletionRepository } from './repositories/pendingBlobDeletionRepository.js';
@@ -90,6 +95,9 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
   const visits = new VisitRepository(pool);
   const purchases = new PurchaseRepository(pool);
   const ledger = new PointsLedgerRepository(pool);
+  const keys = new ApiKeyService(new ApiKeyRepository(pool), clock, logger);
+  await keys.seedAdmin(config.adminKey, path.join(config.dataDir, 'admin-key'));
+  const audit = new AuditLog(new AuditRepository(pool), logger);
   const blobs = new FsBlobStore(path.join(config.dataDir, 'blobs'));
   const photoEraser = new PhotoEraser(blobs, pendingDeletions, logger);
 
@@ -118,6 +126,7 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
     blobs,
     photoEraser,
     profiles,
+    storePhotos: config.storeEnrollmentPhotos,
     thresholds: { match: config.matchThreshold, verify: config.verifyThreshold },
     enrollPolicy: enrollmentPolicy(config),
     identifyPolicy: identificationPolicy(config),
@@ -159,7 +168,6 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
       return { models: pipeline.isReady, index: true, database };
     },
   };
-  if (!config.adminKey) logger.warn('VISAGE_ADMIN_KEY is not set: the API accepts calls without a key (demo mode)');
 
   const app = createApp({
     members: memberService,
@@ -167,12 +175,24 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
     frames: frameService,
     purchases: purchaseService,
     visits: visitService,
-    readiness, metrics, logger, adminKey: config.adminKey, maxUploadBytes: config.maxUploadBytes, version });
-  const server = app.listen(config.port, config.host);
+    keys,
+    audit,
+    readiness,
+    metrics,
+    logger,
+    maxUploadBytes: config.maxUploadBytes,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    version,
+  });
+  // Slow uploads must not hold a socket for ever: the whole request (headers and body) has
+  // REQUEST_TIMEOUT_SECONDS, checked every second; the client gets 408.
+  const requestTimeoutMs = config.requestTimeoutSeconds * 1000;
+  const server = http.createServer(
+    { requestTimeout: requestTimeoutMs, headersTimeout: Math.min(10_000, requestTimeoutMs), connectionsCheckingInterval: 1_000 },
+    app,
+  );
+  server.listen(config.port, config.host);
   await once(server, 'listening');
-  // Slow uploads must not hold a socket for ever.
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 10_000;
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   logger.info({ url, blobStore: blobs.kind, database: embedded ? 'embedded' : 'external' }, 'visage listening');

@@ -73,6 +73,8 @@ export interface FaceServiceDeps {
   blobs: BlobStore;
   photoEraser: PhotoEraser;
   profiles: ProfileService;
+  /** Keep enrollment photos (STORE_ENROLLMENT_PHOTOS); without them re-indexing is impossible. */
+  storePhotos: boolean;
   thresholds: Thresholds;
   enrollPolicy: QualityPolicy;
   identifyPolicy: QualityPolicy;
@@ -163,8 +165,8 @@ export class FaceService {
         });
       }
       const faceId = randomUUID();
-      const photoKey = facePhotoKey(memberId, faceId, EXTENSIONS[image.format]);
-      await this.putPhoto(photoKey, bytes, CONTENT_TYPES[image.format]);
+      const photoKey = this.deps.storePhotos ? facePhotoKey(memberId, faceId, EXTENSIONS[image.format]) : null;
+      if (photoKey) await this.putPhoto(photoKey, await this.deps.pipeline.photoForStorage(bytes, image.format), CONTENT_TYPES[image.format]);
       let template: FaceTemplate;
       try {
         template = await withTransaction(this.deps.pool, async (tx) => {
@@ -177,8 +179,10 @@ export class FaceService {
       } catch (error) {
         // The photo was written but its row was not: owe its erasure like a purge does, so that a
         // blob store failing right now cannot leave it behind (the sweeper retries).
-        await this.deps.pendingDeletions.add(photoKey).catch(() => undefined);
-        await this.deps.photoEraser.erase(photoKey);
+        if (photoKey) {
+          await this.deps.pendingDeletions.add(photoKey).catch(() => undefined);
+          await this.deps.photoEraser.erase(photoKey);
+        }
         throw error;
       }
       this.deps.index.add({ label: template.label, templateId: template.id, memberId }, face.descriptor);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Visage } from '../main.js';
 import { composeFrame, cropFace, demoPhoto, PERSON_A, PERSON_B, STRANGERS } from '../testSupport/facePhotos.js';
 import { apiClient, expectError } from '../testSupport/apiClient.js';
-import { createTestDatabase, makeDataDir, startTestVisage, type TestDatabase } from '../testSupport/testVisage.js';
+import { ADMIN_AUTH, createTestDatabase, makeDataDir, startTestVisage, type TestDatabase } from '../testSupport/testVisage.js';
 
 /**
  * The whole flow over HTTP against the real embedded PostgreSQL, the real models and the
@@ -21,7 +21,7 @@ let dataDir: string;
 let visage: Visage;
 let sql: pg.Pool;
 
-const { call, post, postImage } = apiClient(() => visage.url);
+const { call, post, postImage } = apiClient(() => visage.url, ADMIN_AUTH);
 
 async function createMember(extra: Record<string, unknown> = {}): Promise<string> {
   const res = await post('/v1/members', { name: 'Test Member', consent: { faceRecognition: true, source: 'service-desk' }, ...extra });

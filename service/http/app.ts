@@ -1,14 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import express from 'express';
+import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import type { ApiKeyService } from '../domain/apiKeys.js';
+import type { AuditLog } from '../domain/auditLog.js';
 import type { FaceService } from '../domain/faceService.js';
 import type { FrameService } from '../domain/frameService.js';
 import type { MemberService } from '../domain/memberService.js';
 import type { PurchaseService } from '../domain/purchaseService.js';
 import type { VisitService } from '../domain/visitService.js';
 import type { Metrics } from '../metrics.js';
-import { requireApiKey } from './auth.js';
+import { authenticate } from './auth.js';
+import { rateLimitPerKey } from './rateLimit.js';
+import { adminRoutes } from './routes/admin.js';
 import { errorHandler, notFoundHandler } from './errorHandler.js';
 import { openApiDocument } from './openapi.js';
 import { cameraRoutes } from './routes/cameras.js';
@@ -23,20 +28,25 @@ export interface AppDeps {
   frames: FrameService;
   purchases: PurchaseService;
   visits: VisitService;
+  keys: ApiKeyService;
+  audit: AuditLog;
   readiness: ReadinessCheck;
   metrics: Metrics;
   logger: Logger;
-  adminKey: string | undefined;
   maxUploadBytes: number;
+  rateLimitPerMinute: number;
   version: string;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/** JSON bodies of the API are small (a member, a descriptor); routes that need more say so. */
+const JSON_BODY_LIMIT = '16kb';
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(helmet());
   app.use(
     pinoHttp({
       logger: deps.logger,
@@ -68,12 +78,15 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(healthRoutes(deps.readiness, deps.metrics, () => openapi));
 
   const v1 = express.Router();
-  v1.use(requireApiKey(deps.adminKey));
-  v1.use(express.json({ limit: '256kb' }));
-  v1.use('/members', memberRoutes(deps.members, deps.faces, deps.maxUploadBytes));
+  v1.use(authenticate(deps.keys));
+  v1.use(rateLimitPerKey(deps.rateLimitPerMinute));
+  // Purchases parse their own (larger) bodies; express.json skips a body already parsed.
   v1.use('/members', memberActivityRoutes(deps.purchases, deps.visits));
+  v1.use(express.json({ limit: JSON_BODY_LIMIT }));
+  v1.use('/members', memberRoutes(deps.members, deps.faces, deps.audit, deps.maxUploadBytes));
   v1.use('/cameras', cameraRoutes(deps.frames, deps.maxUploadBytes));
-  v1.use(recognitionRoutes(deps.faces, deps.maxUploadBytes));
+  v1.use(adminRoutes(deps.keys, deps.audit));
+  v1.use(recognitionRoutes(deps.faces, deps.audit, deps.maxUploadBytes));
   app.use('/v1', v1);
 
   app.use(notFoundHandler);

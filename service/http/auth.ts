@@ -1,22 +1,32 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
+import type { ApiKeyService, Principal } from '../domain/apiKeys.js';
 import { AppError } from '../errors.js';
+import type { Role } from '../repositories/apiKeyRepository.js';
 
-const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+/** Bearer tokens longer than this are not keys (and are not worth a digest). */
+const MAX_KEY_LENGTH = 256;
 
-/**
- * Bearer-key check for the /v1 API. With VISAGE_ADMIN_KEY set, every call must carry it
- * (compared in constant time on digests, so neither content nor length leaks). Without it the
- * API is open, for a laptop demo only: main.ts logs a warning at start.
- */
-export function requireApiKey(adminKey: string | undefined): RequestHandler {
-  if (adminKey === undefined) return (_req, _res, next) => next();
-  const expected = digest(adminKey);
-  return (req, _res, next) => {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
-    if (!match || !timingSafeEqual(digest(match[1]!), expected)) {
-      next(new AppError('UNAUTHENTICATED', 'a valid API key is required: Authorization: Bearer <key>'));
-      return;
+export function principalOf(res: Response): Principal | undefined {
+  return res.locals.principal as Principal | undefined;
+}
+
+/** Every /v1 call carries `Authorization: Bearer <key>`; the key's principal goes to res.locals. */
+export function authenticate(keys: ApiKeyService): RequestHandler {
+  return async (req, res, next) => {
+    const match = /^Bearer +([\x21-\x7e]+) *$/i.exec(req.get('authorization') ?? '');
+    const principal = match && match[1]!.length <= MAX_KEY_LENGTH ? await keys.authenticate(match[1]!) : undefined;
+    if (!principal) throw new AppError('UNAUTHENTICATED', 'a valid API key is required: Authorization: Bearer <key>');
+    res.locals.principal = principal;
+    next();
+  };
+}
+
+/** Lets the request through for these roles (and admin, which may do everything); 403 otherwise. */
+export function allow(...roles: Role[]): RequestHandler {
+  return (_req, res, next) => {
+    const principal = principalOf(res);
+    if (!principal || (principal.role !== 'admin' && !roles.includes(principal.role))) {
+      throw new AppError('FORBIDDEN', `this endpoint needs a key with role ${[...roles, 'admin'].join(' or ')}`);
     }
     next();
   };

@@ -25,10 +25,12 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   const appError = toAppError(error);
   const requestId = String(req.id ?? '');
   if (!appError) {
+    res.locals.errorCode = 'INTERNAL';
     req.log?.error({ err: error }, 'unhandled error');
     res.status(500).json({ error: { code: 'INTERNAL', message: 'internal error' }, requestId });
     return;
   }
+  res.locals.errorCode = appError.code;
   if (appError.status >= 500) req.log?.warn({ code: appError.code }, appError.message);
   res.status(appError.status).json({
     error: { code: appError.code, message: appError.message, ...(appError.details ?? {}) },

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Visage } from '../main.js';
 import { apiClient, expectError } from '../testSupport/apiClient.js';
 import { composeFrame, cropFace, PERSON_A, PERSON_B, STRANGERS, type DemoFace } from '../testSupport/facePhotos.js';
-import { createTestDatabase, makeDataDir, startTestVisage, type TestDatabase } from '../testSupport/testVisage.js';
+import { ADMIN_AUTH, createTestDatabase, makeDataDir, startTestVisage, type TestDatabase } from '../testSupport/testVisage.js';
 
 /**
  * The mall flows over HTTP against the real PostgreSQL and models, with the visitor policy on:
@@ -20,7 +20,7 @@ let visage: Visage;
 let sql: pg.Pool;
 let clockOffsetMs = 0;
 const now = () => new Date(Date.now() + clockOffsetMs);
-const { call, post, postImage, get } = apiClient(() => visage.url);
+const { call, post, postImage, get } = apiClient(() => visage.url, ADMIN_AUTH);
 
 /** A frame with `face` at a position and size that vary with `n` (a person walking in). */
 const frameOf = (face: DemoFace, n: number, extra: Parameters<typeof composeFrame>[0] = []) =>

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ERROR_STATUS } from '../errors.js';
-import { convertSchema, createMemberSchema, descriptorSchema, purchaseSchema, updateMemberSchema } from './schemas.js';
+import { convertSchema, createKeySchema, createMemberSchema, descriptorSchema, purchaseSchema, updateMemberSchema } from './schemas.js';
 
 const json = (schema: unknown) => ({ 'application/json': { schema } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -48,6 +48,7 @@ export function openApiDocument(version: string) {
         UpdateMember: z.toJSONSchema(updateMemberSchema),
         Descriptor: z.toJSONSchema(descriptorSchema),
         Purchase: z.toJSONSchema(purchaseSchema),
+        CreateKey: z.toJSONSchema(createKeySchema),
         Convert: z.toJSONSchema(convertSchema, { unrepresentable: 'any' }),
       },
     },
@@ -128,6 +129,31 @@ export function openApiDocument(version: string) {
           parameters: [{ name: 'memberId', in: 'query', schema: { type: 'string', format: 'uuid' } }, threshold],
           requestBody: imageBody,
           responses: { 200: ok('{match, distance, threshold}'), ...errors('VALIDATION_FAILED', 'MEMBER_NOT_FOUND', 'NO_FACE', 'LOW_QUALITY', 'NOT_READY') },
+        },
+      },
+      '/v1/keys': {
+        post: {
+          summary: 'Create an API key (admin); the key is in this answer only',
+          requestBody: { required: true, content: json(ref('CreateKey')) },
+          responses: { 201: ok('{id, key, role, name, expiresAt}'), ...errors('VALIDATION_FAILED', 'FORBIDDEN') },
+        },
+        get: { summary: 'List API keys (admin); never the keys themselves', responses: { 200: ok('{keys}'), ...errors('FORBIDDEN') } },
+      },
+      '/v1/keys/{keyId}': {
+        parameters: [{ name: 'keyId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+        delete: { summary: 'Revoke an API key (admin)', responses: { 204: { description: 'revoked' }, ...errors('KEY_NOT_FOUND', 'FORBIDDEN') } },
+      },
+      '/v1/audit': {
+        get: {
+          summary: 'The audit log (admin), newest first',
+          parameters: [
+            { name: 'memberId', in: 'query', schema: { type: 'string', format: 'uuid' } },
+            { name: 'from', in: 'query', schema: { type: 'string', format: 'date-time' } },
+            { name: 'to', in: 'query', schema: { type: 'string', format: 'date-time' } },
+            { name: 'action', in: 'query', schema: { type: 'string' } },
+            ...page,
+          ],
+          responses: { 200: ok('{items, nextCursor}'), ...errors('VALIDATION_FAILED', 'FORBIDDEN') },
         },
       },
       '/healthz': { get: { summary: 'Liveness', security: [], responses: { 200: ok('alive') } } },

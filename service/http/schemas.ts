@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DESCRIPTOR_LENGTH } from '../../models/types.js';
+import { ROLES } from '../repositories/apiKeyRepository.js';
 
 /** Request shapes of the HTTP API; the OpenAPI document is generated from these too. */
 
@@ -113,3 +114,18 @@ export const memberLookupSchema = z
     }
     return { kind: key, value };
   });
+
+export const createKeySchema = z.strictObject({
+  role: z.enum(ROLES),
+  name: z.string().min(1).max(100),
+  expiresAt: isoTime.optional(),
+});
+
+export const auditQuerySchema = z.strictObject({
+  memberId: z.uuid().optional(),
+  from: isoTime.optional(),
+  to: isoTime.optional(),
+  action: z.string().regex(/^[a-z]+\.[a-z]+$/).optional(),
+  limit: queryNumber(z.number().int().min(1).max(500)),
+  cursor: z.string().max(400).optional(),
+});

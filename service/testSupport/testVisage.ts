@@ -38,8 +38,12 @@ export async function makeDataDir(): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), 'visage-test-data-'));
 }
 
+/** The admin key the test services are started with. */
+export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+export const ADMIN_AUTH = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
+
 /** Starts the whole service, as `npm start` would, on a test database and data folder. */
 export async function startTestVisage(env: Record<string, string>, options: Omit<VisageOptions, 'logger'> = {}): Promise<Visage> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', VISAGE_ADMIN_KEY: TEST_ADMIN_KEY, ...env });
   return startVisage(config, { ...options, logger: pino({ level: 'silent' }) });
 }

@@ -2,13 +2,14 @@ import { Router } from 'express';
 import type { FrameService } from '../../domain/frameService.js';
 import { readImageUpload, rawImageParser } from '../imageUpload.js';
 import { cameraIdSchema, frameQuerySchema } from '../schemas.js';
+import { allow } from '../auth.js';
 import { parseInput } from '../validation.js';
 
 /** Entrance cameras: frames in, detections (and visits) out. */
 export function cameraRoutes(frames: FrameService, maxUploadBytes: number): Router {
   const router = Router();
 
-  router.post('/:cameraId/frames', rawImageParser(maxUploadBytes), async (req, res) => {
+  router.post('/:cameraId/frames', allow('camera'), rawImageParser(maxUploadBytes), async (req, res) => {
     const cameraId = parseInput(cameraIdSchema, req.params.cameraId, 'cameraId');
     const { image, fields } = await readImageUpload(req, maxUploadBytes);
     const { capturedAt } = parseInput(frameQuerySchema, { capturedAt: req.query.capturedAt ?? fields.capturedAt }, 'query');

@@ -4,6 +4,9 @@ import type { MemberService } from '../../domain/memberService.js';
 import { AppError } from '../../errors.js';
 import { readImageUpload, rawImageParser } from '../imageUpload.js';
 import { convertSchema, createMemberSchema, memberLookupSchema, updateMemberSchema, uuidSchema } from '../schemas.js';
+import type { AuditLog } from '../../domain/auditLog.js';
+import { allow } from '../auth.js';
+import { audited } from '../audited.js';
 import { parseInput } from '../validation.js';
 
 /** A malformed id names nothing: answered like an unknown one. */
@@ -16,47 +19,48 @@ function idParam(value: unknown, code: 'MEMBER_NOT_FOUND' | 'FACE_NOT_FOUND', me
 export const memberIdParam = (value: unknown): string => idParam(value, 'MEMBER_NOT_FOUND', 'no such member');
 const faceIdParam = (value: unknown): string => idParam(value, 'FACE_NOT_FOUND', 'no such face');
 
-export function memberRoutes(members: MemberService, faces: FaceService, maxUploadBytes: number): Router {
+export function memberRoutes(members: MemberService, faces: FaceService, audit: AuditLog, maxUploadBytes: number): Router {
   const router = Router();
+  const operator = allow('operator');
 
-  router.post('/', async (req, res) => {
+  router.post('/', audited(audit, 'member.create'), operator, async (req, res) => {
     const input = parseInput(createMemberSchema, req.body, 'body');
     res.status(201).json(await members.create(input));
   });
 
-  router.get('/', async (req, res) => {
+  router.get('/', operator, async (req, res) => {
     res.json({ members: await members.find(parseInput(memberLookupSchema, req.query, 'query')) });
   });
 
-  router.post('/:id/convert', async (req, res) => {
+  router.post('/:id/convert', audited(audit, 'member.convert'), operator, async (req, res) => {
     const id = memberIdParam(req.params.id);
     res.json(await members.convert(id, parseInput(convertSchema, req.body, 'body')));
   });
 
-  router.get('/:id', async (req, res) => {
+  router.get('/:id', allow('operator', 'pos'), async (req, res) => {
     res.json(await members.get(memberIdParam(req.params.id)));
   });
 
-  router.patch('/:id', async (req, res) => {
+  router.patch('/:id', audited(audit, 'member.update'), operator, async (req, res) => {
     const id = memberIdParam(req.params.id);
     res.json(await members.update(id, parseInput(updateMemberSchema, req.body, 'body')));
   });
 
-  router.delete('/:id', async (req, res) => {
+  router.delete('/:id', audited(audit, 'member.purge'), operator, async (req, res) => {
     res.json({ purged: await members.purge(memberIdParam(req.params.id)) });
   });
 
-  router.post('/:id/faces', rawImageParser(maxUploadBytes), async (req, res) => {
+  router.post('/:id/faces', audited(audit, 'face.enroll'), operator, rawImageParser(maxUploadBytes), async (req, res) => {
     const id = memberIdParam(req.params.id);
     const { image } = await readImageUpload(req, maxUploadBytes);
     res.status(201).json(await faces.enrollFace(id, image));
   });
 
-  router.get('/:id/faces', async (req, res) => {
+  router.get('/:id/faces', operator, async (req, res) => {
     res.json({ faces: await faces.listFaces(memberIdParam(req.params.id)) });
   });
 
-  router.delete('/:id/faces/:faceId', async (req, res) => {
+  router.delete('/:id/faces/:faceId', audited(audit, 'face.delete'), operator, async (req, res) => {
     await faces.deleteFace(memberIdParam(req.params.id), faceIdParam(req.params.faceId));
     res.status(204).end();
   });
