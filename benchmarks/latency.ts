@@ -5,6 +5,7 @@
  *
  *   npm run bench:latency [-- --requests 20] [--json]
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,10 +23,11 @@ const opts = new Command()
   .opts<{ requests: string; json?: boolean }>();
 const requests = Number(opts.requests);
 
+const BENCH_KEY = randomBytes(24).toString('base64url');
 const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'visage-bench-'));
 await fs.chmod(dataDir, 0o755);
 const visage = await startVisage(
-  loadConfig({ ...process.env, PORT: '0', VISAGE_DATA_DIR: dataDir, EMBEDDED_PG_PORT: process.env.EMBEDDED_PG_PORT ?? '54339', LOG_LEVEL: 'warn' }),
+  loadConfig({ ...process.env, VISAGE_ADMIN_KEY: BENCH_KEY, RATE_LIMIT_PER_MINUTE: '1000000', PORT: '0', VISAGE_DATA_DIR: dataDir, EMBEDDED_PG_PORT: process.env.EMBEDDED_PG_PORT ?? '54339', LOG_LEVEL: 'warn' }),
   { logger: pino({ level: 'warn' }) },
 );
 await visage.modelsReady;
@@ -46,7 +48,7 @@ const frame4 = await composeFrame(
 
 async function post(url: string, body: Buffer | string, contentType: string) {
   const started = performance.now();
-  const res = await fetch(`${visage.url}${url}`, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers: { 'content-type': contentType } });
+  const res = await fetch(`${visage.url}${url}`, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers: { 'content-type': contentType, authorization: `Bearer ${BENCH_KEY}` } });
   const json = (await res.json()) as { id?: string; faces?: unknown[] };
   return { ms: performance.now() - started, status: res.status, json };
 }

@@ -31,7 +31,8 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
   let width = 0;
   let height = 0;
   try {
-    const meta = await sharp(bytes, { limitInputPixels: limits.maxPixels, pages: 1 }).metadata();
+    // Header only, nothing decoded yet: the pixel count is checked below so that a bomb gets 413.
+    const meta = await sharp(bytes, { limitInputPixels: false, pages: 1 }).metadata();
     format = meta.format;
     width = meta.autoOrient?.width ?? meta.width ?? 0;
     height = meta.autoOrient?.height ?? meta.height ?? 0;

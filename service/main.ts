@@ -53,6 +53,14 @@ const version = packageVersion();
 const PHOTO_SWEEP_INTERVAL_MS = 60_000;
 const VISITOR_EXPIRY_INTERVAL_MS = 15 * 60_000;
 
+/** The service's logger. Redaction is a second line of defence: no code logs keys, photos or descriptors. */
+function createLogger(config: Config): Logger {
+  return pino({
+    level: config.logLevel,
+    redact: { paths: ['authorization', '*.authorization', 'key', '*.key', 'descriptor', '*.descriptor', 'image', '*.image'], censor: '[redacted]' },
+  });
+}
+
 export interface VisageOptions {
   logger?: Logger;
   /** The time now; tests move it forward to see dormancy and expiry without waiting. */
@@ -77,7 +85,7 @@ export interface Visage {
  * /readyz says 503 until everything is loaded.
  */
 export async function startVisage(config: Config, options: VisageOptions = {}): Promise<Visage> {
-  const logger = options.logger ?? pino({ level: config.logLevel });
+  const logger = options.logger ?? createLogger(config);
   const clock = options.clock ?? systemClock;
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.databaseUrl;
@@ -229,7 +237,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = pino({ level: config.logLevel });
+  const logger = createLogger(config);
   const visage = await startVisage(config, { logger });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

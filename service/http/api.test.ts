@@ -123,7 +123,13 @@ describe('enroll, identify, verify, purge', () => {
 
   it('enrolls a photo of person A', async () => {
     memberA = await createMember({ name: 'Person A' });
-    const res = await postImage(`/v1/members/${memberA}/faces`, await cropFace(PERSON_A));
+    // With EXIF that says where and with what it was taken: the stored copy must not keep it.
+    const withExif = await sharp(await cropFace(PERSON_A))
+      .withExif({ IFD0: { Make: 'SecretPhone', Model: 'X1' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '31/1 14/1 0/1' } })
+      .jpeg()
+      .toBuffer();
+    expect((await sharp(withExif).metadata()).exif).toBeDefined();
+    const res = await postImage(`/v1/members/${memberA}/faces`, withExif);
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ memberId: memberA, quality: { ok: true, reasons: [] }, model: { name: 'face-api/faceRecognitionNet+mirror-average' } });
     expect(res.body.box.width).toBeGreaterThan(100);
@@ -131,6 +137,9 @@ describe('enroll, identify, verify, purge', () => {
     const list = await call('GET', `/v1/members/${memberA}/faces`);
     expect(list.body.faces.map((f: { id: string }) => f.id)).toEqual([faceA]);
     expect(await blobKeysOf(memberA)).toHaveLength(2); // faces/ and faces/<id>.jpg
+    const stored = await fs.readFile(path.join(dataDir, 'blobs', 'members', memberA, 'faces', `${faceA}.jpg`));
+    expect((await sharp(stored).metadata()).exif).toBeUndefined();
+    expect(stored.includes(Buffer.from('SecretPhone'))).toBe(false);
   });
 
   it('identifies another photo of A (other crop, scale and JPEG quality) as A, with the profile', async () => {
