@@ -96,6 +96,12 @@ const envSchema = z.object({
   REQUEST_TIMEOUT_SECONDS: numberFromEnv(z.number().int().min(1).max(600)).default(30),
   /** Keep enrollment photos (needed to re-index after a model change); off keeps descriptors only. */
   STORE_ENROLLMENT_PHOTOS: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
+  /** S3/MinIO for enrollment photos; unset: the filesystem under VISAGE_DATA_DIR. */
+  S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  S3_ACCESS_KEY: z.string().min(1).optional(),
+  S3_SECRET_KEY: z.string().min(1).optional(),
+  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').default('visage-photos'),
+  S3_REGION: z.string().min(1).default('us-east-1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -115,6 +121,7 @@ export type Config = Readonly<{
   minIdentifyFacePx: number;
   inferenceThreads: number;
   frameDedupSeconds: number;
+  s3: Readonly<{ endpoint: string; accessKey: string; secretKey: string; bucket: string; region: string }> | undefined;
   rateLimitPerMinute: number;
   requestTimeoutSeconds: number;
   storeEnrollmentPhotos: boolean;
@@ -174,6 +181,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'VERIFY_THRESHOLD: must not be stricter than MATCH_THRESHOLD (1:N identification needs the stricter cut-off)',
     ]);
   }
+  if (e.S3_ENDPOINT && (!e.S3_ACCESS_KEY || !e.S3_SECRET_KEY)) {
+    throw new ConfigError(['S3_ACCESS_KEY, S3_SECRET_KEY: required with S3_ENDPOINT']);
+  }
   const tiers = tierLadder(e.TIER_SPEND_THRESHOLDS, e.TIER_POINTS_MULTIPLIERS);
   if (typeof tiers === 'string') throw new ConfigError([tiers]);
   return Object.freeze({
@@ -192,6 +202,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     minIdentifyFacePx: e.MIN_IDENTIFY_FACE_PX,
     inferenceThreads: e.INFERENCE_THREADS,
     frameDedupSeconds: e.FRAME_DEDUP_SECONDS,
+    s3: e.S3_ENDPOINT
+      ? Object.freeze({ endpoint: e.S3_ENDPOINT, accessKey: e.S3_ACCESS_KEY!, secretKey: e.S3_SECRET_KEY!, bucket: e.S3_BUCKET, region: e.S3_REGION })
+      : undefined,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     requestTimeoutSeconds: e.REQUEST_TIMEOUT_SECONDS,
     storeEnrollmentPhotos: e.STORE_ENROLLMENT_PHOTOS,

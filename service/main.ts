@@ -8,7 +8,9 @@ import { pino, type Logger } from 'pino';
 import { FaceIndex } from '../index/faceIndex.js';
 import { loadIndex } from '../index/loadIndex.js';
 import { FacePipeline } from '../models/facePipeline.js';
+import type { BlobStore } from './blob/blobStore.js';
 import { FsBlobStore } from './blob/fsBlobStore.js';
+import { S3BlobStore } from './blob/s3BlobStore.js';
 import { loadConfig, ConfigError, type Config } from './config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embeddedPostgres.js';
 import { migrate } from './db/migrate.js';
@@ -106,7 +108,7 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
   const keys = new ApiKeyService(new ApiKeyRepository(pool), clock, logger);
   await keys.seedAdmin(config.adminKey, path.join(config.dataDir, 'admin-key'));
   const audit = new AuditLog(new AuditRepository(pool), logger);
-  const blobs = new FsBlobStore(path.join(config.dataDir, 'blobs'));
+  const blobs: BlobStore = config.s3 ? await S3BlobStore.open(config.s3) : new FsBlobStore(path.join(config.dataDir, 'blobs'));
   const photoEraser = new PhotoEraser(blobs, pendingDeletions, logger);
 
   const index = new FaceIndex();
