@@ -47,6 +47,10 @@ export class FaceIndex {
   private readonly dimensions: number;
   /** Slots that hold a removed template and can be reused by the next add. */
   private deletedSlots = 0;
+  /** While the graph is being written to disk, changes wait here (the writer reads the graph). */
+  private saving = false;
+  private queued: (() => void)[] = [];
+  private readonly efSearch: number;
 
   constructor(options: FaceIndexOptions = {}) {
     this.dimensions = options.dimensions ?? 128;
@@ -58,7 +62,45 @@ export class FaceIndex {
       randomSeed: 100,
       allowReplaceDeleted: true,
     });
-    this.hnsw.setEf(options.efSearch ?? 128);
+    this.efSearch = options.efSearch ?? 128;
+    this.hnsw.setEf(this.efSearch);
+  }
+
+  /**
+   * Writes the graph to `graphPath` (hnswlib's format) and returns the entries it holds. Searches
+   * go on meanwhile; adds and removes wait until the write is done, then apply in order.
+   */
+  async saveGraph(graphPath: string): Promise<IndexEntry[]> {
+    if (this.saving) throw new Error('a save is already running');
+    this.saving = true;
+    try {
+      const entries = [...this.byLabel.values()].map((entry) => ({ ...entry }));
+      await this.hnsw.writeIndex(graphPath);
+      return entries;
+    } finally {
+      this.saving = false;
+      const queued = this.queued;
+      this.queued = [];
+      for (const apply of queued) apply();
+    }
+  }
+
+  /** An index read back from a graph written by saveGraph, with the entries saved beside it. */
+  static async loadGraph(graphPath: string, entries: Iterable<IndexEntry>, options: FaceIndexOptions = {}): Promise<FaceIndex> {
+    const index = new FaceIndex(options);
+    await index.hnsw.readIndex(graphPath, true);
+    index.hnsw.setEf(index.efSearch);
+    for (const entry of entries) index.track(entry);
+    index.deletedSlots = index.hnsw.getCurrentCount() - index.byLabel.size;
+    return index;
+  }
+
+  private track(entry: IndexEntry): void {
+    this.byLabel.set(entry.label, { ...entry });
+    this.labelByTemplate.set(entry.templateId, entry.label);
+    let memberLabels = this.labelsByMember.get(entry.memberId);
+    if (!memberLabels) this.labelsByMember.set(entry.memberId, (memberLabels = new Set()));
+    memberLabels.add(entry.label);
   }
 
   get size(): number {
@@ -74,6 +116,11 @@ export class FaceIndex {
     if (descriptor.length !== this.dimensions) {
       throw new RangeError(`descriptor has ${descriptor.length} values, expected ${this.dimensions}`);
     }
+    if (this.saving) {
+      const copy = Array.from(descriptor);
+      this.queued.push(() => this.add(entry, copy));
+      return;
+    }
     if (this.labelByTemplate.has(entry.templateId)) return;
     const reuseSlot = this.deletedSlots > 0;
     if (!reuseSlot && this.hnsw.getCurrentCount() >= this.hnsw.getMaxElements()) {
@@ -81,17 +128,17 @@ export class FaceIndex {
     }
     this.hnsw.addPoint(Array.from(descriptor), entry.label, reuseSlot);
     if (reuseSlot) this.deletedSlots--;
-    this.byLabel.set(entry.label, { ...entry });
-    this.labelByTemplate.set(entry.templateId, entry.label);
-    let memberLabels = this.labelsByMember.get(entry.memberId);
-    if (!memberLabels) this.labelsByMember.set(entry.memberId, (memberLabels = new Set()));
-    memberLabels.add(entry.label);
+    this.track(entry);
   }
 
   /** Removes one template; returns whether it was there. */
   remove(templateId: string): boolean {
     const label = this.labelByTemplate.get(templateId);
     if (label === undefined) return false;
+    if (this.saving) {
+      this.queued.push(() => this.remove(templateId));
+      return true;
+    }
     const entry = this.byLabel.get(label)!;
     this.hnsw.markDelete(label);
     this.deletedSlots++;

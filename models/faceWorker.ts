@@ -3,6 +3,7 @@
  * detect (SSD MobileNetV1) → 68 landmarks → 128-d descriptor, plus the raw quality
  * measures of every face. Everything here is CPU-heavy and never runs on the event loop.
  */
+import { DESCRIPTOR_MODEL_NAME, DESCRIPTOR_MODEL_VERSION } from './modelIdentity.js';
 import { faceApiModelDir, loadFaceApi } from './backend.js';
 import { estimatePose, greyPatch, laplacianVariance, meanOf } from './quality.js';
 import type { FaceApi } from './backend.js';
@@ -38,8 +39,11 @@ const ready = loadModels();
 
 export async function info(): Promise<ModelInfo> {
   const { backend, version } = await ready;
+  if (version !== DESCRIPTOR_MODEL_VERSION) {
+    throw new Error(`face-api reports version ${version}, its package.json ${DESCRIPTOR_MODEL_VERSION}: templates would be mislabelled`);
+  }
   // The name says how descriptors are made: templates of another recipe are not comparable.
-  return { name: 'face-api/faceRecognitionNet+mirror-average', version, backend };
+  return { name: DESCRIPTOR_MODEL_NAME, version, backend };
 }
 
 /**

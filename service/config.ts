@@ -102,6 +102,12 @@ const envSchema = z.object({
   S3_SECRET_KEY: z.string().min(1).optional(),
   S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').default('visage-photos'),
   S3_REGION: z.string().min(1).default('us-east-1'),
+  /** How often a replica checks the change log without a notification (the fallback), ms. */
+  INDEX_POLL_MILLISECONDS: numberFromEnv(z.number().int().min(50).max(60_000)).default(1000),
+  /** How often a replica saves its index snapshot (when it changed), seconds. */
+  INDEX_SNAPSHOT_SECONDS: numberFromEnv(z.number().int().min(5).max(86_400)).default(300),
+  /** Change-log entries older than this are compacted (a snapshot older than that is rebuilt). */
+  CHANGE_LOG_RETENTION_DAYS: numberFromEnv(z.number().min(0.01).max(3650)).default(7),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -121,6 +127,7 @@ export type Config = Readonly<{
   minIdentifyFacePx: number;
   inferenceThreads: number;
   frameDedupSeconds: number;
+  indexSync: Readonly<{ pollMs: number; snapshotSeconds: number; changeLogRetentionDays: number }>;
   s3: Readonly<{ endpoint: string; accessKey: string; secretKey: string; bucket: string; region: string }> | undefined;
   rateLimitPerMinute: number;
   requestTimeoutSeconds: number;
@@ -202,6 +209,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     minIdentifyFacePx: e.MIN_IDENTIFY_FACE_PX,
     inferenceThreads: e.INFERENCE_THREADS,
     frameDedupSeconds: e.FRAME_DEDUP_SECONDS,
+    indexSync: Object.freeze({
+      pollMs: e.INDEX_POLL_MILLISECONDS,
+      snapshotSeconds: e.INDEX_SNAPSHOT_SECONDS,
+      changeLogRetentionDays: e.CHANGE_LOG_RETENTION_DAYS,
+    }),
     s3: e.S3_ENDPOINT
       ? Object.freeze({ endpoint: e.S3_ENDPOINT, accessKey: e.S3_ACCESS_KEY!, secretKey: e.S3_SECRET_KEY!, bucket: e.S3_BUCKET, region: e.S3_REGION })
       : undefined,

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
-import { FaceIndex } from '../index/faceIndex.js';
-import { loadIndex } from '../index/loadIndex.js';
+import type { FaceIndex } from '../index/faceIndex.js';
+import { CURRENT_DESCRIPTOR_MODEL } from '../models/modelIdentity.js';
 import { FacePipeline } from '../models/facePipeline.js';
 import type { BlobStore } from './blob/blobStore.js';
 import { FsBlobStore } from './blob/fsBlobStore.js';
@@ -30,6 +30,7 @@ import { VisitorTracker } from './domain/visitorTracker.js';
 import { enrollmentPolicy, identificationPolicy } from './domain/qualityPolicies.js';
 import { createApp } from './http/app.js';
 import { Metrics } from './metrics.js';
+import { startReplicaIndex, type ReplicaIndex } from './replicaIndex.js';
 import { ApiKeyRepository } from './repositories/apiKeyRepository.js';
 import { AuditRepository } from './repositories/auditRepository.js';
 import { FaceTemplateRepository } from './repositories/faceTemplateRepository.js';
@@ -73,6 +74,7 @@ export interface Visage {
   url: string;
   config: Config;
   index: FaceIndex;
+  replica: ReplicaIndex;
   pipeline: FacePipeline;
   /** Resolves when the models are warm in every worker (the service then reports ready). */
   modelsReady: Promise<void>;
@@ -111,9 +113,8 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
   const blobs: BlobStore = config.s3 ? await S3BlobStore.open(config.s3) : new FsBlobStore(path.join(config.dataDir, 'blobs'));
   const photoEraser = new PhotoEraser(blobs, pendingDeletions, logger);
 
-  const index = new FaceIndex();
-  const loaded = await loadIndex(index, templates.streamForIndex());
-  logger.info({ templates: loaded }, 'face index built from PostgreSQL');
+  const replica = await startReplicaIndex({ config, databaseUrl, pool, templates, model: CURRENT_DESCRIPTOR_MODEL, logger });
+  const { index } = replica;
 
   const pipeline = new FacePipeline({
     threads: config.inferenceThreads,
@@ -220,12 +221,13 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await pipeline.close();
+      await replica.close();
       await pool.end();
       await embedded?.stop();
     })());
 
   const maintenance = { expireVisitors: () => visitorExpiry.sweep(), erasePendingPhotos: () => photoEraser.sweep() };
-  return { url, config, index, pipeline, modelsReady, maintenance, close };
+  return { url, config, index, replica, pipeline, modelsReady, maintenance, close };
 }
 
 async function main(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Box } from '../../models/types.js';
+import type { DescriptorModel } from '../../models/modelIdentity.js';
 import type { Queryable } from '../db/pool.js';
 
 export interface FaceTemplate {
@@ -104,13 +105,14 @@ export class FaceTemplateRepository {
     return rows.map(toTemplate);
   }
 
-  /** Every template with its descriptor, in label order, a page at a time (keyset pagination). */
-  async *streamForIndex(pageSize = 5000): AsyncGenerator<IndexableTemplate[]> {
+  /** Every template of one model with its descriptor, in label order, a page at a time (keyset pagination). */
+  async *streamForIndex(model: DescriptorModel, pageSize = 5000): AsyncGenerator<IndexableTemplate[]> {
     let after = -1;
     for (;;) {
       const { rows } = await this.db.query<{ id: string; label: string; member_id: string; descriptor: number[] }>(
-        'SELECT id, label, member_id, descriptor FROM face_templates WHERE label > $1 ORDER BY label LIMIT $2',
-        [after, pageSize],
+        `SELECT id, label, member_id, descriptor FROM face_templates
+         WHERE label > $1 AND model_name = $3 AND model_version = $4 ORDER BY label LIMIT $2`,
+        [after, pageSize, model.name, model.version],
       );
       if (rows.length === 0) return;
       yield rows.map((r) => ({ id: r.id, label: Number(r.label), memberId: r.member_id, descriptor: r.descriptor }));

@@ -1,0 +1,79 @@
+import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { DescriptorModel } from '../models/modelIdentity.js';
+import { FaceIndex, type FaceIndexOptions, type IndexEntry } from './faceIndex.js';
+
+/**
+ * An index saved to disk with the change-log position it reflects, so that a restart loads it and
+ * catches up from the log instead of reading every descriptor again. Three files: the HNSW graph,
+ * the label → template/member entries (one per line), and the metadata, written last, whose
+ * presence marks a complete snapshot.
+ */
+export interface SnapshotMeta {
+  format: 1;
+  /** The database it was taken from (visage_instance.instance_id). */
+  instanceId: string;
+  model: DescriptorModel;
+  /** The last change-log sequence the index reflects. */
+  seq: number;
+  templates: number;
+  savedAt: string;
+}
+
+const GRAPH = 'faces.hnsw';
+const ENTRIES = 'faces.entries';
+const META = 'faces.meta.json';
+
+export async function saveSnapshot(index: FaceIndex, dir: string, meta: Omit<SnapshotMeta, 'format' | 'templates' | 'savedAt'>): Promise<SnapshotMeta> {
+  await fs.mkdir(dir, { recursive: true });
+  // The metadata goes first and comes back last: a save cut short leaves no snapshot (a full
+  // rebuild at the next start), never a graph paired with the wrong entries.
+  const graphTmp = path.join(dir, `${GRAPH}.tmp`);
+  const entriesTmp = path.join(dir, `${ENTRIES}.tmp`);
+  await fs.rm(path.join(dir, META), { force: true });
+  const entries = await index.saveGraph(graphTmp);
+  const handle = await fs.open(entriesTmp, 'w');
+  try {
+    const stream = handle.createWriteStream();
+    for (const entry of entries) {
+      if (!stream.write(`${entry.label}\t${entry.templateId}\t${entry.memberId}\n`)) await once(stream, 'drain');
+    }
+    await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+  await fs.rename(graphTmp, path.join(dir, GRAPH));
+  await fs.rename(entriesTmp, path.join(dir, ENTRIES));
+  const full: SnapshotMeta = { format: 1, ...meta, templates: entries.length, savedAt: new Date().toISOString() };
+  const metaTmp = path.join(dir, `${META}.tmp`);
+  await fs.writeFile(metaTmp, JSON.stringify(full), { flush: true });
+  await fs.rename(metaTmp, path.join(dir, META));
+  return full;
+}
+
+export async function readSnapshotMeta(dir: string): Promise<SnapshotMeta | undefined> {
+  try {
+    const meta = JSON.parse(await fs.readFile(path.join(dir, META), 'utf8')) as SnapshotMeta;
+    return meta.format === 1 ? meta : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function* readEntries(file: string): AsyncGenerator<IndexEntry> {
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (!line) continue;
+    const [label, templateId, memberId] = line.split('\t');
+    yield { label: Number(label), templateId: templateId!, memberId: memberId! };
+  }
+}
+
+export async function loadSnapshot(dir: string, options: FaceIndexOptions = {}): Promise<FaceIndex> {
+  const entries: IndexEntry[] = [];
+  for await (const entry of readEntries(path.join(dir, ENTRIES))) entries.push(entry);
+  return FaceIndex.loadGraph(path.join(dir, GRAPH), entries, options);
+}

@@ -1,0 +1,169 @@
+import type { Logger } from 'pino';
+import type { DescriptorModel } from '../models/modelIdentity.js';
+import { FaceIndex } from './faceIndex.js';
+import { loadSnapshot, readSnapshotMeta, saveSnapshot } from './indexSnapshot.js';
+import { loadIndex, type StoredTemplate } from './loadIndex.js';
+
+/** One change of the template change log, ready to apply. */
+export interface IndexChange {
+  seq: number;
+  op: 'add' | 'remove';
+  templateId: string;
+  memberId: string;
+  label: number;
+  /** Null for removes, and for adds whose template is gone or belongs to another model. */
+  descriptor: ArrayLike<number> | null;
+}
+
+export interface ChangeSource {
+  state(): Promise<{ instanceId: string; horizon: number; latest: number }>;
+  changesSince(seq: number, limit: number, model: DescriptorModel): Promise<IndexChange[]>;
+}
+
+export interface TemplateSource {
+  streamForIndex(model: DescriptorModel): AsyncIterable<StoredTemplate[]>;
+}
+
+export interface OpenedIndex {
+  index: FaceIndex;
+  /** The change-log position the index reflects. */
+  seq: number;
+  instanceId: string;
+  source: 'snapshot' | 'rebuild';
+}
+
+/**
+ * The index a replica starts with: its snapshot when that was taken from this database, by this
+ * model, and the change log still reaches back to it; else a full rebuild from the templates.
+ * Either way the caller then catches up from `seq`.
+ */
+export async function openIndex(deps: {
+  snapshotDir: string;
+  changes: ChangeSource;
+  templates: TemplateSource;
+  model: DescriptorModel;
+  logger: Logger;
+}): Promise<OpenedIndex> {
+  // Read before the rebuild's scan: changes committed during the scan are applied again by the
+  // catch-up, which is harmless (adds and removes are idempotent).
+  const state = await deps.changes.state();
+  const meta = await readSnapshotMeta(deps.snapshotDir);
+  const usable =
+    meta &&
+    meta.instanceId === state.instanceId &&
+    meta.model.name === deps.model.name &&
+    meta.model.version === deps.model.version &&
+    meta.seq >= state.horizon &&
+    meta.seq <= state.latest;
+  if (usable) {
+    try {
+      const index = await loadSnapshot(deps.snapshotDir);
+      return { index, seq: meta.seq, instanceId: state.instanceId, source: 'snapshot' };
+    } catch (error) {
+      deps.logger.warn({ err: error }, 'index snapshot unreadable: rebuilding from PostgreSQL');
+    }
+  } else if (meta) {
+    deps.logger.info({ snapshotSeq: meta.seq, horizon: state.horizon }, 'index snapshot not usable here: rebuilding from PostgreSQL');
+  }
+  const index = new FaceIndex();
+  await loadIndex(index, deps.templates.streamForIndex(deps.model));
+  return { index, seq: state.latest, instanceId: state.instanceId, source: 'rebuild' };
+}
+
+const BATCH = 2_000;
+
+/**
+ * Keeps a replica's index in step with the change log: woken by LISTEN/NOTIFY, polling as the
+ * fallback, applying changes strictly in sequence order. It also saves snapshots.
+ */
+export class IndexSync {
+  private running: Promise<number> | undefined;
+  private again = false;
+  private timers: NodeJS.Timeout[] = [];
+  private savedSeq: number;
+  private lastError = 0;
+
+  constructor(
+    private readonly deps: {
+      index: FaceIndex;
+      seq: number;
+      instanceId: string;
+      changes: ChangeSource;
+      model: DescriptorModel;
+      snapshotDir: string;
+      logger: Logger;
+    },
+    private appliedSeq = deps.seq,
+  ) {
+    this.savedSeq = -1;
+  }
+
+  get seq(): number {
+    return this.appliedSeq;
+  }
+
+  /** Applies every change after the current position; concurrent calls share one run (plus one more). */
+  catchUp(): Promise<number> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        void this.catchUp().catch(() => undefined);
+      }
+    });
+    return this.running;
+  }
+
+  private async drain(): Promise<number> {
+    let applied = 0;
+    for (;;) {
+      const changes = await this.deps.changes.changesSince(this.appliedSeq, BATCH, this.deps.model);
+      for (const change of changes) {
+        if (change.op === 'add') {
+          if (change.descriptor) this.deps.index.add({ label: change.label, templateId: change.templateId, memberId: change.memberId }, change.descriptor);
+        } else {
+          this.deps.index.remove(change.templateId);
+        }
+        this.appliedSeq = change.seq;
+      }
+      applied += changes.length;
+      if (changes.length < BATCH) return applied;
+    }
+  }
+
+  /** Catches up now, logging (at most every 30 s) instead of throwing: used by timers and notifications. */
+  poke(): void {
+    this.catchUp().catch((error: unknown) => {
+      if (Date.now() - this.lastError > 30_000) {
+        this.lastError = Date.now();
+        this.deps.logger.warn({ err: error }, 'index catch-up failed; retrying');
+      }
+    });
+  }
+
+  start(pollMs: number, snapshotMs: number): void {
+    this.timers.push(setInterval(() => this.poke(), pollMs));
+    this.timers.push(setInterval(() => void this.saveSnapshot().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'index snapshot failed')), snapshotMs));
+    for (const timer of this.timers) timer.unref();
+  }
+
+  stop(): void {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+  }
+
+  /** Saves the index with the position it reflects (skipped when nothing changed since the last save). */
+  async saveSnapshot(): Promise<boolean> {
+    if (this.appliedSeq === this.savedSeq) return false;
+    // Taken between catch-ups so that the saved graph and the saved position agree.
+    await this.running;
+    const seq = this.appliedSeq;
+    await saveSnapshot(this.deps.index, this.deps.snapshotDir, { instanceId: this.deps.instanceId, model: this.deps.model, seq });
+    this.savedSeq = seq;
+    return true;
+  }
+}

@@ -1,0 +1,70 @@
+import type { DescriptorModel } from '../../models/modelIdentity.js';
+import type { Queryable } from '../db/pool.js';
+
+export const TEMPLATE_CHANGES_CHANNEL = 'visage_template_changes';
+
+/** One change, ready to apply: an add carries the descriptor when the template (of this model) still exists. */
+export interface TemplateChange {
+  seq: number;
+  op: 'add' | 'remove';
+  templateId: string;
+  memberId: string;
+  label: number;
+  /** Null for removes, and for adds whose template is gone again or was made by another model. */
+  descriptor: number[] | null;
+}
+
+export interface ChangeLogState {
+  instanceId: string;
+  /** Changes up to here were compacted away. */
+  horizon: number;
+  /** The newest change. */
+  latest: number;
+}
+
+/** The template change log (written by a trigger on face_templates) that keeps replicas in sync. */
+export class TemplateChangeRepository {
+  constructor(private readonly db: Queryable) {}
+
+  async state(): Promise<ChangeLogState> {
+    const { rows } = await this.db.query<{ instance_id: string; change_horizon: string; latest: string | null }>(
+      'SELECT instance_id, change_horizon, (SELECT max(seq) FROM template_changes) AS latest FROM visage_instance',
+    );
+    const row = rows[0]!;
+    return { instanceId: row.instance_id, horizon: Number(row.change_horizon), latest: Number(row.latest ?? row.change_horizon) };
+  }
+
+  async changesSince(seq: number, limit: number, model: DescriptorModel): Promise<TemplateChange[]> {
+    const { rows } = await this.db.query<{ seq: string; op: 'add' | 'remove'; template_id: string; member_id: string; label: string; descriptor: number[] | null }>(
+      `SELECT c.seq, c.op, c.template_id, c.member_id, c.label,
+              CASE WHEN c.op = 'add' AND t.model_name = $3 AND t.model_version = $4 THEN t.descriptor END AS descriptor
+       FROM template_changes c LEFT JOIN face_templates t ON t.id = c.template_id
+       WHERE c.seq > $1 ORDER BY c.seq LIMIT $2`,
+      [seq, limit, model.name, model.version],
+    );
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      op: r.op,
+      templateId: r.template_id,
+      memberId: r.member_id,
+      label: Number(r.label),
+      descriptor: r.descriptor,
+    }));
+  }
+
+  /** Drops changes older than `olderThan` (keeping the newest), and moves the horizon past them. */
+  async compact(olderThan: Date): Promise<number> {
+    const { rows } = await this.db.query<{ removed: string }>(
+      `WITH gone AS (
+         DELETE FROM template_changes
+         WHERE created_at < $1 AND seq < (SELECT max(seq) FROM template_changes)
+         RETURNING seq),
+       moved AS (
+         UPDATE visage_instance SET change_horizon = greatest(change_horizon, (SELECT max(seq) FROM gone))
+         WHERE EXISTS (SELECT 1 FROM gone))
+       SELECT count(*) AS removed FROM gone`,
+      [olderThan],
+    );
+    return Number(rows[0]!.removed);
+  }
+}
