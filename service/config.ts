@@ -108,6 +108,9 @@ const envSchema = z.object({
   INDEX_SNAPSHOT_SECONDS: numberFromEnv(z.number().int().min(5).max(86_400)).default(300),
   /** Change-log entries older than this are compacted (a snapshot older than that is rebuilt). */
   CHANGE_LOG_RETENTION_DAYS: numberFromEnv(z.number().min(0.01).max(3650)).default(7),
+  /** How often owed photo erasures are retried, and how old an entry must be first, seconds. */
+  PHOTO_SWEEP_SECONDS: numberFromEnv(z.number().int().min(1).max(86_400)).default(60),
+  PHOTO_SWEEP_GRACE_SECONDS: numberFromEnv(z.number().int().min(0).max(86_400)).default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -127,6 +130,7 @@ export type Config = Readonly<{
   minIdentifyFacePx: number;
   inferenceThreads: number;
   frameDedupSeconds: number;
+  photoSweep: Readonly<{ intervalSeconds: number; graceSeconds: number }>;
   indexSync: Readonly<{ pollMs: number; snapshotSeconds: number; changeLogRetentionDays: number }>;
   s3: Readonly<{ endpoint: string; accessKey: string; secretKey: string; bucket: string; region: string }> | undefined;
   rateLimitPerMinute: number;
@@ -209,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     minIdentifyFacePx: e.MIN_IDENTIFY_FACE_PX,
     inferenceThreads: e.INFERENCE_THREADS,
     frameDedupSeconds: e.FRAME_DEDUP_SECONDS,
+    photoSweep: Object.freeze({ intervalSeconds: e.PHOTO_SWEEP_SECONDS, graceSeconds: e.PHOTO_SWEEP_GRACE_SECONDS }),
     indexSync: Object.freeze({
       pollMs: e.INDEX_POLL_MILLISECONDS,
       snapshotSeconds: e.INDEX_SNAPSHOT_SECONDS,

@@ -53,7 +53,6 @@ function packageVersion(): string {
   return '0.0.0';
 }
 const version = packageVersion();
-const PHOTO_SWEEP_INTERVAL_MS = 60_000;
 const VISITOR_EXPIRY_INTERVAL_MS = 15 * 60_000;
 
 /** The service's logger. Redaction is a second line of defence: no code logs keys, photos or descriptors. */
@@ -111,7 +110,7 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
   await keys.seedAdmin(config.adminKey, path.join(config.dataDir, 'admin-key'));
   const audit = new AuditLog(new AuditRepository(pool), logger);
   const blobs: BlobStore = config.s3 ? await S3BlobStore.open(config.s3) : new FsBlobStore(path.join(config.dataDir, 'blobs'));
-  const photoEraser = new PhotoEraser(blobs, pendingDeletions, logger);
+  const photoEraser = new PhotoEraser(blobs, pendingDeletions, logger, config.photoSweep.graceSeconds);
 
   const replica = await startReplicaIndex({ config, databaseUrl, pool, templates, model: CURRENT_DESCRIPTOR_MODEL, logger });
   const { index } = replica;
@@ -125,7 +124,7 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
   });
   modelsReady.catch((error: unknown) => logger.fatal({ err: error }, 'face models failed to load'));
 
-  const metrics = new Metrics(() => index.size);
+  const metrics = new Metrics(() => index.size, () => replica.sync.seq);
   const profiles = new ProfileService({ members, visits, purchases, ledger, rules: config.loyalty, clock });
   const faceService = new FaceService({
     pool,
@@ -209,7 +208,7 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
   logger.info({ url, blobStore: blobs.kind, database: embedded ? 'embedded' : 'external' }, 'visage listening');
 
   await photoEraser.sweep().catch((error: unknown) => logger.warn({ err: error }, 'initial photo sweep failed'));
-  photoEraser.startSweeping(PHOTO_SWEEP_INTERVAL_MS);
+  photoEraser.startSweeping(config.photoSweep.intervalSeconds * 1000);
   await visitorExpiry.sweep().catch((error: unknown) => logger.warn({ err: error }, 'initial visitor expiry sweep failed'));
   visitorExpiry.startSweeping(VISITOR_EXPIRY_INTERVAL_MS);
 

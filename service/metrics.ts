@@ -5,7 +5,7 @@ export class Metrics {
   readonly registry = new client.Registry();
   readonly httpDuration: client.Histogram<'method' | 'route' | 'status'>;
 
-  constructor(indexSize: () => number) {
+  constructor(indexSize: () => number, indexSeq: () => number) {
     client.collectDefaultMetrics({ register: this.registry });
     this.httpDuration = new client.Histogram({
       name: 'visage_http_request_duration_seconds',
@@ -20,6 +20,14 @@ export class Metrics {
       registers: [this.registry],
       collect() {
         this.set(indexSize());
+      },
+    });
+    new client.Gauge({
+      name: 'visage_index_change_seq',
+      help: 'The last template change-log sequence this replica\'s index reflects',
+      registers: [this.registry],
+      collect() {
+        this.set(indexSeq());
       },
     });
   }

@@ -6,7 +6,7 @@ import { judgeQuality, type QualityPolicy } from '../../models/quality.js';
 import type { Box, DetectedFace, ModelInfo } from '../../models/types.js';
 import { facePhotoKey, type BlobStore } from '../blob/blobStore.js';
 import type { PoolClient } from 'pg';
-import { withTransaction, type Pool } from '../db/pool.js';
+import { isDatabaseUnavailable, withTransaction, type Pool } from '../db/pool.js';
 import { AppError } from '../errors.js';
 import type { Member, MemberRepository } from '../repositories/memberRepository.js';
 import type { FaceTemplate, FaceTemplateRepository, NewFaceTemplate } from '../repositories/faceTemplateRepository.js';
@@ -39,6 +39,8 @@ export interface IdentifiedFace {
   match: Match | null;
   member?: Member;
   profile?: MemberProfile;
+  /** True when PostgreSQL is down: the match comes from the in-memory index, without the member's details. */
+  profileUnavailable?: boolean;
 }
 
 /** One face of an analysed image with its nearest member, before any member is read. */
@@ -166,7 +168,12 @@ export class FaceService {
       }
       const faceId = randomUUID();
       const photoKey = this.deps.storePhotos ? facePhotoKey(memberId, faceId, EXTENSIONS[image.format]) : null;
-      if (photoKey) await this.putPhoto(photoKey, await this.deps.pipeline.photoForStorage(bytes, image.format), CONTENT_TYPES[image.format]);
+      if (photoKey) {
+        // Owe the photo's erasure before writing it; the template's transaction cancels the debt.
+        // A crash in between leaves the debt, and the sweeper removes the orphaned photo.
+        await this.deps.pendingDeletions.add(photoKey);
+        await this.putPhoto(photoKey, await this.deps.pipeline.photoForStorage(bytes, image.format), CONTENT_TYPES[image.format]);
+      }
       let template: FaceTemplate;
       try {
         template = await withTransaction(this.deps.pool, async (tx) => {
@@ -174,15 +181,14 @@ export class FaceService {
           if (!(await this.deps.members.lockForUpdate(memberId, tx))) {
             throw new AppError('MEMBER_NOT_FOUND', `no member ${memberId}`);
           }
+          if (photoKey) await this.deps.pendingDeletions.remove(photoKey, tx);
           return this.insertTemplate({ id: faceId, memberId, descriptor: face.descriptor, box: face.box, quality, photoKey }, tx);
         });
       } catch (error) {
         // The photo was written but its row was not: owe its erasure like a purge does, so that a
         // blob store failing right now cannot leave it behind (the sweeper retries).
-        if (photoKey) {
-          await this.deps.pendingDeletions.add(photoKey).catch(() => undefined);
-          await this.deps.photoEraser.erase(photoKey);
-        }
+        // The photo was written but its row was not: its erasure is still owed (recorded above).
+        if (photoKey) await this.deps.photoEraser.erase(photoKey);
         throw error;
       }
       this.deps.index.add({ label: template.label, templateId: template.id, memberId }, face.descriptor);
@@ -293,10 +299,16 @@ export class FaceService {
     return nearest && nearest.distance <= threshold ? this.toMatch(nearest, descriptor) : null;
   }
 
-  private async withCard(match: Match | null): Promise<Pick<IdentifiedFace, 'match' | 'member' | 'profile'>> {
+  private async withCard(match: Match | null): Promise<Pick<IdentifiedFace, 'match' | 'member' | 'profile' | 'profileUnavailable'>> {
     if (!match) return { match: null };
-    const card = await this.deps.profiles.cardOf(match.memberId);
-    return card ? { match, ...card } : { match: null }; // purged a moment ago
+    try {
+      const card = await this.deps.profiles.cardOf(match.memberId);
+      return card ? { match, ...card } : { match: null }; // purged a moment ago
+    } catch (error) {
+      // Identification answers from memory while the database is away; the till still learns who.
+      if (isDatabaseUnavailable(error)) return { match, profileUnavailable: true };
+      throw error;
+    }
   }
 
   async verify(memberId: string, bytes: Buffer, options: { threshold?: number }) {

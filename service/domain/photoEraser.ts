@@ -14,6 +14,11 @@ export class PhotoEraser {
     private readonly blobs: BlobStore,
     private readonly pending: PendingBlobDeletionRepository,
     private readonly logger: Logger,
+    /**
+     * The sweeper leaves younger entries alone: an enrollment records its photo's erasure before
+     * writing the photo and cancels it when its row commits, so a young entry may be one in flight.
+     */
+    private readonly graceSeconds = 0,
   ) {}
 
   /** Erases one key, or every key under a prefix ending in '/'; undefined when deferred. */
@@ -32,7 +37,7 @@ export class PhotoEraser {
 
   /** Retries every pending erasure once. */
   async sweep(): Promise<void> {
-    for (const prefix of await this.pending.list()) await this.erase(prefix);
+    for (const prefix of await this.pending.list(100, this.graceSeconds)) await this.erase(prefix);
   }
 
   startSweeping(intervalMs: number): void {

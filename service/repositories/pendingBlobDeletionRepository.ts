@@ -12,14 +12,16 @@ export class PendingBlobDeletionRepository {
     await db.query('INSERT INTO pending_blob_deletions (prefix) VALUES ($1) ON CONFLICT (prefix) DO NOTHING', [prefix]);
   }
 
-  async remove(prefix: string): Promise<void> {
-    await this.db.query('DELETE FROM pending_blob_deletions WHERE prefix = $1', [prefix]);
+  async remove(prefix: string, db: Queryable = this.db): Promise<void> {
+    await db.query('DELETE FROM pending_blob_deletions WHERE prefix = $1', [prefix]);
   }
 
-  async list(limit = 100): Promise<string[]> {
+  /** Pending erasures recorded at least `graceSeconds` ago, oldest first. */
+  async list(limit = 100, graceSeconds = 0): Promise<string[]> {
     const { rows } = await this.db.query<{ prefix: string }>(
-      'SELECT prefix FROM pending_blob_deletions ORDER BY requested_at LIMIT $1',
-      [limit],
+      `SELECT prefix FROM pending_blob_deletions WHERE requested_at <= now() - make_interval(secs => $2)
+       ORDER BY requested_at LIMIT $1`,
+      [limit, graceSeconds],
     );
     return rows.map((r) => r.prefix);
   }
