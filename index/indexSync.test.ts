@@ -1,0 +1,115 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CURRENT_DESCRIPTOR_MODEL } from '../models/modelIdentity.js';
+import { migrate } from '../service/db/migrate.js';
+import { createPool, type Pool } from '../service/db/pool.js';
+import { FaceTemplateRepository } from '../service/repositories/faceTemplateRepository.js';
+import { TemplateChangeRepository } from '../service/repositories/templateChangeRepository.js';
+import { createTestDatabase, makeDataDir, type TestDatabase } from '../service/testSupport/testVisage.js';
+import { IndexSync, openIndex } from './indexSync.js';
+
+/** Snapshots and catch-up against the real change log (the trigger on face_templates). */
+
+const logger = pino({ level: 'silent' });
+let db: TestDatabase;
+let pool: Pool;
+let dir: string;
+let memberId: string;
+const model = CURRENT_DESCRIPTOR_MODEL;
+
+const descriptor = (seed: number) => Array.from({ length: 128 }, (_, i) => Math.sin(seed * 1000 + i * 7.1) * 0.1);
+
+async function addTemplate(seed: number, modelVersion = model.version): Promise<string> {
+  const { rows } = await pool.query(
+    `INSERT INTO face_templates (member_id, descriptor, model_name, model_version, box, quality) VALUES ($1, $2, $3, $4, '{}', '{}') RETURNING id`,
+    [memberId, descriptor(seed), model.name, modelVersion],
+  );
+  return rows[0].id;
+}
+
+const deps = () => ({
+  snapshotDir: path.join(dir, 'index'),
+  changes: new TemplateChangeRepository(pool),
+  templates: new FaceTemplateRepository(pool),
+  model,
+  logger,
+});
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await migrate(db.url, logger);
+  pool = createPool(db.url);
+  dir = await makeDataDir();
+  const { rows } = await pool.query("INSERT INTO members (name) VALUES ('sync') RETURNING id");
+  memberId = rows[0].id;
+});
+
+afterAll(async () => {
+  await pool?.end();
+  await db?.drop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+describe('replica index', () => {
+  it('rebuilds, follows the change log, saves a snapshot, and restarts from it with the changes since', async () => {
+    const first = [await addTemplate(1), await addTemplate(2), await addTemplate(3)];
+    await addTemplate(4, 'an-older-model'); // never in this model's index
+    const opened = await openIndex(deps());
+    expect(opened.source).toBe('rebuild');
+    expect(opened.index.size).toBe(3);
+    const sync = new IndexSync({ ...deps(), index: opened.index, seq: opened.seq, instanceId: opened.instanceId });
+
+    const fourth = await addTemplate(5);
+    await pool.query('DELETE FROM face_templates WHERE id = $1', [first[0]]);
+    await sync.catchUp();
+    expect(opened.index.has(fourth)).toBe(true);
+    expect(opened.index.has(first[0]!)).toBe(false);
+    expect(await sync.saveSnapshot()).toBe(true);
+    expect(await sync.saveSnapshot()).toBe(false); // nothing changed since
+
+    const fifth = await addTemplate(6);
+    await pool.query('DELETE FROM face_templates WHERE id = $1', [first[1]]);
+    const reopened = await openIndex(deps());
+    expect(reopened.source).toBe('snapshot');
+    const again = new IndexSync({ ...deps(), index: reopened.index, seq: reopened.seq, instanceId: reopened.instanceId });
+    expect(await again.catchUp()).toBe(2);
+    expect([fourth, fifth, first[2]!].every((id) => reopened.index.has(id))).toBe(true);
+    expect(reopened.index.size).toBe(3);
+    const [nearest] = reopened.index.search(descriptor(6), 1);
+    expect(nearest).toMatchObject({ templateId: fifth, memberId });
+    expect(nearest!.distance).toBeLessThan(1e-3);
+  });
+
+  it('rebuilds instead of loading a snapshot the change log no longer reaches, or one of another database', async () => {
+    const opened = await openIndex(deps());
+    const sync = new IndexSync({ ...deps(), index: opened.index, seq: opened.seq, instanceId: opened.instanceId });
+    await addTemplate(7);
+    await sync.catchUp();
+    await sync.saveSnapshot();
+    await addTemplate(8);
+    expect((await openIndex(deps())).source).toBe('snapshot');
+    await addTemplate(9);
+    expect(await new TemplateChangeRepository(pool).compact(new Date(Date.now() + 60_000))).toBeGreaterThan(0);
+    expect((await openIndex(deps())).source).toBe('rebuild');
+
+    await pool.query('UPDATE visage_instance SET change_horizon = 0, instance_id = gen_random_uuid()');
+    const rebuilt = await openIndex(deps());
+    const sync2 = new IndexSync({ ...deps(), index: rebuilt.index, seq: rebuilt.seq, instanceId: rebuilt.instanceId });
+    await sync2.saveSnapshot();
+    await pool.query('UPDATE visage_instance SET instance_id = gen_random_uuid()');
+    expect((await openIndex(deps())).source).toBe('rebuild');
+  });
+
+  it('lets searches run during a save and applies the changes made meanwhile afterwards', async () => {
+    const opened = await openIndex(deps());
+    const before = opened.index.size;
+    const saving = opened.index.saveGraph(path.join(dir, 'concurrent.hnsw'));
+    opened.index.add({ label: 999_999, templateId: 'during-save', memberId }, descriptor(99));
+    expect(opened.index.search(descriptor(7), 1)).toHaveLength(1);
+    const saved = await saving;
+    expect(saved).toHaveLength(before);
+    expect(opened.index.has('during-save')).toBe(true);
+  });
+});
