@@ -24,6 +24,7 @@ import { MemberService } from './domain/memberService.js';
 import { PhotoEraser } from './domain/photoEraser.js';
 import { ProfileService } from './domain/profileService.js';
 import { PurchaseService } from './domain/purchaseService.js';
+import { ReindexService } from './domain/reindexService.js';
 import { VisitService } from './domain/visitService.js';
 import { VisitorExpiry } from './domain/visitorExpiry.js';
 import { VisitorTracker } from './domain/visitorTracker.js';
@@ -33,7 +34,7 @@ import { Metrics } from './metrics.js';
 import { startReplicaIndex, type ReplicaIndex } from './replicaIndex.js';
 import { ApiKeyRepository } from './repositories/apiKeyRepository.js';
 import { AuditRepository } from './repositories/auditRepository.js';
-import { FaceTemplateRepository } from './repositories/faceTemplateRepository.js';
+import { FaceTemplateRepository, ReindexRepository } from './repositories/faceTemplateRepository.js';
 import { MemberRepository } from './repositories/memberRepository.js';
 import { PendingBlobDeletionRepository } from './repositories/pendingBlobDeletionRepository.js';
 import { PointsLedgerRepository } from './repositories/pointsLedgerRepository.js';
@@ -171,6 +172,17 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
     clock,
     logger,
   });
+  const reindex = new ReindexService({
+    pool,
+    pipeline,
+    index,
+    blobs,
+    members,
+    templates,
+    reindex: new ReindexRepository(pool),
+    enrollPolicy: enrollmentPolicy(config),
+    logger,
+  });
   const visitorExpiry = new VisitorExpiry(members, memberService, clock, logger);
   const readiness = {
     async check() {
@@ -186,6 +198,7 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
     purchases: purchaseService,
     visits: visitService,
     keys,
+    reindex,
     audit,
     readiness,
     metrics,

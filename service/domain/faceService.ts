@@ -11,13 +11,12 @@ import { AppError } from '../errors.js';
 import type { Member, MemberRepository } from '../repositories/memberRepository.js';
 import type { FaceTemplate, FaceTemplateRepository, NewFaceTemplate } from '../repositories/faceTemplateRepository.js';
 import type { PendingBlobDeletionRepository } from '../repositories/pendingBlobDeletionRepository.js';
+import { dominantFace } from './dominantFace.js';
 import { cosineSimilarity, qualityView, roundDistance, type QualityView } from './faceView.js';
 import type { PhotoEraser } from './photoEraser.js';
 import type { MemberProfile, ProfileService } from './profileService.js';
 import { SerialQueue } from './serialQueue.js';
 
-/** A second face at least this fraction of the largest one's area means "no single dominant face". */
-const DOMINANT_FACE_AREA_RATIO = 0.5;
 
 export interface Thresholds {
   /** 1:N identification cut-off (also the double-enrollment check). */
@@ -63,7 +62,6 @@ export interface EnrolledFace {
 const CONTENT_TYPES = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' } as const;
 const EXTENSIONS = { jpeg: 'jpg', png: 'png', webp: 'webp' } as const;
 
-const area = (face: DetectedFace): number => face.box.width * face.box.height;
 
 export interface FaceServiceDeps {
   pool: Pool;
@@ -125,18 +123,6 @@ export class FaceService {
     };
   }
 
-  /** The dominant face of an enrollment photo, or the reason there is none. */
-  private dominantFace(image: AnalyzedImage): DetectedFace {
-    const [largest, second] = image.faces;
-    if (!largest) throw new AppError('NO_FACE', 'no face was found in the photo');
-    if (second && area(second) >= DOMINANT_FACE_AREA_RATIO * area(largest)) {
-      throw new AppError('MULTIPLE_FACES', 'the photo has several faces of similar size; send a photo of one person', {
-        faces: image.faces.length,
-      });
-    }
-    return largest;
-  }
-
   /** The face's quality block, or LOW_QUALITY with the reasons when it fails the policy. */
   private requireQuality(face: DetectedFace, policy: QualityPolicy, purpose: string): QualityView {
     const verdict = judgeQuality(face.measures, policy);
@@ -157,7 +143,7 @@ export class FaceService {
       throw new AppError('CONSENT_REQUIRED', 'the member has not consented to face recognition');
     }
     const image = await this.analyze(bytes);
-    const face = this.dominantFace(image);
+    const face = dominantFace(image);
     const quality = this.requireQuality(face, this.deps.enrollPolicy, 'enroll');
     return this.enrollments.run(async () => {
       const other = this.enrolledElsewhere(face.descriptor, memberId);
@@ -260,11 +246,13 @@ export class FaceService {
       }
       const template = await this.deps.templates.deleteOne(memberId, faceId, tx);
       if (!template) throw new AppError('FACE_NOT_FOUND', `member ${memberId} has no face ${faceId}`);
-      if (template.photoKey) await this.deps.pendingDeletions.add(template.photoKey, tx);
-      return template;
+      // A re-indexed copy of the template shares its photo: the photo goes with the last of them.
+      const eraseKey = template.photoKey && !(await this.deps.templates.photoShared(template.photoKey, template.id, tx)) ? template.photoKey : null;
+      if (eraseKey) await this.deps.pendingDeletions.add(eraseKey, tx);
+      return { template, eraseKey };
     });
-    this.deps.index.remove(removed.id);
-    if (removed.photoKey) await this.deps.photoEraser.erase(removed.photoKey);
+    this.deps.index.remove(removed.template.id);
+    if (removed.eraseKey) await this.deps.photoEraser.erase(removed.eraseKey);
   }
 
   /** Every face of the image (largest first) with its nearest member; poor faces are never matched. */

@@ -9,6 +9,7 @@ import type { FaceService } from '../domain/faceService.js';
 import type { FrameService } from '../domain/frameService.js';
 import type { MemberService } from '../domain/memberService.js';
 import type { PurchaseService } from '../domain/purchaseService.js';
+import type { ReindexService } from '../domain/reindexService.js';
 import type { VisitService } from '../domain/visitService.js';
 import type { Metrics } from '../metrics.js';
 import { authenticate } from './auth.js';
@@ -29,6 +30,7 @@ export interface AppDeps {
   purchases: PurchaseService;
   visits: VisitService;
   keys: ApiKeyService;
+  reindex: ReindexService;
   audit: AuditLog;
   readiness: ReadinessCheck;
   metrics: Metrics;
@@ -85,7 +87,7 @@ export function createApp(deps: AppDeps): express.Express {
   v1.use(express.json({ limit: JSON_BODY_LIMIT }));
   v1.use('/members', memberRoutes(deps.members, deps.faces, deps.audit, deps.maxUploadBytes));
   v1.use('/cameras', cameraRoutes(deps.frames, deps.maxUploadBytes));
-  v1.use(adminRoutes(deps.keys, deps.audit));
+  v1.use(adminRoutes(deps.keys, deps.audit, deps.reindex));
   v1.use(recognitionRoutes(deps.faces, deps.audit, deps.maxUploadBytes));
   app.use('/v1', v1);
 

@@ -125,6 +125,8 @@ describe('roles', () => {
     { method: 'GET', path: '/v1/keys', doc: '/v1/keys', roles: [] },
     { method: 'DELETE', path: `/v1/keys/${UNKNOWN}`, doc: '/v1/keys/{keyId}', roles: [] },
     { method: 'GET', path: '/v1/audit?limit=1', doc: '/v1/audit', roles: [] },
+    { method: 'POST', path: '/v1/admin/reindex?limit=0', doc: '/v1/admin/reindex', roles: [] },
+    { method: 'POST', path: '/v1/admin/reindex/prune', doc: '/v1/admin/reindex/prune', roles: [] },
   ];
 
   it('covers every endpoint of the API description', async () => {

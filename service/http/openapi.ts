@@ -156,6 +156,19 @@ export function openApiDocument(version: string) {
           responses: { 200: ok('{items, nextCursor}'), ...errors('VALIDATION_FAILED', 'FORBIDDEN') },
         },
       },
+      '/v1/admin/reindex': {
+        post: {
+          summary: 'Recompute templates of another descriptor model from their stored photos (admin); call again with ?after=<next> until next is null',
+          parameters: [
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10000, default: 200 } },
+            { name: 'after', in: 'query', schema: { type: 'integer' }, description: 'next of the previous run' },
+          ],
+          responses: { 200: ok('{model, reindexed, withoutPhoto, failed, remaining, next}'), ...errors('VALIDATION_FAILED', 'FORBIDDEN', 'NOT_READY', 'DEPENDENCY_UNAVAILABLE') },
+        },
+      },
+      '/v1/admin/reindex/prune': {
+        post: { summary: 'Delete old-model templates that have a recomputed successor (admin), once every replica runs the new model', responses: { 200: ok('{pruned}'), ...errors('FORBIDDEN', 'NOT_READY') } },
+      },
       '/healthz': { get: { summary: 'Liveness', security: [], responses: { 200: ok('alive') } } },
       '/readyz': { get: { summary: 'Readiness: models warm, index loaded, database answering', security: [], responses: { 200: ok('ready'), ...errors('NOT_READY') } } },
       '/metrics': { get: { summary: 'Prometheus metrics', security: [], responses: { 200: { description: 'text exposition format' } } } },

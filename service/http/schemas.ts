@@ -129,3 +129,8 @@ export const auditQuerySchema = z.strictObject({
   limit: queryNumber(z.number().int().min(1).max(500)),
   cursor: z.string().max(400).optional(),
 });
+
+export const reindexQuerySchema = z.strictObject({
+  limit: queryNumber(z.number().int().min(1).max(10_000)),
+  after: queryNumber(z.number().int().min(-1)),
+});

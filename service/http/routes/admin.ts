@@ -1,17 +1,20 @@
 import { Router } from 'express';
 import type { ApiKeyService } from '../../domain/apiKeys.js';
 import type { AuditLog } from '../../domain/auditLog.js';
+import type { ReindexService } from '../../domain/reindexService.js';
 import { AppError } from '../../errors.js';
 import { decodeCursor } from '../../repositories/pageCursor.js';
 import { allow } from '../auth.js';
 import { audited, noteAudit } from '../audited.js';
-import { auditQuerySchema, createKeySchema, uuidSchema } from '../schemas.js';
+import { auditQuerySchema, createKeySchema, reindexQuerySchema, uuidSchema } from '../schemas.js';
 import { parseInput } from '../validation.js';
 
 const DEFAULT_AUDIT_PAGE = 100;
 
-/** Admin-only: API keys and the audit log. */
-export function adminRoutes(keys: ApiKeyService, audit: AuditLog): Router {
+const DEFAULT_REINDEX_BATCH = 200;
+
+/** Admin-only: API keys, the audit log, re-indexing. */
+export function adminRoutes(keys: ApiKeyService, audit: AuditLog, reindex: ReindexService): Router {
   const router = Router();
   const admin = allow('admin');
 
@@ -38,6 +41,19 @@ export function adminRoutes(keys: ApiKeyService, audit: AuditLog): Router {
     const after = cursor === undefined ? undefined : decodeCursor(cursor, /^[0-9]{1,19}$/);
     const range = { from: from === undefined ? undefined : new Date(from), to: to === undefined ? undefined : new Date(to) };
     res.json(await audit.query({ ...filter, ...range }, limit ?? DEFAULT_AUDIT_PAGE, after));
+  });
+
+  router.post('/admin/reindex', audited(audit, 'admin.reindex'), admin, async (req, res) => {
+    const { limit, after } = parseInput(reindexQuerySchema, req.query, 'query');
+    const report = await reindex.run(limit ?? DEFAULT_REINDEX_BATCH, after);
+    noteAudit(res, { details: { reindexed: report.reindexed, failed: report.failed.length, remaining: report.remaining } });
+    res.json(report);
+  });
+
+  router.post('/admin/reindex/prune', audited(audit, 'admin.prune'), admin, async (_req, res) => {
+    const result = await reindex.prune();
+    noteAudit(res, { details: result });
+    res.json(result);
   });
 
   return router;
