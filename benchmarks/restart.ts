@@ -1,0 +1,105 @@
+/**
+ * Replica restart: a full rebuild of the index from PostgreSQL against loading the saved snapshot
+ * and catching up from the change log, at a gallery of --templates synthetic templates, plus the
+ * memory the index takes per template (RSS growth while it is built).
+ *
+ *   npm run bench:restart [-- --templates 100000] [--json]
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Command } from 'commander';
+import { pino } from 'pino';
+import { IndexSync, openIndex } from '../index/indexSync.js';
+import { CURRENT_DESCRIPTOR_MODEL } from '../models/modelIdentity.js';
+import { startEmbeddedPostgres } from '../service/db/embeddedPostgres.js';
+import { migrate } from '../service/db/migrate.js';
+import { createPool } from '../service/db/pool.js';
+import { FaceTemplateRepository } from '../service/repositories/faceTemplateRepository.js';
+import { TemplateChangeRepository } from '../service/repositories/templateChangeRepository.js';
+import { syntheticGallery } from './syntheticFaces.js';
+
+const opts = new Command()
+  .option('--templates <n>', 'gallery size', '100000')
+  .option('--catch-up <n>', 'changes made after the snapshot', '1000')
+  .option('--json', 'print one JSON object on the last line')
+  .parse()
+  .opts<{ templates: string; catchUp: string; json?: boolean }>();
+const total = Number(opts.templates);
+const later = Number(opts.catchUp);
+const logger = pino({ level: 'warn' });
+const gc = () => (globalThis as { gc?: () => void }).gc?.();
+
+const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'visage-restart-'));
+await fs.chmod(dataDir, 0o755);
+const database = await startEmbeddedPostgres(dataDir, Number(process.env.EMBEDDED_PG_PORT ?? 54349), logger);
+await migrate(database.connectionString, logger);
+const pool = createPool(database.connectionString);
+const model = CURRENT_DESCRIPTOR_MODEL;
+const { rows } = await pool.query("INSERT INTO members (name) VALUES ('bench') RETURNING id");
+const memberId: string = rows[0].id;
+const gallery = syntheticGallery(total + later);
+
+async function insert(from: number, to: number): Promise<void> {
+  for (let start = from; start < to; start += 1000) {
+    const end = Math.min(to, start + 1000);
+    const values: string[] = [];
+    const params: unknown[] = [memberId, model.name, model.version];
+    for (let i = start; i < end; i++) {
+      params.push(Array.from(gallery.descriptors[i]!));
+      values.push(`($1, $${params.length}, $2, $3, '{}', '{}')`);
+    }
+    await pool.query(`INSERT INTO face_templates (member_id, descriptor, model_name, model_version, box, quality) VALUES ${values.join(', ')}`, params);
+  }
+}
+
+process.stdout.write(`inserting ${total} templates… `);
+await insert(0, total);
+console.log('done');
+const deps = { snapshotDir: path.join(dataDir, 'index'), changes: new TemplateChangeRepository(pool), templates: new FaceTemplateRepository(pool), model, logger };
+
+gc();
+const rssBefore = process.memoryUsage().rss;
+let started = performance.now();
+const rebuilt = await openIndex(deps);
+const rebuildMs = performance.now() - started;
+gc();
+const bytesPerTemplate = Math.round((process.memoryUsage().rss - rssBefore) / rebuilt.index.size);
+const sync = new IndexSync({ ...deps, index: rebuilt.index, seq: rebuilt.seq, instanceId: rebuilt.instanceId });
+started = performance.now();
+await sync.saveSnapshot();
+const saveMs = performance.now() - started;
+const snapshotBytes = (await fs.readdir(deps.snapshotDir)).length && (await Promise.all((await fs.readdir(deps.snapshotDir)).map((f) => fs.stat(path.join(deps.snapshotDir, f))))).reduce((sum, s) => sum + s.size, 0);
+
+await insert(total, total + later); // changes made while the replica was down
+started = performance.now();
+const reopened = await openIndex(deps);
+const loadMs = performance.now() - started;
+const again = new IndexSync({ ...deps, index: reopened.index, seq: reopened.seq, instanceId: reopened.instanceId });
+started = performance.now();
+const caughtUp = await again.catchUp();
+const catchUpMs = performance.now() - started;
+if (reopened.source !== 'snapshot' || reopened.index.size !== total + later) throw new Error(`snapshot restart went wrong: ${reopened.source}, ${reopened.index.size}`);
+
+await pool.end();
+await database.stop();
+await fs.rm(dataDir, { recursive: true, force: true });
+
+const result = {
+  templates: total,
+  rebuildMs: Math.round(rebuildMs),
+  snapshotSaveMs: Math.round(saveMs),
+  snapshotMB: Number((snapshotBytes / 1e6).toFixed(1)),
+  snapshotLoadMs: Math.round(loadMs),
+  catchUpChanges: caughtUp,
+  catchUpMs: Math.round(catchUpMs),
+  snapshotRestartMs: Math.round(loadMs + catchUpMs),
+  bytesPerTemplate,
+  mbPerMillion: Math.round((bytesPerTemplate * 1e6) / 2 ** 20),
+};
+console.log(`\n${total} templates, ${os.availableParallelism()} cores`);
+console.log(`full rebuild from PostgreSQL        ${result.rebuildMs} ms`);
+console.log(`snapshot save                       ${result.snapshotSaveMs} ms (${result.snapshotMB} MB on disk)`);
+console.log(`restart from snapshot + catch-up    ${result.snapshotRestartMs} ms (load ${result.snapshotLoadMs} ms, ${caughtUp} changes in ${result.catchUpMs} ms)`);
+console.log(`index memory                        ${bytesPerTemplate} bytes per template (≈ ${result.mbPerMillion} MiB per million)`);
+if (opts.json) console.log(JSON.stringify(result));
