@@ -27,8 +27,50 @@ const GRAPH = 'faces.hnsw';
 const ENTRIES = 'faces.entries';
 const META = 'faces.meta.json';
 
-export async function saveSnapshot(index: FaceIndex, dir: string, meta: Omit<SnapshotMeta, 'format' | 'templates' | 'savedAt'>): Promise<SnapshotMeta> {
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Takes the folder's save lock: two replicas sharing a data folder (two `npm start` on one
+ * machine) must not interleave their files. A lock left by a dead process is taken over.
+ */
+async function lockFolder(dir: string): Promise<(() => Promise<void>) | undefined> {
+  const lockFile = path.join(dir, 'save.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const handle = await fs.open(lockFile, 'wx');
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return () => fs.rm(lockFile, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(await fs.readFile(lockFile, 'utf8').catch(() => ''));
+      if (holder && holder !== process.pid && isAlive(holder)) return undefined;
+      await fs.rm(lockFile, { force: true });
+    }
+  }
+  return undefined;
+}
+
+/** Saves the index; undefined when another live process is saving into the same folder. */
+export async function saveSnapshot(index: FaceIndex, dir: string, meta: Omit<SnapshotMeta, 'format' | 'templates' | 'savedAt'>): Promise<SnapshotMeta | undefined> {
   await fs.mkdir(dir, { recursive: true });
+  const unlock = await lockFolder(dir);
+  if (!unlock) return undefined;
+  try {
+    return await writeSnapshot(index, dir, meta);
+  } finally {
+    await unlock();
+  }
+}
+
+async function writeSnapshot(index: FaceIndex, dir: string, meta: Omit<SnapshotMeta, 'format' | 'templates' | 'savedAt'>): Promise<SnapshotMeta> {
   // The metadata goes first and comes back last: a save cut short leaves no snapshot (a full
   // rebuild at the next start), never a graph paired with the wrong entries.
   const graphTmp = path.join(dir, `${GRAPH}.tmp`);

@@ -162,7 +162,8 @@ export class IndexSync {
     // Taken between catch-ups so that the saved graph and the saved position agree.
     await this.running;
     const seq = this.appliedSeq;
-    await saveSnapshot(this.deps.index, this.deps.snapshotDir, { instanceId: this.deps.instanceId, model: this.deps.model, seq });
+    const saved = await saveSnapshot(this.deps.index, this.deps.snapshotDir, { instanceId: this.deps.instanceId, model: this.deps.model, seq });
+    if (!saved) return false; // another replica is saving into this folder right now
     this.savedSeq = seq;
     return true;
   }
