@@ -54,7 +54,7 @@ describe('FaceIndex', () => {
     });
     // Remove every 7th template, then add a fresh batch that reuses the freed slots.
     for (let label = 0; label < data.length; label += 7) {
-      expect(index.remove(`t${label}`)).toBe(true);
+      expect(index.remove(label)).toBe(true);
       live.delete(label);
     }
     const extra = clusteredDescriptors(200, 3, 99);
@@ -104,7 +104,7 @@ describe('FaceIndex', () => {
     expect(index.size).toBe(1);
     expect(index.search(d(0.1), 3).map((h) => h.memberId)).toEqual(['B']);
     expect(index.templatesOf('A')).toEqual([]);
-    expect(index.remove('a1')).toBe(false);
+    expect(index.remove(1)).toBe(false);
     index.removeMember('B');
     expect(index.search(d(0.1), 3)).toEqual([]);
   });
@@ -125,5 +125,25 @@ describe('FaceIndex', () => {
     const index = new FaceIndex();
     expect(() => index.add({ label: 1, templateId: 'a', memberId: 'A' }, new Float32Array(127))).toThrow(RangeError);
     expect(() => index.search(new Float32Array(3), 1)).toThrow(RangeError);
+  });
+});
+
+describe('FaceIndex bookkeeping', () => {
+  it('keeps members and templates straight through removals and slot reuse', () => {
+    const index = new FaceIndex({ initialCapacity: 4 });
+    const d = (v: number) => new Float32Array(128).fill(v);
+    for (let label = 1; label <= 30; label++) index.add({ label, templateId: `t${label}`, memberId: `m${label % 5}` }, d(label / 100));
+    expect(index.templatesOf('m1').map((e) => e.label).sort((a, b) => a - b)).toEqual([1, 6, 11, 16, 21, 26]);
+    expect(index.remove(11)).toBe(true);
+    expect(index.remove(26)).toBe(true);
+    expect(index.templatesOf('m1').map((e) => e.label).sort((a, b) => a - b)).toEqual([1, 6, 16, 21]);
+    expect(index.removeMember('m2')).toBe(6);
+    index.add({ label: 31, templateId: 't31', memberId: 'new' }, d(0.9));
+    index.add({ label: 32, templateId: 't32', memberId: 'm1' }, d(0.91));
+    expect(index.size).toBe(30 - 2 - 6 + 2);
+    expect(index.templatesOf('new')).toEqual([{ label: 31, templateId: 't31', memberId: 'new' }]);
+    expect(index.templatesOf('m2')).toEqual([]);
+    expect(index.search(d(0.9), 1)[0]).toMatchObject({ label: 31, templateId: 't31', memberId: 'new' });
+    expect(index.templatesOf('m1')).toHaveLength(5);
   });
 });

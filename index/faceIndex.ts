@@ -1,4 +1,5 @@
 import hnswlib from 'hnswlib-node';
+import { EntryTable } from './entryTable.js';
 
 const { HierarchicalNSW } = hnswlib;
 
@@ -34,16 +35,14 @@ export const euclideanDistance = (a: ArrayLike<number>, b: ArrayLike<number>): n
 };
 
 /**
- * In-memory 1:N search over face templates: an HNSW graph (hnswlib-node) plus the maps between
- * its integer labels and the service's template and member ids. Postgres holds every descriptor,
- * so this index can always be rebuilt from it. hnswlib's add and search are synchronous and take
- * plain arrays; they cost microseconds at gallery sizes a mall has, so they run on the event loop.
+ * In-memory 1:N search over face templates: an HNSW graph (hnswlib-node) plus a compact table of
+ * which template and member each label is. Postgres holds every descriptor, so this index can
+ * always be rebuilt from it. hnswlib's add and search are synchronous and take plain arrays; they
+ * cost microseconds to a fraction of a millisecond, so they run on the event loop.
  */
 export class FaceIndex {
   private readonly hnsw: InstanceType<typeof HierarchicalNSW>;
-  private readonly byLabel = new Map<number, IndexEntry>();
-  private readonly labelByTemplate = new Map<string, number>();
-  private readonly labelsByMember = new Map<string, Set<number>>();
+  private readonly entries = new EntryTable();
   private readonly dimensions: number;
   /** Slots that hold a removed template and can be reused by the next add. */
   private deletedSlots = 0;
@@ -74,7 +73,7 @@ export class FaceIndex {
     if (this.saving) throw new Error('a save is already running');
     this.saving = true;
     try {
-      const entries = [...this.byLabel.values()].map((entry) => ({ ...entry }));
+      const entries = [...this.entries.all()];
       await this.hnsw.writeIndex(graphPath);
       return entries;
     } finally {
@@ -90,25 +89,17 @@ export class FaceIndex {
     const index = new FaceIndex(options);
     await index.hnsw.readIndex(graphPath, true);
     index.hnsw.setEf(index.efSearch);
-    for (const entry of entries) index.track(entry);
-    index.deletedSlots = index.hnsw.getCurrentCount() - index.byLabel.size;
+    for (const entry of entries) index.entries.set(entry);
+    index.deletedSlots = index.hnsw.getCurrentCount() - index.entries.size;
     return index;
   }
 
-  private track(entry: IndexEntry): void {
-    this.byLabel.set(entry.label, { ...entry });
-    this.labelByTemplate.set(entry.templateId, entry.label);
-    let memberLabels = this.labelsByMember.get(entry.memberId);
-    if (!memberLabels) this.labelsByMember.set(entry.memberId, (memberLabels = new Set()));
-    memberLabels.add(entry.label);
-  }
-
   get size(): number {
-    return this.byLabel.size;
+    return this.entries.size;
   }
 
-  has(templateId: string): boolean {
-    return this.labelByTemplate.has(templateId);
+  has(label: number): boolean {
+    return this.entries.has(label);
   }
 
   /** Adds a template; adding one that is already there is a no-op (replays are harmless). */
@@ -121,44 +112,38 @@ export class FaceIndex {
       this.queued.push(() => this.add(entry, copy));
       return;
     }
-    if (this.labelByTemplate.has(entry.templateId)) return;
+    if (this.entries.has(entry.label)) return;
     const reuseSlot = this.deletedSlots > 0;
     if (!reuseSlot && this.hnsw.getCurrentCount() >= this.hnsw.getMaxElements()) {
       this.hnsw.resizeIndex(Math.max(1024, this.hnsw.getMaxElements() * 2));
     }
     this.hnsw.addPoint(Array.from(descriptor), entry.label, reuseSlot);
     if (reuseSlot) this.deletedSlots--;
-    this.track(entry);
+    this.entries.set(entry);
   }
 
-  /** Removes one template; returns whether it was there. */
-  remove(templateId: string): boolean {
-    const label = this.labelByTemplate.get(templateId);
-    if (label === undefined) return false;
+  /** Removes one template by its label; returns whether it was there. */
+  remove(label: number): boolean {
+    if (!this.entries.has(label)) return false;
     if (this.saving) {
-      this.queued.push(() => this.remove(templateId));
+      this.queued.push(() => this.remove(label));
       return true;
     }
-    const entry = this.byLabel.get(label)!;
     this.hnsw.markDelete(label);
     this.deletedSlots++;
-    this.byLabel.delete(label);
-    this.labelByTemplate.delete(templateId);
-    const memberLabels = this.labelsByMember.get(entry.memberId);
-    memberLabels?.delete(label);
-    if (memberLabels?.size === 0) this.labelsByMember.delete(entry.memberId);
+    this.entries.delete(label);
     return true;
   }
 
   /** Removes every template of a member; returns how many there were. */
   removeMember(memberId: string): number {
-    const labels = [...(this.labelsByMember.get(memberId) ?? [])];
-    for (const label of labels) this.remove(this.byLabel.get(label)!.templateId);
+    const labels = this.entries.labelsOf(memberId);
+    for (const label of labels) this.remove(label);
     return labels.length;
   }
 
   templatesOf(memberId: string): IndexEntry[] {
-    return [...(this.labelsByMember.get(memberId) ?? [])].map((label) => ({ ...this.byLabel.get(label)! }));
+    return this.entries.labelsOf(memberId).map((label) => this.entries.get(label)!);
   }
 
   /** The k nearest templates, nearest first (approximate: HNSW). */
@@ -166,10 +151,10 @@ export class FaceIndex {
     if (descriptor.length !== this.dimensions) {
       throw new RangeError(`descriptor has ${descriptor.length} values, expected ${this.dimensions}`);
     }
-    const wanted = Math.min(k, this.byLabel.size);
+    const wanted = Math.min(k, this.entries.size);
     if (wanted <= 0) return [];
     const { neighbors, distances } = this.hnsw.searchKnn(Array.from(descriptor), wanted);
-    return neighbors.map((label, i) => ({ ...this.byLabel.get(label)!, distance: Math.sqrt(Math.max(0, distances[i]!)) }));
+    return neighbors.map((label, i) => ({ ...this.entries.get(label)!, distance: Math.sqrt(Math.max(0, distances[i]!)) }));
   }
 
   /** Exact distances from a descriptor to every template of one member, nearest first (1:1). */
@@ -180,8 +165,7 @@ export class FaceIndex {
   }
 
   /** The stored descriptor of a template (as the index holds it). */
-  descriptorOf(templateId: string): number[] | undefined {
-    const label = this.labelByTemplate.get(templateId);
-    return label === undefined ? undefined : this.hnsw.getPoint(label);
+  descriptorOf(label: number): number[] | undefined {
+    return this.entries.has(label) ? this.hnsw.getPoint(label) : undefined;
   }
 }

@@ -21,12 +21,13 @@ const model = CURRENT_DESCRIPTOR_MODEL;
 
 const descriptor = (seed: number) => Array.from({ length: 128 }, (_, i) => Math.sin(seed * 1000 + i * 7.1) * 0.1);
 
-async function addTemplate(seed: number, modelVersion = model.version): Promise<string> {
+/** Inserts a template; returns its label. */
+async function addTemplate(seed: number, modelVersion = model.version): Promise<number> {
   const { rows } = await pool.query(
-    `INSERT INTO face_templates (member_id, descriptor, model_name, model_version, box, quality) VALUES ($1, $2, $3, $4, '{}', '{}') RETURNING id`,
+    `INSERT INTO face_templates (member_id, descriptor, model_name, model_version, box, quality) VALUES ($1, $2, $3, $4, '{}', '{}') RETURNING label`,
     [memberId, descriptor(seed), model.name, modelVersion],
   );
-  return rows[0].id;
+  return Number(rows[0].label);
 }
 
 const deps = () => ({
@@ -62,7 +63,7 @@ describe('replica index', () => {
     const sync = new IndexSync({ ...deps(), index: opened.index, seq: opened.seq, instanceId: opened.instanceId });
 
     const fourth = await addTemplate(5);
-    await pool.query('DELETE FROM face_templates WHERE id = $1', [first[0]]);
+    await pool.query('DELETE FROM face_templates WHERE label = $1', [first[0]]);
     await sync.catchUp();
     expect(opened.index.has(fourth)).toBe(true);
     expect(opened.index.has(first[0]!)).toBe(false);
@@ -70,15 +71,15 @@ describe('replica index', () => {
     expect(await sync.saveSnapshot()).toBe(false); // nothing changed since
 
     const fifth = await addTemplate(6);
-    await pool.query('DELETE FROM face_templates WHERE id = $1', [first[1]]);
+    await pool.query('DELETE FROM face_templates WHERE label = $1', [first[1]]);
     const reopened = await openIndex(deps());
     expect(reopened.source).toBe('snapshot');
     const again = new IndexSync({ ...deps(), index: reopened.index, seq: reopened.seq, instanceId: reopened.instanceId });
     expect(await again.catchUp()).toBe(2);
-    expect([fourth, fifth, first[2]!].every((id) => reopened.index.has(id))).toBe(true);
+    expect([fourth, fifth, first[2]!].every((label) => reopened.index.has(label))).toBe(true);
     expect(reopened.index.size).toBe(3);
     const [nearest] = reopened.index.search(descriptor(6), 1);
-    expect(nearest).toMatchObject({ templateId: fifth, memberId });
+    expect(nearest).toMatchObject({ label: fifth, memberId });
     expect(nearest!.distance).toBeLessThan(1e-3);
   });
 
@@ -110,6 +111,6 @@ describe('replica index', () => {
     expect(opened.index.search(descriptor(7), 1)).toHaveLength(1);
     const saved = await saving;
     expect(saved).toHaveLength(before);
-    expect(opened.index.has('during-save')).toBe(true);
+    expect(opened.index.has(999_999)).toBe(true);
   });
 });

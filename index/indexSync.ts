@@ -126,7 +126,7 @@ export class IndexSync {
         if (change.op === 'add') {
           if (change.descriptor) this.deps.index.add({ label: change.label, templateId: change.templateId, memberId: change.memberId }, change.descriptor);
         } else {
-          this.deps.index.remove(change.templateId);
+          this.deps.index.remove(change.label);
         }
         this.appliedSeq = change.seq;
       }

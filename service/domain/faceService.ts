@@ -114,7 +114,7 @@ export class FaceService {
   }
 
   private toMatch(hit: IndexHit, probe: ArrayLike<number>): Match {
-    const stored = this.deps.index.descriptorOf(hit.templateId) ?? [];
+    const stored = this.deps.index.descriptorOf(hit.label) ?? [];
     return {
       memberId: hit.memberId,
       faceId: hit.templateId,
@@ -251,7 +251,7 @@ export class FaceService {
       if (eraseKey) await this.deps.pendingDeletions.add(eraseKey, tx);
       return { template, eraseKey };
     });
-    this.deps.index.remove(removed.template.id);
+    this.deps.index.remove(removed.template.label);
     if (removed.eraseKey) await this.deps.photoEraser.erase(removed.eraseKey);
   }
 

@@ -29,6 +29,11 @@ async function createMember(extra: Record<string, unknown> = {}): Promise<string
   return res.body.id;
 }
 
+async function labelOf(faceId: string): Promise<number> {
+  const { rows } = await sql.query('SELECT label FROM face_templates WHERE id = $1', [faceId]);
+  return Number(rows[0].label);
+}
+
 async function blobKeysOf(memberId: string): Promise<string[]> {
   const dir = path.join(dataDir, 'blobs', 'members', memberId);
   return fs.readdir(dir, { recursive: true }).catch(() => []);
@@ -186,7 +191,7 @@ describe('enroll, identify, verify, purge', () => {
   });
 
   it('identifies by descriptor, and honours a stricter threshold but refuses a looser one', async () => {
-    const descriptor = visage.index.descriptorOf(faceA)!;
+    const descriptor = visage.index.descriptorOf(await labelOf(faceA))!;
     const res = await post('/v1/identify', { descriptor });
     expect(res.body.faces[0].match).toMatchObject({ memberId: memberA, distance: 0 });
     const moved = descriptor.map((v, i) => (i < 8 ? v + 0.1 : v)); // distance ≈ 0.28
@@ -223,9 +228,10 @@ describe('enroll, identify, verify, purge', () => {
     const res = await postImage(`/v1/members/${memberA}/faces`, await cropFace(PERSON_A, { margin: 0.5, width: 320, format: 'png' }), 'image/png');
     expect(res.status).toBe(201);
     const second = res.body.faceId;
+    const secondLabel = await labelOf(second);
     expect((await call('GET', `/v1/members/${memberA}`)).body.faceCount).toBe(2);
     expect((await call('DELETE', `/v1/members/${memberA}/faces/${second}`)).status).toBe(204);
-    expect(visage.index.has(second)).toBe(false);
+    expect(visage.index.has(secondLabel)).toBe(false);
     expect((await blobKeysOf(memberA)).filter((k) => k.includes(second))).toEqual([]);
     expectError(await call('DELETE', `/v1/members/${memberA}/faces/${second}`), 404, 'FACE_NOT_FOUND');
     expectError(await call('DELETE', `/v1/members/${memberA}/faces/nope`), 404, 'FACE_NOT_FOUND');
@@ -233,6 +239,7 @@ describe('enroll, identify, verify, purge', () => {
   });
 
   it('purges A: nothing left in PostgreSQL, the blob store or the index', async () => {
+    const labelA = await labelOf(faceA);
     const res = await call('DELETE', `/v1/members/${memberA}`);
     expect(res.status).toBe(200);
     expect(res.body.purged).toMatchObject({ faces: 1, images: 1, events: 0, imageErasurePending: false });
@@ -250,7 +257,7 @@ describe('enroll, identify, verify, purge', () => {
     expect(rows.rows[0]).toEqual({ members: 0, templates: 0, pending: 0 });
     await expect(fs.stat(path.join(dataDir, 'blobs', 'members', memberA))).rejects.toThrow();
     expect(visage.index.templatesOf(memberA)).toEqual([]);
-    expect(visage.index.has(faceA)).toBe(false);
+    expect(visage.index.has(labelA)).toBe(false);
   });
 });
 

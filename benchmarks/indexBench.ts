@@ -1,0 +1,110 @@
+/**
+ * The project's FaceIndex at gallery sizes a mall group reaches: build time, recall@1 against
+ * exact search, search latency, memory per template, and snapshot save/load times, on synthetic
+ * descriptors (syntheticFaces.ts: clustered, several templates per identity).
+ *
+ *   npm run bench:index [-- --sizes 10000,100000,1000000] [--json]
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Command } from 'commander';
+import { euclideanDistance, FaceIndex } from '../index/faceIndex.js';
+import { loadSnapshot, saveSnapshot } from '../index/indexSnapshot.js';
+import { CURRENT_DESCRIPTOR_MODEL } from '../models/modelIdentity.js';
+import { probeNear, seededRandom, syntheticGallery } from './syntheticFaces.js';
+
+const opts = new Command()
+  .option('--sizes <list>', 'gallery sizes, comma-separated', '10000,100000,1000000')
+  .option('--searches <n>', 'timed searches per size', '2000')
+  .option('--json', 'print one JSON object on the last line')
+  .parse()
+  .opts<{ sizes: string; searches: string; json?: boolean }>();
+const sizes = opts.sizes.split(',').map(Number);
+const gc = () => (globalThis as { gc?: () => void }).gc?.();
+const uuid = (n: number, kind: number) => `00000000-0000-4000-8${kind}00-${n.toString(16).padStart(12, '0')}`;
+
+function percentile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+/** Exact nearest template by brute force (the ground truth for recall). */
+function exactNearest(descriptors: Float32Array[], probe: Float32Array): number {
+  let best = -1;
+  let bestDistance = Infinity;
+  for (let i = 0; i < descriptors.length; i++) {
+    const d = descriptors[i]!;
+    let sum = 0;
+    for (let j = 0; j < 128; j++) {
+      const diff = d[j]! - probe[j]!;
+      sum += diff * diff;
+      if (sum >= bestDistance) break;
+    }
+    if (sum < bestDistance) [best, bestDistance] = [i, sum];
+  }
+  return best;
+}
+
+const results = [];
+for (const n of sizes) {
+  const gallery = syntheticGallery(n);
+  gc();
+  const rssBefore = process.memoryUsage().rss;
+  const index = new FaceIndex({ initialCapacity: n });
+  let started = performance.now();
+  for (let i = 0; i < n; i++) index.add({ label: i + 1, templateId: uuid(i, 1), memberId: uuid(gallery.identityOf[i]!, 2) }, gallery.descriptors[i]!);
+  const buildMs = performance.now() - started;
+  gc();
+  const bytesPerTemplate = Math.round((process.memoryUsage().rss - rssBefore) / n);
+
+  const random = seededRandom(7);
+  const probes = Array.from({ length: Number(opts.searches) }, () => probeNear(gallery.descriptors[Math.floor(random.uniform() * n)]!, random));
+  const times: number[] = [];
+  for (const probe of probes) {
+    const t = performance.now();
+    index.search(probe, 1);
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  // Exact search costs n×128 per probe: fewer probes at the largest sizes keep it to seconds.
+  const recallProbes = probes.slice(0, Math.max(100, Math.min(1000, Math.floor(2e8 / n))));
+  let agree = 0;
+  for (const probe of recallProbes) {
+    const [hit] = index.search(probe, 1);
+    const exact = exactNearest(gallery.descriptors, probe);
+    if (hit && (hit.label === exact + 1 || Math.abs(hit.distance - euclideanDistance(probe, gallery.descriptors[exact]!)) < 1e-6)) agree++;
+  }
+
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'visage-index-bench-'));
+  started = performance.now();
+  await saveSnapshot(index, dir, { instanceId: 'bench', model: CURRENT_DESCRIPTOR_MODEL, seq: 0 });
+  const saveMs = performance.now() - started;
+  started = performance.now();
+  const loaded = await loadSnapshot(dir);
+  const loadMs = performance.now() - started;
+  if (loaded.size !== n) throw new Error(`loaded ${loaded.size} of ${n}`);
+  await fs.rm(dir, { recursive: true, force: true });
+
+  const result = {
+    n,
+    buildMs: Math.round(buildMs),
+    recallAt1: Number((agree / recallProbes.length).toFixed(4)),
+    recallProbes: recallProbes.length,
+    p50Ms: Number(percentile(times, 0.5).toFixed(3)),
+    p99Ms: Number(percentile(times, 0.99).toFixed(3)),
+    bytesPerTemplate,
+    saveMs: Math.round(saveMs),
+    loadMs: Math.round(loadMs),
+  };
+  results.push(result);
+  console.log(`n=${n}: built in ${result.buildMs} ms, recall@1 ${result.recallAt1}, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${bytesPerTemplate} B/template, save ${result.saveMs} ms, load ${result.loadMs} ms`);
+}
+
+console.log(`\nFaceIndex (hnswlib-node, M=16, efConstruction=200, ef=128), ${os.availableParallelism()} cores, node ${process.version}\n`);
+console.log('templates    build s   recall@1   p50 ms   p99 ms   bytes/template   save ms   load ms');
+for (const r of results) {
+  console.log(
+    `${String(r.n).padEnd(13)}${(r.buildMs / 1000).toFixed(1).padEnd(10)}${String(r.recallAt1).padEnd(11)}${String(r.p50Ms).padEnd(9)}${String(r.p99Ms).padEnd(9)}${String(r.bytesPerTemplate).padEnd(17)}${String(r.saveMs).padEnd(10)}${r.loadMs}`,
+  );
+}
+if (opts.json) console.log(JSON.stringify({ cores: os.availableParallelism(), results }));
