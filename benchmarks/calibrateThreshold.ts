@@ -11,8 +11,7 @@
  */
 import os from 'node:os';
 import { Command } from 'commander';
-import cliProgress from 'cli-progress';
-import { accuracyAt, DEFAULT_LFW_DIR, describeImages, euclidean, identityOf, pairDistance, readPairs } from './lfw.js';
+import { accuracyAt, DEFAULT_LFW_DIR, describeWithCache, euclidean, identityOf, pairDistance, readPairs } from './lfw.js';
 import path from 'node:path';
 import fs from 'node:fs';
 
@@ -36,24 +35,8 @@ const train = readPairs(path.join(opts.dir, 'pairsDevTrain.txt'));
 const test = readPairs(path.join(opts.dir, 'pairsDevTest.txt'));
 const images = [...new Set([...train, ...test].flatMap((p) => [p.a, p.b]))].sort();
 
-async function describeAll() {
-  if (opts.cache && fs.existsSync(opts.cache)) {
-    const cached = JSON.parse(fs.readFileSync(opts.cache, 'utf8')) as Record<string, number[] | null>;
-    return new Map(Object.entries(cached).map(([image, d]) => [image, d && Float32Array.from(d)]));
-  }
-  const bar = new cliProgress.SingleBar({ format: 'describing faces [{bar}] {value}/{total} {eta_formatted} left', etaBuffer: 200 }, cliProgress.Presets.shades_classic);
-  bar.start(images.length, 0);
-  const described = await describeImages(opts.dir, images, Number(opts.threads), (done) => bar.update(done));
-  bar.stop();
-  if (opts.cache) {
-    const plain = Object.fromEntries([...described].map(([image, d]) => [image, d && Array.from(d)]));
-    fs.writeFileSync(opts.cache, JSON.stringify(plain));
-  }
-  return described;
-}
-
 const started = performance.now();
-const descriptors = await describeAll();
+const descriptors = await describeWithCache(opts.dir, images, Number(opts.threads), opts.cache);
 const seconds = (performance.now() - started) / 1000;
 const noFace = [...descriptors.values()].filter((d) => d === null).length;
 

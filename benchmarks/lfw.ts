@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import cliProgress from 'cli-progress';
 import { FacePipeline } from '../models/facePipeline.js';
 
 /** LFW helpers shared by the calibration and accuracy scripts. */
@@ -58,6 +59,31 @@ export async function describeImages(
   await Promise.all(Array.from({ length: threads * 2 }, worker));
   await pipeline.close();
   return out;
+}
+
+/**
+ * describeImages with a progress bar, and with a cache file of the descriptors (the pipeline is
+ * the slow part: a second run of a script over the same images then takes seconds).
+ */
+export async function describeWithCache(root: string, images: string[], threads: number, cacheFile?: string): Promise<Map<string, Float32Array | null>> {
+  const cached = new Map<string, Float32Array | null>();
+  if (cacheFile && fs.existsSync(cacheFile)) {
+    const stored = JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as Record<string, number[] | null>;
+    for (const [image, d] of Object.entries(stored)) cached.set(image, d && Float32Array.from(d));
+  }
+  const missing = images.filter((image) => !cached.has(image));
+  if (missing.length > 0) {
+    const bar = new cliProgress.SingleBar({ format: 'describing faces [{bar}] {value}/{total} {eta_formatted} left', etaBuffer: 200 }, cliProgress.Presets.shades_classic);
+    bar.start(missing.length, 0);
+    const described = await describeImages(root, missing, threads, (done) => bar.update(done));
+    bar.stop();
+    for (const [image, d] of described) cached.set(image, d);
+    if (cacheFile) {
+      const plain = Object.fromEntries([...cached].map(([image, d]) => [image, d && Array.from(d)]));
+      fs.writeFileSync(cacheFile, JSON.stringify(plain));
+    }
+  }
+  return new Map(images.map((image) => [image, cached.get(image) ?? null]));
 }
 
 export function euclidean(a: Float32Array, b: Float32Array): number {

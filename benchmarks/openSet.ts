@@ -1,0 +1,78 @@
+import { FaceIndex } from '../index/faceIndex.js';
+import { identityOf } from './lfw.js';
+
+/**
+ * Open-set 1:N identification on a folder of labelled photos: enroll the first photo of every
+ * other person who has two or more photos, plus every one-photo person as a distractor; probe with
+ * the other photos of the enrolled people (mated searches) and every photo of the never-enrolled
+ * people (non-mated). A search's answer is its nearest template and that distance.
+ */
+export interface Search {
+  mated: boolean;
+  /** Distance to the nearest template; Infinity when the probe had no face. */
+  distance: number;
+  /** Whether the nearest template is the probe's own person. */
+  rightPerson: boolean;
+}
+
+export interface OpenSetRun {
+  galleryPeople: number;
+  distractors: number;
+  searches: Search[];
+}
+
+export function runOpenSet(images: string[], descriptors: Map<string, Float32Array | null>): OpenSetRun {
+  const byPerson = new Map<string, string[]>();
+  for (const image of [...images].sort()) {
+    const person = identityOf(image);
+    byPerson.set(person, [...(byPerson.get(person) ?? []), image]);
+  }
+  const people = [...byPerson.keys()].sort();
+  const several = people.filter((p) => byPerson.get(p)!.length >= 2);
+  const enrolled = new Set(several.filter((_, i) => i % 2 === 0));
+  const distractors = people.filter((p) => byPerson.get(p)!.length === 1);
+  const index = new FaceIndex({ initialCapacity: enrolled.size + distractors.length });
+  let label = 1;
+  for (const person of [...enrolled, ...distractors]) {
+    const first = descriptors.get(byPerson.get(person)![0]!);
+    if (first) index.add({ label: label++, templateId: person, memberId: person }, first);
+  }
+  const searches: Search[] = [];
+  for (const person of several) {
+    const mated = enrolled.has(person);
+    const probes = mated ? byPerson.get(person)!.slice(1) : byPerson.get(person)!;
+    for (const probe of probes) {
+      const descriptor = descriptors.get(probe);
+      const [hit] = descriptor ? index.search(descriptor, 1) : [];
+      searches.push({ mated, distance: hit?.distance ?? Number.POSITIVE_INFINITY, rightPerson: hit?.memberId === person });
+    }
+  }
+  return { galleryPeople: enrolled.size, distractors: distractors.length, searches };
+}
+
+/** FPIR: non-mated searches whose nearest template is within t. */
+export const fpirAt = (run: OpenSetRun, t: number): number => {
+  const nonMated = run.searches.filter((s) => !s.mated);
+  return nonMated.filter((s) => s.distance <= t).length / nonMated.length;
+};
+
+/** FNIR: mated searches that do not return the right person within t. */
+export const fnirAt = (run: OpenSetRun, t: number): number => {
+  const mated = run.searches.filter((s) => s.mated);
+  return mated.filter((s) => !(s.distance <= t && s.rightPerson)).length / mated.length;
+};
+
+/** Mated searches given a wrong person within t. */
+export const wrongMemberAt = (run: OpenSetRun, t: number): number => {
+  const mated = run.searches.filter((s) => s.mated);
+  return mated.filter((s) => s.distance <= t && !s.rightPerson).length / mated.length;
+};
+
+/** The largest threshold whose FPIR stays at or below `fpir`. */
+export function thresholdForFpir(run: OpenSetRun, fpir: number): number {
+  const distances = run.searches.filter((s) => !s.mated).map((s) => s.distance).sort((a, b) => a - b);
+  const allowed = Math.floor(fpir * distances.length);
+  // Accepting the first `allowed` non-mated searches: stop just below the next one.
+  const next = distances[allowed];
+  return next === undefined ? Number.POSITIVE_INFINITY : next - 1e-9;
+}
