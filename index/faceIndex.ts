@@ -94,6 +94,11 @@ export class FaceIndex {
     return index;
   }
 
+  /** The search-time candidate list size (benchmarks compare several on one built index). */
+  setEf(ef: number): void {
+    this.hnsw.setEf(ef);
+  }
+
   get size(): number {
     return this.entries.size;
   }

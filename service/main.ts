@@ -233,6 +233,7 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await pipeline.close();
+      await audit.flush();
       await replica.close();
       await pool.end();
       await embedded?.stop();

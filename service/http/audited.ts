@@ -26,7 +26,7 @@ export function audited(audit: AuditLog, action: string): RequestHandler {
     res.on('finish', () => {
       const principal = principalOf(res);
       const note = (res.locals.audit ?? {}) as AuditNote;
-      void audit.record({
+      audit.record({
         keyId: principal?.keyId ?? null,
         keyName: principal?.name ?? null,
         role: principal?.role ?? null,

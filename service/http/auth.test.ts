@@ -180,7 +180,7 @@ describe('audit log', () => {
     expect(identified.body.faces[0].match.memberId).toBe(memberId);
     expectError(await as(keyOf.camera!).call('DELETE', `/v1/members/${memberId}`), 403, 'FORBIDDEN');
     expect((await operator.call('DELETE', `/v1/members/${memberId}`)).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 200)); // audit records are written as responses finish
+    await new Promise((resolve) => setTimeout(resolve, 200)); // audit records are queued as responses finish
 
     const trail = await admin.get(`/v1/audit?memberId=${memberId}`);
     expect(trail.status).toBe(200);

@@ -58,11 +58,24 @@ const toRecord = (row: AuditRow): AuditRecord => ({
 export class AuditRepository {
   constructor(private readonly db: Queryable) {}
 
-  async append(entry: AuditEntry): Promise<void> {
+  /** Appends entries in one statement (in the order given). */
+  async appendMany(entries: AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const column = <T>(pick: (e: AuditEntry) => T) => entries.map(pick);
     await this.db.query(
       `INSERT INTO audit_log (key_id, key_name, role, action, member_id, outcome, status, request_id, details)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [entry.keyId, entry.keyName, entry.role, entry.action, entry.memberId, entry.outcome, entry.status, entry.requestId, JSON.stringify(entry.details)],
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::int[], $8::text[], $9::jsonb[])`,
+      [
+        column((e) => e.keyId),
+        column((e) => e.keyName),
+        column((e) => e.role),
+        column((e) => e.action),
+        column((e) => e.memberId),
+        column((e) => e.outcome),
+        column((e) => e.status),
+        column((e) => e.requestId),
+        column((e) => JSON.stringify(e.details)),
+      ],
     );
   }
 
