@@ -40,7 +40,10 @@ async function timed(run: () => Promise<number>, concurrency: number): Promise<M
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (left-- > 0) faces += await run();
+      while (left-- > 0) {
+        const found = await run(); // not `faces += await run()`: that reads `faces` before awaiting
+        faces += found;
+      }
     }),
   );
   const seconds = (performance.now() - started) / 1000;
