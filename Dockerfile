@@ -16,6 +16,7 @@ COPY index ./index
 COPY models ./models
 RUN npm run build \
  && cp -r service/db/migrations dist/service/db/migrations \
+ && cp -r service/console dist/service/console && rm -f dist/service/console/*.test.* \
  && npm prune --omit=dev
 
 FROM node:20-bookworm-slim AS runtime

@@ -19,7 +19,9 @@ import { ApiKeyService } from './domain/apiKeys.js';
 import { AuditLog } from './domain/auditLog.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { FaceService } from './domain/faceService.js';
+import { FaceRecords } from './domain/faceRecords.js';
 import { FrameService } from './domain/frameService.js';
+import { VisitFeed } from './domain/visitFeed.js';
 import { MemberService } from './domain/memberService.js';
 import { PhotoEraser } from './domain/photoEraser.js';
 import { ProfileService } from './domain/profileService.js';
@@ -162,12 +164,15 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
     windowMs: config.visitors.sightingWindowSeconds * 1000,
     maxDistance: config.matchThreshold,
   });
+  const feed = new VisitFeed();
+  const records = new FaceRecords({ members, templates, blobs });
   const frameService = new FrameService({
     faces: faceService,
     visits: visitService,
     profiles,
     members,
     tracker,
+    feed,
     visitors: { policy: config.visitors.policy, ttlDays: config.visitors.ttlDays },
     clock,
     logger,
@@ -194,6 +199,9 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
   const app = createApp({
     members: memberService,
     faces: faceService,
+    records,
+    feed,
+    thresholds: { match: config.matchThreshold, verify: config.verifyThreshold },
     frames: frameService,
     purchases: purchaseService,
     visits: visitService,

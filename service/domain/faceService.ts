@@ -136,8 +136,8 @@ export class FaceService {
     return quality;
   }
 
-  async enrollFace(memberId: string, bytes: Buffer): Promise<EnrolledFace> {
-    const model = this.model();
+  /** Everything an enrollment checks, short of writing: consent, one dominant face, its quality. */
+  private async prepareEnrollment(memberId: string, bytes: Buffer) {
     const member = await this.requireMember(memberId);
     if (!member.consent.faceRecognition) {
       throw new AppError('CONSENT_REQUIRED', 'the member has not consented to face recognition');
@@ -145,13 +145,31 @@ export class FaceService {
     const image = await this.analyze(bytes);
     const face = dominantFace(image);
     const quality = this.requireQuality(face, this.deps.enrollPolicy, 'enroll');
+    return { image, face, quality };
+  }
+
+  private refuseIfEnrolledElsewhere(descriptor: ArrayLike<number>, memberId: string): void {
+    const other = this.enrolledElsewhere(descriptor, memberId);
+    if (other) {
+      throw new AppError('FACE_ALREADY_ENROLLED', 'this face already belongs to another member', {
+        distance: roundDistance(other.distance),
+      });
+    }
+  }
+
+  /** The verdict an enrollment would get (the console shows it before saving); nothing is written. */
+  async checkEnrollment(memberId: string, bytes: Buffer): Promise<{ accepted: true; box: Box; quality: QualityView }> {
+    this.model();
+    const { face, quality } = await this.prepareEnrollment(memberId, bytes);
+    this.refuseIfEnrolledElsewhere(face.descriptor, memberId);
+    return { accepted: true, box: face.box, quality };
+  }
+
+  async enrollFace(memberId: string, bytes: Buffer): Promise<EnrolledFace> {
+    const model = this.model();
+    const { image, face, quality } = await this.prepareEnrollment(memberId, bytes);
     return this.enrollments.run(async () => {
-      const other = this.enrolledElsewhere(face.descriptor, memberId);
-      if (other) {
-        throw new AppError('FACE_ALREADY_ENROLLED', 'this face already belongs to another member', {
-          distance: roundDistance(other.distance),
-        });
-      }
+      this.refuseIfEnrolledElsewhere(face.descriptor, memberId);
       const faceId = randomUUID();
       const photoKey = this.deps.storePhotos ? facePhotoKey(memberId, faceId, EXTENSIONS[image.format]) : null;
       if (photoKey) {
@@ -231,11 +249,6 @@ export class FaceService {
       this.deps.logger.error({ err: error, store: this.deps.blobs.kind }, 'blob store write failed');
       throw new AppError('DEPENDENCY_UNAVAILABLE', 'the photo store is not available; try again shortly');
     }
-  }
-
-  async listFaces(memberId: string): Promise<FaceTemplate[]> {
-    await this.requireMember(memberId);
-    return this.deps.templates.listByMember(memberId);
   }
 
   /** Removes one template: row, index entry and photo. */

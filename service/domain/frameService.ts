@@ -8,6 +8,7 @@ import type { FaceService, Match } from './faceService.js';
 import type { QualityView } from './faceView.js';
 import type { MemberProfile, ProfileService } from './profileService.js';
 import type { VisitService } from './visitService.js';
+import type { VisitFeed } from './visitFeed.js';
 import type { VisitorTracker } from './visitorTracker.js';
 
 export interface VisitorPolicy {
@@ -46,6 +47,7 @@ export interface FrameServiceDeps {
   profiles: ProfileService;
   members: MemberRepository;
   tracker: VisitorTracker;
+  feed: VisitFeed;
   visitors: VisitorPolicy;
   clock: Clock;
   logger: Logger;
@@ -91,6 +93,17 @@ export class FrameService {
     const card = sighting && (await this.deps.profiles.cardOf(match.memberId));
     if (!sighting || !card) return { match: null }; // purged while the frame was analysed
     const { visit, newVisit } = sighting;
+    this.deps.feed.publish({
+      at: at.toISOString(),
+      cameraId,
+      memberId: card.member.id,
+      name: card.member.name,
+      kind: card.member.kind,
+      tier: card.profile.tier,
+      newVisit,
+      distance: match.distance,
+      visitorCreated: false,
+    });
     return { match, ...card, visit: { id: visit.id, newVisit, firstSeenAt: visit.firstSeenAt, sightings: visit.sightings } };
   }
 

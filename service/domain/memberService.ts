@@ -4,6 +4,7 @@ import { withTransaction, type Pool } from '../db/pool.js';
 import { AppError } from '../errors.js';
 import type { FaceTemplateRepository } from '../repositories/faceTemplateRepository.js';
 import type { Member, MemberLookup, MemberPatch, MemberRepository, NewMember } from '../repositories/memberRepository.js';
+import type { Page, PageCursor } from '../repositories/pageCursor.js';
 import type { PendingBlobDeletionRepository } from '../repositories/pendingBlobDeletionRepository.js';
 import type { PurchaseRepository } from '../repositories/purchaseRepository.js';
 import type { VisitRepository } from '../repositories/visitRepository.js';
@@ -75,6 +76,10 @@ export class MemberService {
 
   find(lookup: MemberLookup): Promise<Member[]> {
     return this.deps.members.find(lookup, FIND_LIMIT);
+  }
+
+  list(limit: number, after?: PageCursor): Promise<Page<Member>> {
+    return this.deps.members.page(limit, after);
   }
 
   async update(id: string, patch: MemberPatch): Promise<MemberWithFaces> {

@@ -5,7 +5,9 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { ApiKeyService } from '../domain/apiKeys.js';
 import type { AuditLog } from '../domain/auditLog.js';
+import type { FaceRecords } from '../domain/faceRecords.js';
 import type { FaceService } from '../domain/faceService.js';
+import type { VisitFeed } from '../domain/visitFeed.js';
 import type { FrameService } from '../domain/frameService.js';
 import type { MemberService } from '../domain/memberService.js';
 import type { PurchaseService } from '../domain/purchaseService.js';
@@ -18,6 +20,7 @@ import { adminRoutes } from './routes/admin.js';
 import { errorHandler, notFoundHandler } from './errorHandler.js';
 import { openApiDocument } from './openapi.js';
 import { cameraRoutes } from './routes/cameras.js';
+import { consoleRoutes, sessionRoutes } from './routes/console.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { memberActivityRoutes } from './routes/memberActivity.js';
 import { memberRoutes } from './routes/members.js';
@@ -26,6 +29,9 @@ import { recognitionRoutes } from './routes/recognition.js';
 export interface AppDeps {
   members: MemberService;
   faces: FaceService;
+  records: FaceRecords;
+  feed: VisitFeed;
+  thresholds: { match: number; verify: number };
   frames: FrameService;
   purchases: PurchaseService;
   visits: VisitService;
@@ -48,7 +54,14 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(helmet());
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        // The console shows photos fetched with the key (blob: URLs) and the webcam.
+        directives: { 'img-src': ["'self'", 'data:', 'blob:'], 'media-src': ["'self'", 'blob:'] },
+      },
+    }),
+  );
   app.use(
     pinoHttp({
       logger: deps.logger,
@@ -78,6 +91,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   const openapi = openApiDocument(deps.version);
   app.use(healthRoutes(deps.readiness, deps.metrics, () => openapi));
+  app.use(consoleRoutes());
 
   const v1 = express.Router();
   v1.use(authenticate(deps.keys));
@@ -85,7 +99,8 @@ export function createApp(deps: AppDeps): express.Express {
   // Purchases parse their own (larger) bodies; express.json skips a body already parsed.
   v1.use('/members', memberActivityRoutes(deps.purchases, deps.visits));
   v1.use(express.json({ limit: JSON_BODY_LIMIT }));
-  v1.use('/members', memberRoutes(deps.members, deps.faces, deps.audit, deps.maxUploadBytes));
+  v1.use('/members', memberRoutes(deps.members, deps.faces, deps.records, deps.audit, deps.maxUploadBytes));
+  v1.use(sessionRoutes(deps.feed, deps.thresholds));
   v1.use('/cameras', cameraRoutes(deps.frames, deps.maxUploadBytes));
   v1.use(adminRoutes(deps.keys, deps.audit, deps.reindex));
   v1.use(recognitionRoutes(deps.faces, deps.audit, deps.maxUploadBytes));

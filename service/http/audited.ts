@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { AuditLog } from '../domain/auditLog.js';
 import { principalOf } from './auth.js';
+import { UUID_PATTERN } from './schemas.js';
 
 /** What a route may add to its audit record (set on res.locals.audit). */
 export interface AuditNote {
@@ -8,7 +9,6 @@ export interface AuditNote {
   details?: Record<string, unknown>;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function noteAudit(res: Response, note: AuditNote): void {
   res.locals.audit = { ...(res.locals.audit as AuditNote | undefined), ...note };
@@ -22,7 +22,7 @@ export function noteAudit(res: Response, note: AuditNote): void {
 export function audited(audit: AuditLog, action: string): RequestHandler {
   return (req: Request, res: Response, next) => {
     // Read now: the router puts req.params back when an error leaves it, before the response ends.
-    const pathId = typeof req.params.id === 'string' && UUID.test(req.params.id) ? req.params.id : null;
+    const pathId = typeof req.params.id === 'string' && UUID_PATTERN.test(req.params.id) ? req.params.id : null;
     res.on('finish', () => {
       const principal = principalOf(res);
       const note = (res.locals.audit ?? {}) as AuditNote;

@@ -103,9 +103,18 @@ describe('API keys', () => {
   });
 });
 
+/** Opens an event stream, takes the status and closes it (its body never ends). */
+async function openStream(urlPath: string, key: string): Promise<Json> {
+  const abort = new AbortController();
+  const res = await fetch(`${visage.url}${urlPath}`, { headers: { authorization: `Bearer ${key}` }, signal: abort.signal });
+  const body = res.headers.get('content-type')?.includes('json') ? await res.json() : undefined;
+  abort.abort();
+  return { status: res.status, headers: res.headers, body };
+}
+
 describe('roles', () => {
   /** Every endpoint, called so that an allowed role gets past the role check and fails on input. */
-  const endpoints: { method: string; path: string; doc: string; roles: Role[]; body?: unknown; image?: boolean }[] = [
+  const endpoints: { method: string; path: string; doc: string; roles: Role[]; body?: unknown; image?: boolean; stream?: boolean }[] = [
     { method: 'POST', path: '/v1/members', doc: '/v1/members', roles: ['operator'], body: { bad: 1 } },
     { method: 'GET', path: '/v1/members?phone=bad', doc: '/v1/members', roles: ['operator'] },
     { method: 'GET', path: `/v1/members/${UNKNOWN}`, doc: '/v1/members/{id}', roles: ['operator', 'pos'] },
@@ -126,6 +135,10 @@ describe('roles', () => {
     { method: 'DELETE', path: `/v1/keys/${UNKNOWN}`, doc: '/v1/keys/{keyId}', roles: [] },
     { method: 'GET', path: '/v1/audit?limit=1', doc: '/v1/audit', roles: [] },
     { method: 'POST', path: '/v1/admin/reindex?limit=0', doc: '/v1/admin/reindex', roles: [] },
+    { method: 'GET', path: '/v1/me', doc: '/v1/me', roles: ['camera', 'pos', 'operator'] },
+    { method: 'GET', path: '/v1/events/visits', doc: '/v1/events/visits', roles: ['operator'], stream: true },
+    { method: 'GET', path: `/v1/members/${UNKNOWN}/faces/${UNKNOWN}/photo`, doc: '/v1/members/{id}/faces/{faceId}/photo', roles: ['operator'] },
+    { method: 'GET', path: `/v1/members/${UNKNOWN}/faces/descriptors`, doc: '/v1/members/{id}/faces/descriptors', roles: [] },
     { method: 'POST', path: '/v1/admin/reindex/prune', doc: '/v1/admin/reindex/prune', roles: [] },
   ];
 
@@ -142,7 +155,9 @@ describe('roles', () => {
     for (const endpoint of endpoints) {
       for (const role of ['camera', 'pos', 'operator', 'admin'] as const) {
         const client = as(keyOf[role]!);
-        const res: Json = endpoint.image
+        const res: Json = endpoint.stream
+          ? await openStream(endpoint.path, keyOf[role]!)
+          : endpoint.image
           ? await client.call(endpoint.method, endpoint.path, Buffer.alloc(0), { 'content-type': 'image/jpeg' })
           : await client.call(endpoint.method, endpoint.path, endpoint.body);
         const allowed = role === 'admin' || endpoint.roles.includes(role);

@@ -169,7 +169,10 @@ describe('visitors (policy track)', () => {
       expect(found.body.members.map((m: { id: string }) => m.id)).toEqual([visitorId]);
     }
     expect((await get('/v1/members?wechat=nobody')).body.members).toEqual([]);
-    expectError(await get('/v1/members'), 400, 'VALIDATION_FAILED');
+    const all = await get('/v1/members?limit=1');
+    expect(all.body.items).toHaveLength(1);
+    expect(all.body.nextCursor).toEqual(expect.any(String));
+    expect((await get(`/v1/members?limit=1&cursor=${all.body.nextCursor}`)).status).toBe(200);
     expectError(await get('/v1/members?phone=1&alipay=2'), 400, 'VALIDATION_FAILED');
     expectError(await post('/v1/members', { externalIds: { alipay: 'ali-42' } }), 409, 'EXTERNAL_ID_ALREADY_REGISTERED');
   });

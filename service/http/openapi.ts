@@ -105,7 +105,7 @@ export function openApiDocument(version: string) {
       '/v1/members/{id}/faces': {
         parameters: [memberId],
         post: {
-          summary: 'Enroll a photo of the member',
+          summary: 'Enroll a photo of the member (?dryRun=true: only the verdict, nothing written)',
           requestBody: imageBody,
           responses: { 201: ok('{faceId, box, quality}'), ...errors('INVALID_IMAGE', 'MEMBER_NOT_FOUND', 'FACE_ALREADY_ENROLLED', 'CONSENT_REQUIRED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'NO_FACE', 'MULTIPLE_FACES', 'LOW_QUALITY', 'NOT_READY') },
         },
@@ -168,6 +168,18 @@ export function openApiDocument(version: string) {
       },
       '/v1/admin/reindex/prune': {
         post: { summary: 'Delete old-model templates that have a recomputed successor (admin), once every replica runs the new model', responses: { 200: ok('{pruned}'), ...errors('FORBIDDEN', 'NOT_READY') } },
+      },
+      '/v1/me': { get: { summary: 'The calling key (id, name, role) and the thresholds in force', responses: { 200: ok('{keyId, name, role, thresholds}') } } },
+      '/v1/events/visits': {
+        get: { summary: 'Camera visits as they happen (server-sent events; this replica\'s frames)', responses: { 200: { description: 'text/event-stream of `visit` events' }, ...errors('FORBIDDEN') } },
+      },
+      '/v1/members/{id}/faces/{faceId}/photo': {
+        parameters: [memberId, faceId],
+        get: { summary: 'The enrollment photo of one face (metadata removed)', responses: { 200: { description: 'image bytes' }, ...errors('MEMBER_NOT_FOUND', 'FACE_NOT_FOUND', 'PHOTO_NOT_STORED') } },
+      },
+      '/v1/members/{id}/faces/descriptors': {
+        parameters: [memberId],
+        get: { summary: "The member's templates with their descriptors (admin; audited)", responses: { 200: ok('{faces}'), ...errors('MEMBER_NOT_FOUND', 'FORBIDDEN') } },
       },
       '/healthz': { get: { summary: 'Liveness', security: [], responses: { 200: ok('alive') } } },
       '/readyz': { get: { summary: 'Readiness: models warm, index loaded, database answering', security: [], responses: { 200: ok('ready'), ...errors('NOT_READY') } } },

@@ -34,6 +34,9 @@ export const updateMemberSchema = z
   .refine((patch) => Object.keys(patch).length > 0, 'at least one field to change');
 
 export const uuidSchema = z.uuid();
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const enrollQuerySchema = z.strictObject({ dryRun: z.enum(['true', 'false']).optional() });
 
 export const descriptorSchema = z.strictObject({
   descriptor: z.array(z.number()).length(DESCRIPTOR_LENGTH),
@@ -96,11 +99,22 @@ export const historyQuerySchema = z.strictObject({
   cursor: z.string().max(400).optional(),
 });
 
-/** GET /v1/members: exactly one of phone, name (prefix) or one external id kind. */
+/**
+ * GET /v1/members: exactly one of phone, name (prefix) or one external id kind (a search); or only
+ * `limit`/`cursor` (a page of every member, newest first).
+ */
 export const memberLookupSchema = z
-  .record(z.string(), z.string().min(1).max(200))
+  .record(z.string(), z.string().min(1).max(400))
   .transform((query, ctx) => {
     const entries = Object.entries(query);
+    if (entries.every(([key]) => key === 'limit' || key === 'cursor')) {
+      const limit = query.limit === undefined ? 50 : Number(query.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
+        ctx.addIssue({ code: 'custom', message: 'limit: a whole number from 1 to 200' });
+        return z.NEVER;
+      }
+      return { list: { limit, cursor: query.cursor } };
+    }
     if (entries.length !== 1) {
       ctx.addIssue({ code: 'custom', message: 'give exactly one of phone, name or an external id kind (e.g. alipay=…)' });
       return z.NEVER;

@@ -92,6 +92,14 @@ export class FaceTemplateRepository {
     return rows.map(toTemplate);
   }
 
+  async listByMemberWithDescriptors(memberId: string): Promise<(FaceTemplate & { descriptor: number[] })[]> {
+    const { rows } = await this.db.query<TemplateRow & { descriptor: number[] }>(
+      `SELECT ${METADATA_COLUMNS}, descriptor FROM face_templates WHERE member_id = $1 ORDER BY created_at, label`,
+      [memberId],
+    );
+    return rows.map((row) => ({ ...toTemplate(row), descriptor: row.descriptor }));
+  }
+
   async deleteOne(memberId: string, templateId: string, db: Queryable = this.db): Promise<FaceTemplate | undefined> {
     const { rows } = await db.query<TemplateRow>(
       `DELETE FROM face_templates WHERE member_id = $1 AND id = $2 RETURNING ${METADATA_COLUMNS}`,

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { AppError } from '../errors.js';
 import { UNIQUE_VIOLATION, type Queryable } from '../db/pool.js';
+import { toPage, type Page, type PageCursor } from './pageCursor.js';
 
 export type MemberKind = 'member' | 'visitor';
 
@@ -192,6 +193,16 @@ export class MemberRepository {
   async lockForUpdate(id: string, db: Queryable): Promise<Member | undefined> {
     const { rows } = await db.query<MemberRow>(`${SELECT_MEMBERS} WHERE m.id = $1 FOR UPDATE OF m`, [id]);
     return rows[0] && toMember(rows[0]);
+  }
+
+  /** Every member, newest first, a page at a time. */
+  async page(limit: number, after?: PageCursor): Promise<Page<Member>> {
+    const { rows } = await this.db.query<MemberRow>(
+      `${SELECT_MEMBERS} WHERE ($1::timestamptz IS NULL OR (m.created_at, m.id) < ($1, $2::uuid))
+       ORDER BY m.created_at DESC, m.id DESC LIMIT $3`,
+      [after?.at ?? null, after?.id ?? null, limit + 1],
+    );
+    return toPage(rows, limit, toMember, (row) => ({ at: row.created_at, id: row.id }));
   }
 
   /** Ids of visitors whose time ran out. */

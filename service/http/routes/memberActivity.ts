@@ -2,7 +2,7 @@ import express, { Router } from 'express';
 import type { PurchaseService } from '../../domain/purchaseService.js';
 import type { VisitService } from '../../domain/visitService.js';
 import { decodeCursor } from '../../repositories/pageCursor.js';
-import { historyQuerySchema, purchaseSchema } from '../schemas.js';
+import { historyQuerySchema, purchaseSchema, UUID_PATTERN } from '../schemas.js';
 import { allow } from '../auth.js';
 import { parseInput } from '../validation.js';
 import { memberIdParam } from './members.js';
@@ -10,7 +10,6 @@ import { memberIdParam } from './members.js';
 const DEFAULT_PAGE = 50;
 /** A receipt of 500 lines fits in well under this. */
 const PURCHASE_BODY_LIMIT = '128kb';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function pageQuery(query: unknown, idPattern?: RegExp) {
   const { limit, cursor } = parseInput(historyQuerySchema, query, 'query');
@@ -35,7 +34,7 @@ export function memberActivityRoutes(purchases: PurchaseService, visits: VisitSe
 
   router.get('/:id/visits', allow('operator'), async (req, res) => {
     const id = memberIdParam(req.params.id);
-    const { limit, after } = pageQuery(req.query, UUID);
+    const { limit, after } = pageQuery(req.query, UUID_PATTERN);
     res.json(await visits.history(id, limit, after));
   });
 

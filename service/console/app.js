@@ -1,0 +1,291 @@
+import { api, ApiError, session, streamEvents } from './api.js';
+import { distanceChart, hourChart } from './charts.js';
+
+const main = document.getElementById('main');
+const nav = document.getElementById('nav');
+const statusBox = document.getElementById('status');
+let me;
+let liveAbort;
+
+/** A DOM element from a tag, attributes and children (text or nodes). */
+function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else if (v === true) node.setAttribute(k, '');
+    else if (v !== false && v !== undefined && v !== null) node.setAttribute(k, v);
+  }
+  for (const child of children.flat()) if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
+  return node;
+}
+
+function say(message) {
+  statusBox.textContent = message;
+  clearTimeout(say.timer);
+  say.timer = setTimeout(() => (statusBox.textContent = ''), 5000);
+}
+
+const describeError = (error) => (error instanceof ApiError ? `${error.code}: ${error.message}` : String(error.message ?? error));
+
+function show(view, ...sections) {
+  liveAbort?.abort();
+  for (const button of nav.querySelectorAll('[data-view]')) {
+    if (button.dataset.view === view) button.setAttribute('aria-current', 'page');
+    else button.removeAttribute('aria-current');
+  }
+  main.replaceChildren(...sections);
+  main.focus();
+}
+
+// Sign in -------------------------------------------------------------------------------------
+
+function signInView(problem) {
+  nav.hidden = true;
+  const input = h('input', { id: 'key', type: 'password', autocomplete: 'off', required: true, size: 40 });
+  const form = h('form', { class: 'row', onsubmit: async (event) => {
+    event.preventDefault();
+    session.key = input.value.trim();
+    await start();
+  } }, h('label', { for: 'key' }, 'API key', input), h('button', { type: 'submit' }, 'Sign in'));
+  show(null, h('section', {}, h('h2', {}, 'Sign in'), problem ? h('p', { role: 'alert' }, problem) : null, form));
+  input.focus();
+}
+
+async function start() {
+  if (!session.key) return signInView();
+  try {
+    me = await api('/v1/me');
+  } catch (error) {
+    session.key = null;
+    return signInView(error instanceof ApiError && error.status === 401 ? 'That key was not accepted.' : describeError(error));
+  }
+  nav.hidden = false;
+  for (const button of nav.querySelectorAll('[data-role="admin"]')) button.hidden = me.role !== 'admin';
+  searchView();
+}
+
+// Members -------------------------------------------------------------------------------------
+
+function searchView() {
+  const kind = h('select', { id: 'lookup-kind' }, ['name', 'phone', 'alipay', 'wechat', 'app'].map((k) => h('option', { value: k }, k)));
+  const value = h('input', { id: 'lookup-value', required: true });
+  const results = h('div', { id: 'results' });
+  const search = h('form', { class: 'row', onsubmit: async (event) => {
+    event.preventDefault();
+    try {
+      const { members } = await api(`/v1/members?${encodeURIComponent(kind.value)}=${encodeURIComponent(value.value.trim())}`);
+      results.replaceChildren(members.length === 0 ? h('p', {}, 'No member found.') : h('ul', {}, members.map((m) =>
+        h('li', {}, h('button', { type: 'button', class: 'secondary', onclick: () => memberView(m.id) }, `${m.name ?? '(anonymous visitor)'} · ${m.phone ?? ''} · ${m.kind}`)))));
+    } catch (error) { say(describeError(error)); }
+  } }, h('label', {}, 'Find by', kind), h('label', {}, 'Value', value), h('button', { type: 'submit' }, 'Find'));
+
+  const name = h('input', { id: 'new-name', required: true });
+  const phone = h('input', { id: 'new-phone', inputmode: 'tel', pattern: '\\+?[0-9]{6,15}' });
+  const consent = h('input', { id: 'new-consent', type: 'checkbox' });
+  const create = h('form', { class: 'row', onsubmit: async (event) => {
+    event.preventDefault();
+    try {
+      const member = await api('/v1/members', { method: 'POST', json: {
+        name: name.value.trim(),
+        ...(phone.value.trim() ? { phone: phone.value.trim() } : {}),
+        consent: { faceRecognition: consent.checked, source: 'console' },
+      } });
+      say('Member created');
+      memberView(member.id);
+    } catch (error) { say(describeError(error)); }
+  } }, h('label', {}, 'Name', name), h('label', {}, 'Phone', phone),
+    h('label', {}, h('span', {}, 'Consents to face recognition'), consent), h('button', { type: 'submit' }, 'Create member'));
+
+  show('search', h('section', {}, h('h2', {}, 'Find a member'), search, results), h('section', {}, h('h2', {}, 'New member'), create));
+  value.focus();
+}
+
+async function photoOf(memberId, face) {
+  if (!face.photoKey) return h('span', { class: 'tag' }, 'no photo kept');
+  try {
+    const blob = await api(`/v1/members/${memberId}/faces/${face.id}/photo`, { as: 'blob' });
+    return h('img', { src: URL.createObjectURL(blob), alt: `enrolled face ${face.id.slice(0, 8)}` });
+  } catch { return h('span', { class: 'tag' }, 'photo unavailable'); }
+}
+
+async function memberView(id) {
+  let member, faces, visits, purchases;
+  try {
+    [member, { faces }, visits, purchases] = await Promise.all([
+      api(`/v1/members/${id}`), api(`/v1/members/${id}/faces`), api(`/v1/members/${id}/visits?limit=100`), api(`/v1/members/${id}/purchases?limit=50`),
+    ]);
+  } catch (error) { return say(describeError(error)); }
+  const p = member.profile;
+  const hours = new Array(24).fill(0);
+  for (const v of visits.items) hours[new Date(v.firstSeenAt).getHours()] += 1;
+  const photos = await Promise.all(faces.map((f) => photoOf(id, f)));
+
+  const details = h('section', { 'aria-labelledby': 'member-name' },
+    h('h2', { id: 'member-name' }, member.name ?? 'Anonymous visitor'),
+    h('div', { class: 'grid' },
+      h('dl', {}, h('dt', {}, 'Kind'), h('dd', {}, member.kind), h('dt', {}, 'Phone'), h('dd', {}, member.phone ?? '—'),
+        h('dt', {}, 'External ids'), h('dd', {}, Object.entries(member.externalIds).map(([k, v]) => `${k}: ${v}`).join(', ') || '—')),
+      h('dl', {}, h('dt', {}, 'Tier'), h('dd', { id: 'tier' }, p.tier), h('dt', {}, 'Points'), h('dd', { id: 'points' }, String(p.pointsBalance)),
+        h('dt', {}, 'Segment'), h('dd', {}, p.segment)),
+      h('dl', {}, h('dt', {}, 'Visits in 30 days'), h('dd', {}, String(p.visitsLast30Days)), h('dt', {}, 'Typical hour'),
+        h('dd', {}, p.typicalVisitHour === null ? '—' : `${p.typicalVisitHour}:00`), h('dt', {}, 'Favourite categories'),
+        h('dd', {}, p.favouriteCategories.map((c) => c.category).join(', ') || '—'))),
+    h('p', {}, p.tags.map((t) => h('span', { class: 'tag' }, t))));
+
+  const facesSection = h('section', {}, h('h2', {}, `Faces (${faces.length})`), h('div', { class: 'faces', id: 'faces' }, photos), enrollForm(id));
+  const history = h('section', {}, h('h2', {}, 'Visits by hour of day'), hourChart(hours, 'visits by hour of day'),
+    h('h2', {}, 'Visits'), table(['When', 'Camera', 'Sightings'], visits.items.map((v) => [new Date(v.firstSeenAt).toLocaleString(), v.cameraId, v.sightings])),
+    h('h2', {}, 'Purchases'), table(['When', 'Transaction', 'Amount', 'Points'], purchases.items.map((x) => [new Date(x.at).toLocaleString(), x.transactionId, `${x.amount} ${x.currency}`, x.points])));
+  const purge = h('section', {}, h('h2', {}, 'Erase this member'), h('button', { type: 'button', class: 'danger', id: 'purge', onclick: () => confirmPurge(member, faces.length, visits.items.length, purchases.items.length) }, 'Purge…'));
+  show('search', details, facesSection, history, purge);
+}
+
+function table(headings, rows) {
+  if (rows.length === 0) return h('p', {}, 'None yet.');
+  return h('table', {}, h('thead', {}, h('tr', {}, headings.map((x) => h('th', { scope: 'col' }, x)))), h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c) => h('td', {}, String(c)))))));
+}
+
+/** Enrollment by upload or webcam: the quality verdict is shown first, saving is a second step. */
+function enrollForm(memberId) {
+  const file = h('input', { id: 'enroll-file', type: 'file', accept: 'image/jpeg,image/png,image/webp' });
+  const verdict = h('div', { id: 'verdict', 'aria-live': 'polite' });
+  const save = h('button', { type: 'button', id: 'enroll-save', hidden: true }, 'Save this face');
+  const video = h('video', { autoplay: true, playsinline: true, muted: true, hidden: true, width: 320 });
+  let candidate;
+
+  async function check(blob) {
+    candidate = blob;
+    save.hidden = true;
+    try {
+      const result = await api(`/v1/members/${memberId}/faces?dryRun=true`, { method: 'POST', image: blob });
+      verdict.replaceChildren(h('p', { class: 'verdict ok' }, `Good to enroll: face ${result.box.width}×${result.box.height} px, sharpness ${result.quality.sharpness}, brightness ${result.quality.brightness}.`));
+      save.hidden = false;
+      save.focus();
+    } catch (error) {
+      const reasons = error.body?.error?.reasons ? ` (${error.body.error.reasons.join(', ')})` : '';
+      verdict.replaceChildren(h('p', { class: 'verdict bad' }, `Not enrolled: ${describeError(error)}${reasons}`));
+    }
+  }
+  file.addEventListener('change', () => file.files[0] && check(file.files[0]));
+  save.addEventListener('click', async () => {
+    try {
+      await api(`/v1/members/${memberId}/faces`, { method: 'POST', image: candidate });
+      say('Face enrolled');
+      memberView(memberId);
+    } catch (error) { verdict.replaceChildren(h('p', { class: 'verdict bad' }, describeError(error))); }
+  });
+  const camera = h('button', { type: 'button', class: 'secondary', onclick: async () => {
+    if (video.hidden) {
+      try {
+        video.srcObject = await navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720 } });
+        video.hidden = false;
+        camera.textContent = 'Take photo';
+      } catch (error) { say(`Camera unavailable: ${error.message}`); }
+      return;
+    }
+    const canvas = h('canvas', { width: video.videoWidth, height: video.videoHeight });
+    canvas.getContext('2d').drawImage(video, 0, 0);
+    canvas.toBlob((blob) => blob && check(blob), 'image/jpeg', 0.92);
+  } }, 'Use the camera');
+  return h('div', {}, h('h3', {}, 'Enroll a face'), h('div', { class: 'row' }, h('label', { for: 'enroll-file' }, 'Photo', file), camera), video, verdict, save);
+}
+
+function confirmPurge(member, faces, visits, purchases) {
+  const what = `${member.name ?? 'this anonymous visitor'}: ${faces} face template(s) and their photos, ${visits} visit(s), ${purchases} purchase(s) and the points ledger, from the database, the photo store and every replica's index`;
+  const typed = h('input', { id: 'purge-confirm', autocomplete: 'off' });
+  const dialog = h('dialog', { 'aria-labelledby': 'purge-title' },
+    h('h2', { id: 'purge-title' }, 'Purge this member?'),
+    h('p', {}, `This erases ${what}. It cannot be undone.`),
+    h('label', {}, 'Type PURGE to confirm', typed),
+    h('div', { class: 'row' },
+      h('button', { type: 'button', class: 'secondary', onclick: () => dialog.close() }, 'Cancel'),
+      h('button', { type: 'button', class: 'danger', id: 'purge-go', onclick: async () => {
+        if (typed.value !== 'PURGE') return typed.focus();
+        try {
+          const { purged } = await api(`/v1/members/${member.id}`, { method: 'DELETE' });
+          dialog.close();
+          say(`Purged: ${purged.faces} face(s), ${purged.images} photo(s), ${purged.events} event(s)`);
+          searchView();
+        } catch (error) { say(describeError(error)); }
+      } }, 'Purge')));
+  document.body.append(dialog);
+  dialog.addEventListener('close', () => dialog.remove());
+  dialog.showModal();
+  typed.focus();
+}
+
+// Identify tester -----------------------------------------------------------------------------
+
+function identifyView() {
+  const file = h('input', { id: 'identify-file', type: 'file', accept: 'image/jpeg,image/png,image/webp' });
+  const canvas = h('canvas', { id: 'identify-canvas', width: 10, height: 10, role: 'img', 'aria-label': 'photo with the detected faces' });
+  const list = h('div', { id: 'identify-results' });
+  file.addEventListener('change', async () => {
+    const image = file.files[0];
+    if (!image) return;
+    try {
+      const { faces } = await api('/v1/identify', { method: 'POST', image });
+      const bitmap = await createImageBitmap(image);
+      canvas.width = bitmap.width;
+      canvas.height = bitmap.height;
+      const g = canvas.getContext('2d');
+      g.drawImage(bitmap, 0, 0);
+      g.lineWidth = Math.max(2, bitmap.width / 300);
+      g.font = `${Math.max(14, bitmap.width / 50)}px sans-serif`;
+      faces.forEach((face, i) => {
+        const known = face.match !== null;
+        g.strokeStyle = g.fillStyle = known ? '#16c46a' : face.quality?.ok === false ? '#ffb400' : '#ff4d5a';
+        g.strokeRect(face.box.x, face.box.y, face.box.width, face.box.height);
+        g.fillText(`${i + 1}. ${known ? face.member?.name ?? face.match.memberId.slice(0, 8) : 'unknown'}`, face.box.x, Math.max(16, face.box.y - 6));
+      });
+      list.replaceChildren(
+        h('ol', {}, faces.map((face) => h('li', {}, face.match ? `${face.member?.name ?? face.match.memberId} — distance ${face.match.distance}` : `unknown${face.quality?.ok === false ? ` (${face.quality.reasons.join(', ')})` : ''}`))),
+        distanceChart(faces.map((f, i) => ({ label: `face ${i + 1}`, distance: f.match?.distance })), me.thresholds.match));
+    } catch (error) { say(describeError(error)); }
+  });
+  show('identify', h('section', {}, h('h2', {}, 'Who is in this photo?'), h('label', { for: 'identify-file' }, 'Photo', file), canvas, list));
+}
+
+// Live visits ---------------------------------------------------------------------------------
+
+function liveView() {
+  const rows = h('tbody', { id: 'live-rows' });
+  show('live', h('section', {}, h('h2', {}, 'Camera visits, live'),
+    h('table', {}, h('thead', {}, h('tr', {}, ['Time', 'Camera', 'Member', 'Tier', 'Distance'].map((x) => h('th', { scope: 'col' }, x)))), rows)));
+  liveAbort = new AbortController();
+  streamEvents('/v1/events/visits', (event) => {
+    rows.prepend(h('tr', {}, [new Date(event.at).toLocaleTimeString(), event.cameraId, event.name ?? `visitor ${event.memberId.slice(0, 8)}`, event.tier, event.distance].map((c) => h('td', {}, String(c)))));
+    while (rows.children.length > 100) rows.lastChild.remove();
+  }, liveAbort.signal).catch((error) => { if (error.name !== 'AbortError') say(describeError(error)); });
+}
+
+// Admin ---------------------------------------------------------------------------------------
+
+async function adminView() {
+  const [{ keys }, audit] = await Promise.all([api('/v1/keys'), api('/v1/audit?limit=50')]);
+  const role = h('select', { id: 'key-role' }, ['camera', 'pos', 'operator', 'admin'].map((r) => h('option', { value: r }, r)));
+  const name = h('input', { id: 'key-name', required: true });
+  const shown = h('p', { 'aria-live': 'polite' });
+  const create = h('form', { class: 'row', onsubmit: async (event) => {
+    event.preventDefault();
+    try {
+      const created = await api('/v1/keys', { method: 'POST', json: { role: role.value, name: name.value.trim() } });
+      shown.replaceChildren('New key (shown once): ', h('code', {}, created.key));
+    } catch (error) { say(describeError(error)); }
+  } }, h('label', {}, 'Role', role), h('label', {}, 'Name', name), h('button', { type: 'submit' }, 'Create key'));
+  const keyRows = keys.map((k) => [k.name, k.role, k.keyPrefix + '…', k.revokedAt ? 'revoked' : k.expiresAt ? `until ${new Date(k.expiresAt).toLocaleString()}` : 'active',
+    k.revokedAt ? '' : h('button', { type: 'button', class: 'danger', onclick: async () => { await api(`/v1/keys/${k.id}`, { method: 'DELETE' }); adminView(); } }, 'Revoke')]);
+  show('admin',
+    h('section', {}, h('h2', {}, 'API keys'), create, shown, h('table', {}, h('tbody', {}, keyRows.map((r) => h('tr', {}, r.map((c) => h('td', {}, c))))))),
+    h('section', {}, h('h2', {}, 'Audit log'), table(['When', 'Who', 'Action', 'Member', 'Outcome'], audit.items.map((e) => [new Date(e.at).toLocaleString(), `${e.keyName ?? '—'} (${e.role ?? '—'})`, e.action, e.memberId ?? '—', e.outcome]))));
+}
+
+// Wiring --------------------------------------------------------------------------------------
+
+const views = { search: searchView, identify: identifyView, live: liveView, admin: () => adminView().catch((e) => say(describeError(e))) };
+nav.addEventListener('click', (event) => {
+  const view = event.target.closest('[data-view]')?.dataset.view;
+  if (view) views[view]();
+});
+document.getElementById('sign-out').addEventListener('click', () => { session.key = null; me = undefined; signInView(); });
+start();

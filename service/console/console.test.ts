@@ -1,0 +1,119 @@
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Visage } from '../main.js';
+import { apiClient } from '../testSupport/apiClient.js';
+import { composeFrame, cropFace, PERSON_B, STRANGERS } from '../testSupport/facePhotos.js';
+import { ADMIN_AUTH, createTestDatabase, makeDataDir, startTestVisage, type TestDatabase } from '../testSupport/testVisage.js';
+
+/**
+ * The operator console in real headless Chromium (Debian's package, driven by playwright-core):
+ * sign in, create a member, enroll from a file, find the member, watch a camera visit arrive,
+ * see the identify boxes, purge. Screenshots go to test-artifacts/console/.
+ */
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/console');
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) console.warn(`console browser tests skipped: ${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`);
+
+let db: TestDatabase;
+let dataDir: string;
+let visage: Visage;
+let browser: Browser;
+let page: Page;
+let operatorKey: string;
+const admin = apiClient(() => visage.url, ADMIN_AUTH);
+const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+describe.skipIf(!haveChromium)('operator console', () => {
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    dataDir = await makeDataDir();
+    visage = await startTestVisage({ DATABASE_URL: db.url, VISAGE_DATA_DIR: dataDir });
+    await visage.modelsReady;
+    operatorKey = (await admin.post('/v1/keys', { role: 'operator', name: 'service desk' })).body.key;
+    await fs.mkdir(ARTIFACTS, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage({ viewport: { width: 1024, height: 768 } }); // a tablet at the service desk
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await visage?.close();
+    await db?.drop();
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('signs in, creates and enrolls a member, finds them, shows live visits and identify boxes, and purges', async () => {
+    await page.goto(`${visage.url}/console/`);
+    await page.fill('#key', 'not-a-key');
+    await page.keyboard.press('Enter');
+    await page.getByRole('alert').waitFor();
+    await page.fill('#key', operatorKey);
+    await page.keyboard.press('Enter');
+    await page.locator('#nav').waitFor({ state: 'visible' });
+    expect(await page.locator('[data-view="admin"]').isHidden()).toBe(true); // not an admin key
+    await shot('1-signed-in');
+
+    await page.fill('#new-name', 'Console Person');
+    await page.fill('#new-phone', '+8613500000123');
+    await page.check('#new-consent');
+    await page.getByRole('button', { name: 'Create member' }).click();
+    await page.locator('#member-name', { hasText: 'Console Person' }).waitFor();
+
+    await page.setInputFiles('#enroll-file', { name: 'person-b.jpg', mimeType: 'image/jpeg', buffer: await cropFace(PERSON_B) });
+    await page.locator('#verdict .ok').waitFor();
+    await shot('2-quality-verdict');
+    await page.click('#enroll-save');
+    await page.locator('#faces img').waitFor();
+    expect(await page.locator('#faces img').count()).toBe(1);
+    await shot('3-enrolled');
+
+    await page.click('[data-view="search"]');
+    await page.selectOption('#lookup-kind', 'phone');
+    await page.fill('#lookup-value', '+8613500000123');
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: /Console Person/ }).click();
+    await page.locator('#member-name', { hasText: 'Console Person' }).waitFor();
+
+    await page.click('[data-view="live"]');
+    await page.locator('#live-rows').waitFor({ state: 'attached' });
+    await page.waitForTimeout(300); // the stream is connected
+    const camera = (await admin.post('/v1/keys', { role: 'camera', name: 'gate' })).body.key;
+    const frame = await composeFrame([{ face: PERSON_B, width: 300, left: 200, top: 150 }]);
+    await apiClient(() => visage.url, { authorization: `Bearer ${camera}` }).postImage('/v1/cameras/gate-3/frames', frame);
+    await page.locator('#live-rows tr', { hasText: 'Console Person' }).waitFor();
+    await shot('4-live-visit');
+
+    await page.click('[data-view="identify"]');
+    const group = await composeFrame([
+      { face: PERSON_B, width: 300, left: 120, top: 150 },
+      { face: STRANGERS[0]!, width: 280, left: 700, top: 170 },
+    ]);
+    await page.setInputFiles('#identify-file', { name: 'till.jpg', mimeType: 'image/jpeg', buffer: group });
+    await page.locator('#identify-results li').first().waitFor();
+    const answers = await page.locator('#identify-results li').allTextContents();
+    expect(answers).toHaveLength(2);
+    expect(answers.some((a) => a.startsWith('Console Person'))).toBe(true);
+    expect(answers.some((a) => a.startsWith('unknown'))).toBe(true);
+    await shot('5-identify-boxes');
+
+    await page.click('[data-view="search"]');
+    await page.fill('#lookup-value', 'Console');
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: /Console Person/ }).click();
+    await page.click('#purge');
+    await page.locator('dialog', { hasText: '1 face template(s)' }).waitFor();
+    await shot('6-purge-confirmation');
+    await page.fill('#purge-confirm', 'PURGE');
+    await page.click('#purge-go');
+    await page.locator('#status', { hasText: 'Purged' }).waitFor();
+    expect((await admin.get('/v1/members?phone=%2B8613500000123')).body.members).toEqual([]);
+  });
+});
