@@ -68,12 +68,16 @@ async function run(name: string, send: () => Promise<{ ms: number; status: numbe
   return summary(name, samples, samples[0]!.json.faces?.length ?? 1);
 }
 
-// Enrollment: each request enrolls another template of one member (a new photo of the same person).
+// Enrollment: each request enrolls another template of one member. The same bytes twice would be
+// answered from the first enrollment (idempotent), so each request gets a photo of its own: the
+// JPEG with one more (ignored) byte of padding after its end marker.
+let variants = 0;
+const variant = (photo: Buffer): Buffer => Buffer.concat([photo, Buffer.alloc(++variants, 0)]);
 const enrollee250 = await member();
 const enrollee1920 = await member();
 const results = [
-  await run('enroll 250×250, 1 face', () => post(`/v1/members/${enrollee250}/faces`, single250, 'image/jpeg')),
-  await run('enroll 1920 px, 1 face', () => post(`/v1/members/${enrollee1920}/faces`, single1920, 'image/jpeg')),
+  await run('enroll 250×250, 1 face', () => post(`/v1/members/${enrollee250}/faces`, variant(single250), 'image/jpeg')),
+  await run('enroll 1920 px, 1 face', () => post(`/v1/members/${enrollee1920}/faces`, variant(single1920), 'image/jpeg')),
   await run('identify 250×250, 1 face', () => post('/v1/identify', single250, 'image/jpeg')),
   await run('identify 1920 px, 1 face', () => post('/v1/identify', single1920, 'image/jpeg')),
   await run('identify 1920 px group, 3 faces', () => post('/v1/identify', group1920, 'image/jpeg')),

@@ -12,9 +12,33 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly body?: unknown,
   ) {
     super(message);
   }
+}
+
+async function answer<T>(res: Response): Promise<T> {
+  const text = await res.text();
+  const json = text ? (JSON.parse(text) as unknown) : undefined;
+  if (!res.ok) {
+    const error = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+    throw new ApiError(res.status, error?.code ?? String(res.status), error?.message ?? text, json);
+  }
+  return json as T;
+}
+
+const CONTENT_TYPES: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.webp': 'image/webp' };
+
+/** Sends a photo as raw bytes (the service sniffs the real format). */
+export async function postImage<T>(target: ApiTarget, path: string, bytes: Buffer, fileName: string): Promise<T> {
+  const extension = fileName.slice(fileName.lastIndexOf('.')).toLowerCase();
+  const res = await fetch(new URL(path, target.url), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${target.key}`, 'content-type': CONTENT_TYPES[extension] ?? 'image/jpeg' },
+    body: new Uint8Array(bytes),
+  });
+  return answer<T>(res);
 }
 
 export async function callApi<T>(target: ApiTarget, method: string, path: string, body?: unknown): Promise<T> {
@@ -23,13 +47,7 @@ export async function callApi<T>(target: ApiTarget, method: string, path: string
     headers: { authorization: `Bearer ${target.key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const text = await res.text();
-  const json = text ? (JSON.parse(text) as unknown) : undefined;
-  if (!res.ok) {
-    const error = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-    throw new ApiError(res.status, error?.code ?? String(res.status), error?.message ?? text);
-  }
-  return json as T;
+  return answer<T>(res);
 }
 
 /** --url / VISAGE_URL and --key / VISAGE_KEY. */

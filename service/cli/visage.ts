@@ -1,5 +1,11 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ApiError, targetFrom } from './apiCaller.js';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { callApi } from './apiCaller.js';
+import { exportCommand } from './exportCommand.js';
+import { importCommand } from './importCommand.js';
 import { reindexCommand } from './reindexCommand.js';
 
 const positiveInt = (value: string): number => {
@@ -21,6 +27,53 @@ program
   .option('--prune', 'afterwards, delete the old-model templates that have a successor (once every replica runs the new model)', false)
   .action(async (options: { batch: number; prune: boolean }) => {
     await reindexCommand(targetFrom(program.opts()), options);
+  });
+
+program
+  .command('import')
+  .description('enroll a folder with one sub-folder of photos per member (operator key); resumable')
+  .argument('<folder>', 'one sub-folder per member, named after them')
+  .requiredOption('--consent-source <text>', 'where the members consented to face recognition (recorded on each)')
+  .option('--csv <file>', 'folder,name,phone,<external id kinds…> per member')
+  .option('--state <file>', 'progress file (default <folder>/.visage-import.json)')
+  .option('--report <file>', 'CSV of rejected photos with their reason', 'visage-import-report.csv')
+  .option('--concurrency <n>', 'photos in flight', positiveInt, 2)
+  .action(async (folder: string, options: { consentSource: string; csv?: string; state?: string; report: string; concurrency: number }) => {
+    await importCommand(targetFrom(program.opts()), folder, options);
+  });
+
+program
+  .command('export')
+  .description('members and their profiles as JSON lines (operator key; descriptors only with --with-descriptors and an admin key)')
+  .option('--out <file>', 'write here instead of standard output')
+  .option('--with-descriptors', 'include the face descriptors (biometric data; audited)', false)
+  .action(async (options: { out?: string; withDescriptors: boolean }) => {
+    await exportCommand(targetFrom(program.opts()), options);
+  });
+
+program
+  .command('eval')
+  .description('accuracy of the face pipeline on a folder in LFW layout with a pairs file (runs locally; npm run bench:accuracy)')
+  .argument('<folder>')
+  .argument('<pairs>')
+  .allowUnknownOption()
+  .action(async (folder: string, pairs: string, _options: unknown, command: Command) => {
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+    const script = path.join(root, 'benchmarks/accuracyBench.ts');
+    const child = spawn(process.execPath, ['--import', 'tsx', script, path.resolve(folder), path.resolve(pairs), ...command.args.slice(2)], { stdio: 'inherit', cwd: root });
+    process.exitCode = await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+  });
+
+const keys = program.command('keys').description('API keys (admin key)');
+keys
+  .command('create')
+  .requiredOption('--role <role>', 'camera, pos, operator or admin')
+  .requiredOption('--name <name>', 'who or what uses it')
+  .option('--expires-at <time>', 'ISO 8601 time after which it stops working')
+  .action(async (options: { role: string; name: string; expiresAt?: string }) => {
+    const created = await callApi<{ id: string; key: string; role: string }>(targetFrom(program.opts()), 'POST', '/v1/keys', options);
+    console.log(`key ${created.id} (${created.role}): ${created.key}`);
+    console.log('this is the only time the key is shown');
   });
 
 program.parseAsync().catch((error: unknown) => {

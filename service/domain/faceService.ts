@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { FaceIndex, IndexHit } from '../../index/faceIndex.js';
 import type { AnalyzedImage, FacePipeline } from '../../models/facePipeline.js';
@@ -165,8 +165,12 @@ export class FaceService {
     return { accepted: true, box: face.box, quality };
   }
 
-  async enrollFace(memberId: string, bytes: Buffer): Promise<EnrolledFace> {
-    const model = this.model();
+  /** Enrolls a photo; the same photo for the same member again returns the first enrollment (`repeated`). */
+  async enrollFace(memberId: string, bytes: Buffer): Promise<EnrolledFace & { repeated: boolean }> {
+    this.model();
+    const photoDigest = createHash('sha256').update(bytes).digest();
+    const earlier = await this.deps.templates.findByDigest(memberId, photoDigest);
+    if (earlier) return { ...this.enrolledView(earlier), repeated: true };
     const { image, face, quality } = await this.prepareEnrollment(memberId, bytes);
     return this.enrollments.run(async () => {
       this.refuseIfEnrolledElsewhere(face.descriptor, memberId);
@@ -178,33 +182,42 @@ export class FaceService {
         await this.deps.pendingDeletions.add(photoKey);
         await this.putPhoto(photoKey, await this.deps.pipeline.photoForStorage(bytes, image.format), CONTENT_TYPES[image.format]);
       }
-      let template: FaceTemplate;
+      let stored: { template: FaceTemplate; repeated: boolean };
       try {
-        template = await withTransaction(this.deps.pool, async (tx) => {
+        stored = await withTransaction(this.deps.pool, async (tx) => {
           // Holding the member row keeps a concurrent purge from slipping between check and insert.
           if (!(await this.deps.members.lockForUpdate(memberId, tx))) {
             throw new AppError('MEMBER_NOT_FOUND', `no member ${memberId}`);
           }
+          const again = await this.deps.templates.findByDigest(memberId, photoDigest, tx);
+          if (again) return { template: again, repeated: true }; // enrolled by a concurrent request
           if (photoKey) await this.deps.pendingDeletions.remove(photoKey, tx);
-          return this.insertTemplate({ id: faceId, memberId, descriptor: face.descriptor, box: face.box, quality, photoKey }, tx);
+          const template = await this.insertTemplate({ id: faceId, memberId, descriptor: face.descriptor, box: face.box, quality, photoKey, photoDigest }, tx);
+          return { template, repeated: false };
         });
       } catch (error) {
-        // The photo was written but its row was not: owe its erasure like a purge does, so that a
-        // blob store failing right now cannot leave it behind (the sweeper retries).
         // The photo was written but its row was not: its erasure is still owed (recorded above).
         if (photoKey) await this.deps.photoEraser.erase(photoKey);
         throw error;
       }
-      this.deps.index.add({ label: template.label, templateId: template.id, memberId }, face.descriptor);
-      return {
-        faceId: template.id,
-        memberId,
-        box: face.box,
-        quality,
-        model: { name: model.name, version: model.version },
-        createdAt: template.createdAt,
-      };
+      if (stored.repeated) {
+        if (photoKey) await this.deps.photoEraser.erase(photoKey);
+        return { ...this.enrolledView(stored.template), repeated: true };
+      }
+      this.deps.index.add({ label: stored.template.label, templateId: stored.template.id, memberId }, face.descriptor);
+      return { ...this.enrolledView(stored.template), repeated: false };
     });
+  }
+
+  private enrolledView(template: FaceTemplate): EnrolledFace {
+    return {
+      faceId: template.id,
+      memberId: template.memberId,
+      box: template.box,
+      quality: template.quality as unknown as QualityView,
+      model: { name: template.modelName, version: template.modelVersion },
+      createdAt: template.createdAt,
+    };
   }
 
   /** The nearest template of a member other than `memberId` within the match threshold. */

@@ -224,6 +224,17 @@ describe('enroll, identify, verify, purge', () => {
     expect(await blobKeysOf(other)).toEqual([]);
   });
 
+  it('answers the same photo for the same member again with the first enrollment (a safe retry)', async () => {
+    const again = await postImage(`/v1/members/${memberA}/faces`, await sharp(await cropFace(PERSON_A))
+      .withExif({ IFD0: { Make: 'SecretPhone', Model: 'X1' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '31/1 14/1 0/1' } })
+      .jpeg()
+      .toBuffer());
+    expect(again.status).toBe(200);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body.faceId).toBe(faceA);
+    expect((await call('GET', `/v1/members/${memberA}`)).body.faceCount).toBe(1);
+  });
+
   it('enrolls a second photo of A to A, and removes one template', async () => {
     const res = await postImage(`/v1/members/${memberA}/faces`, await cropFace(PERSON_A, { margin: 0.5, width: 320, format: 'png' }), 'image/png');
     expect(res.status).toBe(201);

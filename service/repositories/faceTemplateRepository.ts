@@ -25,6 +25,8 @@ export interface NewFaceTemplate {
   photoKey: string | null;
   /** Set when this template recomputes another (re-indexing after a model change). */
   reindexedFrom?: string;
+  /** SHA-256 of the uploaded photo (enrollment is idempotent per member and photo). */
+  photoDigest?: Buffer;
 }
 
 /** What the index needs of a template. */
@@ -66,8 +68,8 @@ export class FaceTemplateRepository {
 
   async insert(template: NewFaceTemplate, db: Queryable = this.db): Promise<FaceTemplate> {
     const { rows } = await db.query<TemplateRow>(
-      `INSERT INTO face_templates (id, member_id, descriptor, model_name, model_version, box, quality, photo_key, reindexed_from)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+      `INSERT INTO face_templates (id, member_id, descriptor, model_name, model_version, box, quality, photo_key, reindexed_from, photo_digest)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        RETURNING ${METADATA_COLUMNS}`,
       [
         template.id,
@@ -79,9 +81,16 @@ export class FaceTemplateRepository {
         JSON.stringify(template.quality),
         template.photoKey,
         template.reindexedFrom ?? null,
+        template.photoDigest ?? null,
       ],
     );
     return toTemplate(rows[0]!);
+  }
+
+  /** The member's template made from this very photo, if any. */
+  async findByDigest(memberId: string, digest: Buffer, db: Queryable = this.db): Promise<FaceTemplate | undefined> {
+    const { rows } = await db.query<TemplateRow>(`SELECT ${METADATA_COLUMNS} FROM face_templates WHERE member_id = $1 AND photo_digest = $2`, [memberId, digest]);
+    return rows[0] && toTemplate(rows[0]);
   }
 
   async listByMember(memberId: string, db: Queryable = this.db): Promise<FaceTemplate[]> {

@@ -67,7 +67,9 @@ export function memberRoutes(members: MemberService, faces: FaceService, records
       res.json(await faces.checkEnrollment(id, image));
       return;
     }
-    res.status(201).json(await faces.enrollFace(id, image));
+    const { repeated, ...enrolled } = await faces.enrollFace(id, image);
+    // The same photo again for this member: the first enrollment, unchanged (a safe retry).
+    res.status(repeated ? 200 : 201).setHeader('idempotent-replayed', String(repeated)).json(enrolled);
   });
 
   router.get('/:id/faces', operator, async (req, res) => {

@@ -1,0 +1,98 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Visage } from '../main.js';
+import { apiClient } from '../testSupport/apiClient.js';
+import { cropFace, demoPhoto, PERSON_A, PERSON_B, STRANGERS } from '../testSupport/facePhotos.js';
+import { ADMIN_AUTH, createTestDatabase, makeDataDir, startTestVisage, TEST_ADMIN_KEY, type TestDatabase } from '../testSupport/testVisage.js';
+
+/** The `visage` command against a running service: keys, bulk import (run twice), export. */
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+let db: TestDatabase;
+let dataDir: string;
+let work: string;
+let visage: Visage;
+let sql: pg.Pool;
+let operatorKey: string;
+
+const visageCli = (key: string, ...args: string[]) =>
+  promisify(execFile)(process.execPath, [path.join(ROOT, 'service/cli/visage.mjs'), '--url', visage.url, '--key', key, ...args], { cwd: work, env: { ...process.env, NODE_OPTIONS: '' } }).catch(
+    (error: { stdout: string; stderr: string; code: number }) => ({ stdout: error.stdout, stderr: error.stderr, code: error.code }),
+  );
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  dataDir = await makeDataDir();
+  work = await fs.mkdtemp(path.join(os.tmpdir(), 'visage-cli-'));
+  visage = await startTestVisage({ DATABASE_URL: db.url, VISAGE_DATA_DIR: dataDir });
+  sql = new pg.Pool({ connectionString: db.url, max: 2 });
+  await visage.modelsReady;
+  // A member base: a folder per member; one photo without a face, one of several people, and one
+  // person's face again under another name.
+  const photos: Record<string, Buffer[]> = {
+    Anna_Li: [await cropFace(PERSON_A), await cropFace(PERSON_A, { width: 360, margin: 0.8 })],
+    Bella_Wu: [await cropFace(PERSON_B), await sharp({ create: { width: 300, height: 300, channels: 3, background: '#88a' } }).jpeg().toBuffer()],
+    Cara_Ng: [await cropFace(STRANGERS[0]!), await fs.readFile(demoPhoto(6))],
+    Zed_Twin: [await cropFace(PERSON_A, { width: 280, quality: 70 })],
+  };
+  for (const [name, files] of Object.entries(photos)) {
+    await fs.mkdir(path.join(work, 'members', name), { recursive: true });
+    for (const [i, bytes] of files.entries()) await fs.writeFile(path.join(work, 'members', name, `${i + 1}.jpg`), bytes);
+  }
+  await fs.writeFile(path.join(work, 'mapping.csv'), 'folder,name,phone,wechat\nBella_Wu,Bella Wu,+8613600000001,wx-bella\n');
+});
+
+afterAll(async () => {
+  await sql?.end();
+  await visage?.close();
+  await db?.drop();
+  await fs.rm(dataDir, { recursive: true, force: true });
+  await fs.rm(work, { recursive: true, force: true });
+});
+
+describe('visage CLI', () => {
+  it('creates a key for the import', async () => {
+    const created = await visageCli(TEST_ADMIN_KEY, 'keys', 'create', '--role', 'operator', '--name', 'bulk import');
+    operatorKey = /: (vsg_\S+)/.exec(created.stdout)![1]!;
+    expect(created.stdout).toContain('only time the key is shown');
+  });
+
+  it('imports a folder with a rejection report, and a second run enrolls nothing twice', async () => {
+    const first = await visageCli(operatorKey, 'import', 'members', '--consent-source', 'paper form 2026', '--csv', 'mapping.csv', '--concurrency', '1');
+    expect(first.stdout).toContain('4 members, 4 photos enrolled, 3 rejected');
+    const report = await fs.readFile(path.join(work, 'visage-import-report.csv'), 'utf8');
+    expect(report).toContain('Bella_Wu/2.jpg,NO_FACE');
+    expect(report).toContain('Cara_Ng/2.jpg,MULTIPLE_FACES');
+    expect(report).toContain('Zed_Twin/1.jpg,FACE_ALREADY_ENROLLED');
+    const bella = await apiClient(() => visage.url, ADMIN_AUTH).get('/v1/members?wechat=wx-bella');
+    expect(bella.body.members[0]).toMatchObject({ name: 'Bella Wu', phone: '+8613600000001', consent: { source: 'paper form 2026' } });
+
+    const { rows: before } = await sql.query('SELECT (SELECT count(*) FROM members)::int AS m, (SELECT count(*) FROM face_templates)::int AS t');
+    await fs.rm(path.join(work, 'members', '.visage-import.json')); // even with its progress file lost
+    const second = await visageCli(operatorKey, 'import', 'members', '--consent-source', 'paper form 2026', '--csv', 'mapping.csv');
+    expect(second.stdout).toContain('4 members, 4 photos enrolled, 3 rejected');
+    const { rows: after } = await sql.query('SELECT (SELECT count(*) FROM members)::int AS m, (SELECT count(*) FROM face_templates)::int AS t');
+    expect(after[0]).toEqual(before[0]);
+  });
+
+  it('exports members and profiles, without descriptors unless asked with an admin key', async () => {
+    await visageCli(operatorKey, 'export', '--out', 'members.jsonl');
+    const lines = (await fs.readFile(path.join(work, 'members.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(4);
+    const anna = lines.find((m) => m.name === 'Anna Li');
+    expect(anna).toMatchObject({ profile: { tier: 'standard', segment: 'new' }, faceCount: 2 });
+    expect(anna.faces).toHaveLength(2);
+    expect(JSON.stringify(lines)).not.toContain('"descriptor"');
+    const refused = await visageCli(operatorKey, 'export', '--with-descriptors', '--out', 'x.jsonl');
+    expect(refused.stderr).toContain('FORBIDDEN');
+    await visageCli(TEST_ADMIN_KEY, 'export', '--with-descriptors', '--out', 'with.jsonl');
+    const withDescriptors = (await fs.readFile(path.join(work, 'with.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(withDescriptors.find((m) => m.name === 'Anna Li').faces[0].descriptor).toHaveLength(128);
+  });
+});

@@ -1,0 +1,33 @@
+import fs from 'node:fs';
+import { callApi, type ApiTarget } from './apiCaller.js';
+
+interface MemberPage {
+  items: { id: string }[];
+  nextCursor: string | null;
+}
+
+/**
+ * Members and their profiles as JSON lines. Descriptors (biometric templates) only with
+ * `withDescriptors`, which needs an admin key and leaves an audit record per member.
+ */
+export async function exportCommand(target: ApiTarget, options: { out?: string; withDescriptors: boolean }): Promise<void> {
+  const out = options.out ? fs.createWriteStream(options.out) : process.stdout;
+  let cursor: string | null = null;
+  let count = 0;
+  do {
+    const page: MemberPage = await callApi<MemberPage>(target, 'GET', `/v1/members?limit=200${cursor ? `&cursor=${cursor}` : ''}`);
+    for (const { id } of page.items) {
+      const member = await callApi<Record<string, unknown>>(target, 'GET', `/v1/members/${id}`);
+      const faces = options.withDescriptors
+        ? (await callApi<{ faces: unknown[] }>(target, 'GET', `/v1/members/${id}/faces/descriptors`)).faces
+        : (await callApi<{ faces: unknown[] }>(target, 'GET', `/v1/members/${id}/faces`)).faces;
+      out.write(`${JSON.stringify({ ...member, faces })}\n`);
+      count++;
+    }
+    cursor = page.nextCursor;
+  } while (cursor);
+  if (options.out) {
+    await new Promise<void>((resolve) => (out as fs.WriteStream).end(resolve));
+    console.error(`${count} members exported to ${options.out}${options.withDescriptors ? ' (with descriptors)' : ''}`);
+  }
+}
