@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
-import { CALIBRATED_MATCH_THRESHOLD, CALIBRATED_VERIFY_THRESHOLD } from '../service/config.js';
+import { CALIBRATED_MATCH_MARGIN, CALIBRATED_MATCH_THRESHOLD, CALIBRATED_VERIFY_THRESHOLD } from '../service/config.js';
 import { writeDetPng, type CurvePoint } from './detCurve.js';
 import { accuracyAt, describeWithCache, pairDistance, readPairs, type Pair } from './lfw.js';
 import { fnirAt, fpirAt, runOpenSet, thresholdForFpir, wrongMemberAt, type OpenSetRun } from './openSet.js';
@@ -23,10 +23,11 @@ const program = new Command()
   .option('--png <file>', 'where to write the DET curve', 'benchmarks/out/det.png')
   .option('--verify-threshold <d>', 'the configured 1:1 threshold', String(CALIBRATED_VERIFY_THRESHOLD))
   .option('--match-threshold <d>', 'the configured 1:N threshold', String(CALIBRATED_MATCH_THRESHOLD))
+  .option('--match-margin <d>', 'the configured 1:N margin to the best different member', String(CALIBRATED_MATCH_MARGIN))
   .option('--json', 'print one JSON object on the last line')
   .parse();
 const [folder, pairsFile] = program.args as [string, string];
-const opts = program.opts<{ threads: string; cache?: string; png: string; verifyThreshold: string; matchThreshold: string; json?: boolean }>();
+const opts = program.opts<{ threads: string; cache?: string; png: string; verifyThreshold: string; matchThreshold: string; matchMargin: string; json?: boolean }>();
 for (const needed of [folder, pairsFile]) {
   if (!fs.existsSync(needed)) {
     console.error(`not found: ${needed}`);
@@ -82,6 +83,7 @@ if (folds > 1) {
 // Open set.
 const run: OpenSetRun = runOpenSet(images, descriptors);
 const matchThreshold = Number(opts.matchThreshold);
+const margin = Number(opts.matchMargin);
 const at1 = thresholdForFpir(run, 0.01);
 const at01 = thresholdForFpir(run, 0.001);
 const openSet = {
@@ -93,7 +95,14 @@ const openSet = {
   thresholdAtFpir1pct: at1,
   fnirAtFpir01pct: fnirAt(run, at01),
   thresholdAtFpir01pct: at01,
-  atConfigured: { threshold: matchThreshold, fpir: fpirAt(run, matchThreshold), fnir: fnirAt(run, matchThreshold), wrongMember: wrongMemberAt(run, matchThreshold) },
+  atConfigured: {
+    threshold: matchThreshold,
+    margin,
+    fpir: fpirAt(run, matchThreshold, margin),
+    fnir: fnirAt(run, matchThreshold, margin),
+    wrongMember: wrongMemberAt(run, matchThreshold, margin),
+  },
+  atConfiguredWithoutMargin: { fpir: fpirAt(run, matchThreshold), fnir: fnirAt(run, matchThreshold), wrongMember: wrongMemberAt(run, matchThreshold) },
 };
 
 // DET curves: verification pairs and open-set searches.
@@ -111,7 +120,7 @@ await writeDetPng(
     { label: `verification (${pairs.length} pairs)`, colour: '#1f77b4', points: verificationCurve },
     { label: `open-set 1:N (${run.galleryPeople + run.distractors} enrolled)`, colour: '#d62728', points: openSetCurve },
   ],
-  [{ label: `1:N at ${matchThreshold}`, fmr: openSet.atConfigured.fpir, fnmr: openSet.atConfigured.fnir }],
+  [{ label: `1:N at ${matchThreshold}, margin ${margin}`, fmr: openSet.atConfigured.fpir, fnmr: openSet.atConfigured.fnir }],
 );
 
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
@@ -122,7 +131,9 @@ console.log(`recommended 1:1 threshold (best accuracy on these pairs): ${recomme
 console.log(`open set: ${openSet.galleryPeople} people enrolled + ${openSet.distractors} distractors; ${openSet.matedSearches} mated and ${openSet.nonMatedSearches} non-mated searches`);
 console.log(`  FNIR at FPIR 1%:   ${pct(openSet.fnirAtFpir1pct)} (threshold ${at1.toFixed(3)})`);
 console.log(`  FNIR at FPIR 0.1%: ${pct(openSet.fnirAtFpir01pct)} (threshold ${at01.toFixed(3)})`);
-console.log(`  at the configured ${matchThreshold}: FPIR ${pct(openSet.atConfigured.fpir)}, FNIR ${pct(openSet.atConfigured.fnir)}, wrong member ${pct(openSet.atConfigured.wrongMember)}`);
+console.log(`  at the configured ${matchThreshold}, margin ${margin}: FPIR ${pct(openSet.atConfigured.fpir)}, FNIR ${pct(openSet.atConfigured.fnir)}, wrong member ${pct(openSet.atConfigured.wrongMember)}`);
+const plain = openSet.atConfiguredWithoutMargin;
+console.log(`  (without the margin: FPIR ${pct(plain.fpir)}, FNIR ${pct(plain.fnir)}, wrong member ${pct(plain.wrongMember)})`);
 console.log(`DET curve: ${opts.png}`);
 if (opts.json) {
   console.log(JSON.stringify({ photos: wanted.length, noFace: noFace.length, verification, recommendedThreshold: recommended, openSet }));

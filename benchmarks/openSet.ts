@@ -13,6 +13,8 @@ export interface Search {
   distance: number;
   /** Whether the nearest template is the probe's own person. */
   rightPerson: boolean;
+  /** Distance to the nearest template of a different person (for the margin rule). */
+  runnerUp: number;
 }
 
 export interface OpenSetRun {
@@ -43,29 +45,34 @@ export function runOpenSet(images: string[], descriptors: Map<string, Float32Arr
     const probes = mated ? byPerson.get(person)!.slice(1) : byPerson.get(person)!;
     for (const probe of probes) {
       const descriptor = descriptors.get(probe);
-      const [hit] = descriptor ? index.search(descriptor, 1) : [];
-      searches.push({ mated, distance: hit?.distance ?? Number.POSITIVE_INFINITY, rightPerson: hit?.memberId === person });
+      const hits = descriptor ? index.search(descriptor, 10) : [];
+      const hit = hits[0];
+      const runnerUp = hits.find((h) => h.memberId !== hit?.memberId)?.distance ?? Number.POSITIVE_INFINITY;
+      searches.push({ mated, distance: hit?.distance ?? Number.POSITIVE_INFINITY, rightPerson: hit?.memberId === person, runnerUp });
     }
   }
   return { galleryPeople: enrolled.size, distractors: distractors.length, searches };
 }
 
-/** FPIR: non-mated searches whose nearest template is within t. */
-export const fpirAt = (run: OpenSetRun, t: number): number => {
+/** Whether the service would answer a person: within t, and (with a margin) clearly ahead of the next person. */
+const answers = (s: Search, t: number, margin: number): boolean => s.distance <= t && s.runnerUp - s.distance >= margin;
+
+/** FPIR: non-mated searches answered with someone. */
+export const fpirAt = (run: OpenSetRun, t: number, margin = 0): number => {
   const nonMated = run.searches.filter((s) => !s.mated);
-  return nonMated.filter((s) => s.distance <= t).length / nonMated.length;
+  return nonMated.filter((s) => answers(s, t, margin)).length / nonMated.length;
 };
 
-/** FNIR: mated searches that do not return the right person within t. */
-export const fnirAt = (run: OpenSetRun, t: number): number => {
+/** FNIR: mated searches not answered with the right person. */
+export const fnirAt = (run: OpenSetRun, t: number, margin = 0): number => {
   const mated = run.searches.filter((s) => s.mated);
-  return mated.filter((s) => !(s.distance <= t && s.rightPerson)).length / mated.length;
+  return mated.filter((s) => !(answers(s, t, margin) && s.rightPerson)).length / mated.length;
 };
 
-/** Mated searches given a wrong person within t. */
-export const wrongMemberAt = (run: OpenSetRun, t: number): number => {
+/** Mated searches answered with a wrong person. */
+export const wrongMemberAt = (run: OpenSetRun, t: number, margin = 0): number => {
   const mated = run.searches.filter((s) => s.mated);
-  return mated.filter((s) => s.distance <= t && !s.rightPerson).length / mated.length;
+  return mated.filter((s) => answers(s, t, margin) && !s.rightPerson).length / mated.length;
 };
 
 /** The largest threshold whose FPIR stays at or below `fpir`. */

@@ -140,7 +140,7 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
     photoEraser,
     profiles,
     storePhotos: config.storeEnrollmentPhotos,
-    thresholds: { match: config.matchThreshold, verify: config.verifyThreshold },
+    thresholds: { match: config.matchThreshold, margin: config.matchMargin, verify: config.verifyThreshold },
     enrollPolicy: enrollmentPolicy(config),
     identifyPolicy: identificationPolicy(config),
     logger,

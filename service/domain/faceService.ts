@@ -11,6 +11,7 @@ import { AppError } from '../errors.js';
 import type { Member, MemberRepository } from '../repositories/memberRepository.js';
 import type { FaceTemplate, FaceTemplateRepository, NewFaceTemplate } from '../repositories/faceTemplateRepository.js';
 import type { PendingBlobDeletionRepository } from '../repositories/pendingBlobDeletionRepository.js';
+import { decide, type UnknownReason } from './decisionRule.js';
 import { dominantFace } from './dominantFace.js';
 import { cosineSimilarity, qualityView, roundDistance, type QualityView } from './faceView.js';
 import type { PhotoEraser } from './photoEraser.js';
@@ -18,9 +19,14 @@ import type { MemberProfile, ProfileService } from './profileService.js';
 import { SerialQueue } from './serialQueue.js';
 
 
+/** Templates read per search: enough to find the best *different* member behind a member's own templates. */
+const NEIGHBOURS_FOR_DECISION = 10;
+
 export interface Thresholds {
   /** 1:N identification cut-off (also the double-enrollment check). */
   match: number;
+  /** 1:N: how much further the best different member must be (decisionRule.ts). */
+  margin: number;
   /** 1:1 verification cut-off. */
   verify: number;
 }
@@ -40,6 +46,8 @@ export interface IdentifiedFace {
   profile?: MemberProfile;
   /** True when PostgreSQL is down: the match comes from the in-memory index, without the member's details. */
   profileUnavailable?: boolean;
+  /** Why the face is unknown (match null). */
+  unknownReason?: UnknownReason;
 }
 
 /** One face of an analysed image with its nearest member, before any member is read. */
@@ -48,6 +56,7 @@ export interface FaceMatch {
   quality: QualityView;
   /** Null when unknown, or when the face was too poor to try (quality.ok false). */
   match: Match | null;
+  unknownReason?: UnknownReason;
 }
 
 export interface EnrolledFace {
@@ -288,36 +297,39 @@ export class FaceService {
     return image.faces.slice(0, options.maxFaces ?? image.faces.length).map((face) => {
       const verdict = judgeQuality(face.measures, this.deps.identifyPolicy);
       // A face too poor to trust is never matched: "unknown" is the safe answer at a till.
-      return { face, quality: qualityView(face.measures, verdict), match: verdict.ok ? this.nearestMatch(face.descriptor, threshold) : null };
+      const quality = qualityView(face.measures, verdict);
+      if (!verdict.ok) return { face, quality, match: null, unknownReason: 'low_quality' as const };
+      return { face, quality, ...this.nearestMatch(face.descriptor, threshold) };
     });
   }
 
   /** Identification with what a cashier needs: the member and their profile for each known face. */
   async identify(bytes: Buffer, options: { maxFaces?: number; threshold?: number }): Promise<IdentifiedFace[]> {
     const faces = await this.matchFaces(bytes, options);
-    return Promise.all(faces.map(async ({ face, quality, match }) => ({ box: face.box, quality, ...(await this.withCard(match)) })));
+    return Promise.all(faces.map(async ({ face, quality, match, unknownReason }) => ({ box: face.box, quality, ...(await this.withCard(match, unknownReason)) })));
   }
 
   async identifyDescriptor(descriptor: number[], options: { threshold?: number }): Promise<IdentifiedFace[]> {
     const threshold = this.threshold(options.threshold, this.deps.thresholds.match);
-    return [await this.withCard(this.nearestMatch(descriptor, threshold))];
+    const { match, unknownReason } = this.nearestMatch(descriptor, threshold);
+    return [await this.withCard(match, unknownReason)];
   }
 
-  /** The nearest member within the configured identification threshold, or null. */
+  /** The member a descriptor is under the configured decision rule, or null. */
   matchDescriptor(descriptor: ArrayLike<number>): Match | null {
-    return this.nearestMatch(descriptor, this.deps.thresholds.match);
+    return this.nearestMatch(descriptor, this.deps.thresholds.match).match;
   }
 
-  private nearestMatch(descriptor: ArrayLike<number>, threshold: number): Match | null {
-    const [nearest] = this.deps.index.search(descriptor, 1);
-    return nearest && nearest.distance <= threshold ? this.toMatch(nearest, descriptor) : null;
+  private nearestMatch(descriptor: ArrayLike<number>, threshold: number): { match: Match | null; unknownReason?: UnknownReason } {
+    const decision = decide(this.deps.index.search(descriptor, NEIGHBOURS_FOR_DECISION), threshold, this.deps.thresholds.margin);
+    return decision.hit ? { match: this.toMatch(decision.hit, descriptor) } : { match: null, unknownReason: decision.unknownReason };
   }
 
-  private async withCard(match: Match | null): Promise<Pick<IdentifiedFace, 'match' | 'member' | 'profile' | 'profileUnavailable'>> {
-    if (!match) return { match: null };
+  private async withCard(match: Match | null, unknownReason?: UnknownReason): Promise<Pick<IdentifiedFace, 'match' | 'member' | 'profile' | 'profileUnavailable' | 'unknownReason'>> {
+    if (!match) return { match: null, unknownReason };
     try {
       const card = await this.deps.profiles.cardOf(match.memberId);
-      return card ? { match, ...card } : { match: null }; // purged a moment ago
+      return card ? { match, ...card } : { match: null, unknownReason: 'no_close_member' }; // purged a moment ago
     } catch (error) {
       // Identification answers from memory while the database is away; the till still learns who.
       if (isDatabaseUnavailable(error)) return { match, profileUnavailable: true };

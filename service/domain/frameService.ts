@@ -4,6 +4,7 @@ import type { Box } from '../../models/types.js';
 import type { Member, MemberRepository } from '../repositories/memberRepository.js';
 import { AppError } from '../errors.js';
 import type { Clock } from './clock.js';
+import type { UnknownReason } from './decisionRule.js';
 import type { FaceService, Match } from './faceService.js';
 import type { QualityView } from './faceView.js';
 import type { MemberProfile, ProfileService } from './profileService.js';
@@ -27,6 +28,7 @@ export interface FrameFace {
   visit?: { id: string; newVisit: boolean; firstSeenAt: string; sightings: number };
   /** Set when this sighting made an unknown person an anonymous visitor member. */
   visitorCreated?: boolean;
+  unknownReason?: UnknownReason;
 }
 
 export interface FrameResult {
@@ -72,10 +74,10 @@ export class FrameService {
     const skipped: Record<string, number> = {};
     const faces: FrameFace[] = [];
     // One face at a time: two faces of one frame must not race to create the same visitor.
-    for (const { face, quality, match } of matches) {
+    for (const { face, quality, match, unknownReason } of matches) {
       if (!quality.ok) {
         for (const reason of quality.reasons) skipped[reason] = (skipped[reason] ?? 0) + 1;
-        faces.push({ box: face.box, quality, skipped: true, match: null });
+        faces.push({ box: face.box, quality, skipped: true, match: null, unknownReason: 'low_quality' });
         continue;
       }
       const base = { box: face.box, quality, skipped: false };
@@ -83,7 +85,7 @@ export class FrameService {
         faces.push({ ...base, ...(await this.recognised(match, cameraId, at)) });
         continue;
       }
-      faces.push({ ...base, ...(await this.unknown(face.descriptor, face.box, quality, cameraId, at, frameId)) });
+      faces.push({ ...base, unknownReason, ...(await this.unknown(face.descriptor, face.box, quality, cameraId, at, frameId)) });
     }
     return { cameraId, capturedAt: at.toISOString(), faces, skipped };
   }
