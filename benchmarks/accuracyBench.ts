@@ -10,10 +10,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
-import { CALIBRATED_MATCH_MARGIN, CALIBRATED_MATCH_THRESHOLD, CALIBRATED_VERIFY_THRESHOLD } from '../service/config.js';
+import { CALIBRATED_MATCH_MARGIN, CALIBRATED_MATCH_THRESHOLD, CALIBRATED_TODAY_MATCH_THRESHOLD, CALIBRATED_VERIFY_THRESHOLD } from '../service/config.js';
 import { writeDetPng, type CurvePoint } from './detCurve.js';
 import { accuracyAt, describeWithCache, pairDistance, readPairs, type Pair } from './lfw.js';
-import { fnirAt, fpirAt, runOpenSet, thresholdForFpir, wrongMemberAt, type OpenSetRun } from './openSet.js';
+import { fnirAt, fpirAt, runOpenSet, simulateDay, thresholdForFpir, wrongMemberAt, type OpenSetRun } from './openSet.js';
 
 const program = new Command()
   .argument('<folder>', 'photos in LFW layout: <folder>/<Name>/<Name>_0001.jpg')
@@ -24,10 +24,12 @@ const program = new Command()
   .option('--verify-threshold <d>', 'the configured 1:1 threshold', String(CALIBRATED_VERIFY_THRESHOLD))
   .option('--match-threshold <d>', 'the configured 1:N threshold', String(CALIBRATED_MATCH_THRESHOLD))
   .option('--match-margin <d>', 'the configured 1:N margin to the best different member', String(CALIBRATED_MATCH_MARGIN))
+  .option('--visitors <n>', "a simulated day: members who walked in today (searched first at the till)", '300')
+  .option('--today-threshold <d>', "the 1:N threshold for today's visitors", String(CALIBRATED_TODAY_MATCH_THRESHOLD))
   .option('--json', 'print one JSON object on the last line')
   .parse();
 const [folder, pairsFile] = program.args as [string, string];
-const opts = program.opts<{ threads: string; cache?: string; png: string; verifyThreshold: string; matchThreshold: string; matchMargin: string; json?: boolean }>();
+const opts = program.opts<{ threads: string; cache?: string; png: string; verifyThreshold: string; matchThreshold: string; matchMargin: string; visitors: string; todayThreshold: string; json?: boolean }>();
 for (const needed of [folder, pairsFile]) {
   if (!fs.existsSync(needed)) {
     console.error(`not found: ${needed}`);
@@ -105,6 +107,12 @@ const openSet = {
   atConfiguredWithoutMargin: { fpir: fpirAt(run, matchThreshold), fnir: fnirAt(run, matchThreshold), wrongMember: wrongMemberAt(run, matchThreshold) },
 };
 
+// A simulated day at the till: today's visitors first.
+const visitors = Number(opts.visitors);
+const day = [matchThreshold, Number(opts.todayThreshold), 0.4, 0.42, 0.45]
+  .filter((t, i, all) => all.indexOf(t) === i)
+  .map((todayThreshold) => ({ todayThreshold, ...simulateDay(images, descriptors, { visitors, threshold: matchThreshold, todayThreshold, margin }) }));
+
 // DET curves: verification pairs and open-set searches.
 const grid = Array.from({ length: 401 }, (_, i) => 0.2 + i * 0.0025);
 const verificationCurve: CurvePoint[] = grid.map((t) => {
@@ -134,7 +142,12 @@ console.log(`  FNIR at FPIR 0.1%: ${pct(openSet.fnirAtFpir01pct)} (threshold ${a
 console.log(`  at the configured ${matchThreshold}, margin ${margin}: FPIR ${pct(openSet.atConfigured.fpir)}, FNIR ${pct(openSet.atConfigured.fnir)}, wrong member ${pct(openSet.atConfigured.wrongMember)}`);
 const plain = openSet.atConfiguredWithoutMargin;
 console.log(`  (without the margin: FPIR ${pct(plain.fpir)}, FNIR ${pct(plain.fnir)}, wrong member ${pct(plain.wrongMember)})`);
+console.log(`simulated day: ${visitors} members walked in; the till searches them first, the whole gallery at ${matchThreshold} (margin ${margin})`);
+for (const d of day) {
+  const label = d.todayThreshold === matchThreshold ? '(no narrowing)' : `today's visitors at ${d.todayThreshold}`;
+  console.log(`  ${label.padEnd(32)} FNIR ${pct(d.fnir)}, wrong member ${pct(d.wrongMember)}, FPIR ${pct(d.fpir)} (${d.matedSearches} mated searches)`);
+}
 console.log(`DET curve: ${opts.png}`);
 if (opts.json) {
-  console.log(JSON.stringify({ photos: wanted.length, noFace: noFace.length, verification, recommendedThreshold: recommended, openSet }));
+  console.log(JSON.stringify({ photos: wanted.length, noFace: noFace.length, verification, recommendedThreshold: recommended, openSet, simulatedDay: day }));
 }

@@ -83,3 +83,74 @@ export function thresholdForFpir(run: OpenSetRun, fpir: number): number {
   const next = distances[allowed];
   return next === undefined ? Number.POSITIVE_INFINITY : next - 1e-9;
 }
+
+/**
+ * A simulated mall day: `visitors` enrolled people walked in through an entrance camera today;
+ * the till searches them first with `todayThreshold` and the whole gallery with `threshold`, both
+ * with the margin. Mated searches are today's visitors' photos (a payer almost always walked in);
+ * non-mated searches are strangers, as before.
+ */
+export function simulateDay(
+  images: string[],
+  descriptors: Map<string, Float32Array | null>,
+  options: { visitors: number; threshold: number; todayThreshold: number; margin: number; seed?: number },
+): { visitors: number; matedSearches: number; fnir: number; wrongMember: number; fpir: number } {
+  const byPerson = new Map<string, string[]>();
+  for (const image of [...images].sort()) byPerson.set(identityOf(image), [...(byPerson.get(identityOf(image)) ?? []), image]);
+  const people = [...byPerson.keys()].sort();
+  const several = people.filter((p) => byPerson.get(p)!.length >= 2);
+  const enrolled = several.filter((_, i) => i % 2 === 0);
+  const distractors = people.filter((p) => byPerson.get(p)!.length === 1);
+  const gallery = [...enrolled, ...distractors];
+  // Today's visitors: a seeded draw from the whole gallery, every enrolled person with probes first in line.
+  let state = options.seed ?? 7;
+  const random = () => ((state = (state * 16807) % 2147483647) / 2147483647);
+  const shuffled = gallery.map((p) => ({ p, k: random() })).sort((a, b) => a.k - b.k).map((x) => x.p);
+  const today = new Set(shuffled.slice(0, options.visitors));
+  const templates = new Map<string, Float32Array>();
+  for (const person of gallery) {
+    const d = descriptors.get(byPerson.get(person)![0]!);
+    if (d) templates.set(person, d);
+  }
+  const index = new FaceIndex({ initialCapacity: templates.size });
+  let label = 1;
+  for (const [person, d] of templates) index.add({ label: label++, templateId: person, memberId: person }, d);
+  const distance = (a: Float32Array, b: Float32Array) => Math.hypot(...a.map((v, i) => v - b[i]!));
+
+  /** The person the till would answer, or undefined. */
+  const answer = (probe: Float32Array): string | undefined => {
+    const hits = index.search(probe, 10);
+    const best = hits[0];
+    const runnerUp = hits.find((h) => h.memberId !== best?.memberId);
+    if (best && best.distance <= options.threshold && (!runnerUp || runnerUp.distance - best.distance >= options.margin)) return best.memberId;
+    if (best && best.distance <= options.threshold) return undefined; // ambiguous in the whole gallery
+    const ranked = [...today].filter((p) => templates.has(p)).map((p) => ({ p, d: distance(probe, templates.get(p)!) })).sort((a, b) => a.d - b.d);
+    const candidate = ranked[0];
+    if (!candidate || candidate.d > options.todayThreshold) return undefined;
+    const rival = Math.min(ranked[1]?.d ?? Infinity, hits.find((h) => h.memberId !== candidate.p)?.distance ?? Infinity);
+    return rival - candidate.d >= options.margin ? candidate.p : undefined;
+  };
+
+  let mated = 0;
+  let missed = 0;
+  let wrong = 0;
+  for (const person of enrolled.filter((p) => today.has(p))) {
+    for (const probe of byPerson.get(person)!.slice(1)) {
+      mated++;
+      const d = descriptors.get(probe);
+      const who = d ? answer(d) : undefined;
+      if (who !== person) missed++;
+      if (who !== undefined && who !== person) wrong++;
+    }
+  }
+  let nonMated = 0;
+  let falsePositives = 0;
+  for (const person of several.filter((_, i) => i % 2 === 1)) {
+    for (const probe of byPerson.get(person)!) {
+      nonMated++;
+      const d = descriptors.get(probe);
+      if (d && answer(d) !== undefined) falsePositives++;
+    }
+  }
+  return { visitors: today.size, matedSearches: mated, fnir: missed / mated, wrongMember: wrong / mated, fpir: falsePositives / nonMated };
+}

@@ -17,6 +17,8 @@ export const CALIBRATED_VERIFY_THRESHOLD = 0.6;
  * wrong-member answers from 0.32% to 0.11% and FPIR from 0.26% to 0.20% for 0.3 points of FNIR.
  */
 export const CALIBRATED_MATCH_MARGIN = 0.06;
+/** 1:N threshold for members seen at an entrance camera today (searched first at the till). */
+export const CALIBRATED_TODAY_MATCH_THRESHOLD = 0.42;
 
 const numberFromEnv = (schema: z.ZodNumber) =>
   z.preprocess((value) => (value === undefined || value === '' ? undefined : Number(value)), schema);
@@ -62,6 +64,8 @@ const envSchema = z.object({
   VISAGE_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Identification (1:N) cut-off on Euclidean descriptor distance. */
   MATCH_THRESHOLD: numberFromEnv(z.number().gt(0).lt(2)).default(CALIBRATED_MATCH_THRESHOLD),
+  /** 1:N threshold for members seen at an entrance camera today (set it to MATCH_THRESHOLD to turn the narrowing off). */
+  TODAY_MATCH_THRESHOLD: numberFromEnv(z.number().gt(0).lt(2)).default(CALIBRATED_TODAY_MATCH_THRESHOLD),
   /** 1:N margin to the best different member (0 turns it off). */
   MATCH_MARGIN: numberFromEnv(z.number().min(0).max(1)).default(CALIBRATED_MATCH_MARGIN),
   /** Verification (1:1) cut-off on Euclidean descriptor distance. */
@@ -134,6 +138,7 @@ export type Config = Readonly<{
   adminKey: string | undefined;
   matchThreshold: number;
   matchMargin: number;
+  todayMatchThreshold: number;
   verifyThreshold: number;
   maxUploadBytes: number;
   maxImagePixels: number;
@@ -218,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminKey: e.VISAGE_ADMIN_KEY,
     matchThreshold: e.MATCH_THRESHOLD,
     matchMargin: e.MATCH_MARGIN,
+    todayMatchThreshold: Math.max(e.TODAY_MATCH_THRESHOLD, e.MATCH_THRESHOLD),
     verifyThreshold: e.VERIFY_THRESHOLD,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     maxImagePixels: e.MAX_IMAGE_PIXELS,

@@ -29,6 +29,7 @@ import { PurchaseService } from './domain/purchaseService.js';
 import { ReindexService } from './domain/reindexService.js';
 import { VisitService } from './domain/visitService.js';
 import { VisitorExpiry } from './domain/visitorExpiry.js';
+import { TodaysVisitors } from './domain/todaysVisitors.js';
 import { VisitorTracker } from './domain/visitorTracker.js';
 import { enrollmentPolicy, identificationPolicy } from './domain/qualityPolicies.js';
 import { createApp } from './http/app.js';
@@ -129,6 +130,9 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
 
   const metrics = new Metrics(() => index.size, () => replica.sync.seq);
   const profiles = new ProfileService({ members, visits, purchases, ledger, rules: config.loyalty, clock });
+  const todaysVisitors = new TodaysVisitors(visits, config.loyalty.timeZone, clock, logger);
+  await todaysVisitors.refresh().catch((error: unknown) => logger.warn({ err: error }, "today's visitors not loaded"));
+  todaysVisitors.start();
   const faceService = new FaceService({
     pool,
     pipeline,
@@ -139,8 +143,9 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
     blobs,
     photoEraser,
     profiles,
+    todaysVisitors,
     storePhotos: config.storeEnrollmentPhotos,
-    thresholds: { match: config.matchThreshold, margin: config.matchMargin, verify: config.verifyThreshold },
+    thresholds: { match: config.matchThreshold, margin: config.matchMargin, today: config.todayMatchThreshold, verify: config.verifyThreshold },
     enrollPolicy: enrollmentPolicy(config),
     identifyPolicy: identificationPolicy(config),
     logger,
@@ -173,6 +178,7 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
     members,
     tracker,
     feed,
+    todaysVisitors,
     visitors: { policy: config.visitors.policy, ttlDays: config.visitors.ttlDays },
     clock,
     logger,
@@ -238,6 +244,7 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
     (closing ??= (async () => {
       photoEraser.stopSweeping();
       visitorExpiry.stopSweeping();
+      todaysVisitors.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await pipeline.close();

@@ -13,6 +13,7 @@ import type { FaceTemplate, FaceTemplateRepository, NewFaceTemplate } from '../r
 import type { PendingBlobDeletionRepository } from '../repositories/pendingBlobDeletionRepository.js';
 import { decide, type UnknownReason } from './decisionRule.js';
 import { dominantFace } from './dominantFace.js';
+import type { TodaysVisitors } from './todaysVisitors.js';
 import { cosineSimilarity, qualityView, roundDistance, type QualityView } from './faceView.js';
 import type { PhotoEraser } from './photoEraser.js';
 import type { MemberProfile, ProfileService } from './profileService.js';
@@ -27,6 +28,8 @@ export interface Thresholds {
   match: number;
   /** 1:N: how much further the best different member must be (decisionRule.ts). */
   margin: number;
+  /** 1:N for the members seen at an entrance camera today, searched first at the till. */
+  today: number;
   /** 1:1 verification cut-off. */
   verify: number;
 }
@@ -36,6 +39,8 @@ export interface Match {
   faceId: string;
   distance: number;
   similarity: number;
+  /** Set when the face was found among today's visitors under their own threshold. */
+  via?: 'todays-visitors';
 }
 
 export interface IdentifiedFace {
@@ -82,6 +87,7 @@ export interface FaceServiceDeps {
   blobs: BlobStore;
   photoEraser: PhotoEraser;
   profiles: ProfileService;
+  todaysVisitors: TodaysVisitors;
   /** Keep enrollment photos (STORE_ENROLLMENT_PHOTOS); without them re-indexing is impossible. */
   storePhotos: boolean;
   thresholds: Thresholds;
@@ -290,8 +296,12 @@ export class FaceService {
     if (removed.eraseKey) await this.deps.photoEraser.erase(removed.eraseKey);
   }
 
-  /** Every face of the image (largest first) with its nearest member; poor faces are never matched. */
-  async matchFaces(bytes: Buffer, options: { maxFaces?: number; threshold?: number }): Promise<FaceMatch[]> {
+  /**
+   * Every face of the image (largest first) with its member; poor faces are never matched. With
+   * `todayFirst` (the till), a face no member of the whole gallery is close to may still be one
+   * of today's visitors under their own threshold.
+   */
+  async matchFaces(bytes: Buffer, options: { maxFaces?: number; threshold?: number; todayFirst?: boolean }): Promise<FaceMatch[]> {
     const threshold = this.threshold(options.threshold, this.deps.thresholds.match);
     const image = await this.analyze(bytes);
     return image.faces.slice(0, options.maxFaces ?? image.faces.length).map((face) => {
@@ -299,20 +309,40 @@ export class FaceService {
       // A face too poor to trust is never matched: "unknown" is the safe answer at a till.
       const quality = qualityView(face.measures, verdict);
       if (!verdict.ok) return { face, quality, match: null, unknownReason: 'low_quality' as const };
-      return { face, quality, ...this.nearestMatch(face.descriptor, threshold) };
+      const found = this.nearestMatch(face.descriptor, threshold);
+      if (options.todayFirst && options.threshold === undefined && found.unknownReason === 'no_close_member') {
+        const today = this.todaysMatch(face.descriptor);
+        if (today) return { face, quality, match: today };
+      }
+      return { face, quality, ...found };
     });
+  }
+
+  /** Today's visitor this face is, under TODAY_MATCH_THRESHOLD and the margin against everyone. */
+  private todaysMatch(descriptor: ArrayLike<number>): Match | null {
+    const ranked = this.deps.todaysVisitors
+      .list()
+      .map((memberId) => this.deps.index.distancesToMember(memberId, descriptor)[0])
+      .filter((hit): hit is IndexHit => hit !== undefined)
+      .sort((a, b) => a.distance - b.distance);
+    const best = ranked[0];
+    if (!best || best.distance > this.deps.thresholds.today) return null;
+    const rivals = [ranked.find((h) => h.memberId !== best.memberId), this.deps.index.search(descriptor, NEIGHBOURS_FOR_DECISION).find((h) => h.memberId !== best.memberId)];
+    const rival = Math.min(...rivals.map((h) => h?.distance ?? Number.POSITIVE_INFINITY));
+    return rival - best.distance >= this.deps.thresholds.margin ? { ...this.toMatch(best, descriptor), via: 'todays-visitors' } : null;
   }
 
   /** Identification with what a cashier needs: the member and their profile for each known face. */
   async identify(bytes: Buffer, options: { maxFaces?: number; threshold?: number }): Promise<IdentifiedFace[]> {
-    const faces = await this.matchFaces(bytes, options);
+    const faces = await this.matchFaces(bytes, { ...options, todayFirst: true });
     return Promise.all(faces.map(async ({ face, quality, match, unknownReason }) => ({ box: face.box, quality, ...(await this.withCard(match, unknownReason)) })));
   }
 
   async identifyDescriptor(descriptor: number[], options: { threshold?: number }): Promise<IdentifiedFace[]> {
     const threshold = this.threshold(options.threshold, this.deps.thresholds.match);
-    const { match, unknownReason } = this.nearestMatch(descriptor, threshold);
-    return [await this.withCard(match, unknownReason)];
+    const found = this.nearestMatch(descriptor, threshold);
+    const today = options.threshold === undefined && found.unknownReason === 'no_close_member' ? this.todaysMatch(descriptor) : null;
+    return [await (today ? this.withCard(today) : this.withCard(found.match, found.unknownReason))];
   }
 
   /** The member a descriptor is under the configured decision rule, or null. */

@@ -9,6 +9,7 @@ import type { FaceService, Match } from './faceService.js';
 import type { QualityView } from './faceView.js';
 import type { MemberProfile, ProfileService } from './profileService.js';
 import type { VisitService } from './visitService.js';
+import type { TodaysVisitors } from './todaysVisitors.js';
 import type { VisitFeed } from './visitFeed.js';
 import type { VisitorTracker } from './visitorTracker.js';
 
@@ -50,6 +51,7 @@ export interface FrameServiceDeps {
   members: MemberRepository;
   tracker: VisitorTracker;
   feed: VisitFeed;
+  todaysVisitors: TodaysVisitors;
   visitors: VisitorPolicy;
   clock: Clock;
   logger: Logger;
@@ -95,6 +97,7 @@ export class FrameService {
     const card = sighting && (await this.deps.profiles.cardOf(match.memberId));
     if (!sighting || !card) return { match: null }; // purged while the frame was analysed
     const { visit, newVisit } = sighting;
+    this.deps.todaysVisitors.add(match.memberId);
     this.deps.feed.publish({
       at: at.toISOString(),
       cameraId,

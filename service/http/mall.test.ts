@@ -271,6 +271,24 @@ describe('POS and purchases', () => {
     expect(face.profile.lastVisitAt).not.toBeNull();
   });
 
+  it('finds a payer seen at an entrance today a little further out than the whole gallery allows', async () => {
+    const descriptorOf = async (member: string) => {
+      const { rows } = await sql.query('SELECT label FROM face_templates WHERE member_id = $1 LIMIT 1', [member]);
+      return visage.index.descriptorOf(Number(rows[0].label))!;
+    };
+    const further = (descriptor: number[], by: number) => descriptor.map((v, i) => (i === 0 ? v + by : v)); // exactly `by` away
+    const seenToday = await post('/v1/identify', { descriptor: further(await descriptorOf(memberId), 0.4) });
+    expect(seenToday.body.faces[0]).toMatchObject({ match: { memberId, via: 'todays-visitors', distance: 0.4 }, member: { id: memberId } });
+    const strict = await post('/v1/identify?threshold=0.373', { descriptor: further(await descriptorOf(memberId), 0.4) });
+    expect(strict.body.faces[0]).toMatchObject({ match: null, unknownReason: 'no_close_member' });
+
+    const notToday = await enrolledMember(STRANGERS[1]!);
+    const unknown = await post('/v1/identify', { descriptor: further(await descriptorOf(notToday), 0.4) });
+    expect(unknown.body.faces[0]).toMatchObject({ match: null, unknownReason: 'no_close_member' });
+    expect((await post('/v1/identify', { descriptor: further(await descriptorOf(notToday), 0.2) })).body.faces[0].match.memberId).toBe(notToday);
+    await call('DELETE', `/v1/members/${notToday}`);
+  });
+
   it('lists purchases newest first, a page at a time', async () => {
     await post(`/v1/members/${memberId}/purchases`, purchase('POS-1-0003', 20, { at: new Date(Date.now() - 60_000).toISOString() }));
     const seen: string[] = [];

@@ -81,6 +81,16 @@ export class VisitRepository {
     return rows.map((row) => row.first_seen_at);
   }
 
+  /** Members with a visit since midnight (in `timeZone`) of the day `now` falls in. */
+  async memberIdsSinceLocalMidnight(now: Date, timeZone: string): Promise<string[]> {
+    const { rows } = await this.db.query<{ member_id: string }>(
+      `SELECT DISTINCT member_id FROM visits
+       WHERE last_seen_at >= (date_trunc('day', $1::timestamptz AT TIME ZONE $2) AT TIME ZONE $2) AND first_seen_at <= $1`,
+      [now, timeZone],
+    );
+    return rows.map((row) => row.member_id);
+  }
+
   async countByMember(memberId: string, db: Queryable = this.db): Promise<number> {
     const { rows } = await db.query<{ count: string }>('SELECT count(*) FROM visits WHERE member_id = $1', [memberId]);
     return Number(rows[0]!.count);
