@@ -38,6 +38,7 @@ import { startReplicaIndex, type ReplicaIndex } from './replicaIndex.js';
 import { ApiKeyRepository } from './repositories/apiKeyRepository.js';
 import { AuditRepository } from './repositories/auditRepository.js';
 import { FaceTemplateRepository, ReindexRepository } from './repositories/faceTemplateRepository.js';
+import { MemberActivityRepository } from './repositories/memberActivityRepository.js';
 import { MemberRepository } from './repositories/memberRepository.js';
 import { PendingBlobDeletionRepository } from './repositories/pendingBlobDeletionRepository.js';
 import { PointsLedgerRepository } from './repositories/pointsLedgerRepository.js';
@@ -109,7 +110,7 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
   const pendingDeletions = new PendingBlobDeletionRepository(pool);
   const visits = new VisitRepository(pool);
   const purchases = new PurchaseRepository(pool);
-  const ledger = new PointsLedgerRepository(pool);
+  const ledger = new PointsLedgerRepository();
   const keys = new ApiKeyService(new ApiKeyRepository(pool), clock, logger);
   await keys.seedAdmin(config.adminKey, path.join(config.dataDir, 'admin-key'));
   const audit = new AuditLog(new AuditRepository(pool), logger);
@@ -129,7 +130,7 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
   modelsReady.catch((error: unknown) => logger.fatal({ err: error }, 'face models failed to load'));
 
   const metrics = new Metrics(() => index.size, () => replica.sync.seq);
-  const profiles = new ProfileService({ members, visits, purchases, ledger, rules: config.loyalty, clock });
+  const profiles = new ProfileService({ members, activity: new MemberActivityRepository(pool), rules: config.loyalty, clock });
   const todaysVisitors = new TodaysVisitors(visits, config.loyalty.timeZone, clock, logger);
   await todaysVisitors.refresh().catch((error: unknown) => logger.warn({ err: error }, "today's visitors not loaded"));
   todaysVisitors.start();

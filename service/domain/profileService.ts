@@ -1,9 +1,7 @@
 import type { LoyaltyRules } from '../config.js';
 import type { Queryable } from '../db/pool.js';
 import type { Member, MemberKind, MemberRepository } from '../repositories/memberRepository.js';
-import type { PointsLedgerRepository } from '../repositories/pointsLedgerRepository.js';
-import type { PurchaseRepository } from '../repositories/purchaseRepository.js';
-import type { VisitRepository } from '../repositories/visitRepository.js';
+import type { MemberActivityRepository } from '../repositories/memberActivityRepository.js';
 import type { Clock } from './clock.js';
 import { deriveProfile, PROFILE_WINDOW_DAYS, type DerivedProfile } from './profile.js';
 
@@ -25,9 +23,7 @@ export interface MemberCard {
 
 export interface ProfileServiceDeps {
   members: MemberRepository;
-  visits: VisitRepository;
-  purchases: PurchaseRepository;
-  ledger: PointsLedgerRepository;
+  activity: MemberActivityRepository;
   rules: LoyaltyRules;
   clock: Clock;
 }
@@ -39,15 +35,7 @@ export class ProfileService {
   async profileOf(member: Member, db?: Queryable): Promise<MemberProfile> {
     const now = this.deps.clock();
     const since = new Date(now.getTime() - PROFILE_WINDOW_DAYS * 86_400_000);
-    const reads = [
-      () => this.deps.visits.timesSince(member.id, since, PROFILE_EVENT_LIMIT, db),
-      () => this.deps.purchases.activitySince(member.id, since, PROFILE_EVENT_LIMIT, db),
-      () => this.deps.ledger.balance(member.id, db),
-    ] as const;
-    // On the pool the three reads run side by side; one transaction's client takes them in turn.
-    const [visits, purchases, pointsBalance] = db
-      ? [await reads[0](), await reads[1](), await reads[2]()]
-      : await Promise.all([reads[0](), reads[1](), reads[2]()]);
+    const { visits, purchases, pointsBalance } = await this.deps.activity.since(member.id, since, PROFILE_EVENT_LIMIT, db);
     const { behaviourTags, ...derived } = deriveProfile(
       { createdAt: new Date(member.createdAt), assignedTier: member.tier, visits, purchases },
       now,

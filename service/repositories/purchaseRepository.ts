@@ -108,15 +108,6 @@ export class PurchaseRepository {
     return toPage(rows, limit, toPurchase, (row) => ({ at: row.at, id: row.transaction_id }));
   }
 
-  /** The member's purchases since `since`, newest first, at most `limit`. */
-  async activitySince(memberId: string, since: Date, limit: number, db: Queryable = this.db): Promise<PurchaseActivity[]> {
-    const { rows } = await db.query<{ at: Date; amount: string; items: PurchaseItem[] }>(
-      'SELECT at, amount, items FROM purchases WHERE member_id = $1 AND at >= $2 ORDER BY at DESC LIMIT $3',
-      [memberId, since, limit],
-    );
-    return rows.map((row) => ({ at: row.at, amount: Number(row.amount), items: row.items }));
-  }
-
   async countByMember(memberId: string, db: Queryable = this.db): Promise<number> {
     const { rows } = await db.query<{ count: string }>('SELECT count(*) FROM purchases WHERE member_id = $1', [memberId]);
     return Number(rows[0]!.count);

@@ -72,15 +72,6 @@ export class VisitRepository {
     return toPage(rows, limit, toVisit, (row) => ({ at: row.first_seen_at, id: row.id }));
   }
 
-  /** Start times of the member's visits since `since` (newest first, at most `limit`). */
-  async timesSince(memberId: string, since: Date, limit: number, db: Queryable = this.db): Promise<Date[]> {
-    const { rows } = await db.query<{ first_seen_at: Date }>(
-      'SELECT first_seen_at FROM visits WHERE member_id = $1 AND first_seen_at >= $2 ORDER BY first_seen_at DESC LIMIT $3',
-      [memberId, since, limit],
-    );
-    return rows.map((row) => row.first_seen_at);
-  }
-
   /** Members with a visit since midnight (in `timeZone`) of the day `now` falls in. */
   async memberIdsSinceLocalMidnight(now: Date, timeZone: string): Promise<string[]> {
     const { rows } = await this.db.query<{ member_id: string }>(
