@@ -17,7 +17,7 @@ import { probeNear, seededRandom, syntheticGallery } from './syntheticFaces.js';
 const opts = new Command()
   .option('--sizes <list>', 'gallery sizes, comma-separated', '10000,100000,1000000')
   .option('--searches <n>', 'timed searches per size', '2000')
-  .option('--ef <list>', 'search-time candidate list sizes to measure on each built index (the service uses 128 up to 300k templates, 256 above)', '128,256')
+  .option('--ef <list>', 'search-time candidate list sizes to measure on each built index (the service uses 64 up to 150k templates, 128 up to 400k, 256 above)', '64,128,256')
   .option('--json', 'print one JSON object on the last line')
   .parse()
   .opts<{ sizes: string; searches: string; ef: string; json?: boolean }>();
@@ -99,7 +99,7 @@ for (const n of sizes) {
   }
 }
 
-console.log(`\nFaceIndex (hnswlib-node, M=16, efConstruction=200; the service searches with ef=128 up to 300k templates, 256 above), ${os.availableParallelism()} cores, node ${process.version}\n`);
+console.log(`\nFaceIndex (hnswlib-node, M=16, efConstruction=200; the service searches with ef=64 up to 150k templates, 128 up to 400k, 256 above), ${os.availableParallelism()} cores, node ${process.version}\n`);
 console.log('templates    ef     build s   recall@1   p50 ms   p99 ms   bytes/template   save ms   load ms');
 for (const r of results) {
   console.log(

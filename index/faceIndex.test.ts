@@ -1,33 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { probeNear, seededRandom, syntheticGallery } from '../benchmarks/syntheticFaces.js';
 import { FaceIndex } from './faceIndex.js';
-
-/** Deterministic PRNG so that the recall figure is reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a |= 0;
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(rand: () => number): number {
-  const u = Math.max(rand(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
-}
-
-/** Face-like data: identities are random centres, templates are noisy copies of their centre. */
-function clusteredDescriptors(identities: number, perIdentity: number, seed: number): Float32Array[] {
-  const rand = mulberry32(seed);
-  const out: Float32Array[] = [];
-  for (let id = 0; id < identities; id++) {
-    const centre = Array.from({ length: 128 }, () => gaussian(rand) * 0.09);
-    for (let j = 0; j < perIdentity; j++) out.push(Float32Array.from(centre, (c) => c + gaussian(rand) * 0.03));
-  }
-  return out;
-}
 
 function exactNearest(query: Float32Array, points: Map<number, Float32Array>): number {
   let best = -1;
@@ -45,8 +18,10 @@ function exactNearest(query: Float32Array, points: Map<number, Float32Array>): n
 
 describe('FaceIndex', () => {
   it('finds the exact nearest template for at least 99.5% of queries, through growth and removals', () => {
-    const data = clusteredDescriptors(2000, 3, 7);
-    const index = new FaceIndex({ initialCapacity: 16 }); // forces several resizes
+    // Descriptors shaped like real ones (LFW's measured spectra, benchmarks/syntheticFaces.ts):
+    // an isotropic cloud would test a harder problem than faces pose.
+    const { descriptors: data } = syntheticGallery(6000, 3, 7);
+    const index = new FaceIndex({ initialCapacity: 16 }); // forces several resizes; default (size-chosen) ef
     const live = new Map<number, Float32Array>();
     data.forEach((descriptor, label) => {
       index.add({ label, templateId: `t${label}`, memberId: `m${Math.floor(label / 3)}` }, descriptor);
@@ -57,7 +32,7 @@ describe('FaceIndex', () => {
       expect(index.remove(label)).toBe(true);
       live.delete(label);
     }
-    const extra = clusteredDescriptors(200, 3, 99);
+    const { descriptors: extra } = syntheticGallery(600, 3, 99);
     extra.forEach((descriptor, i) => {
       const label = data.length + i;
       index.add({ label, templateId: `t${label}`, memberId: `x${i}` }, descriptor);
@@ -65,12 +40,9 @@ describe('FaceIndex', () => {
     });
     expect(index.size).toBe(live.size);
 
-    // Probes as the service sees them: another photo (a fresh noisy copy) of a known identity.
-    const rand = mulberry32(12345);
-    const queries = Array.from({ length: 500 }, () => {
-      const source = data[Math.floor(rand() * data.length)]!;
-      return Float32Array.from(source, (v) => v + gaussian(rand) * 0.03);
-    });
+    // Probes as the service sees them: another photo of a known person.
+    const random = seededRandom(12345);
+    const queries = Array.from({ length: 500 }, () => probeNear(data[Math.floor(random.uniform() * data.length)]!, random));
     let agree = 0;
     for (const query of queries) {
       const [hit] = index.search(query, 1);
