@@ -21,6 +21,7 @@ import { systemClock, type Clock } from './domain/clock.js';
 import { FaceService } from './domain/faceService.js';
 import { FaceRecords } from './domain/faceRecords.js';
 import { FrameService } from './domain/frameService.js';
+import { IdentificationService } from './domain/identificationService.js';
 import { VisitFeed } from './domain/visitFeed.js';
 import { MemberService } from './domain/memberService.js';
 import { PhotoEraser } from './domain/photoEraser.js';
@@ -134,6 +135,7 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
   const todaysVisitors = new TodaysVisitors(visits, config.loyalty.timeZone, clock, logger);
   await todaysVisitors.refresh().catch((error: unknown) => logger.warn({ err: error }, "today's visitors not loaded"));
   todaysVisitors.start();
+  const thresholds = { match: config.matchThreshold, margin: config.matchMargin, today: config.todayMatchThreshold, verify: config.verifyThreshold };
   const faceService = new FaceService({
     pool,
     pipeline,
@@ -143,14 +145,21 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
     pendingDeletions,
     blobs,
     photoEraser,
-    profiles,
-    todaysVisitors,
     storePhotos: config.storeEnrollmentPhotos,
-    thresholds: { match: config.matchThreshold, margin: config.matchMargin, today: config.todayMatchThreshold, verify: config.verifyThreshold },
+    thresholds,
     enrollPolicy: enrollmentPolicy(config),
-    identifyPolicy: identificationPolicy(config),
     logger,
   });
+  const identification = new IdentificationService({
+    pipeline,
+    index,
+    members,
+    profiles,
+    todaysVisitors,
+    thresholds,
+    identifyPolicy: identificationPolicy(config),
+  });
+
   const memberService = new MemberService({
     pool,
     index,
@@ -174,6 +183,7 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
   const records = new FaceRecords({ members, templates, blobs });
   const frameService = new FrameService({
     faces: faceService,
+    identification,
     visits: visitService,
     profiles,
     members,
@@ -206,9 +216,10 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
   const app = createApp({
     members: memberService,
     faces: faceService,
+    identification,
     records,
     feed,
-    thresholds: { match: config.matchThreshold, verify: config.verifyThreshold },
+    thresholds,
     frames: frameService,
     purchases: purchaseService,
     visits: visitService,

@@ -5,7 +5,8 @@ import type { Member, MemberRepository } from '../repositories/memberRepository.
 import { AppError } from '../errors.js';
 import type { Clock } from './clock.js';
 import type { UnknownReason } from './decisionRule.js';
-import type { FaceService, Match } from './faceService.js';
+import type { FaceService } from './faceService.js';
+import type { IdentificationService, Match } from './identificationService.js';
 import type { QualityView } from './faceView.js';
 import type { MemberProfile, ProfileService } from './profileService.js';
 import type { VisitService } from './visitService.js';
@@ -46,6 +47,7 @@ const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 export interface FrameServiceDeps {
   faces: FaceService;
+  identification: IdentificationService;
   visits: VisitService;
   profiles: ProfileService;
   members: MemberRepository;
@@ -72,7 +74,7 @@ export class FrameService {
       throw new AppError('VALIDATION_FAILED', 'capturedAt is in the future');
     }
     const frameId = randomUUID();
-    const matches = await this.deps.faces.matchFaces(bytes, {});
+    const matches = await this.deps.identification.matchFaces(bytes, {});
     const skipped: Record<string, number> = {};
     const faces: FrameFace[] = [];
     // One face at a time: two faces of one frame must not race to create the same visitor.
@@ -133,7 +135,7 @@ export class FrameService {
       { descriptor: confirmed.descriptor, box, quality },
     );
     if (created) this.deps.logger.info({ memberId: member.id, cameraId, sightings: confirmed.sightings }, 'visitor member created');
-    const match = this.deps.faces.matchDescriptor(descriptor);
+    const match = this.deps.identification.matchDescriptor(descriptor);
     if (!match) return { match: null };
     return { ...(await this.recognised(match, cameraId, at)), visitorCreated: created };
   }

@@ -7,6 +7,7 @@ import type { ApiKeyService } from '../domain/apiKeys.js';
 import type { AuditLog } from '../domain/auditLog.js';
 import type { FaceRecords } from '../domain/faceRecords.js';
 import type { FaceService } from '../domain/faceService.js';
+import type { IdentificationService } from '../domain/identificationService.js';
 import type { VisitFeed } from '../domain/visitFeed.js';
 import type { FrameService } from '../domain/frameService.js';
 import type { MemberService } from '../domain/memberService.js';
@@ -29,6 +30,7 @@ import { recognitionRoutes } from './routes/recognition.js';
 export interface AppDeps {
   members: MemberService;
   faces: FaceService;
+  identification: IdentificationService;
   records: FaceRecords;
   feed: VisitFeed;
   thresholds: { match: number; verify: number };
@@ -103,7 +105,7 @@ export function createApp(deps: AppDeps): express.Express {
   v1.use(sessionRoutes(deps.feed, deps.thresholds));
   v1.use('/cameras', cameraRoutes(deps.frames, deps.maxUploadBytes));
   v1.use(adminRoutes(deps.keys, deps.audit, deps.reindex));
-  v1.use(recognitionRoutes(deps.faces, deps.audit, deps.maxUploadBytes));
+  v1.use(recognitionRoutes(deps.identification, deps.audit, deps.maxUploadBytes));
   app.use('/v1', v1);
 
   app.use(notFoundHandler);

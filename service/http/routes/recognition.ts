@@ -1,10 +1,9 @@
 import { Router } from 'express';
-import type { FaceService } from '../../domain/faceService.js';
 import { AppError } from '../../errors.js';
 import { readImageUpload, rawImageParser } from '../imageUpload.js';
 import { descriptorSchema, identifyQuerySchema, verifyQuerySchema } from '../schemas.js';
 import type { AuditLog } from '../../domain/auditLog.js';
-import type { IdentifiedFace } from '../../domain/faceService.js';
+import type { IdentificationService, IdentifiedFace } from '../../domain/identificationService.js';
 import { allow } from '../auth.js';
 import { audited, noteAudit } from '../audited.js';
 import { parseInput } from '../validation.js';
@@ -16,7 +15,7 @@ function identifyNote(found: IdentifiedFace[]) {
   return { memberId: matches[0]?.memberId ?? null, details: { faces: found.length, matches } };
 }
 
-export function recognitionRoutes(faces: FaceService, audit: AuditLog, maxUploadBytes: number): Router {
+export function recognitionRoutes(faces: IdentificationService, audit: AuditLog, maxUploadBytes: number): Router {
   const router = Router();
   const posOrOperator = allow('pos', 'operator');
 
