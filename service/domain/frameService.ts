@@ -89,7 +89,8 @@ export class FrameService {
         faces.push({ ...base, ...(await this.recognised(match, cameraId, at)) });
         continue;
       }
-      faces.push({ ...base, unknownReason, ...(await this.unknown(face.descriptor, face.box, quality, cameraId, at, frameId)) });
+      const outcome = await this.unknown(face.descriptor, face.box, quality, cameraId, at, frameId);
+      faces.push({ ...base, ...outcome, ...(outcome.match ? {} : { unknownReason }) });
     }
     return { cameraId, capturedAt: at.toISOString(), faces, skipped };
   }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { LoyaltyRules } from '../config.js';
-import { withTransaction, type Pool } from '../db/pool.js';
+import { withTransaction, type Pool, type Queryable } from '../db/pool.js';
 import { AppError } from '../errors.js';
 import type { MemberRepository } from '../repositories/memberRepository.js';
 import type { Page, PageCursor } from '../repositories/pageCursor.js';
@@ -121,7 +121,7 @@ export class PurchaseService {
   }
 
   /** The stored answer when this transaction id was seen before with the same request. */
-  private async replayOf(transactionId: string, requestHash: string, tx: Parameters<PurchaseRepository['findByTransaction']>[1]) {
+  private async replayOf(transactionId: string, requestHash: string, tx: Queryable): Promise<RecordedPurchase | undefined> {
     const stored = await this.deps.purchases.findByTransaction(transactionId, tx);
     if (!stored) return undefined;
     if (stored.requestHash !== requestHash) {
