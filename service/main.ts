@@ -30,7 +30,8 @@ import { PurchaseService } from './domain/purchaseService.js';
 import { ReindexService } from './domain/reindexService.js';
 import { VisitService } from './domain/visitService.js';
 import { VisitorExpiry } from './domain/visitorExpiry.js';
-import { TodaysVisitors } from './domain/todaysVisitors.js';
+import { repeatEvery } from './domain/repeatEvery.js';
+import { TodaysVisitors, TODAYS_VISITORS_REFRESH_MS } from './domain/todaysVisitors.js';
 import { VisitorTracker } from './domain/visitorTracker.js';
 import { enrollmentPolicy, identificationPolicy } from './domain/qualityPolicies.js';
 import { createApp } from './http/app.js';
@@ -132,9 +133,8 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
 
   const metrics = new Metrics(() => index.size, () => replica.sync.seq);
   const profiles = new ProfileService({ members, activity: new MemberActivityRepository(pool), rules: config.loyalty, clock });
-  const todaysVisitors = new TodaysVisitors(visits, config.loyalty.timeZone, clock, logger);
+  const todaysVisitors = new TodaysVisitors(visits, config.loyalty.timeZone, clock);
   await todaysVisitors.refresh().catch((error: unknown) => logger.warn({ err: error }, "today's visitors not loaded"));
-  todaysVisitors.start();
   const thresholds = { match: config.matchThreshold, margin: config.matchMargin, today: config.todayMatchThreshold, verify: config.verifyThreshold };
   const faceService = new FaceService({
     pool,
@@ -246,17 +246,19 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
   const url = `http://127.0.0.1:${port}`;
   logger.info({ url, blobStore: blobs.kind, database: embedded ? 'embedded' : 'external' }, 'visage listening');
 
-  await photoEraser.sweep().catch((error: unknown) => logger.warn({ err: error }, 'initial photo sweep failed'));
-  photoEraser.startSweeping(config.photoSweep.intervalSeconds * 1000);
-  await visitorExpiry.sweep().catch((error: unknown) => logger.warn({ err: error }, 'initial visitor expiry sweep failed'));
-  visitorExpiry.startSweeping(VISITOR_EXPIRY_INTERVAL_MS);
+  const warn = (what: string) => (error: unknown) => logger.warn({ err: error }, what);
+  await photoEraser.sweep().catch(warn('initial photo sweep failed'));
+  await visitorExpiry.sweep().catch(warn('initial visitor expiry sweep failed'));
+  const stopTimers = [
+    repeatEvery(config.photoSweep.intervalSeconds * 1000, () => photoEraser.sweep(), warn('photo sweep failed')),
+    repeatEvery(VISITOR_EXPIRY_INTERVAL_MS, () => visitorExpiry.sweep(), warn('visitor expiry sweep failed')),
+    repeatEvery(TODAYS_VISITORS_REFRESH_MS, () => todaysVisitors.refresh(), warn("today's visitors refresh failed")),
+  ];
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      photoEraser.stopSweeping();
-      visitorExpiry.stopSweeping();
-      todaysVisitors.stop();
+      for (const stop of stopTimers) stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await pipeline.close();

@@ -5,6 +5,7 @@ import { IndexSync, openIndex } from '../index/indexSync.js';
 import type { DescriptorModel } from '../models/modelIdentity.js';
 import type { Config } from './config.js';
 import { listenForChanges } from './db/changeListener.js';
+import { repeatEvery } from './domain/repeatEvery.js';
 import type { Pool } from './db/pool.js';
 import type { FaceTemplateRepository } from './repositories/faceTemplateRepository.js';
 import { TEMPLATE_CHANGES_CHANNEL, TemplateChangeRepository } from './repositories/templateChangeRepository.js';
@@ -44,18 +45,18 @@ export async function startReplicaIndex(deps: {
 
   sync.start(config.indexSync.pollMs, config.indexSync.snapshotSeconds * 1000);
   const listener = listenForChanges(deps.databaseUrl, TEMPLATE_CHANGES_CHANNEL, () => sync.poke(), logger);
-  const compaction = setInterval(() => {
-    const cutoff = new Date(Date.now() - config.indexSync.changeLogRetentionDays * 86_400_000);
-    changes.compact(cutoff).catch((error: unknown) => logger.warn({ err: error }, 'change-log compaction failed'));
-  }, COMPACTION_INTERVAL_MS);
-  compaction.unref();
+  const stopCompaction = repeatEvery(
+    COMPACTION_INTERVAL_MS,
+    () => changes.compact(new Date(Date.now() - config.indexSync.changeLogRetentionDays * 86_400_000)),
+    (error) => logger.warn({ err: error }, 'change-log compaction failed'),
+  );
 
   return {
     index: opened.index,
     sync,
     startup,
     async close() {
-      clearInterval(compaction);
+      stopCompaction();
       sync.stop();
       await listener.close();
       await sync.saveSnapshot().catch((error: unknown) => logger.warn({ err: error }, 'index snapshot at shutdown failed'));

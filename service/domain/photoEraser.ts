@@ -8,8 +8,6 @@ import type { PendingBlobDeletionRepository } from '../repositories/pendingBlobD
  * purge that reached Postgres always reaches the blob store too.
  */
 export class PhotoEraser {
-  private timer: NodeJS.Timeout | undefined;
-
   constructor(
     private readonly blobs: BlobStore,
     private readonly pending: PendingBlobDeletionRepository,
@@ -38,16 +36,5 @@ export class PhotoEraser {
   /** Retries every pending erasure once. */
   async sweep(): Promise<void> {
     for (const prefix of await this.pending.list(100, this.graceSeconds)) await this.erase(prefix);
-  }
-
-  startSweeping(intervalMs: number): void {
-    this.timer = setInterval(() => {
-      this.sweep().catch((error: unknown) => this.logger.warn({ err: error }, 'photo sweep failed'));
-    }, intervalMs);
-    this.timer.unref();
-  }
-
-  stopSweeping(): void {
-    clearInterval(this.timer);
   }
 }

@@ -1,8 +1,8 @@
-import type { Logger } from 'pino';
 import type { VisitRepository } from '../repositories/visitRepository.js';
 import type { Clock } from './clock.js';
 
-const REFRESH_MS = 30_000;
+/** How often the list is read again from the visits table. */
+export const TODAYS_VISITORS_REFRESH_MS = 30_000;
 
 /**
  * The members an entrance camera has seen since local midnight. At the till the payer almost
@@ -14,13 +14,11 @@ const REFRESH_MS = 30_000;
 export class TodaysVisitors {
   private members = new Set<string>();
   private day = '';
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly visits: VisitRepository,
     private readonly timeZone: string,
     private readonly clock: Clock,
-    private readonly logger: Logger,
   ) {}
 
   private localDay(): string {
@@ -41,14 +39,5 @@ export class TodaysVisitors {
     const ids = await this.visits.memberIdsSinceLocalMidnight(this.clock(), this.timeZone);
     this.members = new Set(ids);
     this.day = day;
-  }
-
-  start(): void {
-    this.timer = setInterval(() => this.refresh().catch((error: unknown) => this.logger.warn({ err: error }, "today's visitors refresh failed")), REFRESH_MS);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
   }
 }

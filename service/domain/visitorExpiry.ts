@@ -11,8 +11,6 @@ const BATCH = 100;
  * same path as DELETE): templates, events, photos and index entries all go.
  */
 export class VisitorExpiry {
-  private timer: NodeJS.Timeout | undefined;
-
   constructor(
     private readonly members: MemberRepository,
     private readonly memberService: MemberService,
@@ -37,16 +35,5 @@ export class VisitorExpiry {
     }
     if (purged > 0) this.logger.info({ purged }, 'expired visitors purged');
     return purged;
-  }
-
-  startSweeping(intervalMs: number): void {
-    this.timer = setInterval(() => {
-      this.sweep().catch((error: unknown) => this.logger.warn({ err: error }, 'visitor expiry sweep failed'));
-    }, intervalMs);
-    this.timer.unref();
-  }
-
-  stopSweeping(): void {
-    clearInterval(this.timer);
   }
 }
