@@ -58,7 +58,7 @@ describe.skipIf(!haveChromium)('operator console', () => {
     await page.fill('#key', operatorKey);
     await page.keyboard.press('Enter');
     await page.locator('#nav').waitFor({ state: 'visible' });
-    expect(await page.locator('[data-view="admin"]').isHidden()).toBe(true); // not an admin key
+    await page.locator('[data-view="admin"]').waitFor({ state: 'hidden', timeout: 5000 }); // not an admin key
     await shot('1-signed-in');
 
     await page.fill('#new-name', 'Console Person');
