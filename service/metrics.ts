@@ -4,6 +4,9 @@ import client from 'prom-client';
 export class Metrics {
   readonly registry = new client.Registry();
   readonly httpDuration: client.Histogram<'method' | 'route' | 'status'>;
+  /** Faces answered by identification and camera frames, by outcome (a member, or why unknown). */
+  readonly faceOutcomes: client.Counter<'source' | 'outcome'>;
+  readonly visits: client.Counter<'new'>;
 
   constructor(indexSize: () => number, indexSeq: () => number) {
     client.collectDefaultMetrics({ register: this.registry });
@@ -12,6 +15,18 @@ export class Metrics {
       help: 'HTTP request duration by route and status',
       labelNames: ['method', 'route', 'status'],
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [this.registry],
+    });
+    this.faceOutcomes = new client.Counter({
+      name: 'visage_face_outcomes_total',
+      help: 'Faces answered, by source (identify, frame) and outcome (member, via_todays_visitors, no_close_member, ambiguous, low_quality)',
+      labelNames: ['source', 'outcome'],
+      registers: [this.registry],
+    });
+    this.visits = new client.Counter({
+      name: 'visage_visit_sightings_total',
+      help: 'Recognised members at entrance cameras: new visits and sightings joining one under way',
+      labelNames: ['new'],
       registers: [this.registry],
     });
     new client.Gauge({

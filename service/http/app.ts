@@ -103,9 +103,9 @@ export function createApp(deps: AppDeps): express.Express {
   v1.use(express.json({ limit: JSON_BODY_LIMIT }));
   v1.use('/members', memberRoutes(deps.members, deps.faces, deps.records, deps.audit, deps.maxUploadBytes));
   v1.use(sessionRoutes(deps.feed, deps.thresholds));
-  v1.use('/cameras', cameraRoutes(deps.frames, deps.maxUploadBytes));
+  v1.use('/cameras', cameraRoutes(deps.frames, deps.metrics, deps.maxUploadBytes));
   v1.use(adminRoutes(deps.keys, deps.audit, deps.reindex));
-  v1.use(recognitionRoutes(deps.identification, deps.audit, deps.maxUploadBytes));
+  v1.use(recognitionRoutes(deps.identification, deps.audit, deps.metrics, deps.maxUploadBytes));
   app.use('/v1', v1);
 
   app.use(notFoundHandler);

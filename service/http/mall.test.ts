@@ -88,6 +88,10 @@ describe('entrance cameras', () => {
     expect(otherCamera.body.faces[0].visit.newVisit).toBe(true);
     const visits = await get(`/v1/members/${memberId}/visits`);
     expect(visits.body.items.map((v: { cameraId: string }) => v.cameraId)).toEqual(['entrance-north', 'entrance-south', 'entrance-north']);
+    const metrics = await (await fetch(`${visage.url}/metrics`)).text();
+    expect(metrics).toMatch(/visage_face_outcomes_total\{source="frame",outcome="member"\} 4/);
+    expect(metrics).toMatch(/visage_visit_sightings_total\{new="true"\} 3/);
+    expect(metrics).toMatch(/visage_visit_sightings_total\{new="false"\} 1/);
   });
 
   it('answers every face of a frame, largest first, and skips blurred ones with counts by reason', async () => {

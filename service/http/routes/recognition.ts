@@ -4,10 +4,17 @@ import { readImageUpload, rawImageParser } from '../imageUpload.js';
 import { descriptorSchema, identifyQuerySchema, verifyQuerySchema } from '../schemas.js';
 import type { AuditLog } from '../../domain/auditLog.js';
 import type { IdentificationService, IdentifiedFace } from '../../domain/identificationService.js';
+import type { Metrics } from '../../metrics.js';
 import { allow } from '../auth.js';
 import { audited, noteAudit } from '../audited.js';
 import { parseInput } from '../validation.js';
 import { memberIdParam } from './members.js';
+
+/** How a face was answered, for the outcome counter. */
+export function faceOutcome(face: { match: { via?: string } | null; unknownReason?: string }): string {
+  if (face.match) return face.match.via === 'todays-visitors' ? 'via_todays_visitors' : 'member';
+  return face.unknownReason ?? 'no_close_member';
+}
 
 /** The audit note of an identification: who was found, how close (never the descriptor). */
 function identifyNote(found: IdentifiedFace[]) {
@@ -15,7 +22,7 @@ function identifyNote(found: IdentifiedFace[]) {
   return { memberId: matches[0]?.memberId ?? null, details: { faces: found.length, matches } };
 }
 
-export function recognitionRoutes(faces: IdentificationService, audit: AuditLog, maxUploadBytes: number): Router {
+export function recognitionRoutes(faces: IdentificationService, audit: AuditLog, metrics: Metrics, maxUploadBytes: number): Router {
   const router = Router();
   const posOrOperator = allow('pos', 'operator');
 
@@ -30,6 +37,7 @@ export function recognitionRoutes(faces: IdentificationService, audit: AuditLog,
       found = await faces.identify(image, query);
     }
     noteAudit(res, identifyNote(found));
+    for (const face of found) metrics.faceOutcomes.inc({ source: 'identify', outcome: faceOutcome(face) });
     res.json({ faces: found });
   });
 
