@@ -18,9 +18,10 @@ const opts = new Command()
   .option('--sizes <list>', 'gallery sizes, comma-separated', '10000,100000,1000000')
   .option('--searches <n>', 'timed searches per size', '2000')
   .option('--ef <list>', 'search-time candidate list sizes to measure on each built index (the service uses 64 up to 150k templates, 128 up to 400k, 256 above)', '64,128,256')
+  .option('--m <n>', 'HNSW graph degree (the service uses 16)', '16')
   .option('--json', 'print one JSON object on the last line')
   .parse()
-  .opts<{ sizes: string; searches: string; ef: string; json?: boolean }>();
+  .opts<{ sizes: string; searches: string; ef: string; m: string; json?: boolean }>();
 const efs = opts.ef.split(',').map(Number);
 const sizes = opts.sizes.split(',').map(Number);
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
@@ -52,7 +53,7 @@ for (const n of sizes) {
   const gallery = syntheticGallery(n);
   gc();
   const rssBefore = process.memoryUsage().rss;
-  const index = new FaceIndex({ initialCapacity: n });
+  const index = new FaceIndex({ initialCapacity: n, m: Number(opts.m) });
   let started = performance.now();
   for (let i = 0; i < n; i++) index.add({ label: i + 1, templateId: uuid(i, 1), memberId: uuid(gallery.identityOf[i]!, 2) }, gallery.descriptors[i]!);
   const buildMs = performance.now() - started;
@@ -99,7 +100,7 @@ for (const n of sizes) {
   }
 }
 
-console.log(`\nFaceIndex (hnswlib-node, M=16, efConstruction=200; the service searches with ef=64 up to 150k templates, 128 up to 400k, 256 above), ${os.availableParallelism()} cores, node ${process.version}\n`);
+console.log(`\nFaceIndex (hnswlib-node, M=${opts.m}, efConstruction=200; the service searches with ef=64 up to 150k templates, 128 up to 400k, 256 above), ${os.availableParallelism()} cores, node ${process.version}\n`);
 console.log('templates    ef     build s   recall@1   p50 ms   p99 ms   bytes/template   save ms   load ms');
 for (const r of results) {
   console.log(
