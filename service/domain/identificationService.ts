@@ -9,6 +9,7 @@ import { analyzeWhenReady, requireMember, requireQuality } from './faceAnalysis.
 import { decide, type UnknownReason } from './decisionRule.js';
 import { cosineSimilarity, qualityView, roundDistance, type QualityView } from './faceView.js';
 import type { MemberProfile, ProfileService } from './profileService.js';
+import { TodaysGallery } from './todaysGallery.js';
 import type { TodaysVisitors } from './todaysVisitors.js';
 
 /** Templates read per search: enough to find the best *different* member behind a member's own templates. */
@@ -67,7 +68,12 @@ export interface IdentificationServiceDeps {
 
 /** 1:N identification (with the member's profile for a till) and 1:1 verification of faces. */
 export class IdentificationService {
-  constructor(private readonly deps: IdentificationServiceDeps) {}
+  private readonly todaysGallery: TodaysGallery;
+  private gallerySynced = { version: -1, size: -1 };
+
+  constructor(private readonly deps: IdentificationServiceDeps) {
+    this.todaysGallery = new TodaysGallery(deps.index);
+  }
 
   /** The checked threshold: a request may ask for a stricter one, never a looser one. */
   private threshold(requested: number | undefined, configured: number): number {
@@ -112,11 +118,15 @@ export class IdentificationService {
 
   /** Today's visitor this face is, under TODAY_MATCH_THRESHOLD and the margin against everyone. */
   private todaysMatch(descriptor: ArrayLike<number>): Match | null {
-    const ranked = this.deps.todaysVisitors
-      .list()
-      .map((memberId) => this.deps.index.distancesToMember(memberId, descriptor)[0])
-      .filter((hit): hit is IndexHit => hit !== undefined)
-      .sort((a, b) => a.distance - b.distance);
+    const visitors = this.deps.todaysVisitors;
+    const day = visitors.list();
+    if (day.length === 0) return null;
+    // The copy follows the list and the index: re-synced when either may have moved.
+    if (this.gallerySynced.version !== visitors.version || this.gallerySynced.size !== this.deps.index.size) {
+      this.todaysGallery.sync(day);
+      this.gallerySynced = { version: visitors.version, size: this.deps.index.size };
+    }
+    const ranked = this.todaysGallery.rank(descriptor);
     const best = ranked[0];
     if (!best || best.distance > this.deps.thresholds.today) return null;
     const rivals = [ranked.find((h) => h.memberId !== best.memberId), this.deps.index.search(descriptor, NEIGHBOURS_FOR_DECISION).find((h) => h.memberId !== best.memberId)];

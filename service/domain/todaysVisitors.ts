@@ -14,6 +14,8 @@ export const TODAYS_VISITORS_REFRESH_MS = 30_000;
 export class TodaysVisitors {
   private members = new Set<string>();
   private day = '';
+  /** Changes whenever the list may have: readers keep derived data until it moves. */
+  version = 0;
 
   constructor(
     private readonly visits: VisitRepository,
@@ -31,7 +33,10 @@ export class TodaysVisitors {
   }
 
   add(memberId: string): void {
-    if (this.localDay() === this.day) this.members.add(memberId);
+    if (this.localDay() === this.day && !this.members.has(memberId)) {
+      this.members.add(memberId);
+      this.version++;
+    }
   }
 
   async refresh(): Promise<void> {
@@ -39,5 +44,6 @@ export class TodaysVisitors {
     const ids = await this.visits.memberIdsSinceLocalMidnight(this.clock(), this.timeZone);
     this.members = new Set(ids);
     this.day = day;
+    this.version++;
   }
 }
