@@ -239,7 +239,9 @@ function identifyView() {
         g.fillText(`${i + 1}. ${known ? face.member?.name ?? face.match.memberId.slice(0, 8) : 'unknown'}`, face.box.x, Math.max(16, face.box.y - 6));
       });
       list.replaceChildren(
-        h('ol', {}, faces.map((face) => h('li', {}, face.match ? `${face.member?.name ?? face.match.memberId} — distance ${face.match.distance}` : `unknown${face.quality?.ok === false ? ` (${face.quality.reasons.join(', ')})` : ''}`))),
+        h('ol', {}, faces.map((face) => h('li', {}, face.match
+          ? `${face.member?.name ?? face.match.memberId} — distance ${face.match.distance}${face.match.via ? ' (seen at an entrance today)' : ''}`
+          : `unknown (${face.unknownReason === 'low_quality' ? `low quality: ${face.quality.reasons.join(', ')}` : (face.unknownReason ?? 'no_close_member').replace(/_/g, ' ')})`))),
         distanceChart(faces.map((f, i) => ({ label: `face ${i + 1}`, distance: f.match?.distance })), me.thresholds.match));
     } catch (error) { say(describeError(error)); }
   });
