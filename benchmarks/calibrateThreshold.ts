@@ -11,7 +11,8 @@
  */
 import os from 'node:os';
 import { Command } from 'commander';
-import { accuracyAt, DEFAULT_LFW_DIR, describeWithCache, euclidean, identityOf, pairDistance, readPairs } from './lfw.js';
+import { euclideanDistance } from '../index/faceIndex.js';
+import { accuracyAt, DEFAULT_LFW_DIR, describeWithCache, identityOf, pairDistance, readPairs } from './lfw.js';
 import path from 'node:path';
 import fs from 'node:fs';
 
@@ -55,7 +56,7 @@ for (let i = 0; i < trainImages.length; i++) {
   const a = descriptors.get(trainImages[i]!)!;
   for (let j = i + 1; j < trainImages.length; j++) {
     if (identityOf(trainImages[i]!) === identityOf(trainImages[j]!)) continue;
-    impostor.push(euclidean(a, descriptors.get(trainImages[j]!)!));
+    impostor.push(euclideanDistance(a, descriptors.get(trainImages[j]!)!));
   }
 }
 impostor.sort((x, y) => x - y);

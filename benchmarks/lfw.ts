@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
+import { euclideanDistance } from '../index/faceIndex.js';
 import { FacePipeline } from '../models/facePipeline.js';
 
 /** LFW helpers shared by the calibration and accuracy scripts. */
@@ -86,20 +87,11 @@ export async function describeWithCache(root: string, images: string[], threads:
   return new Map(images.map((image) => [image, cached.get(image) ?? null]));
 }
 
-export function euclidean(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = a[i]! - b[i]!;
-    sum += d * d;
-  }
-  return Math.sqrt(sum);
-}
-
 /** Distance of a pair; a missing face counts as "not the same person" (infinite distance). */
 export function pairDistance(descriptors: Map<string, Float32Array | null>, pair: Pair): number {
   const a = descriptors.get(pair.a);
   const b = descriptors.get(pair.b);
-  return a && b ? euclidean(a, b) : Number.POSITIVE_INFINITY;
+  return a && b ? euclideanDistance(a, b) : Number.POSITIVE_INFINITY;
 }
 
 export function accuracyAt(pairs: Pair[], distances: number[], threshold: number) {

@@ -1,4 +1,4 @@
-import { FaceIndex } from '../index/faceIndex.js';
+import { euclideanDistance, FaceIndex } from '../index/faceIndex.js';
 import { identityOf } from './lfw.js';
 
 /**
@@ -115,7 +115,6 @@ export function simulateDay(
   const index = new FaceIndex({ initialCapacity: templates.size });
   let label = 1;
   for (const [person, d] of templates) index.add({ label: label++, templateId: person, memberId: person }, d);
-  const distance = (a: Float32Array, b: Float32Array) => Math.hypot(...a.map((v, i) => v - b[i]!));
 
   /** The person the till would answer, or undefined. */
   const answer = (probe: Float32Array): string | undefined => {
@@ -124,7 +123,7 @@ export function simulateDay(
     const runnerUp = hits.find((h) => h.memberId !== best?.memberId);
     if (best && best.distance <= options.threshold && (!runnerUp || runnerUp.distance - best.distance >= options.margin)) return best.memberId;
     if (best && best.distance <= options.threshold) return undefined; // ambiguous in the whole gallery
-    const ranked = [...today].filter((p) => templates.has(p)).map((p) => ({ p, d: distance(probe, templates.get(p)!) })).sort((a, b) => a.d - b.d);
+    const ranked = [...today].filter((p) => templates.has(p)).map((p) => ({ p, d: euclideanDistance(probe, templates.get(p)!) })).sort((a, b) => a.d - b.d);
     const candidate = ranked[0];
     if (!candidate || candidate.d > options.todayThreshold) return undefined;
     const rival = Math.min(ranked[1]?.d ?? Infinity, hits.find((h) => h.memberId !== candidate.p)?.distance ?? Infinity);

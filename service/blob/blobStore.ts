@@ -27,3 +27,16 @@ export const memberPhotoPrefix = (memberId: string): string => `members/${member
 
 export const facePhotoKey = (memberId: string, faceId: string, extension: string): string =>
   `${memberPhotoPrefix(memberId)}faces/${faceId}.${extension}`;
+
+/** The photo formats the service keeps, with their key extension and content type. */
+export const PHOTO_FORMATS = {
+  jpeg: { extension: 'jpg', contentType: 'image/jpeg' },
+  png: { extension: 'png', contentType: 'image/png' },
+  webp: { extension: 'webp', contentType: 'image/webp' },
+} as const;
+
+/** The content type of a stored photo, from its key's extension. */
+export function photoContentType(key: string): string {
+  const extension = key.slice(key.lastIndexOf('.') + 1);
+  return Object.values(PHOTO_FORMATS).find((f) => f.extension === extension)?.contentType ?? 'application/octet-stream';
+}

@@ -9,13 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Visage } from '../main.js';
 import { apiClient } from '../testSupport/apiClient.js';
 import { cropFace, demoPhoto, PERSON_A, PERSON_B, STRANGERS } from '../testSupport/facePhotos.js';
-import { ADMIN_AUTH, createTestDatabase, makeDataDir, startTestVisage, TEST_ADMIN_KEY, type TestDatabase } from '../testSupport/testVisage.js';
+import { ADMIN_AUTH, type IsolatedVisage, startIsolatedVisage, TEST_ADMIN_KEY } from '../testSupport/testVisage.js';
 
 /** The `visage` command against a running service: keys, bulk import (run twice), export. */
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-let db: TestDatabase;
-let dataDir: string;
+let service: IsolatedVisage;
 let work: string;
 let visage: Visage;
 let sql: pg.Pool;
@@ -27,11 +26,9 @@ const visageCli = (key: string, ...args: string[]) =>
   );
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  dataDir = await makeDataDir();
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'visage-cli-'));
-  visage = await startTestVisage({ DATABASE_URL: db.url, VISAGE_DATA_DIR: dataDir });
-  sql = new pg.Pool({ connectionString: db.url, max: 2 });
+  service = await startIsolatedVisage();
+  ({ visage, sql } = service);
   await visage.modelsReady;
   // A member base: a folder per member; one photo without a face, one of several people, and one
   // person's face again under another name.
@@ -49,10 +46,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await sql?.end();
-  await visage?.close();
-  await db?.drop();
-  await fs.rm(dataDir, { recursive: true, force: true });
+  await service?.close();
   await fs.rm(work, { recursive: true, force: true });
 });
 

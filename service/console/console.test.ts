@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Visage } from '../main.js';
 import { apiClient } from '../testSupport/apiClient.js';
 import { composeFrame, cropFace, PERSON_B, STRANGERS } from '../testSupport/facePhotos.js';
-import { ADMIN_AUTH, createTestDatabase, makeDataDir, startTestVisage, type TestDatabase } from '../testSupport/testVisage.js';
+import { ADMIN_AUTH, startIsolatedVisage, type IsolatedVisage } from '../testSupport/testVisage.js';
 
 /**
  * The operator console in real headless Chromium (Debian's package, driven by playwright-core):
@@ -19,8 +19,7 @@ const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/consol
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`console browser tests skipped: ${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`);
 
-let db: TestDatabase;
-let dataDir: string;
+let service: IsolatedVisage;
 let visage: Visage;
 let browser: Browser;
 let page: Page;
@@ -30,9 +29,8 @@ const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${n
 
 describe.skipIf(!haveChromium)('operator console', () => {
   beforeAll(async () => {
-    db = await createTestDatabase();
-    dataDir = await makeDataDir();
-    visage = await startTestVisage({ DATABASE_URL: db.url, VISAGE_DATA_DIR: dataDir });
+    service = await startIsolatedVisage();
+    ({ visage } = service);
     await visage.modelsReady;
     operatorKey = (await admin.post('/v1/keys', { role: 'operator', name: 'service desk' })).body.key;
     await fs.mkdir(ARTIFACTS, { recursive: true });
@@ -45,9 +43,7 @@ describe.skipIf(!haveChromium)('operator console', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await visage?.close();
-    await db?.drop();
-    await fs.rm(dataDir, { recursive: true, force: true });
+    await service?.close();
   });
 
   it('signs in, creates and enrolls a member, finds them, shows live visits and identify boxes, and purges', async () => {

@@ -1,9 +1,7 @@
-import type { BlobStore } from '../blob/blobStore.js';
+import { photoContentType, type BlobStore } from '../blob/blobStore.js';
 import { AppError } from '../errors.js';
 import type { FaceTemplate, FaceTemplateRepository } from '../repositories/faceTemplateRepository.js';
 import type { MemberRepository } from '../repositories/memberRepository.js';
-
-const CONTENT_TYPES: Record<string, string> = { jpg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
 
 /** Reading a member's face templates: the list, their photos, and (for admins) their descriptors. */
 export class FaceRecords {
@@ -36,6 +34,6 @@ export class FaceRecords {
       throw new AppError('DEPENDENCY_UNAVAILABLE', 'the photo store is not available; try again shortly');
     }
     if (!bytes) throw new AppError('PHOTO_NOT_STORED', 'the photo of this face is gone from the store');
-    return { bytes, contentType: CONTENT_TYPES[template.photoKey.split('.').pop() ?? ''] ?? 'application/octet-stream' };
+    return { bytes, contentType: photoContentType(template.photoKey) };
   }
 }

@@ -5,7 +5,7 @@ import type { FaceIndex, IndexHit } from '../../index/faceIndex.js';
 import type { FacePipeline } from '../../models/facePipeline.js';
 import type { QualityPolicy } from '../../models/quality.js';
 import type { Box, ModelInfo } from '../../models/types.js';
-import { facePhotoKey, type BlobStore } from '../blob/blobStore.js';
+import { facePhotoKey, PHOTO_FORMATS, type BlobStore } from '../blob/blobStore.js';
 import { withTransaction, type Pool } from '../db/pool.js';
 import { AppError } from '../errors.js';
 import type { FaceTemplate, FaceTemplateRepository, NewFaceTemplate } from '../repositories/faceTemplateRepository.js';
@@ -28,8 +28,6 @@ export interface EnrolledFace {
   createdAt: string;
 }
 
-const CONTENT_TYPES = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' } as const;
-const EXTENSIONS = { jpeg: 'jpg', png: 'png', webp: 'webp' } as const;
 
 
 export interface FaceServiceDeps {
@@ -97,12 +95,12 @@ export class FaceService {
     return this.enrollments.run(async () => {
       this.refuseIfEnrolledElsewhere(face.descriptor, memberId);
       const faceId = randomUUID();
-      const photoKey = this.deps.storePhotos ? facePhotoKey(memberId, faceId, EXTENSIONS[image.format]) : null;
+      const photoKey = this.deps.storePhotos ? facePhotoKey(memberId, faceId, PHOTO_FORMATS[image.format].extension) : null;
       if (photoKey) {
         // Owe the photo's erasure before writing it; the template's transaction cancels the debt.
         // A crash in between leaves the debt, and the sweeper removes the orphaned photo.
         await this.deps.pendingDeletions.add(photoKey);
-        await this.putPhoto(photoKey, await this.deps.pipeline.photoForStorage(bytes, image.format), CONTENT_TYPES[image.format]);
+        await this.putPhoto(photoKey, await this.deps.pipeline.photoForStorage(bytes, image.format), PHOTO_FORMATS[image.format].contentType);
       }
       let stored: { template: FaceTemplate; repeated: boolean };
       try {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Visage } from '../main.js';
 import { composeFrame, cropFace, demoPhoto, PERSON_A, PERSON_B, STRANGERS } from '../testSupport/facePhotos.js';
 import { apiClient, expectError } from '../testSupport/apiClient.js';
-import { ADMIN_AUTH, createTestDatabase, makeDataDir, startTestVisage, type TestDatabase } from '../testSupport/testVisage.js';
+import { ADMIN_AUTH, type IsolatedVisage, startIsolatedVisage } from '../testSupport/testVisage.js';
 
 /**
  * The whole flow over HTTP against the real embedded PostgreSQL, the real models and the
@@ -16,7 +16,7 @@ import { ADMIN_AUTH, createTestDatabase, makeDataDir, startTestVisage, type Test
 
 const MAX_UPLOAD_BYTES = 2 * 1024 * 1024;
 
-let db: TestDatabase;
+let service: IsolatedVisage;
 let dataDir: string;
 let visage: Visage;
 let sql: pg.Pool;
@@ -40,17 +40,12 @@ async function blobKeysOf(memberId: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  dataDir = await makeDataDir();
-  visage = await startTestVisage({ DATABASE_URL: db.url, VISAGE_DATA_DIR: dataDir, MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) });
-  sql = new pg.Pool({ connectionString: db.url, max: 2 });
+  service = await startIsolatedVisage({ MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) });
+  ({ visage, sql, dataDir } = service);
 });
 
 afterAll(async () => {
-  await sql?.end();
-  await visage?.close();
-  await db?.drop();
-  await fs.rm(dataDir, { recursive: true, force: true });
+  await service?.close();
 });
 
 describe('before the models are warm', () => {
@@ -368,8 +363,7 @@ describe('restart', () => {
   it('keeps members and rebuilds the index from PostgreSQL', async () => {
     const member = await createMember({ name: 'Person B' });
     expect((await postImage(`/v1/members/${member}/faces`, await cropFace(PERSON_B))).status).toBe(201);
-    await visage.close();
-    visage = await startTestVisage({ DATABASE_URL: db.url, VISAGE_DATA_DIR: dataDir, MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) });
+    visage = await service.restart();
     await visage.modelsReady;
     expect((await call('GET', `/v1/members/${member}`)).body.faceCount).toBe(1);
     const res = await postImage('/v1/identify', await cropFace(PERSON_B, { margin: 0.9, width: 250, quality: 65 }));

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Visage } from '../main.js';
 import { apiClient, expectError, type Json } from '../testSupport/apiClient.js';
 import { cropFace, PERSON_A } from '../testSupport/facePhotos.js';
-import { ADMIN_AUTH, createTestDatabase, makeDataDir, startTestVisage, TEST_ADMIN_KEY, type TestDatabase } from '../testSupport/testVisage.js';
+import { ADMIN_AUTH, type IsolatedVisage, startIsolatedVisage, TEST_ADMIN_KEY } from '../testSupport/testVisage.js';
 
 /**
  * Keys, roles, audit, rate limits, slow uploads and security headers, over HTTP against the
@@ -16,7 +16,7 @@ const RATE_LIMIT = 100;
 const UNKNOWN = '6b0f0a34-9a5e-4c1e-8d1a-1c2b3d4e5f60';
 type Role = 'camera' | 'pos' | 'operator' | 'admin';
 
-let db: TestDatabase;
+let service: IsolatedVisage;
 let dataDir: string;
 let visage: Visage;
 let sql: pg.Pool;
@@ -31,26 +31,19 @@ async function createKey(role: Role, name = `${role} key`, expiresAt?: string): 
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  dataDir = await makeDataDir();
-  visage = await startTestVisage({
-    DATABASE_URL: db.url,
-    VISAGE_DATA_DIR: dataDir,
+  service = await startIsolatedVisage({
     INFERENCE_THREADS: '1',
     RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT),
     REQUEST_TIMEOUT_SECONDS: '2',
     STORE_ENROLLMENT_PHOTOS: 'false',
   });
-  sql = new pg.Pool({ connectionString: db.url, max: 2 });
+  ({ visage, sql, dataDir } = service);
   await visage.modelsReady;
   for (const role of ['camera', 'pos', 'operator'] as const) keyOf[role] = (await createKey(role)).key;
 });
 
 afterAll(async () => {
-  await sql?.end();
-  await visage?.close();
-  await db?.drop();
-  await fs.rm(dataDir, { recursive: true, force: true });
+  await service?.close();
 });
 
 describe('authentication', () => {

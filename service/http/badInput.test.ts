@@ -1,11 +1,10 @@
-import fs from 'node:fs/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Visage } from '../main.js';
 import { apiClient, type Json } from '../testSupport/apiClient.js';
 import { animatedGif, animatedWebp, blankJpeg, pngBomb, SVG, tiff } from '../testSupport/badImages.js';
 import { cropFace, PERSON_A, STRANGERS } from '../testSupport/facePhotos.js';
-import { ADMIN_AUTH, createTestDatabase, makeDataDir, startTestVisage, type TestDatabase } from '../testSupport/testVisage.js';
+import { ADMIN_AUTH, type IsolatedVisage, startIsolatedVisage } from '../testSupport/testVisage.js';
 
 /**
  * Malformed input, over HTTP against the real service: a table of bad requests with the exact
@@ -16,8 +15,7 @@ import { ADMIN_AUTH, createTestDatabase, makeDataDir, startTestVisage, type Test
 const MAX_UPLOAD_BYTES = 1024 * 1024;
 const UNKNOWN = '6b0f0a34-9a5e-4c1e-8d1a-1c2b3d4e5f60';
 
-let db: TestDatabase;
-let dataDir: string;
+let service: IsolatedVisage;
 let visage: Visage;
 let sql: pg.Pool;
 let memberId: string; // consenting, one face enrolled
@@ -33,10 +31,8 @@ async function counts(): Promise<Record<string, number>> {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  dataDir = await makeDataDir();
-  visage = await startTestVisage({ DATABASE_URL: db.url, VISAGE_DATA_DIR: dataDir, MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES), MAX_IMAGE_PIXELS: '20000000' });
-  sql = new pg.Pool({ connectionString: db.url, max: 2 });
+  service = await startIsolatedVisage({ MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES), MAX_IMAGE_PIXELS: '20000000' });
+  ({ visage, sql } = service);
   await visage.modelsReady;
   const created = await post('/v1/members', { name: 'Fuzz Target', consent: { faceRecognition: true, source: 'desk' } });
   memberId = created.body.id;
@@ -45,10 +41,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await sql?.end();
-  await visage?.close();
-  await db?.drop();
-  await fs.rm(dataDir, { recursive: true, force: true });
+  await service?.close();
 });
 
 interface BadInput {

@@ -1,10 +1,9 @@
-import fs from 'node:fs/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Visage } from '../main.js';
 import { apiClient, expectError } from '../testSupport/apiClient.js';
 import { composeFrame, cropFace, PERSON_A, PERSON_B, STRANGERS, type DemoFace } from '../testSupport/facePhotos.js';
-import { ADMIN_AUTH, createTestDatabase, makeDataDir, startTestVisage, type TestDatabase } from '../testSupport/testVisage.js';
+import { ADMIN_AUTH, type IsolatedVisage, startIsolatedVisage } from '../testSupport/testVisage.js';
 
 /**
  * The mall flows over HTTP against the real PostgreSQL and models, with the visitor policy on:
@@ -14,8 +13,7 @@ import { ADMIN_AUTH, createTestDatabase, makeDataDir, startTestVisage, type Test
  */
 
 const DAY_MS = 86_400_000;
-let db: TestDatabase;
-let dataDir: string;
+let service: IsolatedVisage;
 let visage: Visage;
 let sql: pg.Pool;
 let clockOffsetMs = 0;
@@ -52,21 +50,13 @@ const purchase = (transactionId: string, amount = 100, extra: Record<string, unk
 });
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  dataDir = await makeDataDir();
-  visage = await startTestVisage(
-    { DATABASE_URL: db.url, VISAGE_DATA_DIR: dataDir, VISITOR_POLICY: 'track', VISITOR_MIN_SIGHTINGS: '3', FRAME_DEDUP_SECONDS: '300' },
-    { clock: now },
-  );
-  sql = new pg.Pool({ connectionString: db.url, max: 2 });
+  service = await startIsolatedVisage({ VISITOR_POLICY: 'track', VISITOR_MIN_SIGHTINGS: '3', FRAME_DEDUP_SECONDS: '300' }, { clock: now });
+  ({ visage, sql } = service);
   await visage.modelsReady;
 });
 
 afterAll(async () => {
-  await sql?.end();
-  await visage?.close();
-  await db?.drop();
-  await fs.rm(dataDir, { recursive: true, force: true });
+  await service?.close();
 });
 
 describe('entrance cameras', () => {

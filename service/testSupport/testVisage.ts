@@ -47,3 +47,40 @@ export async function startTestVisage(env: Record<string, string>, options: Omit
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', VISAGE_ADMIN_KEY: TEST_ADMIN_KEY, ...env });
   return startVisage(config, { ...options, logger: pino({ level: 'silent' }) });
 }
+
+/** A service of its own for one test file: a fresh database, a fresh data folder, a SQL pool to look inside. */
+export interface IsolatedVisage {
+  /** The running service; `restart()` replaces it. */
+  visage: Visage;
+  db: TestDatabase;
+  dataDir: string;
+  sql: pg.Pool;
+  /** Stops the service and starts it again on the same database and data folder. */
+  restart(): Promise<Visage>;
+  /** Stops everything and removes the database and the data folder. */
+  close(): Promise<void>;
+}
+
+export async function startIsolatedVisage(env: Record<string, string> = {}, options: Omit<VisageOptions, 'logger'> = {}): Promise<IsolatedVisage> {
+  const db = await createTestDatabase();
+  const dataDir = await makeDataDir();
+  const start = () => startTestVisage({ DATABASE_URL: db.url, VISAGE_DATA_DIR: dataDir, ...env }, options);
+  const service: IsolatedVisage = {
+    visage: await start(),
+    db,
+    dataDir,
+    sql: new pg.Pool({ connectionString: db.url, max: 2 }),
+    async restart() {
+      await service.visage.close();
+      service.visage = await start();
+      return service.visage;
+    },
+    async close() {
+      await service.sql.end();
+      await service.visage.close();
+      await db.drop();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  return service;
+}
