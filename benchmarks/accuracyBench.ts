@@ -10,10 +10,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
-import { CALIBRATED_MATCH_MARGIN, CALIBRATED_MATCH_THRESHOLD, CALIBRATED_TODAY_MATCH_THRESHOLD, CALIBRATED_VERIFY_THRESHOLD } from '../service/config.js';
+import { thresholdFromCloseness } from '../service/domain/matchRule.js';
+import { benchModel, benchThresholds } from './benchModel.js';
 import { writeDetPng, type CurvePoint } from './detCurve.js';
-import { accuracyAt, describeWithCache, pairDistance, readPairs, type Pair } from './lfw.js';
+import { accuracyAt, describeWithCache, pairCloseness, readPairs, type Pair } from './lfw.js';
 import { fnirAt, fpirAt, runOpenSet, simulateDay, thresholdForFpir, wrongMemberAt, type OpenSetRun } from './openSet.js';
+
+const model = benchModel();
+const { metric } = model;
+const calibrated = benchThresholds(model) ?? { match: NaN, margin: 0, today: NaN, verify: NaN };
+/** Closeness (higher is closer) of a threshold in the model's scale, and back: the same map. */
+const close = (threshold: number) => thresholdFromCloseness(metric, threshold);
 
 const program = new Command()
   .argument('<folder>', 'photos in LFW layout: <folder>/<Name>/<Name>_0001.jpg')
@@ -21,11 +28,11 @@ const program = new Command()
   .option('--threads <n>', 'inference threads', String(os.availableParallelism()))
   .option('--cache <file>', 'reuse (or save) the descriptors of a previous run of the same pipeline')
   .option('--png <file>', 'where to write the DET curve', 'benchmarks/out/det.png')
-  .option('--verify-threshold <d>', 'the configured 1:1 threshold', String(CALIBRATED_VERIFY_THRESHOLD))
-  .option('--match-threshold <d>', 'the configured 1:N threshold', String(CALIBRATED_MATCH_THRESHOLD))
-  .option('--match-margin <d>', 'the configured 1:N margin to the best different member', String(CALIBRATED_MATCH_MARGIN))
+  .option('--verify-threshold <d>', "the configured 1:1 threshold (the model's scale)", String(calibrated.verify))
+  .option('--match-threshold <d>', 'the configured 1:N threshold', String(calibrated.match))
+  .option('--match-margin <d>', 'the configured 1:N margin to the best different member', String(calibrated.margin))
   .option('--visitors <n>', "a simulated day: members who walked in today (searched first at the till)", '300')
-  .option('--today-threshold <d>', "the 1:N threshold for today's visitors", String(CALIBRATED_TODAY_MATCH_THRESHOLD))
+  .option('--today-threshold <d>', "the 1:N threshold for today's visitors", String(calibrated.today))
   .option('--json', 'print one JSON object on the last line')
   .parse();
 const [folder, pairsFile] = program.args as [string, string];
@@ -47,18 +54,18 @@ const images = fs
 const wanted = [...new Set([...images, ...pairs.flatMap((p) => [p.a, p.b])])].sort();
 
 const started = performance.now();
-const descriptors = await describeWithCache(folder, wanted, Number(opts.threads), opts.cache);
+const descriptors = await describeWithCache(model, folder, wanted, Number(opts.threads), opts.cache);
 const noFace = wanted.filter((image) => !descriptors.get(image));
-const distances = pairs.map((pair) => pairDistance(descriptors, pair));
+const distances = pairs.map((pair) => pairCloseness(descriptors, pair, metric)); // closeness: higher is closer
 
-/** The threshold with the best accuracy on these pairs (grid 0.300…0.800). */
-function bestThreshold(subset: Pair[], subsetDistances: number[]): number {
-  let best = { threshold: 0.6, accuracy: -1 };
-  for (let t = 0.3; t <= 0.8; t += 0.0025) {
-    const { accuracy } = accuracyAt(subset, subsetDistances, t);
+/** The closeness threshold with the best accuracy on these pairs (every distinct score tried). */
+function bestThreshold(subset: Pair[], subsetScores: number[]): number {
+  let best = { threshold: 0, accuracy: -1 };
+  for (const t of [...new Set(subsetScores.filter(Number.isFinite))]) {
+    const { accuracy } = accuracyAt(subset, subsetScores, t);
     if (accuracy > best.accuracy) best = { threshold: t, accuracy };
   }
-  return Number(best.threshold.toFixed(4));
+  return best.threshold;
 }
 
 // Verification.
@@ -79,12 +86,12 @@ if (folds > 1) {
   verification = { protocol: `${folds}-fold`, accuracy: mean, std, threshold: recommended };
 } else {
   const threshold = Number(opts.verifyThreshold);
-  verification = { protocol: `at the configured ${threshold}`, accuracy: accuracyAt(pairs, distances, threshold).accuracy, threshold };
+  verification = { protocol: `at the configured ${threshold}`, accuracy: accuracyAt(pairs, distances, close(threshold)).accuracy, threshold: close(threshold) };
 }
 
-// Open set.
-const run: OpenSetRun = runOpenSet(images, descriptors);
-const matchThreshold = Number(opts.matchThreshold);
+// Open set (thresholds below are closeness; printed in the model's scale).
+const run: OpenSetRun = runOpenSet(images, descriptors, metric);
+const matchThreshold = close(Number(opts.matchThreshold));
 const margin = Number(opts.matchMargin);
 const at1 = thresholdForFpir(run, 0.01);
 const at01 = thresholdForFpir(run, 0.001);
@@ -94,11 +101,11 @@ const openSet = {
   matedSearches: run.searches.filter((s) => s.mated).length,
   nonMatedSearches: run.searches.filter((s) => !s.mated).length,
   fnirAtFpir1pct: fnirAt(run, at1),
-  thresholdAtFpir1pct: at1,
+  thresholdAtFpir1pct: close(at1),
   fnirAtFpir01pct: fnirAt(run, at01),
-  thresholdAtFpir01pct: at01,
+  thresholdAtFpir01pct: close(at01),
   atConfigured: {
-    threshold: matchThreshold,
+    threshold: close(matchThreshold),
     margin,
     fpir: fpirAt(run, matchThreshold, margin),
     fnir: fnirAt(run, matchThreshold, margin),
@@ -109,12 +116,14 @@ const openSet = {
 
 // A simulated day at the till: today's visitors first.
 const visitors = Number(opts.visitors);
-const day = [matchThreshold, Number(opts.todayThreshold), 0.4, 0.42, 0.45]
+const todaySteps = metric === 'cosine' ? [0, 0.03, 0.06, 0.09] : [0, 0.027, 0.047, 0.077];
+const day = [close(Number(opts.todayThreshold)), ...todaySteps.map((s) => matchThreshold - s)]
+  .map((t) => Number(t.toFixed(3)))
   .filter((t, i, all) => all.indexOf(t) === i)
-  .map((todayThreshold) => ({ todayThreshold, ...simulateDay(images, descriptors, { visitors, threshold: matchThreshold, todayThreshold, margin }) }));
+  .map((todayThreshold) => ({ todayThreshold: close(todayThreshold), ...simulateDay(images, descriptors, { metric, visitors, threshold: matchThreshold, todayThreshold, margin }) }));
 
 // DET curves: verification pairs and open-set searches.
-const grid = Array.from({ length: 401 }, (_, i) => 0.2 + i * 0.0025);
+const grid = metric === 'cosine' ? Array.from({ length: 401 }, (_, i) => -0.1 + i * 0.0025) : Array.from({ length: 401 }, (_, i) => -(0.2 + i * 0.0025));
 const verificationCurve: CurvePoint[] = grid.map((t) => {
   const { tar, far } = accuracyAt(pairs, distances, t);
   return { fmr: far, fnmr: 1 - tar };
@@ -128,26 +137,27 @@ await writeDetPng(
     { label: `verification (${pairs.length} pairs)`, colour: '#1f77b4', points: verificationCurve },
     { label: `open-set 1:N (${run.galleryPeople + run.distractors} enrolled)`, colour: '#d62728', points: openSetCurve },
   ],
-  [{ label: `1:N at ${matchThreshold}, margin ${margin}`, fmr: openSet.atConfigured.fpir, fnmr: openSet.atConfigured.fnir }],
+  [{ label: `1:N at ${close(matchThreshold)}, margin ${margin}`, fmr: openSet.atConfigured.fpir, fnmr: openSet.atConfigured.fnir }],
 );
 
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 const seconds = ((performance.now() - started) / 1000).toFixed(0);
 console.log(`\n${wanted.length} photos (${noFace.length} without a face: ${pct(noFace.length / wanted.length)}), ${seconds} s, ${opts.threads} threads`);
 console.log(`verification (${pairs.length} pairs, ${verification.protocol}): accuracy ${pct(verification.accuracy)}${verification.std !== undefined ? ` ± ${pct(verification.std)}` : ''}`);
-console.log(`recommended 1:1 threshold (best accuracy on these pairs): ${recommended}`);
+console.log(`${model.name} ${model.version}: thresholds in ${metric === 'cosine' ? 'cosine similarity (higher is closer)' : 'Euclidean distance (lower is closer)'}`);
+console.log(`recommended 1:1 threshold (best accuracy on these pairs): ${close(recommended).toFixed(4)}`);
 console.log(`open set: ${openSet.galleryPeople} people enrolled + ${openSet.distractors} distractors; ${openSet.matedSearches} mated and ${openSet.nonMatedSearches} non-mated searches`);
-console.log(`  FNIR at FPIR 1%:   ${pct(openSet.fnirAtFpir1pct)} (threshold ${at1.toFixed(3)})`);
-console.log(`  FNIR at FPIR 0.1%: ${pct(openSet.fnirAtFpir01pct)} (threshold ${at01.toFixed(3)})`);
-console.log(`  at the configured ${matchThreshold}, margin ${margin}: FPIR ${pct(openSet.atConfigured.fpir)}, FNIR ${pct(openSet.atConfigured.fnir)}, wrong member ${pct(openSet.atConfigured.wrongMember)}`);
+console.log(`  FNIR at FPIR 1%:   ${pct(openSet.fnirAtFpir1pct)} (threshold ${close(at1).toFixed(3)})`);
+console.log(`  FNIR at FPIR 0.1%: ${pct(openSet.fnirAtFpir01pct)} (threshold ${close(at01).toFixed(3)})`);
+console.log(`  at the configured ${close(matchThreshold)}, margin ${margin}: FPIR ${pct(openSet.atConfigured.fpir)}, FNIR ${pct(openSet.atConfigured.fnir)}, wrong member ${pct(openSet.atConfigured.wrongMember)}`);
 const plain = openSet.atConfiguredWithoutMargin;
 console.log(`  (without the margin: FPIR ${pct(plain.fpir)}, FNIR ${pct(plain.fnir)}, wrong member ${pct(plain.wrongMember)})`);
-console.log(`simulated day: ${visitors} members walked in; the till searches them first, the whole gallery at ${matchThreshold} (margin ${margin})`);
+console.log(`simulated day: ${visitors} members walked in; the till searches them first, the whole gallery at ${close(matchThreshold)} (margin ${margin})`);
 for (const d of day) {
-  const label = d.todayThreshold === matchThreshold ? '(no narrowing)' : `today's visitors at ${d.todayThreshold}`;
+  const label = d.todayThreshold === Number(close(matchThreshold).toFixed(3)) ? '(no narrowing)' : `today's visitors at ${d.todayThreshold}`;
   console.log(`  ${label.padEnd(32)} FNIR ${pct(d.fnir)}, wrong member ${pct(d.wrongMember)}, FPIR ${pct(d.fpir)} (${d.matedSearches} mated searches)`);
 }
 console.log(`DET curve: ${opts.png}`);
 if (opts.json) {
-  console.log(JSON.stringify({ photos: wanted.length, noFace: noFace.length, verification, recommendedThreshold: recommended, openSet, simulatedDay: day }));
+  console.log(JSON.stringify({ model: `${model.name} ${model.version}`, metric, photos: wanted.length, noFace: noFace.length, verification: { ...verification, threshold: close(verification.threshold) }, recommendedThreshold: close(recommended), openSet, simulatedDay: day }));
 }

@@ -1,20 +1,32 @@
 /**
- * Chooses the default thresholds on LFW View 1 pairsDevTrain with the service's own pipeline and
- * reports verification accuracy on pairsDevTest.
+ * Chooses a face model's thresholds on LFW View 1 with the service's own pipeline, reports them on
+ * pairsDevTest, and writes them to models/thresholds/<model>.json (read at start).
  *
- *   npm run calibrate [-- --dir ../shared/datasets/lfw-view1] [--json]
+ *   [FACE_MODEL=faceapi] npm run calibrate [-- --dir ../shared/datasets/lfw-view1] [--cache file] [--dry-run] [--json]
  *
- * - VERIFY_THRESHOLD (1:1): the distance that maximises DevTrain pair accuracy.
- * - MATCH_THRESHOLD (1:N): the largest distance at which the 1:1 false-match rate over *every*
+ * Everything is tuned on DevTrain images and pairs only; DevTest is measured once.
+ * - verify (1:1): the threshold with the best DevTrain pair accuracy.
+ * - match (1:N): the least close threshold at which the 1:1 false-match rate over *every*
  *   different-person pair of DevTrain images stays at or below 1e-6, so that a stranger matches
  *   someone in a 10,000-template gallery with probability ≈ 1 − (1 − 1e-6)^10000 ≈ 1%.
+ * - margin: the largest lead over the best different member (from a grid) that costs at most
+ *   half a point of FNIR in the open-set run on DevTrain images at `match`: look-alikes are the
+ *   failure a till cannot afford, and a margin guards against them beyond what DevTrain shows.
+ * - today: the loosest threshold for today's visitors (simulated day on DevTrain images) that
+ *   leaves FPIR where `match` alone has it.
+ * Scores are "closeness" (cosine similarity, or the negated Euclidean distance), written in the
+ * model's own scale.
  */
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { Command } from 'commander';
 import { euclideanDistance } from '../index/faceIndex.js';
-import { accuracyAt, DEFAULT_LFW_DIR, describeWithCache, identityOf, pairDistance, readPairs } from './lfw.js';
-import path from 'node:path';
-import fs from 'node:fs';
+import { thresholdsFilePath, type ThresholdsFile } from '../models/faceModels.js';
+import { closenessOf, thresholdFromCloseness } from '../service/domain/matchRule.js';
+import { benchModel } from './benchModel.js';
+import { accuracyAt, DEFAULT_LFW_DIR, describeWithCache, identityOf, pairCloseness, readPairs } from './lfw.js';
+import { fnirAt, fpirAt, runOpenSet, simulateDay, wrongMemberAt } from './openSet.js';
 
 const TARGET_FMR = 1e-6;
 const REFERENCE_GALLERY = 10_000;
@@ -23,86 +35,140 @@ const program = new Command()
   .option('--dir <folder>', 'LFW folder with pairsDevTrain.txt and pairsDevTest.txt', DEFAULT_LFW_DIR)
   .option('--threads <n>', 'inference threads', String(os.availableParallelism()))
   .option('--cache <file>', 'reuse (or save) the descriptors of a previous run of the same pipeline')
+  .option('--dry-run', 'print the thresholds without writing the model\'s thresholds file')
   .option('--json', 'print one JSON object on the last line')
   .parse();
-const opts = program.opts<{ dir: string; threads: string; cache?: string; json?: boolean }>();
+const opts = program.opts<{ dir: string; threads: string; cache?: string; dryRun?: boolean; json?: boolean }>();
 
 if (!fs.existsSync(path.join(opts.dir, 'pairsDevTrain.txt'))) {
   console.error(`no LFW View 1 data at ${opts.dir}: pass --dir <folder with pairsDevTrain.txt>`);
   process.exit(2);
 }
 
+const model = benchModel();
+const { metric } = model;
+const inScale = (closeness: number, digits = 3) => Number(thresholdFromCloseness(metric, closeness).toFixed(digits));
 const train = readPairs(path.join(opts.dir, 'pairsDevTrain.txt'));
 const test = readPairs(path.join(opts.dir, 'pairsDevTest.txt'));
 const images = [...new Set([...train, ...test].flatMap((p) => [p.a, p.b]))].sort();
 
 const started = performance.now();
-const descriptors = await describeWithCache(opts.dir, images, Number(opts.threads), opts.cache);
+const descriptors = await describeWithCache(model, opts.dir, images, Number(opts.threads), opts.cache);
 const seconds = (performance.now() - started) / 1000;
 const noFace = [...descriptors.values()].filter((d) => d === null).length;
 
-// 1:1 threshold: best DevTrain accuracy over a fine grid.
-const trainDistances = train.map((p) => pairDistance(descriptors, p));
-let verify = { threshold: 0, accuracy: 0 };
-for (let t = 0.3; t <= 0.8 + 1e-9; t += 0.005) {
-  const { accuracy } = accuracyAt(train, trainDistances, t);
-  if (accuracy > verify.accuracy) verify = { threshold: Number(t.toFixed(3)), accuracy };
+// 1:1 threshold: best DevTrain accuracy over every distinct pair score.
+const trainScores = train.map((p) => pairCloseness(descriptors, p, metric));
+let verify = { closeness: 0, accuracy: 0 };
+for (const candidate of [...new Set(trainScores.filter(Number.isFinite))].sort((a, b) => a - b)) {
+  const { accuracy } = accuracyAt(train, trainScores, candidate);
+  if (accuracy > verify.accuracy) verify = { closeness: candidate, accuracy };
 }
+// Round towards strict (a rounded threshold never accepts a pair the exact one refused).
+const verifyThreshold = inScale(metric === 'cosine' ? Math.ceil(verify.closeness * 1000) / 1000 : -Math.floor(-verify.closeness * 1000) / 1000);
 
-// 1:N threshold: impostor distances over every cross-identity pair of DevTrain images.
+// 1:N threshold: impostor scores over every cross-identity pair of DevTrain images.
 const trainImages = [...new Set(train.flatMap((p) => [p.a, p.b]))].filter((image) => descriptors.get(image));
 const impostor: number[] = [];
 for (let i = 0; i < trainImages.length; i++) {
   const a = descriptors.get(trainImages[i]!)!;
   for (let j = i + 1; j < trainImages.length; j++) {
     if (identityOf(trainImages[i]!) === identityOf(trainImages[j]!)) continue;
-    impostor.push(euclideanDistance(a, descriptors.get(trainImages[j]!)!));
+    impostor.push(closenessOf(metric, euclideanDistance(a, descriptors.get(trainImages[j]!)!)));
   }
 }
-impostor.sort((x, y) => x - y);
+impostor.sort((x, y) => y - x); // closest first
 const allowedFalseMatches = Math.floor(TARGET_FMR * impostor.length);
-// The largest threshold with at most `allowedFalseMatches` impostor distances at or below it.
-const matchThreshold = Math.floor((impostor[allowedFalseMatches]! - 1e-6) * 1000) / 1000;
-const fmrAt = (t: number) => impostor.filter((d) => d <= t).length / impostor.length;
-const fpirAt = (t: number, gallery: number) => 1 - (1 - fmrAt(t)) ** gallery;
+// Just less close than the (allowed + 1)-th closest impostor pair, rounded to 3 decimals towards strict.
+const matchCloseness = Math.floor(impostor[allowedFalseMatches]! * 1000 + 1) / 1000;
+const matchThreshold = inScale(matchCloseness);
+const fmrAt = (c: number) => impostor.filter((d) => d >= c).length / impostor.length;
+const fpirFromFmr = (c: number, gallery: number) => 1 - (1 - fmrAt(c)) ** gallery;
 
-const testDistances = test.map((p) => pairDistance(descriptors, p));
-const atVerify = accuracyAt(test, testDistances, verify.threshold);
-const atMatch = accuracyAt(test, testDistances, matchThreshold);
-const trainAtMatch = accuracyAt(train, trainDistances, matchThreshold);
+// Margin and today's-visitors threshold, on DevTrain images only.
+const openSet = runOpenSet(trainImages, descriptors, metric);
+const wrongWithout = wrongMemberAt(openSet, matchCloseness, 0);
+const marginGrid = metric === 'cosine' ? [0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08] : [0, 0.02, 0.04, 0.06, 0.08];
+const fnirWithout = fnirAt(openSet, matchCloseness, 0);
+const margin = marginGrid.filter((m) => fnirAt(openSet, matchCloseness, m) - fnirWithout <= 0.005).at(-1)!;
+const day = (todayCloseness: number) => simulateDay(trainImages, descriptors, { metric, visitors: 300, threshold: matchCloseness, todayThreshold: todayCloseness, margin });
+const baseline = day(matchCloseness);
+let todayCloseness = matchCloseness;
+for (let step = 1; step <= 30; step++) {
+  const candidate = matchCloseness - step * 0.01;
+  const outcome = day(candidate);
+  if (outcome.fpir > baseline.fpir || outcome.wrongMember > baseline.wrongMember) break;
+  todayCloseness = candidate;
+}
+const todayThreshold = inScale(todayCloseness);
+
+const testScores = test.map((p) => pairCloseness(descriptors, p, metric));
+const atVerify = accuracyAt(test, testScores, thresholdFromCloseness(metric, verifyThreshold));
+const atMatch = accuracyAt(test, testScores, matchCloseness);
+const trainAtMatch = accuracyAt(train, trainScores, matchCloseness);
+const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 
 const report = {
+  model: `${model.name} ${model.version}`,
+  metric,
   images: images.length,
   imagesWithoutFace: noFace,
   describeSeconds: Number(seconds.toFixed(1)),
-  verifyThreshold: verify.threshold,
+  verifyThreshold,
   devTrainAccuracyAtVerify: Number(verify.accuracy.toFixed(4)),
   devTestAccuracyAtVerify: Number(atVerify.accuracy.toFixed(4)),
   devTestTarAtVerify: Number(atVerify.tar.toFixed(4)),
   devTestFarAtVerify: Number(atVerify.far.toFixed(4)),
   impostorPairs: impostor.length,
   matchThreshold,
-  fmrAtMatch: fmrAt(matchThreshold),
-  expectedFpirAt10k: Number(fpirAt(matchThreshold, REFERENCE_GALLERY).toFixed(4)),
+  fmrAtMatch: fmrAt(matchCloseness),
+  expectedFpirAt10k: Number(fpirFromFmr(matchCloseness, REFERENCE_GALLERY).toFixed(4)),
   devTrainTarAtMatch: Number(trainAtMatch.tar.toFixed(4)),
-  devTestAccuracyAtMatch: Number(atMatch.accuracy.toFixed(4)),
   devTestTarAtMatch: Number(atMatch.tar.toFixed(4)),
   devTestFarAtMatch: Number(atMatch.far.toFixed(4)),
+  margin,
+  devTrainWrongMember: { withoutMargin: wrongWithout, withMargin: wrongMemberAt(openSet, matchCloseness, margin), fpir: fpirAt(openSet, matchCloseness, margin), fnirWithout, fnirWithMargin: fnirAt(openSet, matchCloseness, margin) },
+  todayThreshold,
+  devTrainDay: { atMatch: baseline, atToday: day(todayCloseness) },
 };
 
+const scale = metric === 'cosine' ? 'cosine similarity, higher is closer' : 'Euclidean distance, lower is closer';
 console.log(`
+${model.name} ${model.version} (${scale})
 LFW View 1 through the service pipeline (${images.length} images, ${noFace} without a detected face, ${report.describeSeconds} s)
 
                          threshold   DevTrain acc   DevTest acc   DevTest TAR   DevTest FAR
-verification (1:1)       ${verify.threshold.toFixed(3).padEnd(11)} ${(verify.accuracy * 100).toFixed(2).padEnd(14)} ${(atVerify.accuracy * 100).toFixed(2).padEnd(13)} ${(atVerify.tar * 100).toFixed(2).padEnd(13)} ${(atVerify.far * 100).toFixed(2)}
-identification (1:N)     ${matchThreshold.toFixed(3).padEnd(11)} ${'-'.padEnd(14)} ${(atMatch.accuracy * 100).toFixed(2).padEnd(13)} ${(atMatch.tar * 100).toFixed(2).padEnd(13)} ${(atMatch.far * 100).toFixed(2)}
+verification (1:1)       ${String(verifyThreshold).padEnd(11)} ${pct(verify.accuracy).padEnd(14)} ${pct(atVerify.accuracy).padEnd(13)} ${pct(atVerify.tar).padEnd(13)} ${pct(atVerify.far)}
+identification (1:N)     ${String(matchThreshold).padEnd(11)} ${'-'.padEnd(14)} ${pct(atMatch.accuracy).padEnd(13)} ${pct(atMatch.tar).padEnd(13)} ${pct(atMatch.far)}
 
-1:N threshold: FMR ${report.fmrAtMatch.toExponential(2)} over ${impostor.length} DevTrain impostor pairs → expected FPIR ${(report.expectedFpirAt10k * 100).toFixed(2)}% in a ${REFERENCE_GALLERY}-template gallery`);
+1:N threshold: FMR ${report.fmrAtMatch.toExponential(2)} over ${impostor.length} DevTrain impostor pairs → expected FPIR ${pct(report.expectedFpirAt10k)} in a ${REFERENCE_GALLERY}-template gallery
+margin ${margin}: DevTrain open set (${openSet.galleryPeople + openSet.distractors} enrolled) wrong member ${pct(wrongWithout)} → ${pct(report.devTrainWrongMember.withMargin)}, FPIR ${pct(report.devTrainWrongMember.fpir)}
+today's visitors ${todayThreshold}: simulated day on DevTrain FNIR ${pct(baseline.fnir)} → ${pct(report.devTrainDay.atToday.fnir)}, FPIR ${pct(baseline.fpir)} → ${pct(report.devTrainDay.atToday.fpir)}`);
 
 // The trade-off an operator makes when moving MATCH_THRESHOLD: recognised members vs strangers matched.
 console.log('\nthreshold   DevTest TAR   DevTrain FMR   expected FPIR at 1k / 10k / 100k templates');
-for (const t of [0.35, matchThreshold, 0.4, 0.45, 0.5, 0.55, verify.threshold]) {
-  const fpir = [1_000, 10_000, 100_000].map((n) => `${(fpirAt(t, n) * 100).toFixed(1)}%`).join(' / ');
-  console.log(`${t.toFixed(3).padEnd(12)}${(accuracyAt(test, testDistances, t).tar * 100).toFixed(1).padEnd(14)}${fmrAt(t).toExponential(1).padEnd(15)}${fpir}`);
+const steps = metric === 'cosine' ? [-0.1, -0.05, 0, 0.05, 0.1] : [-0.05, -0.025, 0, 0.025, 0.05];
+for (const c of [...steps.map((s) => matchCloseness + s), thresholdFromCloseness(metric, verifyThreshold)]) {
+  const fpir = [1_000, 10_000, 100_000].map((n) => pct(fpirFromFmr(c, n))).join(' / ');
+  console.log(`${String(inScale(c)).padEnd(12)}${pct(accuracyAt(test, testScores, c).tar).padEnd(14)}${fmrAt(c).toExponential(1).padEnd(15)}${fpir}`);
+}
+
+if (!opts.dryRun) {
+  const file: ThresholdsFile = {
+    model: { name: model.name, version: model.version },
+    metric,
+    match: matchThreshold,
+    margin,
+    today: todayThreshold,
+    verify: verifyThreshold,
+    calibration: {
+      command: `FACE_MODEL=${model.key} npm run calibrate`,
+      data: 'LFW View 1: thresholds from pairsDevTrain and its images, figures on pairsDevTest',
+      date: new Date().toISOString().slice(0, 10),
+      ...report,
+    },
+  };
+  fs.writeFileSync(thresholdsFilePath(model.key), `${JSON.stringify(file, null, 2)}\n`);
+  console.log(`\nwrote ${path.relative(process.cwd(), thresholdsFilePath(model.key))}`);
 }
 if (opts.json) console.log(JSON.stringify(report));

@@ -13,7 +13,6 @@ import autocannon from 'autocannon';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import sharp from 'sharp';
-import { CURRENT_DESCRIPTOR_MODEL } from '../models/modelIdentity.js';
 import { startEmbeddedPostgres } from '../service/db/embeddedPostgres.js';
 import { migrate } from '../service/db/migrate.js';
 import { createPool } from '../service/db/pool.js';
@@ -21,7 +20,8 @@ import { cropFace, PERSON_A } from '../service/testSupport/facePhotos.js';
 import { freePort } from '../service/testSupport/freePort.js';
 import { startReplica } from '../service/testSupport/replicaProcess.js';
 import { TEST_ADMIN_KEY } from '../service/testSupport/testVisage.js';
-import { probeNear, seededRandom, syntheticGallery } from './syntheticFaces.js';
+import { benchModel } from './benchModel.js';
+import { DescriptorShape, seededRandom } from './syntheticFaces.js';
 
 const opts = new Command()
   .option('--templates <n>', 'gallery size', '100000')
@@ -38,7 +38,9 @@ await fs.chmod(dataDir, 0o755);
 const database = await startEmbeddedPostgres(path.join(dataDir, 'pg'), await freePort(), logger);
 await migrate(database.connectionString, logger);
 const pool = createPool(database.connectionString);
-const gallery = syntheticGallery(templates);
+const model = benchModel();
+const shape = DescriptorShape.of(model.key);
+const gallery = shape.gallery(templates);
 const identities = gallery.identityOf[templates - 1]! + 1;
 process.stdout.write(`loading ${templates} templates of ${identities} members… `);
 const { rows } = await pool.query<{ id: string }>(
@@ -47,7 +49,6 @@ const { rows } = await pool.query<{ id: string }>(
   [identities],
 );
 const memberIds = rows.map((r) => r.id);
-const model = CURRENT_DESCRIPTOR_MODEL;
 for (let start = 0; start < templates; start += 1000) {
   const values: string[] = [];
   const params: unknown[] = [model.name, model.version];
@@ -67,7 +68,7 @@ const service = await startReplica(
 const auth = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
 const random = seededRandom(11);
 const probes = Array.from({ length: 1000 }, () =>
-  JSON.stringify({ descriptor: Array.from(probeNear(gallery.descriptors[Math.floor(random.uniform() * templates)]!, random)) }),
+  JSON.stringify({ descriptor: Array.from(shape.probeNear(gallery.descriptors[Math.floor(random.uniform() * templates)]!, random)) }),
 );
 const photo = await sharp(await cropFace(PERSON_A, { width: 400 })).resize(250, 250, { fit: 'cover' }).jpeg({ quality: 90 }).toBuffer();
 

@@ -11,8 +11,8 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { euclideanDistance, FaceIndex } from '../index/faceIndex.js';
 import { loadSnapshot, saveSnapshot } from '../index/indexSnapshot.js';
-import { CURRENT_DESCRIPTOR_MODEL } from '../models/modelIdentity.js';
-import { probeNear, seededRandom, syntheticGallery } from './syntheticFaces.js';
+import { benchModel } from './benchModel.js';
+import { DescriptorShape, seededRandom } from './syntheticFaces.js';
 
 const opts = new Command()
   .option('--sizes <list>', 'gallery sizes, comma-separated', '10000,100000,1000000')
@@ -24,6 +24,8 @@ const opts = new Command()
   .opts<{ sizes: string; searches: string; ef: string; m: string; json?: boolean }>();
 const efs = opts.ef.split(',').map(Number);
 const sizes = opts.sizes.split(',').map(Number);
+const model = benchModel();
+const shape = DescriptorShape.of(model.key);
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 const uuid = (n: number, kind: number) => `00000000-0000-4000-8${kind}00-${n.toString(16).padStart(12, '0')}`;
 
@@ -38,7 +40,7 @@ function exactNearest(descriptors: Float32Array[], probe: Float32Array): number 
   for (let i = 0; i < descriptors.length; i++) {
     const d = descriptors[i]!;
     let sum = 0;
-    for (let j = 0; j < 128; j++) {
+    for (let j = 0; j < probe.length; j++) {
       const diff = d[j]! - probe[j]!;
       sum += diff * diff;
       if (sum >= bestDistance) break;
@@ -50,10 +52,10 @@ function exactNearest(descriptors: Float32Array[], probe: Float32Array): number 
 
 const results = [];
 for (const n of sizes) {
-  const gallery = syntheticGallery(n);
+  const gallery = shape.gallery(n);
   gc();
   const rssBefore = process.memoryUsage().rss;
-  const index = new FaceIndex({ initialCapacity: n, m: Number(opts.m) });
+  const index = new FaceIndex({ dimensions: shape.dimension, initialCapacity: n, m: Number(opts.m) });
   let started = performance.now();
   for (let i = 0; i < n; i++) index.add({ label: i + 1, templateId: uuid(i, 1), memberId: uuid(gallery.identityOf[i]!, 2) }, gallery.descriptors[i]!);
   const buildMs = performance.now() - started;
@@ -61,8 +63,8 @@ for (const n of sizes) {
   const bytesPerTemplate = Math.round((process.memoryUsage().rss - rssBefore) / n);
 
   const random = seededRandom(7);
-  const probes = Array.from({ length: Number(opts.searches) }, () => probeNear(gallery.descriptors[Math.floor(random.uniform() * n)]!, random));
-  // Exact search costs n×128 per probe: fewer probes at the largest sizes keep it to seconds.
+  const probes = Array.from({ length: Number(opts.searches) }, () => shape.probeNear(gallery.descriptors[Math.floor(random.uniform() * n)]!, random));
+  // Exact search costs n×dimension per probe: fewer probes at the largest sizes keep it to seconds.
   const recallProbes = probes.slice(0, Math.max(200, Math.min(1000, Math.floor(2e8 / n))));
   const exact = recallProbes.map((probe) => exactNearest(gallery.descriptors, probe));
   const perEf = efs.map((ef) => {
@@ -85,10 +87,10 @@ for (const n of sizes) {
 
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'visage-index-bench-'));
   started = performance.now();
-  await saveSnapshot(index, dir, { instanceId: 'bench', model: CURRENT_DESCRIPTOR_MODEL, seq: 0 });
+  await saveSnapshot(index, dir, { instanceId: 'bench', model, seq: 0 });
   const saveMs = performance.now() - started;
   started = performance.now();
-  const loaded = await loadSnapshot(dir);
+  const loaded = await loadSnapshot(dir, { dimensions: shape.dimension });
   const loadMs = performance.now() - started;
   if (loaded.size !== n) throw new Error(`loaded ${loaded.size} of ${n}`);
   await fs.rm(dir, { recursive: true, force: true });

@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { euclideanDistance } from '../index/faceIndex.js';
+import type { FaceModelSpec, Metric } from '../models/faceModels.js';
+import { closenessOf } from '../service/domain/matchRule.js';
 import { FacePipeline } from '../models/facePipeline.js';
 
 /** LFW helpers shared by the calibration and accuracy scripts. */
@@ -34,12 +36,13 @@ export const identityOf = (image: string): string => image.split('/')[0]!;
  * so the face nearest the image centre is theirs; an image with no face maps to null.
  */
 export async function describeImages(
+  model: FaceModelSpec,
   root: string,
   images: string[],
   threads: number,
   onProgress: (done: number) => void,
 ): Promise<Map<string, Float32Array | null>> {
-  const pipeline = new FacePipeline({ threads, decodeLimits: { maxPixels: 40_000_000, maxSidePx: 1920 } });
+  const pipeline = new FacePipeline({ model, threads, decodeLimits: { maxPixels: 40_000_000, maxSidePx: 1920 } });
   await pipeline.start();
   const out = new Map<string, Float32Array | null>();
   let next = 0;
@@ -66,41 +69,47 @@ export async function describeImages(
  * describeImages with a progress bar, and with a cache file of the descriptors (the pipeline is
  * the slow part: a second run of a script over the same images then takes seconds).
  */
-export async function describeWithCache(root: string, images: string[], threads: number, cacheFile?: string): Promise<Map<string, Float32Array | null>> {
+export async function describeWithCache(model: FaceModelSpec, root: string, images: string[], threads: number, cacheFile?: string): Promise<Map<string, Float32Array | null>> {
   const cached = new Map<string, Float32Array | null>();
   if (cacheFile && fs.existsSync(cacheFile)) {
-    const stored = JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as Record<string, number[] | null>;
-    for (const [image, d] of Object.entries(stored)) cached.set(image, d && Float32Array.from(d));
+    const stored = JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as { model?: string } & Record<string, number[] | null | string>;
+    // A cache of another model's descriptors would silently measure the wrong model.
+    if (stored.model !== `${model.name} ${model.version}`) throw new Error(`${cacheFile} holds descriptors of ${stored.model ?? 'an unnamed model'}, not ${model.name} ${model.version}`);
+    for (const [image, d] of Object.entries(stored)) if (image !== 'model') cached.set(image, Array.isArray(d) ? Float32Array.from(d) : null);
   }
   const missing = images.filter((image) => !cached.has(image));
   if (missing.length > 0) {
     const bar = new cliProgress.SingleBar({ format: 'describing faces [{bar}] {value}/{total} {eta_formatted} left', etaBuffer: 200 }, cliProgress.Presets.shades_classic);
     bar.start(missing.length, 0);
-    const described = await describeImages(root, missing, threads, (done) => bar.update(done));
+    const described = await describeImages(model, root, missing, threads, (done) => bar.update(done));
     bar.stop();
     for (const [image, d] of described) cached.set(image, d);
     if (cacheFile) {
-      const plain = Object.fromEntries([...cached].map(([image, d]) => [image, d && Array.from(d)]));
+      const plain = { model: `${model.name} ${model.version}`, ...Object.fromEntries([...cached].map(([image, d]) => [image, d && Array.from(d)])) };
       fs.writeFileSync(cacheFile, JSON.stringify(plain));
     }
   }
   return new Map(images.map((image) => [image, cached.get(image) ?? null]));
 }
 
-/** Distance of a pair; a missing face counts as "not the same person" (infinite distance). */
-export function pairDistance(descriptors: Map<string, Float32Array | null>, pair: Pair): number {
+/**
+ * Closeness of a pair (matchRule.ts: cosine similarity, or the negated distance; higher is
+ * closer); a missing face counts as "not the same person" (-Infinity).
+ */
+export function pairCloseness(descriptors: Map<string, Float32Array | null>, pair: Pair, metric: Metric): number {
   const a = descriptors.get(pair.a);
   const b = descriptors.get(pair.b);
-  return a && b ? euclideanDistance(a, b) : Number.POSITIVE_INFINITY;
+  return a && b ? closenessOf(metric, euclideanDistance(a, b)) : Number.NEGATIVE_INFINITY;
 }
 
-export function accuracyAt(pairs: Pair[], distances: number[], threshold: number) {
+/** Pair accuracy when pairs at or above `threshold` (a closeness) are called the same person. */
+export function accuracyAt(pairs: Pair[], scores: number[], threshold: number) {
   let tp = 0;
   let tn = 0;
   let fp = 0;
   let fn = 0;
   pairs.forEach((pair, i) => {
-    const accept = distances[i]! <= threshold;
+    const accept = scores[i]! >= threshold;
     if (pair.same && accept) tp++;
     else if (pair.same) fn++;
     else if (accept) fp++;

@@ -1,16 +1,18 @@
 /**
- * Faces per second through the service's pipeline (sharp decode → worker pool: detection, the
- * padded retry for close-ups, landmarks, mirror-averaged descriptors batched per photo, quality
- * measures) against plain @vladmandic/face-api calls (detectAllFaces → landmarks → descriptors)
- * on the same photos, with the same TensorFlow.js backend, in the same run.
+ * Faces per second through the service's pipeline (sharp decode → worker pool → detection,
+ * alignment, descriptors, quality measures) with the running model (FACE_MODEL, default
+ * yunet-fr512: YuNet + the 512-d embedder on ONNX Runtime) against plain @vladmandic/face-api
+ * calls (detectAllFaces → landmarks → descriptors, the project card's model) on the same photos,
+ * in the same run.
  *
- *   npm run bench:pipeline [-- --rounds 20] [--json]
+ *   [FACE_MODEL=…] npm run bench:pipeline [-- --rounds 20] [--json]
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import { Command } from 'commander';
 import sharp from 'sharp';
-import { faceApiModelDir, loadFaceApi } from '../models/backend.js';
+import { faceApiModelDir, loadFaceApi } from '../models/faceapi/backend.js';
+import { benchModel } from './benchModel.js';
 import { FacePipeline } from '../models/facePipeline.js';
 import { cropFace, demoPhoto, PERSON_A } from '../service/testSupport/facePhotos.js';
 
@@ -20,6 +22,7 @@ const opts = new Command()
   .parse()
   .opts<{ rounds: string; json?: boolean }>();
 const rounds = Number(opts.rounds);
+const model = benchModel();
 const cores = os.availableParallelism();
 
 const photos = {
@@ -73,11 +76,11 @@ for (const [name, bytes] of Object.entries(photos)) {
 }
 
 for (const threads of [1, cores]) {
-  const pipeline = new FacePipeline({ threads, decodeLimits: { maxPixels: 40_000_000, maxSidePx: 1920 } });
+  const pipeline = new FacePipeline({ model, threads, decodeLimits: { maxPixels: 40_000_000, maxSidePx: 1920 } });
   await pipeline.start();
   for (const [name, bytes] of Object.entries(photos)) {
     const measured = await timed(async () => (await pipeline.analyze(bytes)).faces.length, threads * 2);
-    results.push({ photo: name, contender: `service pipeline (${threads} worker${threads > 1 ? 's' : ''})`, ...measured });
+    results.push({ photo: name, contender: `service ${model.key} (${threads} worker${threads > 1 ? 's' : ''})`, ...measured });
   }
   await pipeline.close();
 }
@@ -89,9 +92,9 @@ const ratios = Object.keys(photos).map((photo) => {
   return { photo, oneWorker: Number((one!.facesPerSecond / base).toFixed(2)), allWorkers: Number((all!.facesPerSecond / base).toFixed(2)) };
 });
 
-console.log(`\nbackend ${backend}, ${cores} cores, ${rounds} photos per case (the service pipeline also mirrors each face and measures its quality)\n`);
-console.log('photo                    contender                        faces/s   ms/photo   faces/photo');
-for (const r of results) console.log(`${r.photo.padEnd(25)}${r.contender.padEnd(33)}${String(r.facesPerSecond).padEnd(10)}${String(r.msPerPhoto).padEnd(11)}${r.faces}`);
+console.log(`\nplain face-api on ${backend}; the service runs ${model.name} ${model.version}; ${cores} cores, ${rounds} photos per case\n`);
+console.log('photo                    contender                             faces/s   ms/photo   faces/photo');
+for (const r of results) console.log(`${r.photo.padEnd(25)}${r.contender.padEnd(38)}${String(r.facesPerSecond).padEnd(10)}${String(r.msPerPhoto).padEnd(11)}${r.faces}`);
 console.log('');
 for (const r of ratios) console.log(`${r.photo}: service / plain face-api = ${r.oneWorker}× with 1 worker, ${r.allWorkers}× with ${cores}`);
-if (opts.json) console.log(JSON.stringify({ backend, cores, results, ratios }));
+if (opts.json) console.log(JSON.stringify({ model: `${model.name} ${model.version}`, faceApiBackend: backend, cores, results, ratios }));

@@ -11,13 +11,13 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { IndexSync, openIndex } from '../index/indexSync.js';
-import { CURRENT_DESCRIPTOR_MODEL } from '../models/modelIdentity.js';
 import { startEmbeddedPostgres } from '../service/db/embeddedPostgres.js';
 import { migrate } from '../service/db/migrate.js';
 import { createPool } from '../service/db/pool.js';
 import { FaceTemplateRepository } from '../service/repositories/faceTemplateRepository.js';
 import { TemplateChangeRepository } from '../service/repositories/templateChangeRepository.js';
-import { syntheticGallery } from './syntheticFaces.js';
+import { benchModel } from './benchModel.js';
+import { DescriptorShape } from './syntheticFaces.js';
 
 const opts = new Command()
   .option('--templates <n>', 'gallery size', '100000')
@@ -35,10 +35,10 @@ await fs.chmod(dataDir, 0o755);
 const database = await startEmbeddedPostgres(dataDir, Number(process.env.EMBEDDED_PG_PORT ?? 54349), logger);
 await migrate(database.connectionString, logger);
 const pool = createPool(database.connectionString);
-const model = CURRENT_DESCRIPTOR_MODEL;
+const model = benchModel();
 const { rows } = await pool.query("INSERT INTO members (name) VALUES ('bench') RETURNING id");
 const memberId: string = rows[0].id;
-const gallery = syntheticGallery(total + later);
+const gallery = DescriptorShape.of(model.key).gallery(total + later);
 
 async function insert(from: number, to: number): Promise<void> {
   for (let start = from; start < to; start += 1000) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { probeNear, seededRandom, syntheticGallery } from '../benchmarks/syntheticFaces.js';
+import { DescriptorShape, seededRandom } from '../benchmarks/syntheticFaces.js';
 import { FaceIndex } from './faceIndex.js';
 
 function exactNearest(query: Float32Array, points: Map<number, Float32Array>): number {
@@ -7,7 +7,7 @@ function exactNearest(query: Float32Array, points: Map<number, Float32Array>): n
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const [label, point] of points) {
     let d = 0;
-    for (let i = 0; i < 128; i++) d += (query[i]! - point[i]!) ** 2;
+    for (let i = 0; i < query.length; i++) d += (query[i]! - point[i]!) ** 2;
     if (d < bestDistance) {
       bestDistance = d;
       best = label;
@@ -18,10 +18,11 @@ function exactNearest(query: Float32Array, points: Map<number, Float32Array>): n
 
 describe('FaceIndex', () => {
   it('finds the exact nearest template for at least 99.5% of queries, through growth and removals', () => {
-    // Descriptors shaped like real ones (LFW's measured spectra, benchmarks/syntheticFaces.ts):
+    // Descriptors shaped like the default model's (LFW's measured spectra, benchmarks/syntheticFaces.ts):
     // an isotropic cloud would test a harder problem than faces pose.
-    const { descriptors: data } = syntheticGallery(6000, 3, 7);
-    const index = new FaceIndex({ initialCapacity: 16 }); // forces several resizes; default (size-chosen) ef
+    const shape = DescriptorShape.of('yunet-fr512');
+    const { descriptors: data } = shape.gallery(6000, 3, 7);
+    const index = new FaceIndex({ dimensions: shape.dimension, initialCapacity: 16 }); // forces several resizes; default (size-chosen) ef
     const live = new Map<number, Float32Array>();
     data.forEach((descriptor, label) => {
       index.add({ label, templateId: `t${label}`, memberId: `m${Math.floor(label / 3)}` }, descriptor);
@@ -32,7 +33,7 @@ describe('FaceIndex', () => {
       expect(index.remove(label)).toBe(true);
       live.delete(label);
     }
-    const { descriptors: extra } = syntheticGallery(600, 3, 99);
+    const { descriptors: extra } = shape.gallery(600, 3, 99);
     extra.forEach((descriptor, i) => {
       const label = data.length + i;
       index.add({ label, templateId: `t${label}`, memberId: `x${i}` }, descriptor);
@@ -42,7 +43,7 @@ describe('FaceIndex', () => {
 
     // Probes as the service sees them: another photo of a known person.
     const random = seededRandom(12345);
-    const queries = Array.from({ length: 500 }, () => probeNear(data[Math.floor(random.uniform() * data.length)]!, random));
+    const queries = Array.from({ length: 500 }, () => shape.probeNear(data[Math.floor(random.uniform() * data.length)]!, random));
     let agree = 0;
     for (const query of queries) {
       const [hit] = index.search(query, 1);
@@ -53,7 +54,7 @@ describe('FaceIndex', () => {
   });
 
   it('reports true Euclidean distances, nearest first', () => {
-    const index = new FaceIndex();
+    const index = new FaceIndex({ dimensions: 128 });
     const a = new Float32Array(128);
     const b = new Float32Array(128).fill(0);
     b[0] = 0.3;
@@ -67,7 +68,7 @@ describe('FaceIndex', () => {
   });
 
   it('never returns removed templates, and removes a whole member', () => {
-    const index = new FaceIndex();
+    const index = new FaceIndex({ dimensions: 128 });
     const d = (v: number) => new Float32Array(128).fill(v);
     index.add({ label: 1, templateId: 'a1', memberId: 'A' }, d(0.1));
     index.add({ label: 2, templateId: 'a2', memberId: 'A' }, d(0.11));
@@ -82,7 +83,7 @@ describe('FaceIndex', () => {
   });
 
   it('is idempotent on re-adding a template and measures 1:1 distances exactly', () => {
-    const index = new FaceIndex();
+    const index = new FaceIndex({ dimensions: 128 });
     const d = (v: number) => new Float32Array(128).fill(v);
     index.add({ label: 1, templateId: 'a1', memberId: 'A' }, d(0.1));
     index.add({ label: 1, templateId: 'a1', memberId: 'A' }, d(0.1));
@@ -94,7 +95,7 @@ describe('FaceIndex', () => {
   });
 
   it('rejects descriptors of the wrong length', () => {
-    const index = new FaceIndex();
+    const index = new FaceIndex({ dimensions: 128 });
     expect(() => index.add({ label: 1, templateId: 'a', memberId: 'A' }, new Float32Array(127))).toThrow(RangeError);
     expect(() => index.search(new Float32Array(3), 1)).toThrow(RangeError);
   });
@@ -102,7 +103,7 @@ describe('FaceIndex', () => {
 
 describe('FaceIndex bookkeeping', () => {
   it('keeps members and templates straight through removals and slot reuse', () => {
-    const index = new FaceIndex({ initialCapacity: 4 });
+    const index = new FaceIndex({ dimensions: 128, initialCapacity: 4 });
     const d = (v: number) => new Float32Array(128).fill(v);
     for (let label = 1; label <= 30; label++) index.add({ label, templateId: `t${label}`, memberId: `m${label % 5}` }, d(label / 100));
     expect(index.templatesOf('m1').map((e) => e.label).sort((a, b) => a - b)).toEqual([1, 6, 11, 16, 21, 26]);

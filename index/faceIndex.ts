@@ -16,7 +16,8 @@ export interface IndexHit extends IndexEntry {
 }
 
 export interface FaceIndexOptions {
-  dimensions?: number;
+  /** Values per descriptor: the face model's (512 for the default model, 128 for face-api). */
+  dimensions: number;
   initialCapacity?: number;
   /** HNSW graph degree: higher is more accurate and larger. */
   m?: number;
@@ -50,7 +51,8 @@ export const euclideanDistance = (a: ArrayLike<number>, b: ArrayLike<number>): n
 export class FaceIndex {
   private readonly hnsw: InstanceType<typeof HierarchicalNSW>;
   private readonly entries = new EntryTable();
-  private readonly dimensions: number;
+  /** Values per descriptor (the face model's). */
+  readonly dimension: number;
   /** Slots that hold a removed template and can be reused by the next add. */
   private deletedSlots = 0;
   /** While the graph is being written to disk, changes wait here (the writer reads the graph). */
@@ -59,9 +61,9 @@ export class FaceIndex {
   private readonly efSearch: number | undefined;
   private ef = 0;
 
-  constructor(options: FaceIndexOptions = {}) {
-    this.dimensions = options.dimensions ?? 128;
-    this.hnsw = new HierarchicalNSW('l2', this.dimensions);
+  constructor(options: FaceIndexOptions) {
+    this.dimension = options.dimensions;
+    this.hnsw = new HierarchicalNSW('l2', this.dimension);
     this.hnsw.initIndex({
       maxElements: options.initialCapacity ?? 1024,
       m: options.m ?? 16,
@@ -98,7 +100,7 @@ export class FaceIndex {
   }
 
   /** An index read back from a graph written by saveGraph, with the entries saved beside it. */
-  static async loadGraph(graphPath: string, entries: Iterable<IndexEntry>, options: FaceIndexOptions = {}): Promise<FaceIndex> {
+  static async loadGraph(graphPath: string, entries: Iterable<IndexEntry>, options: FaceIndexOptions): Promise<FaceIndex> {
     const index = new FaceIndex(options);
     await index.hnsw.readIndex(graphPath, true);
     for (const entry of entries) index.entries.set(entry);
@@ -123,8 +125,8 @@ export class FaceIndex {
 
   /** Adds a template; adding one that is already there is a no-op (replays are harmless). */
   add(entry: IndexEntry, descriptor: ArrayLike<number>): void {
-    if (descriptor.length !== this.dimensions) {
-      throw new RangeError(`descriptor has ${descriptor.length} values, expected ${this.dimensions}`);
+    if (descriptor.length !== this.dimension) {
+      throw new RangeError(`descriptor has ${descriptor.length} values, expected ${this.dimension}`);
     }
     if (this.saving) {
       const copy = Array.from(descriptor);
@@ -168,8 +170,8 @@ export class FaceIndex {
 
   /** The k nearest templates, nearest first (approximate: HNSW). */
   search(descriptor: ArrayLike<number>, k: number): IndexHit[] {
-    if (descriptor.length !== this.dimensions) {
-      throw new RangeError(`descriptor has ${descriptor.length} values, expected ${this.dimensions}`);
+    if (descriptor.length !== this.dimension) {
+      throw new RangeError(`descriptor has ${descriptor.length} values, expected ${this.dimension}`);
     }
     const wanted = Math.min(k, this.entries.size);
     if (wanted <= 0) return [];

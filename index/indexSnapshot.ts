@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import type { DescriptorModel } from '../models/modelIdentity.js';
+import type { DescriptorModel } from '../models/faceModels.js';
 import { FaceIndex, type FaceIndexOptions, type IndexEntry } from './faceIndex.js';
 
 /**
@@ -114,7 +114,7 @@ async function* readEntries(file: string): AsyncGenerator<IndexEntry> {
   }
 }
 
-export async function loadSnapshot(dir: string, options: FaceIndexOptions = {}): Promise<FaceIndex> {
+export async function loadSnapshot(dir: string, options: FaceIndexOptions): Promise<FaceIndex> {
   const entries: IndexEntry[] = [];
   for await (const entry of readEntries(path.join(dir, ENTRIES))) entries.push(entry);
   return FaceIndex.loadGraph(path.join(dir, GRAPH), entries, options);

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CURRENT_DESCRIPTOR_MODEL } from '../models/modelIdentity.js';
+import { FACE_MODELS } from '../models/faceModels.js';
 import { migrate } from '../service/db/migrate.js';
 import { createPool, type Pool } from '../service/db/pool.js';
 import { FaceTemplateRepository } from '../service/repositories/faceTemplateRepository.js';
@@ -17,9 +17,9 @@ let db: TestDatabase;
 let pool: Pool;
 let dir: string;
 let memberId: string;
-const model = CURRENT_DESCRIPTOR_MODEL;
+const model = FACE_MODELS['yunet-fr512'];
 
-const descriptor = (seed: number) => Array.from({ length: 128 }, (_, i) => Math.sin(seed * 1000 + i * 7.1) * 0.1);
+const descriptor = (seed: number) => Array.from({ length: model.dimension }, (_, i) => Math.sin(seed * 1000 + i * 7.1) * 0.1);
 
 /** Inserts a template; returns its label. */
 async function addTemplate(seed: number, modelVersion = model.version): Promise<number> {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { DescriptorModel } from '../models/modelIdentity.js';
+import type { DescriptorModel, IndexedModel } from '../models/faceModels.js';
 import { FaceIndex } from './faceIndex.js';
 import { loadSnapshot, readSnapshotMeta, saveSnapshot } from './indexSnapshot.js';
 import { loadIndex, type StoredTemplate } from './loadIndex.js';
@@ -41,7 +41,7 @@ export async function openIndex(deps: {
   snapshotDir: string;
   changes: ChangeSource;
   templates: TemplateSource;
-  model: DescriptorModel;
+  model: IndexedModel;
   logger: Logger;
 }): Promise<OpenedIndex> {
   // Read before the rebuild's scan: changes committed during the scan are applied again by the
@@ -57,7 +57,7 @@ export async function openIndex(deps: {
     meta.seq <= state.latest;
   if (usable) {
     try {
-      const index = await loadSnapshot(deps.snapshotDir);
+      const index = await loadSnapshot(deps.snapshotDir, { dimensions: deps.model.dimension });
       return { index, seq: meta.seq, instanceId: state.instanceId, source: 'snapshot' };
     } catch (error) {
       deps.logger.warn({ err: error }, 'index snapshot unreadable: rebuilding from PostgreSQL');
@@ -65,7 +65,7 @@ export async function openIndex(deps: {
   } else if (meta) {
     deps.logger.info({ snapshotSeq: meta.seq, horizon: state.horizon }, 'index snapshot not usable here: rebuilding from PostgreSQL');
   }
-  const index = new FaceIndex();
+  const index = new FaceIndex({ dimensions: deps.model.dimension });
   await loadIndex(index, deps.templates.streamForIndex(deps.model));
   return { index, seq: state.latest, instanceId: state.instanceId, source: 'rebuild' };
 }

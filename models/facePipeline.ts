@@ -1,5 +1,7 @@
 import { Piscina } from 'piscina';
-import { decodeImage, withoutMetadata, type DecodeLimits, type ImageFormat } from './imageDecoder.js';
+import type { FaceModelSpec } from './faceModels.js';
+import type { FaceWorkerData } from './faceWorker.js';
+import { decodeImage, resizedCopy, withoutMetadata, type DecodeLimits, type ImageFormat } from './imageDecoder.js';
 import type { AnalyzeResult, AnalyzeTask, Box, DetectedFace, ModelInfo } from './types.js';
 
 export interface AnalyzedImage {
@@ -12,7 +14,11 @@ export interface AnalyzedImage {
 }
 
 export interface FacePipelineOptions {
+  model: FaceModelSpec;
+  /** Worker threads, each with its own copy of the model. */
   threads: number;
+  /** ONNX Runtime intra-op threads inside each worker (the ONNX model only). */
+  intraOpThreads?: number;
   decodeLimits: DecodeLimits;
 }
 
@@ -48,6 +54,7 @@ export class FacePipeline {
       // Inference is CPU-bound: more than one task per thread only adds latency.
       concurrentTasksPerWorker: 1,
       idleTimeout: Number.POSITIVE_INFINITY,
+      workerData: { model: options.model.key, intraOpThreads: options.intraOpThreads ?? 1 } satisfies FaceWorkerData,
     });
   }
 
@@ -75,13 +82,20 @@ export class FacePipeline {
 
   async analyze(bytes: Buffer): Promise<AnalyzedImage> {
     const image = await decodeImage(bytes, this.options.decodeLimits);
-    const task: AnalyzeTask = { pixels: image.pixels, width: image.width, height: image.height };
-    const result = (await this.pool.run(task, {
-      name: 'analyze',
-      transferList: [image.pixels.buffer as ArrayBuffer],
-    })) as AnalyzeResult;
+    // The detector's copy is resized by libvips (off the event loop), not in the worker.
+    const { detectMaxSidePx: maxSide, detectMinSidePx: minSide } = this.options.model;
+    const longest = Math.max(image.width, image.height);
+    const detection =
+      maxSide && longest > maxSide ? await resizedCopy(image, maxSide) : minSide && longest < minSide ? await resizedCopy(image, minSide) : undefined;
+    const task: AnalyzeTask = { pixels: image.pixels, width: image.width, height: image.height, detection };
+    const transferList = [image.pixels.buffer as ArrayBuffer, ...(detection ? [detection.pixels.buffer as ArrayBuffer] : [])];
+    const result = (await this.pool.run(task, { name: 'analyze', transferList })) as AnalyzeResult;
     const faces = result.faces
-      .map((face) => ({ ...face, box: scaleBox(face.box, image.scale) }))
+      .map((face) => ({
+        ...face,
+        box: scaleBox(face.box, image.scale),
+        ...(face.landmarks ? { landmarks: face.landmarks.map((p) => ({ x: Math.round(p.x * image.scale * 10) / 10, y: Math.round(p.y * image.scale * 10) / 10 })) } : {}),
+      }))
       .sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
     return {
       format: image.format,

@@ -68,6 +68,15 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
   }
 }
 
+/** A copy of decoded pixels resized so that its longest side is `sidePx` (libvips, off the event loop). */
+export async function resizedCopy(image: DecodedImage, sidePx: number): Promise<{ pixels: Uint8Array; width: number; height: number }> {
+  const { data, info } = await sharp(image.pixels, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .resize({ width: sidePx, height: sidePx, fit: 'inside' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+}
+
 /**
  * The photo as it is kept: orientation applied, re-encoded in its own format without metadata
  * (EXIF can carry GPS positions, device serials and dates: personal data the service has no use for).

@@ -111,6 +111,37 @@ export function estimatePose(landmarks: Point[]): Pose {
   return { yawDeg: toDeg(yaw), pitchDeg: toDeg(pitch), rollDeg: toDeg(roll) };
 }
 
+/**
+ * Coarse head pose from the detector's 5 points (left eye, right eye, nose tip, left and right
+ * mouth corner, as seen in the image). Roll is the angle of the eye line. After undoing it, yaw
+ * comes from how far the nose tip sits beside the midline of the eyes and mouth corners, in half
+ * eye distances (a nose ≈ 0.9 half eye distances in front of the eye plane: offset = 0.9·tan yaw),
+ * and pitch from where it sits between the eye line and the mouth line (0.49 of the way on the
+ * frontal ArcFace template). Enough to reject profile and strongly tilted faces.
+ */
+export function estimatePoseFromFivePoints(points: readonly Point[]): Pose {
+  if (points.length !== 5) throw new Error(`expected 5 landmarks, got ${points.length}`);
+  const [leftEye, rightEye, nose, mouthLeft, mouthRight] = points as [Point, Point, Point, Point, Point];
+  const roll = Math.atan2(rightEye.y - leftEye.y, rightEye.x - leftEye.x);
+  const origin = centroid([leftEye, rightEye]);
+  const cos = Math.cos(-roll);
+  const sin = Math.sin(-roll);
+  const unroll = (p: Point): Point => ({
+    x: (p.x - origin.x) * cos - (p.y - origin.y) * sin,
+    y: (p.x - origin.x) * sin + (p.y - origin.y) * cos,
+  });
+  const [le, re, n, ml, mr] = [leftEye, rightEye, nose, mouthLeft, mouthRight].map(unroll) as [Point, Point, Point, Point, Point];
+  const halfEye = Math.max(1e-6, (re.x - le.x) / 2);
+  const midline = (le.x + re.x + ml.x + mr.x) / 4;
+  const yaw = Math.atan((n.x - midline) / halfEye / NOSE_DEPTH_IN_HALF_EYES);
+  const mouthY = Math.max(1e-6, (ml.y + mr.y) / 2);
+  const pitch = Math.asin(clampUnit((n.y / mouthY - FRONTAL_NOSE_HEIGHT) * 2));
+  return { yawDeg: toDeg(yaw), pitchDeg: toDeg(pitch), rollDeg: toDeg(roll) };
+}
+
+const NOSE_DEPTH_IN_HALF_EYES = 0.9;
+const FRONTAL_NOSE_HEIGHT = 0.49;
+
 /** Limits a face must meet; enrollment asks for more than identification. */
 export interface QualityPolicy {
   minSizePx: number;

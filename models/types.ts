@@ -1,6 +1,5 @@
 /** Shapes shared by the face pipeline, its worker threads and the service. */
-
-export const DESCRIPTOR_LENGTH = 128;
+import type { FaceModelSpec } from './faceModels.js';
 
 export interface Box {
   x: number;
@@ -29,8 +28,15 @@ export interface FaceMeasures {
   pose: Pose;
 }
 
+export interface Point {
+  x: number;
+  y: number;
+}
+
 export interface DetectedFace {
   box: Box;
+  /** The detector's 5 points (eyes, nose tip, mouth corners), where the model gives them. */
+  landmarks?: Point[];
   measures: FaceMeasures;
   descriptor: Float32Array;
 }
@@ -40,17 +46,16 @@ export interface AnalyzeTask {
   pixels: Uint8Array;
   width: number;
   height: number;
+  /** A downscaled copy for the detector, where the model detects on one (same aspect). */
+  detection?: { pixels: Uint8Array; width: number; height: number };
 }
 
 export interface AnalyzeResult {
   faces: DetectedFace[];
 }
 
-export interface ModelInfo {
-  /** Name of the descriptor model, recorded with every template. */
-  name: string;
-  /** Version of the descriptor model (the face-api release that ships the weights). */
-  version: string;
-  /** TensorFlow.js backend that runs inference: `tensorflow` (tfjs-node) or `wasm`. */
+/** The model a pipeline runs, as its workers report it once warm. */
+export interface ModelInfo extends FaceModelSpec {
+  /** What runs inference: `onnxruntime-cpu/<threads>t`, or TensorFlow.js's `tensorflow` (tfjs-node) or `wasm`. */
   backend: string;
 }

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { CALIBRATED_MATCH_THRESHOLD, ConfigError, loadConfig } from './config.js';
+import { readCalibratedThresholds, FACE_MODELS } from '../models/faceModels.js';
+import { ConfigError, loadConfig } from './config.js';
 
 describe('config', () => {
   it('has working embedded defaults', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 8080, databaseUrl: undefined, matchThreshold: CALIBRATED_MATCH_THRESHOLD });
+    expect(config).toMatchObject({ port: 8080, databaseUrl: undefined, faceModel: FACE_MODELS['yunet-fr512'] });
+    expect(config.thresholds).toEqual(readCalibratedThresholds(FACE_MODELS['yunet-fr512']));
     expect(config.dataDir.endsWith('data')).toBe(true);
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -20,7 +22,13 @@ describe('config', () => {
     }
   });
 
-  it('refuses a verification threshold stricter than the identification one', () => {
-    expect(() => loadConfig({ MATCH_THRESHOLD: '0.5', VERIFY_THRESHOLD: '0.4' })).toThrow(ConfigError);
+  it("reads thresholds in the running model's scale and refuses a verification threshold stricter than the identification one", () => {
+    // cosine similarity: higher is stricter
+    expect(() => loadConfig({ MATCH_THRESHOLD: '0.5', VERIFY_THRESHOLD: '0.6' })).toThrow(ConfigError);
+    expect(loadConfig({ MATCH_THRESHOLD: '0.6', VERIFY_THRESHOLD: '0.3' }).thresholds).toMatchObject({ match: 0.6, verify: 0.3 });
+    // Euclidean distance: lower is stricter
+    expect(() => loadConfig({ FACE_MODEL: 'faceapi', MATCH_THRESHOLD: '0.5', VERIFY_THRESHOLD: '0.4' })).toThrow(ConfigError);
+    expect(loadConfig({ FACE_MODEL: 'faceapi' }).thresholds).toEqual({ match: 0.373, margin: 0.06, today: 0.42, verify: 0.6 });
+    expect(() => loadConfig({ FACE_MODEL: 'arcface' })).toThrow(/FACE_MODEL/);
   });
 });

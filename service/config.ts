@@ -1,24 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-
-/**
- * Default thresholds on face-api's Euclidean descriptor distance. They are calibrated numbers,
- * not guesses: `npm run calibrate` chose them on LFW View 1 pairsDevTrain with this service's
- * own pipeline (the README has the figures and the method).
- *  - identification (1:N) must be stricter than verification (1:1): in a gallery of N templates
- *    the chance that *some* stranger falls under the threshold grows with N.
- */
-export const CALIBRATED_MATCH_THRESHOLD = 0.373;
-export const CALIBRATED_VERIFY_THRESHOLD = 0.6;
-/**
- * 1:N margin: the best different member must be at least this much further than the best one.
- * Chosen by `npm run bench:accuracy` (open-set run on LFW View 1): at MATCH_THRESHOLD it takes
- * wrong-member answers from 0.32% to 0.11% and FPIR from 0.26% to 0.20% for 0.3 points of FNIR.
- */
-export const CALIBRATED_MATCH_MARGIN = 0.06;
-/** 1:N threshold for members seen at an entrance camera today (searched first at the till). */
-export const CALIBRATED_TODAY_MATCH_THRESHOLD = 0.42;
+import { FACE_MODEL_KEYS, FACE_MODELS, readCalibratedThresholds, type FaceModelSpec, type ModelThresholds } from '../models/faceModels.js';
+import { MatchRule } from './domain/matchRule.js';
 
 const numberFromEnv = (schema: z.ZodNumber) =>
   z.preprocess((value) => (value === undefined || value === '' ? undefined : Number(value)), schema);
@@ -62,26 +46,33 @@ const envSchema = z.object({
   /** Port of the embedded PostgreSQL, used only when DATABASE_URL is not set. */
   EMBEDDED_PG_PORT: numberFromEnv(z.number().int().min(1).max(65535)).default(54329),
   VISAGE_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
-  /** Identification (1:N) cut-off on Euclidean descriptor distance. */
-  MATCH_THRESHOLD: numberFromEnv(z.number().gt(0).lt(2)).default(CALIBRATED_MATCH_THRESHOLD),
+  /** The face model: YuNet + a 512-d embedder on ONNX Runtime, or the project card's face-api. */
+  FACE_MODEL: z.enum(FACE_MODEL_KEYS).default('yunet-fr512'),
+  /**
+   * Thresholds in the running model's scale (cosine similarity for yunet-fr512, higher is closer;
+   * Euclidean distance for faceapi, lower is closer). Unset: the model's calibrated file
+   * (models/thresholds/<model>.json).
+   */
+  MATCH_THRESHOLD: numberFromEnv(z.number()).optional(),
   /** 1:N threshold for members seen at an entrance camera today (set it to MATCH_THRESHOLD to turn the narrowing off). */
-  TODAY_MATCH_THRESHOLD: numberFromEnv(z.number().gt(0).lt(2)).default(CALIBRATED_TODAY_MATCH_THRESHOLD),
-  /** 1:N margin to the best different member (0 turns it off). */
-  MATCH_MARGIN: numberFromEnv(z.number().min(0).max(1)).default(CALIBRATED_MATCH_MARGIN),
-  /** Verification (1:1) cut-off on Euclidean descriptor distance. */
-  VERIFY_THRESHOLD: numberFromEnv(z.number().gt(0).lt(2)).default(CALIBRATED_VERIFY_THRESHOLD),
+  TODAY_MATCH_THRESHOLD: numberFromEnv(z.number()).optional(),
+  /** 1:N margin to the best different member, in the model's scale (0 turns it off). */
+  MATCH_MARGIN: numberFromEnv(z.number()).optional(),
+  VERIFY_THRESHOLD: numberFromEnv(z.number()).optional(),
   /** Largest accepted upload body, in bytes. */
   MAX_UPLOAD_BYTES: numberFromEnv(z.number().int().min(1024)).default(10 * 1024 * 1024),
   /** Largest accepted decoded image, in pixels (decompression-bomb guard). */
   MAX_IMAGE_PIXELS: numberFromEnv(z.number().int().min(10_000)).default(40_000_000),
   /** Images are downscaled so that their longest side is at most this many pixels. */
   MAX_ANALYSIS_SIDE_PX: numberFromEnv(z.number().int().min(256).max(8192)).default(1920),
-  /** Smallest face (box width, pixels) accepted for enrollment. */
-  MIN_ENROLL_FACE_PX: numberFromEnv(z.number().int().min(16)).default(80),
-  /** Smallest face (box width, pixels) that identification will try to match. */
-  MIN_IDENTIFY_FACE_PX: numberFromEnv(z.number().int().min(16)).default(40),
+  /** Smallest face (detector box width, photo pixels) accepted for enrollment (LFW's 1st percentile: 77). */
+  MIN_ENROLL_FACE_PX: numberFromEnv(z.number().int().min(16)).default(64),
+  /** Smallest face (detector box width, photo pixels) that identification will try to match. */
+  MIN_IDENTIFY_FACE_PX: numberFromEnv(z.number().int().min(16)).default(32),
   /** Worker threads for face inference; defaults to the number of cores. */
   INFERENCE_THREADS: numberFromEnv(z.number().int().min(1).max(64)).default(os.availableParallelism()),
+  /** ONNX Runtime threads inside each worker (1: one worker per core was faster, README "Face model"). */
+  ONNX_INTRA_OP_THREADS: numberFromEnv(z.number().int().min(1).max(64)).default(1),
   /** Sightings of one member at one camera closer together than this are one visit. */
   FRAME_DEDUP_SECONDS: numberFromEnv(z.number().int().min(0).max(86_400)).default(300),
   /** off: unknown faces at cameras stay unknown; track: they may become anonymous visitor members. */
@@ -136,16 +127,16 @@ export type Config = Readonly<{
   databaseUrl: string | undefined;
   embeddedPgPort: number;
   adminKey: string | undefined;
-  matchThreshold: number;
-  matchMargin: number;
-  todayMatchThreshold: number;
-  verifyThreshold: number;
+  faceModel: FaceModelSpec;
+  /** The decision thresholds, in the face model's scale (calibrated file, or the environment's). */
+  thresholds: Readonly<ModelThresholds>;
   maxUploadBytes: number;
   maxImagePixels: number;
   maxAnalysisSidePx: number;
   minEnrollFacePx: number;
   minIdentifyFacePx: number;
   inferenceThreads: number;
+  onnxIntraOpThreads: number;
   frameDedupSeconds: number;
   photoSweep: Readonly<{ intervalSeconds: number; graceSeconds: number }>;
   indexSync: Readonly<{ pollMs: number; snapshotSeconds: number; changeLogRetentionDays: number }>;
@@ -195,20 +186,37 @@ export class ConfigError extends Error {
   }
 }
 
+const modelSchema = envSchema.pick({ FACE_MODEL: true, MATCH_THRESHOLD: true, TODAY_MATCH_THRESHOLD: true, MATCH_MARGIN: true, VERIFY_THRESHOLD: true });
+
+/** The face model and its thresholds: the calibrated file's, each overridable from the environment. */
+function faceModelSettings(e: z.infer<typeof modelSchema>): { faceModel: FaceModelSpec; thresholds: ModelThresholds; problems: string[] } {
+  const faceModel = FACE_MODELS[e.FACE_MODEL];
+  const calibrated = readCalibratedThresholds(faceModel);
+  const match = e.MATCH_THRESHOLD ?? calibrated.match;
+  const thresholds: ModelThresholds = {
+    match,
+    margin: e.MATCH_MARGIN ?? calibrated.margin,
+    // A MATCH_THRESHOLD stricter than the calibrated today threshold turns the narrowing off.
+    today: e.TODAY_MATCH_THRESHOLD ?? (faceModel.metric === 'cosine' ? Math.min(calibrated.today, match) : Math.max(calibrated.today, match)),
+    verify: e.VERIFY_THRESHOLD ?? calibrated.verify,
+  };
+  const problems = MatchRule.problemsWith(faceModel.metric, thresholds).map((p) => `${p} (FACE_MODEL=${faceModel.key})`);
+  return { faceModel, thresholds, problems };
+}
+
 /** Reads the environment once into a typed, frozen object; every bad variable is reported at once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`),
-    );
-  }
-  const e = parsed.data;
-  if (e.VERIFY_THRESHOLD < e.MATCH_THRESHOLD) {
+  const model = modelSchema.safeParse(env);
+  const modelProblems = model.success ? faceModelSettings(model.data).problems : [];
+  if (!parsed.success || modelProblems.length > 0) {
     throw new ConfigError([
-      'VERIFY_THRESHOLD: must not be stricter than MATCH_THRESHOLD (1:N identification needs the stricter cut-off)',
+      ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`)),
+      ...modelProblems,
     ]);
   }
+  const e = parsed.data;
+  const { faceModel, thresholds } = faceModelSettings(e);
   if (e.S3_ENDPOINT && (!e.S3_ACCESS_KEY || !e.S3_SECRET_KEY)) {
     throw new ConfigError(['S3_ACCESS_KEY, S3_SECRET_KEY: required with S3_ENDPOINT']);
   }
@@ -221,16 +229,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     embeddedPgPort: e.EMBEDDED_PG_PORT,
     adminKey: e.VISAGE_ADMIN_KEY,
-    matchThreshold: e.MATCH_THRESHOLD,
-    matchMargin: e.MATCH_MARGIN,
-    todayMatchThreshold: Math.max(e.TODAY_MATCH_THRESHOLD, e.MATCH_THRESHOLD),
-    verifyThreshold: e.VERIFY_THRESHOLD,
+    faceModel,
+    thresholds: Object.freeze(thresholds),
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     maxImagePixels: e.MAX_IMAGE_PIXELS,
     maxAnalysisSidePx: e.MAX_ANALYSIS_SIDE_PX,
     minEnrollFacePx: e.MIN_ENROLL_FACE_PX,
     minIdentifyFacePx: e.MIN_IDENTIFY_FACE_PX,
     inferenceThreads: e.INFERENCE_THREADS,
+    onnxIntraOpThreads: e.ONNX_INTRA_OP_THREADS,
     frameDedupSeconds: e.FRAME_DEDUP_SECONDS,
     photoSweep: Object.freeze({ intervalSeconds: e.PHOTO_SWEEP_SECONDS, graceSeconds: e.PHOTO_SWEEP_GRACE_SECONDS }),
     indexSync: Object.freeze({

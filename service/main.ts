@@ -6,7 +6,6 @@ import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
 import type { FaceIndex } from '../index/faceIndex.js';
-import { CURRENT_DESCRIPTOR_MODEL } from '../models/modelIdentity.js';
 import { FacePipeline } from '../models/facePipeline.js';
 import type { BlobStore } from './blob/blobStore.js';
 import { FsBlobStore } from './blob/fsBlobStore.js';
@@ -22,6 +21,7 @@ import { FaceService } from './domain/faceService.js';
 import { FaceRecords } from './domain/faceRecords.js';
 import { FrameService } from './domain/frameService.js';
 import { IdentificationService } from './domain/identificationService.js';
+import { MatchRule } from './domain/matchRule.js';
 import { VisitFeed } from './domain/visitFeed.js';
 import { MemberService } from './domain/memberService.js';
 import { PhotoEraser } from './domain/photoEraser.js';
@@ -119,15 +119,17 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
   const blobs: BlobStore = config.s3 ? await S3BlobStore.open(config.s3) : new FsBlobStore(path.join(config.dataDir, 'blobs'));
   const photoEraser = new PhotoEraser(blobs, pendingDeletions, logger, config.photoSweep.graceSeconds);
 
-  const replica = await startReplicaIndex({ config, databaseUrl, pool, templates, model: CURRENT_DESCRIPTOR_MODEL, logger });
+  const replica = await startReplicaIndex({ config, databaseUrl, pool, templates, model: config.faceModel, logger });
   const { index } = replica;
 
   const pipeline = new FacePipeline({
+    model: config.faceModel,
     threads: config.inferenceThreads,
+    intraOpThreads: config.onnxIntraOpThreads,
     decodeLimits: { maxPixels: config.maxImagePixels, maxSidePx: config.maxAnalysisSidePx },
   });
   const modelsReady = pipeline.start().then((model) => {
-    logger.info({ backend: model.backend, model: model.name, version: model.version, threads: config.inferenceThreads }, 'face models warm');
+    logger.info({ backend: model.backend, model: model.name, version: model.version, dimension: model.dimension, threads: config.inferenceThreads }, 'face models warm');
   });
   modelsReady.catch((error: unknown) => logger.fatal({ err: error }, 'face models failed to load'));
 
@@ -135,7 +137,7 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
   const profiles = new ProfileService({ members, activity: new MemberActivityRepository(pool), rules: config.loyalty, clock });
   const todaysVisitors = new TodaysVisitors(visits, config.loyalty.timeZone, clock);
   await todaysVisitors.refresh().catch((error: unknown) => logger.warn({ err: error }, "today's visitors not loaded"));
-  const thresholds = { match: config.matchThreshold, margin: config.matchMargin, today: config.todayMatchThreshold, verify: config.verifyThreshold };
+  const rule = new MatchRule(config.faceModel.metric, config.thresholds);
   const faceService = new FaceService({
     pool,
     pipeline,
@@ -146,7 +148,7 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
     blobs,
     photoEraser,
     storePhotos: config.storeEnrollmentPhotos,
-    thresholds,
+    rule,
     enrollPolicy: enrollmentPolicy(config),
     logger,
   });
@@ -156,7 +158,7 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
     members,
     profiles,
     todaysVisitors,
-    thresholds,
+    rule,
     identifyPolicy: identificationPolicy(config),
   });
 
@@ -177,7 +179,7 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
   const tracker = new VisitorTracker({
     minSightings: config.visitors.minSightings,
     windowMs: config.visitors.sightingWindowSeconds * 1000,
-    maxDistance: config.matchThreshold,
+    rule,
   });
   const feed = new VisitFeed();
   const records = new FaceRecords({ members, templates, blobs });
@@ -219,7 +221,10 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
     identification,
     records,
     feed,
-    thresholds,
+    scoring: {
+      faceModel: { key: config.faceModel.key, name: config.faceModel.name, version: config.faceModel.version, dimension: config.faceModel.dimension, metric: config.faceModel.metric },
+      thresholds: config.thresholds,
+    },
     frames: frameService,
     purchases: purchaseService,
     visits: visitService,

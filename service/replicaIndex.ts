@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { FaceIndex } from '../index/faceIndex.js';
 import { IndexSync, openIndex } from '../index/indexSync.js';
-import type { DescriptorModel } from '../models/modelIdentity.js';
+import type { IndexedModel } from '../models/faceModels.js';
 import type { Config } from './config.js';
 import { listenForChanges } from './db/changeListener.js';
 import { repeatEvery } from './domain/repeatEvery.js';
@@ -30,7 +30,7 @@ export async function startReplicaIndex(deps: {
   databaseUrl: string;
   pool: Pool;
   templates: FaceTemplateRepository;
-  model: DescriptorModel;
+  model: IndexedModel;
   logger: Logger;
 }): Promise<ReplicaIndex> {
   const { config, logger } = deps;

@@ -1,5 +1,5 @@
 import { api, ApiError, session, streamEvents } from './api.js';
-import { distanceChart, hourChart } from './charts.js';
+import { hourChart, scoreChart } from './charts.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -240,9 +240,9 @@ function identifyView() {
       });
       list.replaceChildren(
         h('ol', {}, faces.map((face) => h('li', {}, face.match
-          ? `${face.member?.name ?? face.match.memberId} — distance ${face.match.distance}${face.match.via ? ' (seen at an entrance today)' : ''}`
+          ? `${face.member?.name ?? face.match.memberId} — similarity ${face.match.similarity}${face.match.via ? ' (seen at an entrance today)' : ''}`
           : `unknown (${face.unknownReason === 'low_quality' ? `low quality: ${face.quality.reasons.join(', ')}` : (face.unknownReason ?? 'no_close_member').replace(/_/g, ' ')})`))),
-        distanceChart(faces.map((f, i) => ({ label: `face ${i + 1}`, distance: f.match?.distance })), me.thresholds.match));
+        scoreChart(faces.map((f, i) => ({ label: `face ${i + 1}`, score: me.faceModel.metric === 'cosine' ? f.match?.similarity : f.match?.distance })), me.thresholds.match, me.faceModel.metric));
     } catch (error) { say(describeError(error)); }
   });
   show('identify', h('section', {}, h('h2', {}, 'Who is in this photo?'), h('label', { for: 'identify-file' }, 'Photo', file), canvas, list));

@@ -21,16 +21,21 @@ export function hourChart(counts, title) {
   return svg;
 }
 
-/** Each face's match distance against the threshold: shorter is a closer match. */
-export function distanceChart(faces, threshold) {
+/**
+ * Each face's match score against the threshold, in the running model's scale: cosine similarity
+ * (a longer bar is a closer match) or Euclidean distance (a shorter bar is closer).
+ */
+export function scoreChart(faces, threshold, metric) {
   const width = 480, rowHeight = 26, pad = 90, scale = 1.0;
+  const closer = metric === 'cosine' ? (v) => v >= threshold : (v) => v <= threshold;
   const height = Math.max(1, faces.length) * rowHeight + 30;
-  const svg = el('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart', role: 'img', 'aria-label': 'match distance of each face' });
-  const x = (d) => pad + ((width - pad - 10) * Math.min(d, scale)) / scale;
+  const label = metric === 'cosine' ? 'match similarity of each face' : 'match distance of each face';
+  const svg = el('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart', role: 'img', 'aria-label': label });
+  const x = (v) => pad + ((width - pad - 10) * Math.max(0, Math.min(v, scale))) / scale;
   faces.forEach((face, i) => {
-    const d = face.distance ?? scale;
+    const v = face.score ?? (metric === 'cosine' ? 0 : scale); // unknown: no match to show
     svg.append(el('text', { x: 4, y: i * rowHeight + 18, 'font-size': 12 }, face.label));
-    svg.append(el('rect', { x: pad, y: i * rowHeight + 6, width: x(d) - pad, height: 16, fill: d <= threshold ? '#16794a' : '#9aa3b2' }));
+    svg.append(el('rect', { x: pad, y: i * rowHeight + 6, width: Math.max(1, x(v) - pad), height: 16, fill: face.score !== undefined && closer(v) ? '#16794a' : '#9aa3b2' }));
   });
   svg.append(el('line', { x1: x(threshold), x2: x(threshold), y1: 0, y2: height - 20, stroke: '#c62f3c', 'stroke-dasharray': '4 3' }));
   svg.append(el('text', { x: x(threshold), y: height - 6, 'font-size': 11, 'text-anchor': 'middle' }, `threshold ${threshold}`));

@@ -14,7 +14,7 @@ import type { PendingBlobDeletionRepository } from '../repositories/pendingBlobD
 import { dominantFace } from './dominantFace.js';
 import { analyzeWhenReady, readyModel, requireMember, requireQuality } from './faceAnalysis.js';
 import { roundDistance, type QualityView } from './faceView.js';
-import type { Thresholds } from './identificationService.js';
+import type { MatchRule } from './matchRule.js';
 import type { PhotoEraser } from './photoEraser.js';
 import { SerialQueue } from './serialQueue.js';
 
@@ -41,7 +41,7 @@ export interface FaceServiceDeps {
   photoEraser: PhotoEraser;
   /** Keep enrollment photos (STORE_ENROLLMENT_PHOTOS); without them re-indexing is impossible. */
   storePhotos: boolean;
-  thresholds: Thresholds;
+  rule: MatchRule;
   enrollPolicy: QualityPolicy;
   logger: Logger;
 }
@@ -73,6 +73,7 @@ export class FaceService {
     if (other) {
       throw new AppError('FACE_ALREADY_ENROLLED', 'this face already belongs to another member', {
         distance: roundDistance(other.distance),
+        similarity: this.deps.rule.metric === 'cosine' ? this.deps.rule.score(other.distance) : undefined,
       });
     }
   }
@@ -142,7 +143,7 @@ export class FaceService {
 
   /** The nearest template of a member other than `memberId` within the match threshold. */
   private enrolledElsewhere(descriptor: ArrayLike<number>, memberId?: string): IndexHit | undefined {
-    return this.deps.index.search(descriptor, 8).find((hit) => hit.memberId !== memberId && hit.distance <= this.deps.thresholds.match);
+    return this.deps.rule.sameAsOtherMember(this.deps.index.search(descriptor, 8), memberId);
   }
 
   private insertTemplate(template: Omit<NewFaceTemplate, 'modelName' | 'modelVersion'>, tx: PoolClient): Promise<FaceTemplate> {

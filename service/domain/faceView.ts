@@ -30,17 +30,4 @@ export function qualityView(measures: FaceMeasures, verdict: QualityVerdict): Qu
   };
 }
 
-/** Cosine similarity of two descriptors, reported beside the distance as a 0..1 figure. */
-export function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return na === 0 || nb === 0 ? 0 : round(dot / Math.sqrt(na * nb), 4);
-}
-
 export const roundDistance = (distance: number): number => round(distance, 4);

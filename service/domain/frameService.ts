@@ -4,7 +4,7 @@ import type { Box } from '../../models/types.js';
 import type { Member, MemberRepository } from '../repositories/memberRepository.js';
 import { AppError } from '../errors.js';
 import type { Clock } from './clock.js';
-import type { UnknownReason } from './decisionRule.js';
+import type { UnknownReason } from './matchRule.js';
 import type { FaceService } from './faceService.js';
 import type { IdentificationService, Match } from './identificationService.js';
 import type { QualityView } from './faceView.js';

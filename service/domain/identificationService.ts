@@ -6,25 +6,14 @@ import { isDatabaseUnavailable } from '../db/pool.js';
 import { AppError } from '../errors.js';
 import type { Member, MemberRepository } from '../repositories/memberRepository.js';
 import { analyzeWhenReady, requireMember, requireQuality } from './faceAnalysis.js';
-import { decide, type UnknownReason } from './decisionRule.js';
-import { cosineSimilarity, qualityView, roundDistance, type QualityView } from './faceView.js';
+import { cosineSimilarity, type MatchRule, type UnknownReason } from './matchRule.js';
+import { qualityView, roundDistance, type QualityView } from './faceView.js';
 import type { MemberProfile, ProfileService } from './profileService.js';
 import { TodaysGallery } from './todaysGallery.js';
 import type { TodaysVisitors } from './todaysVisitors.js';
 
 /** Templates read per search: enough to find the best *different* member behind a member's own templates. */
 const NEIGHBOURS_FOR_DECISION = 10;
-
-export interface Thresholds {
-  /** 1:N identification cut-off (also the double-enrollment check). */
-  match: number;
-  /** 1:N: how much further the best different member must be (decisionRule.ts). */
-  margin: number;
-  /** 1:N for the members seen at an entrance camera today, searched first at the till. */
-  today: number;
-  /** 1:1 verification cut-off. */
-  verify: number;
-}
 
 export interface Match {
   memberId: string;
@@ -62,7 +51,7 @@ export interface IdentificationServiceDeps {
   members: MemberRepository;
   profiles: ProfileService;
   todaysVisitors: TodaysVisitors;
-  thresholds: Thresholds;
+  rule: MatchRule;
   identifyPolicy: QualityPolicy;
 }
 
@@ -77,21 +66,18 @@ export class IdentificationService {
 
   /** The checked threshold: a request may ask for a stricter one, never a looser one. */
   private threshold(requested: number | undefined, configured: number): number {
-    if (requested === undefined) return configured;
-    if (requested > configured) {
-      throw new AppError('VALIDATION_FAILED', `threshold may only be stricter (lower) than the configured ${configured}`);
-    }
-    return requested;
+    return this.deps.rule.requested(requested, configured);
   }
 
   private toMatch(hit: IndexHit, probe: ArrayLike<number>): Match {
-    const stored = this.deps.index.descriptorOf(hit.label) ?? [];
-    return {
-      memberId: hit.memberId,
-      faceId: hit.templateId,
-      distance: roundDistance(hit.distance),
-      similarity: cosineSimilarity(probe, stored),
-    };
+    return { memberId: hit.memberId, faceId: hit.templateId, distance: roundDistance(hit.distance), similarity: this.similarity(hit, probe) };
+  }
+
+  /** Cosine similarity of the probe and the template (exact from the distance for unit-length models). */
+  private similarity(hit: IndexHit, probe: ArrayLike<number>): number {
+    const { rule, index } = this.deps;
+    if (rule.metric === 'cosine') return rule.score(hit.distance);
+    return Number(cosineSimilarity(probe, index.descriptorOf(hit.label) ?? []).toFixed(4));
   }
 
   /**
@@ -100,7 +86,7 @@ export class IdentificationService {
    * of today's visitors under their own threshold.
    */
   async matchFaces(bytes: Buffer, options: { maxFaces?: number; threshold?: number; todayFirst?: boolean }): Promise<FaceMatch[]> {
-    const threshold = this.threshold(options.threshold, this.deps.thresholds.match);
+    const threshold = this.threshold(options.threshold, this.deps.rule.thresholds.match);
     const image = await analyzeWhenReady(this.deps.pipeline, bytes);
     return image.faces.slice(0, options.maxFaces ?? image.faces.length).map((face) => {
       const verdict = judgeQuality(face.measures, this.deps.identifyPolicy);
@@ -128,10 +114,10 @@ export class IdentificationService {
     }
     const ranked = this.todaysGallery.rank(descriptor);
     const best = ranked[0];
-    if (!best || best.distance > this.deps.thresholds.today) return null;
+    if (!best) return null;
     const rivals = [ranked.find((h) => h.memberId !== best.memberId), this.deps.index.search(descriptor, NEIGHBOURS_FOR_DECISION).find((h) => h.memberId !== best.memberId)];
-    const rival = Math.min(...rivals.map((h) => h?.distance ?? Number.POSITIVE_INFINITY));
-    return rival - best.distance >= this.deps.thresholds.margin ? { ...this.toMatch(best, descriptor), via: 'todays-visitors' } : null;
+    const found = this.deps.rule.decideToday(best, rivals);
+    return found ? { ...this.toMatch(found, descriptor), via: 'todays-visitors' } : null;
   }
 
   /** Identification with what a cashier needs: the member and their profile for each known face. */
@@ -140,20 +126,36 @@ export class IdentificationService {
     return Promise.all(faces.map(async ({ face, quality, match, unknownReason }) => ({ box: face.box, quality, ...(await this.withCard(match, unknownReason)) })));
   }
 
-  async identifyDescriptor(descriptor: number[], options: { threshold?: number }): Promise<IdentifiedFace[]> {
-    const threshold = this.threshold(options.threshold, this.deps.thresholds.match);
+  async identifyDescriptor(given: number[], options: { threshold?: number }): Promise<IdentifiedFace[]> {
+    const threshold = this.threshold(options.threshold, this.deps.rule.thresholds.match);
+    const descriptor = this.checkedDescriptor(given);
     const found = this.nearestMatch(descriptor, threshold);
     const today = options.threshold === undefined && found.unknownReason === 'no_close_member' ? this.todaysMatch(descriptor) : null;
     return [await (today ? this.withCard(today) : this.withCard(found.match, found.unknownReason))];
   }
 
+  /**
+   * A descriptor sent by a client, in the running model's shape: its length, and unit length for
+   * a cosine model (the index's distances are only cosine-exact for unit vectors).
+   */
+  private checkedDescriptor(given: number[]): number[] {
+    const { dimension } = this.deps.index;
+    if (given.length !== dimension) {
+      throw new AppError('VALIDATION_FAILED', `descriptor must have ${dimension} numbers (the running face model's), not ${given.length}`);
+    }
+    if (this.deps.rule.metric !== 'cosine') return given;
+    const norm = Math.sqrt(given.reduce((sum, v) => sum + v * v, 0));
+    if (!(norm > 0)) throw new AppError('VALIDATION_FAILED', 'descriptor must not be all zeros');
+    return given.map((v) => v / norm);
+  }
+
   /** The member a descriptor is under the configured decision rule, or null. */
   matchDescriptor(descriptor: ArrayLike<number>): Match | null {
-    return this.nearestMatch(descriptor, this.deps.thresholds.match).match;
+    return this.nearestMatch(descriptor, this.deps.rule.thresholds.match).match;
   }
 
   private nearestMatch(descriptor: ArrayLike<number>, threshold: number): { match: Match | null; unknownReason?: UnknownReason } {
-    const decision = decide(this.deps.index.search(descriptor, NEIGHBOURS_FOR_DECISION), threshold, this.deps.thresholds.margin);
+    const decision = this.deps.rule.decide(this.deps.index.search(descriptor, NEIGHBOURS_FOR_DECISION), threshold);
     return decision.hit ? { match: this.toMatch(decision.hit, descriptor) } : { match: null, unknownReason: decision.unknownReason };
   }
 
@@ -170,7 +172,7 @@ export class IdentificationService {
   }
 
   async verify(memberId: string, bytes: Buffer, options: { threshold?: number }) {
-    const threshold = this.threshold(options.threshold, this.deps.thresholds.verify);
+    const threshold = this.threshold(options.threshold, this.deps.rule.thresholds.verify);
     await requireMember(this.deps.members, memberId);
     if (this.deps.index.templatesOf(memberId).length === 0) {
       throw new AppError('FACE_NOT_FOUND', `member ${memberId} has no enrolled face to verify against`);
@@ -180,7 +182,7 @@ export class IdentificationService {
     if (!face) throw new AppError('NO_FACE', 'no face was found in the photo');
     const quality = requireQuality(face, this.deps.identifyPolicy, 'verify');
     const [best] = this.deps.index.distancesToMember(memberId, face.descriptor);
-    const distance = roundDistance(best!.distance);
-    return { match: distance <= threshold, distance, threshold, faceId: best!.templateId, box: face.box, quality };
+    const match = this.deps.rule.verifies(best!.distance, threshold);
+    return { match, similarity: this.similarity(best!, face.descriptor), distance: roundDistance(best!.distance), threshold, faceId: best!.templateId, box: face.box, quality };
   }
 }

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { FaceIndex } from '../../index/faceIndex.js';
 import { TodaysGallery } from './todaysGallery.js';
 
-const d = (v: number) => new Float32Array(128).fill(v);
+const d = (v: number) => new Float32Array(128).fill(v); // any dimension: the gallery takes the index's
 
 describe("today's gallery", () => {
   it('ranks each listed member by its best template, exactly, and never answers a removed template', () => {
-    const index = new FaceIndex();
+    const index = new FaceIndex({ dimensions: 128 });
     index.add({ label: 1, templateId: 'a1', memberId: 'a' }, d(0.1));
     index.add({ label: 2, templateId: 'a2', memberId: 'a' }, d(0.3));
     index.add({ label: 3, templateId: 'b1', memberId: 'b' }, d(0.2));

@@ -2,7 +2,7 @@ import type { FaceIndex, IndexHit } from '../../index/faceIndex.js';
 
 interface MemberTemplates {
   entries: { label: number; templateId: string }[];
-  /** The templates' descriptors, one after another (128 values each). */
+  /** The templates' descriptors, one after another (the index's dimension each). */
   descriptors: Float32Array;
 }
 
@@ -26,8 +26,9 @@ export class TodaysGallery {
       const current = this.index.templatesOf(memberId);
       // Copy when new, and again when the member gained or lost a template.
       if (known && known.entries.length === current.length && current.every((t) => known.entries.some((e) => e.label === t.label))) continue;
-      const descriptors = new Float32Array(current.length * 128);
-      current.forEach((t, i) => descriptors.set(this.index.descriptorOf(t.label) ?? [], i * 128));
+      const { dimension } = this.index;
+      const descriptors = new Float32Array(current.length * dimension);
+      current.forEach((t, i) => descriptors.set(this.index.descriptorOf(t.label) ?? [], i * dimension));
       this.members.set(memberId, { entries: current.map((t) => ({ label: t.label, templateId: t.templateId })), descriptors });
     }
   }
@@ -35,6 +36,7 @@ export class TodaysGallery {
   /** Each member's best template, nearest first (exact distances). */
   rank(probe: ArrayLike<number>): IndexHit[] {
     const query = Float32Array.from(probe); // one typed array: the inner loop stays monomorphic
+    const dimension = query.length;
     const hits: IndexHit[] = [];
     this.members.forEach((templates, memberId) => {
       const { entries, descriptors } = templates;
@@ -42,7 +44,7 @@ export class TodaysGallery {
       let bestSquared = Number.POSITIVE_INFINITY;
       for (let t = 0; t < entries.length; t++) {
         let sum = 0;
-        for (let i = 0, o = t * 128; i < 128; i++) {
+        for (let i = 0, o = t * dimension; i < dimension; i++) {
           const d = descriptors[o + i]! - query[i]!;
           sum += d * d;
         }

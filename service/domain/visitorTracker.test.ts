@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MatchRule } from './matchRule.js';
 import { VisitorTracker } from './visitorTracker.js';
 
 /** A random unit-scale descriptor and noisy copies of it (same person, another frame). */
@@ -12,7 +13,9 @@ const jitter = (descriptor: number[], amount: number, seed: number) => {
   return descriptor.map((value, i) => value + noise[i]! * amount);
 };
 
-const options = { minSightings: 3, windowMs: 60_000, maxDistance: 0.37 };
+// face-api's Euclidean scale: the tracker only asks the rule, whatever the model's metric.
+const rule = new MatchRule('euclidean', { match: 0.37, margin: 0.06, today: 0.42, verify: 0.6 });
+const options = { minSightings: 3, windowMs: 60_000, rule };
 
 describe('VisitorTracker', () => {
   it('confirms a stranger seen in three frames within the window, once', () => {

@@ -1,4 +1,4 @@
-import { euclideanDistance } from '../../index/faceIndex.js';
+import type { MatchRule } from './matchRule.js';
 
 /**
  * Follows unknown faces across camera frames, so that a stranger becomes an anonymous visitor
@@ -12,8 +12,8 @@ import { euclideanDistance } from '../../index/faceIndex.js';
 export interface VisitorTrackerOptions {
   minSightings: number;
   windowMs: number;
-  /** Largest distance from a sighting to the candidate's mean descriptor (the 1:N threshold). */
-  maxDistance: number;
+  /** Every sighting must be the same person as the candidate's mean descriptor by the 1:N rule. */
+  rule: Pick<MatchRule, 'samePerson' | 'vectorCloseness'>;
   /** Candidates kept at most; the stalest are dropped first. */
   maxCandidates?: number;
 }
@@ -68,7 +68,7 @@ export class VisitorTracker {
     }
     candidate.sightings.push(sighting);
     candidate.centroid = mean(candidate.sightings);
-    const consistent = candidate.sightings.every((s) => euclideanDistance(s.descriptor, candidate.centroid) <= this.options.maxDistance);
+    const consistent = candidate.sightings.every((s) => this.options.rule.samePerson(s.descriptor, candidate.centroid));
     if (!consistent) {
       // Two people merged by chance: keep only the newest sighting as a fresh candidate.
       candidate.sightings = [sighting];
@@ -83,11 +83,12 @@ export class VisitorTracker {
   /** The closest candidate within reach that has not already been seen in this frame. */
   private nearest(descriptor: Float32Array, frameId: string): Candidate | undefined {
     let best: Candidate | undefined;
-    let bestDistance = this.options.maxDistance;
+    let bestCloseness = Number.NEGATIVE_INFINITY;
     for (const candidate of this.candidates) {
       if (candidate.sightings.some((s) => s.frameId === frameId)) continue;
-      const distance = euclideanDistance(descriptor, candidate.centroid);
-      if (distance <= bestDistance) [best, bestDistance] = [candidate, distance];
+      if (!this.options.rule.samePerson(descriptor, candidate.centroid)) continue;
+      const closeness = this.options.rule.vectorCloseness(descriptor, candidate.centroid);
+      if (closeness > bestCloseness) [best, bestCloseness] = [candidate, closeness];
     }
     return best;
   }

@@ -21,7 +21,7 @@ import { adminRoutes } from './routes/admin.js';
 import { errorHandler, notFoundHandler } from './errorHandler.js';
 import { openApiDocument } from './openapi.js';
 import { cameraRoutes } from './routes/cameras.js';
-import { consoleRoutes, sessionRoutes } from './routes/console.js';
+import { consoleRoutes, sessionRoutes, type ScoringView } from './routes/console.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { memberActivityRoutes } from './routes/memberActivity.js';
 import { memberRoutes } from './routes/members.js';
@@ -33,7 +33,7 @@ export interface AppDeps {
   identification: IdentificationService;
   records: FaceRecords;
   feed: VisitFeed;
-  thresholds: { match: number; verify: number };
+  scoring: ScoringView;
   frames: FrameService;
   purchases: PurchaseService;
   visits: VisitService;
@@ -102,7 +102,7 @@ export function createApp(deps: AppDeps): express.Express {
   v1.use('/members', memberActivityRoutes(deps.purchases, deps.visits));
   v1.use(express.json({ limit: JSON_BODY_LIMIT }));
   v1.use('/members', memberRoutes(deps.members, deps.faces, deps.records, deps.audit, deps.maxUploadBytes));
-  v1.use(sessionRoutes(deps.feed, deps.thresholds));
+  v1.use(sessionRoutes(deps.feed, deps.scoring));
   v1.use('/cameras', cameraRoutes(deps.frames, deps.metrics, deps.maxUploadBytes));
   v1.use(adminRoutes(deps.keys, deps.audit, deps.reindex));
   v1.use(recognitionRoutes(deps.identification, deps.audit, deps.metrics, deps.maxUploadBytes));

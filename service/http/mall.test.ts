@@ -270,16 +270,27 @@ describe('POS and purchases', () => {
       const { rows } = await sql.query('SELECT label FROM face_templates WHERE member_id = $1 LIMIT 1', [member]);
       return visage.index.descriptorOf(Number(rows[0].label))!;
     };
-    const further = (descriptor: number[], by: number) => descriptor.map((v, i) => (i === 0 ? v + by : v)); // exactly `by` away
-    const seenToday = await post('/v1/identify', { descriptor: further(await descriptorOf(memberId), 0.4) });
-    expect(seenToday.body.faces[0]).toMatchObject({ match: { memberId, via: 'todays-visitors', distance: 0.4 }, member: { id: memberId } });
-    const strict = await post('/v1/identify?threshold=0.373', { descriptor: further(await descriptorOf(memberId), 0.4) });
+    // A unit descriptor at cosine similarity `s` to the member's template (the running model is cosine).
+    const atSimilarity = (descriptor: number[], s: number) => {
+      const dot = (a: number[], b: number[]) => a.reduce((sum, v, i) => sum + v * b[i]!, 0);
+      const raw = descriptor.map((_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1);
+      const along = dot(raw, descriptor);
+      const orthogonal = raw.map((v, i) => v - along * descriptor[i]!);
+      const norm = Math.sqrt(dot(orthogonal, orthogonal));
+      return descriptor.map((v, i) => s * v + Math.sqrt(1 - s * s) * (orthogonal[i]! / norm));
+    };
+    const { match, today } = visage.config.thresholds;
+    const between = (match + today) / 2; // too far for the whole gallery, close enough for today's visitors
+    const seenToday = await post('/v1/identify', { descriptor: atSimilarity(await descriptorOf(memberId), between) });
+    expect(seenToday.body.faces[0]).toMatchObject({ match: { memberId, via: 'todays-visitors' }, member: { id: memberId } });
+    expect(seenToday.body.faces[0].match.similarity).toBeCloseTo(between, 3);
+    const strict = await post(`/v1/identify?threshold=${match}`, { descriptor: atSimilarity(await descriptorOf(memberId), between) });
     expect(strict.body.faces[0]).toMatchObject({ match: null, unknownReason: 'no_close_member' });
 
     const notToday = await enrolledMember(STRANGERS[1]!);
-    const unknown = await post('/v1/identify', { descriptor: further(await descriptorOf(notToday), 0.4) });
+    const unknown = await post('/v1/identify', { descriptor: atSimilarity(await descriptorOf(notToday), between) });
     expect(unknown.body.faces[0]).toMatchObject({ match: null, unknownReason: 'no_close_member' });
-    expect((await post('/v1/identify', { descriptor: further(await descriptorOf(notToday), 0.2) })).body.faces[0].match.memberId).toBe(notToday);
+    expect((await post('/v1/identify', { descriptor: atSimilarity(await descriptorOf(notToday), match + 0.05) })).body.faces[0].match.memberId).toBe(notToday);
     await call('DELETE', `/v1/members/${notToday}`);
   });
 

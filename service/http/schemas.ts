@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { DESCRIPTOR_LENGTH } from '../../models/types.js';
 import { ROLES } from '../repositories/apiKeyRepository.js';
 
 /** Request shapes of the HTTP API; the OpenAPI document is generated from these too. */
@@ -38,20 +37,24 @@ export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0
 
 export const enrollQuerySchema = z.strictObject({ dryRun: z.enum(['true', 'false']).optional() });
 
+/** Its length must be the running model's (checked by the identification service, which knows it). */
 export const descriptorSchema = z.strictObject({
-  descriptor: z.array(z.number()).length(DESCRIPTOR_LENGTH),
+  descriptor: z.array(z.number().finite()).min(1).max(4096),
 });
 
 const queryNumber = <T extends z.ZodNumber>(schema: T) => z.coerce.number().pipe(schema).optional();
 
+/** A stricter threshold, in the running model's scale (cosine similarity or Euclidean distance). */
+const thresholdQuery = queryNumber(z.number().gt(-1).lt(2));
+
 export const identifyQuerySchema = z.object({
   maxFaces: queryNumber(z.number().int().min(1).max(50)),
-  threshold: queryNumber(z.number().gt(0).lt(2)),
+  threshold: thresholdQuery,
 });
 
 export const verifyQuerySchema = z.object({
   memberId: z.string().optional(),
-  threshold: queryNumber(z.number().gt(0).lt(2)),
+  threshold: thresholdQuery,
 });
 
 /** Money: non-negative, at most two decimals, below 10^12. */

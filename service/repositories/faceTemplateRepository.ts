@@ -1,5 +1,5 @@
 import type { Box } from '../../models/types.js';
-import type { DescriptorModel } from '../../models/modelIdentity.js';
+import type { DescriptorModel } from '../../models/faceModels.js';
 import type { Queryable } from '../db/pool.js';
 
 export interface FaceTemplate {

@@ -1,4 +1,4 @@
-import type { DescriptorModel } from '../../models/modelIdentity.js';
+import type { DescriptorModel } from '../../models/faceModels.js';
 import type { Queryable } from '../db/pool.js';
 
 export const TEMPLATE_CHANGES_CHANNEL = 'visage_template_changes';

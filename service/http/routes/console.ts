@@ -16,11 +16,17 @@ export function consoleRoutes(): Router {
 const KEEP_ALIVE_MS = 15_000;
 
 /** The caller's key (the console signs in with it) and the live feed of camera visits. */
-export function sessionRoutes(feed: VisitFeed, thresholds: { match: number; verify: number }): Router {
+/** The running face model and its thresholds (in its metric's scale), as /v1/me shows them. */
+export interface ScoringView {
+  faceModel: { key: string; name: string; version: string; dimension: number; metric: 'cosine' | 'euclidean' };
+  thresholds: { match: number; margin: number; today: number; verify: number };
+}
+
+export function sessionRoutes(feed: VisitFeed, scoring: ScoringView): Router {
   const router = Router();
 
   router.get('/me', (_req, res) => {
-    res.json({ ...principalOf(res), thresholds });
+    res.json({ ...principalOf(res), ...scoring });
   });
 
   // Server-sent events; read with fetch (EventSource cannot send the Authorization header).

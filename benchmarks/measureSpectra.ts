@@ -1,0 +1,100 @@
+/**
+ * Measures the shape of a model's descriptors on LFW View 1 for the synthetic galleries of
+ * bench:index and the index tests: the eigenvalues of the between-person covariance (people's
+ * mean descriptors) and of the within-person covariance (a photo around its person's mean), and
+ * the norm of the overall mean. Only these derived statistics are written, never a descriptor.
+ *
+ *   [FACE_MODEL=…] node --import tsx benchmarks/measureSpectra.ts --cache benchmarks/out/lfw-yunet.json
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command } from 'commander';
+import { benchModel } from './benchModel.js';
+import { DEFAULT_LFW_DIR, describeWithCache, identityOf, readPairs } from './lfw.js';
+import { spectraFile, type Spectra } from './syntheticFaces.js';
+
+const opts = new Command()
+  .option('--dir <folder>', 'LFW View 1 folder', DEFAULT_LFW_DIR)
+  .option('--cache <file>', 'descriptors of a previous run (npm run calibrate -- --cache …)')
+  .parse()
+  .opts<{ dir: string; cache?: string }>();
+const model = benchModel();
+const pairs = [...readPairs(path.join(opts.dir, 'pairsDevTrain.txt')), ...readPairs(path.join(opts.dir, 'pairsDevTest.txt'))];
+const images = [...new Set(pairs.flatMap((p) => [p.a, p.b]))].sort();
+const descriptors = await describeWithCache(model, opts.dir, images, os.availableParallelism(), opts.cache);
+const n = model.dimension;
+
+const byPerson = new Map<string, Float32Array[]>();
+for (const [image, d] of descriptors) if (d) byPerson.set(identityOf(image), [...(byPerson.get(identityOf(image)) ?? []), d]);
+const meanOf = (vs: ArrayLike<number>[]) => {
+  const m = new Float64Array(n);
+  for (const v of vs) for (let i = 0; i < n; i++) m[i]! += v[i]! / vs.length;
+  return m;
+};
+const personMeans = [...byPerson.values()].map(meanOf);
+const overall = meanOf(personMeans);
+
+/** Covariance of the rows around `centre(row)`. */
+function covariance(rows: { v: ArrayLike<number>; centre: ArrayLike<number> }[]): Float64Array {
+  const c = new Float64Array(n * n);
+  const x = new Float64Array(n);
+  for (const { v, centre } of rows) {
+    for (let i = 0; i < n; i++) x[i] = v[i]! - centre[i]!;
+    for (let i = 0; i < n; i++) for (let j = i; j < n; j++) c[i * n + j]! += (x[i]! * x[j]!) / rows.length;
+  }
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) c[i * n + j] = c[j * n + i]!;
+  return c;
+}
+
+/** Eigenvalues of a symmetric matrix (cyclic Jacobi), largest first. */
+function eigenvalues(a: Float64Array): number[] {
+  for (let sweep = 0; sweep < 30; sweep++) {
+    let off = 0;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q]! ** 2;
+    if (off < 1e-22) break;
+    for (let p = 0; p < n; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = a[p * n + q]!;
+        if (Math.abs(apq) < 1e-18) continue;
+        const theta = (a[q * n + q]! - a[p * n + p]!) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < n; k++) {
+          const akp = a[k * n + p]!;
+          const akq = a[k * n + q]!;
+          a[k * n + p] = c * akp - s * akq;
+          a[k * n + q] = s * akp + c * akq;
+        }
+        for (let k = 0; k < n; k++) {
+          const apk = a[p * n + k]!;
+          const aqk = a[q * n + k]!;
+          a[p * n + k] = c * apk - s * aqk;
+          a[q * n + k] = s * apk + c * aqk;
+        }
+      }
+    }
+  }
+  return Array.from({ length: n }, (_, i) => Math.max(0, a[i * n + i]!)).sort((x, y) => y - x);
+}
+
+const signif = (v: number) => Number(v.toPrecision(3));
+const between = eigenvalues(covariance(personMeans.map((v) => ({ v, centre: overall }))));
+const within = eigenvalues(
+  covariance([...byPerson.values()].filter((vs) => vs.length >= 2).flatMap((vs) => {
+    const centre = meanOf(vs);
+    return vs.map((v) => ({ v, centre }));
+  })),
+);
+const spectra: Spectra = {
+  model: `${model.name} ${model.version}`,
+  measuredOn: `LFW View 1, ${[...descriptors.values()].filter(Boolean).length} descriptors of ${byPerson.size} people`,
+  meanNorm: signif(Math.hypot(...overall)),
+  unitLength: model.metric === 'cosine',
+  between: between.map(signif),
+  within: within.map(signif),
+};
+fs.writeFileSync(spectraFile(model.key), `${JSON.stringify(spectra)}\n`);
+const effective = (v: number[]) => (v.reduce((a, b) => a + b, 0) ** 2 / v.reduce((a, b) => a + b * b, 0)).toFixed(1);
+console.log(`${spectra.model}: mean norm ${spectra.meanNorm}, effective dimension between ${effective(between)}, within ${effective(within)} → ${spectraFile(model.key)}`);

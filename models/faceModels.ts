@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EMBEDDER_WEIGHTS, YUNET_WEIGHTS } from './onnx/weights.js';
+
+/**
+ * The face models the service can run (FACE_MODEL), known without loading any weights: the
+ * index, the configuration and the decision rule need a model's identity, dimension, metric and
+ * calibrated thresholds before the worker threads have warmed up.
+ */
+
+/** How a model's descriptors are compared; its thresholds are in this scale. */
+export type Metric = 'cosine' | 'euclidean';
+
+/** What every template records: templates of another name or version are never compared. */
+export interface DescriptorModel {
+  name: string;
+  version: string;
+}
+
+/** A descriptor model with the shape of its vectors: what an index of its templates needs. */
+export interface IndexedModel extends DescriptorModel {
+  /** Values per descriptor. */
+  dimension: number;
+}
+
+export const FACE_MODEL_KEYS = ['yunet-fr512', 'faceapi'] as const;
+export type FaceModelKey = (typeof FACE_MODEL_KEYS)[number];
+
+export interface FaceModelSpec extends IndexedModel {
+  key: FaceModelKey;
+  /**
+   * cosine: unit-length descriptors, thresholds on cosine similarity (higher is closer);
+   * euclidean: thresholds on Euclidean distance (lower is closer).
+   */
+  metric: Metric;
+  /** The detector sees a copy downscaled to this longest side (landmarks mapped back); unset: the analysed image. */
+  detectMaxSidePx?: number;
+  /** ...and smaller photos enlarged to this longest side. */
+  detectMinSidePx?: number;
+}
+
+/** Short digest of the weights a model runs: part of its version, so new weights never mix with old templates. */
+const weightsDigest = (...sha256: string[]): string => createHash('sha256').update(sha256.join(':')).digest('hex').slice(0, 12);
+
+const faceApiVersion: string = (createRequire(import.meta.url)('@vladmandic/face-api/package.json') as { version: string }).version;
+
+export const FACE_MODELS: Readonly<Record<FaceModelKey, FaceModelSpec>> = Object.freeze({
+  'yunet-fr512': Object.freeze({
+    key: 'yunet-fr512',
+    name: 'yunet_s+fr_feature-512',
+    version: `2023mar+${weightsDigest(YUNET_WEIGHTS.sha256, EMBEDDER_WEIGHTS.sha256)}`,
+    dimension: 512,
+    metric: 'cosine',
+    // Measured (models README): at full resolution, 2,000-pixel portraits gave wrong landmarks
+    // and spurious faces; at 640 px they did not.
+    detectMaxSidePx: 640,
+    // Measured (npm run calibrate, LFW View 1, 250×250 photos): enlarging small photos for the
+    // detector gives more precise landmarks, so better alignment: open-set FNIR at FPIR 0.1%
+    // 22.1% → 12.7% (enlarged to 500 px), DevTrain 1:1 accuracy 99.41% → 99.59%.
+    detectMinSidePx: 512,
+  }),
+  faceapi: Object.freeze({
+    key: 'faceapi',
+    name: 'face-api/faceRecognitionNet+mirror-average',
+    version: faceApiVersion,
+    dimension: 128,
+    metric: 'euclidean',
+  }),
+});
+
+/** The decision thresholds of one model, in its metric's scale (`npm run calibrate` writes them). */
+export interface ModelThresholds {
+  /** 1:N identification (also the double-enrollment check and the visitor tracker). */
+  match: number;
+  /** 1:N: how much closer the best member must be than the best different member. */
+  margin: number;
+  /** 1:N for members an entrance camera saw today (searched first at the till). */
+  today: number;
+  /** 1:1 verification. */
+  verify: number;
+}
+
+export interface ThresholdsFile extends ModelThresholds {
+  model: DescriptorModel;
+  metric: Metric;
+  /** How the numbers were chosen (command, data, date). */
+  calibration: Record<string, unknown>;
+}
+
+const thresholdsDir = (): string => path.join(path.dirname(fileURLToPath(import.meta.url)), 'thresholds');
+
+export const thresholdsFilePath = (key: FaceModelKey): string => path.join(thresholdsDir(), `${key}.json`);
+
+/** The calibrated thresholds committed for a model; refuses a file written for other weights. */
+export function readCalibratedThresholds(spec: FaceModelSpec): ModelThresholds {
+  const file = JSON.parse(readFileSync(thresholdsFilePath(spec.key), 'utf8')) as ThresholdsFile;
+  if (file.model.name !== spec.name || file.model.version !== spec.version || file.metric !== spec.metric) {
+    throw new Error(`${thresholdsFilePath(spec.key)} was calibrated for ${file.model.name} ${file.model.version}, not ${spec.name} ${spec.version}: run npm run calibrate`);
+  }
+  return { match: file.match, margin: file.margin, today: file.today, verify: file.verify };
+}

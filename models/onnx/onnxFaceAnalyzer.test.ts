@@ -1,0 +1,78 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cropFace, PERSON_A } from '../../service/testSupport/facePhotos.js';
+import { OnnxFaceAnalyzer } from './onnxFaceAnalyzer.js';
+import { EMBEDDER_WEIGHTS, readVerifiedWeights, weightsDir } from './weights.js';
+
+/** The default model on real weights: detection, alignment, embedding, and what it must refuse. */
+
+async function rgb(bytes: Buffer) {
+  const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { pixels: new Uint8Array(data), width: info.width, height: info.height };
+}
+
+let analyzer: OnnxFaceAnalyzer;
+beforeAll(async () => {
+  analyzer = await OnnxFaceAnalyzer.load({ intraOpThreads: 1 });
+});
+
+describe('OnnxFaceAnalyzer', () => {
+  it('finds one face with its 5 points in order and a unit-length 512-d descriptor', async () => {
+    const { faces } = await analyzer.analyze(await rgb(await cropFace(PERSON_A, { width: 320 })));
+    expect(faces).toHaveLength(1);
+    const [face] = faces;
+    const [leftEye, rightEye, nose, mouthLeft, mouthRight] = face!.landmarks!;
+    expect(leftEye!.x).toBeLessThan(rightEye!.x);
+    expect(mouthLeft!.x).toBeLessThan(mouthRight!.x);
+    expect(nose!.y).toBeGreaterThan(leftEye!.y);
+    expect(mouthLeft!.y).toBeGreaterThan(nose!.y);
+    for (const p of face!.landmarks!) {
+      expect(p.x).toBeGreaterThan(face!.box.x);
+      expect(p.x).toBeLessThan(face!.box.x + face!.box.width);
+    }
+    expect(face!.descriptor).toHaveLength(512);
+    expect(Math.hypot(...face!.descriptor)).toBeCloseTo(1, 4);
+    expect(face!.measures.detectionScore).toBeGreaterThan(0.8);
+  });
+
+  it('describes two photos of one person alike and two people apart', async () => {
+    const describe = async (bytes: Buffer) => (await analyzer.analyze(await rgb(bytes))).faces[0]!.descriptor;
+    const a = await describe(await cropFace(PERSON_A, { width: 320 }));
+    const again = await describe(await cropFace(PERSON_A, { width: 220, margin: 0.9, quality: 60 }));
+    const flipped = await describe(await sharp(await cropFace(PERSON_A, { width: 320 })).flop().toBuffer());
+    const dot = (x: Float32Array, y: Float32Array) => x.reduce((sum, v, i) => sum + v * y[i]!, 0);
+    expect(dot(a, again)).toBeGreaterThan(0.8);
+    expect(dot(a, flipped)).toBeGreaterThan(0.6);
+  });
+
+  it('invents no face on photos without one', async () => {
+    const size = { width: 480, height: 360, channels: 3 as const };
+    const noise = Buffer.alloc(size.width * size.height * 3);
+    let state = 7;
+    for (let i = 0; i < noise.length; i++) noise[i] = (state = (state * 16807) % 2147483647) & 255;
+    const stripes = Buffer.alloc(noise.length);
+    for (let i = 0; i < stripes.length; i++) stripes[i] = Math.floor(i / 3 / 8) % 2 ? 230 : 20;
+    const photos = [
+      await sharp({ create: { ...size, background: { r: 90, g: 140, b: 200 } } }).png().toBuffer(),
+      await sharp(noise, { raw: size }).png().toBuffer(),
+      await sharp(noise, { raw: size }).blur(6).png().toBuffer(),
+      await sharp(stripes, { raw: size }).png().toBuffer(),
+      await sharp(await cropFace(PERSON_A)).extract({ left: 0, top: 0, width: 120, height: 90 }).png().toBuffer(), // a corner without the face
+    ];
+    for (const photo of photos) expect((await analyzer.analyze(await rgb(photo))).faces).toEqual([]);
+  });
+});
+
+describe('weights', () => {
+  it('refuses a weight file whose SHA-256 differs', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'visage-weights-'));
+    const bytes = await fs.readFile(path.join(weightsDir(), EMBEDDER_WEIGHTS.file));
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 1;
+    await fs.writeFile(path.join(dir, EMBEDDER_WEIGHTS.file), bytes);
+    await expect(readVerifiedWeights(EMBEDDER_WEIGHTS, dir)).rejects.toThrow(/SHA-256/);
+    await expect(readVerifiedWeights(EMBEDDER_WEIGHTS)).resolves.toHaveLength(4_884_269);
+  });
+});
