@@ -12,8 +12,10 @@ import { startTestS3, S3_CREDENTIALS, type TestS3 } from '../testSupport/s3Serve
 import { ADMIN_AUTH, createTestDatabase, makeDataDir, startTestVisage, TEST_ADMIN_KEY, type TestDatabase } from '../testSupport/testVisage.js';
 
 /**
- * A descriptor-model change: templates of the old model are recomputed from their stored photos
- * by the admin endpoint and the CLI, side by side with the old ones, then the old ones pruned.
+ * A descriptor-model change, for real: members enrolled under the project card's face-api model
+ * (128-d, Euclidean), the service restarted on the default ONNX model (512-d, cosine); the old
+ * templates are never compared with the new, they are recomputed from their stored photos by the
+ * admin endpoint and the CLI, side by side with the old ones, then the old ones pruned.
  */
 
 const BUCKET = 'reindex-photos';
@@ -24,17 +26,17 @@ let visage: Visage;
 const dirs: string[] = [];
 const api = apiClient(() => visage.url, ADMIN_AUTH);
 
-async function start(): Promise<Visage> {
+async function start(faceModel: 'faceapi' | 'yunet-fr512'): Promise<Visage> {
   const dataDir = await makeDataDir();
   dirs.push(dataDir);
-  return startTestVisage({ DATABASE_URL: db.url, VISAGE_DATA_DIR: dataDir, INFERENCE_THREADS: '1', ...s3.env, S3_BUCKET: BUCKET });
+  return startTestVisage({ DATABASE_URL: db.url, VISAGE_DATA_DIR: dataDir, INFERENCE_THREADS: '1', FACE_MODEL: faceModel, ...s3.env, S3_BUCKET: BUCKET });
 }
 
 beforeAll(async () => {
   db = await createTestDatabase();
   s3 = await startTestS3();
   sql = new pg.Pool({ connectionString: db.url, max: 2 });
-  visage = await start();
+  visage = await start('faceapi');
   await visage.modelsReady;
 });
 
@@ -51,21 +53,33 @@ describe('re-index after a model change', () => {
     const consent = { faceRecognition: true, source: 'desk' };
     const a = (await api.post('/v1/members', { name: 'A', consent })).body.id;
     const b = (await api.post('/v1/members', { name: 'B', consent })).body.id;
-    const faceA = (await api.postImage(`/v1/members/${a}/faces`, await cropFace(PERSON_A))).body.faceId;
+    const enrolledA = await api.postImage(`/v1/members/${a}/faces`, await cropFace(PERSON_A));
+    expect(enrolledA.body.model).toMatchObject({ name: 'face-api/faceRecognitionNet+mirror-average' });
+    const faceA = enrolledA.body.faceId;
     const faceB = (await api.postImage(`/v1/members/${b}/faces`, await cropFace(PERSON_B))).body.faceId;
-    // The models move on: every template now belongs to an older model, and B's photo was never kept.
-    await sql.query("UPDATE face_templates SET model_version = '0.9.0-old'");
+    const probe = await cropFace(PERSON_A, { width: 260 });
+    const underFaceApi = (await api.postImage('/v1/identify?maxFaces=1', probe)).body.faces[0].match;
+    expect(underFaceApi).toMatchObject({ memberId: a });
+    expect(underFaceApi.distance).toBeLessThan(0.373); // face-api's Euclidean scale
+    // B's photo was never kept (as with STORE_ENROLLMENT_PHOTOS=false): it cannot be recomputed.
     await sql.query('UPDATE face_templates SET photo_key = NULL WHERE id = $1', [faceB]);
     await visage.close();
-    visage = await start(); // a replica of the new model (no snapshot: a new release)
+    visage = await start('yunet-fr512'); // the new release, on the default model (no snapshot)
     await visage.modelsReady;
-    const probe = await cropFace(PERSON_A, { width: 260 });
-    expect((await api.postImage('/v1/identify?maxFaces=1', probe)).body.faces[0].match).toBeNull();
+    expect(visage.index.size).toBe(0); // 128-d face-api templates are never loaded into the 512-d index
+    expect((await api.postImage('/v1/identify?maxFaces=1', probe)).body.faces[0]).toMatchObject({ match: null, unknownReason: 'no_close_member' });
 
     const report = await api.post('/v1/admin/reindex?limit=10');
     expect(report.status).toBe(200);
     expect(report.body).toMatchObject({ reindexed: 1, failed: [], withoutPhoto: { count: 1, faceIds: [faceB] }, remaining: 1, next: null });
-    expect((await api.postImage('/v1/identify?maxFaces=1', probe)).body.faces[0].match.memberId).toBe(a);
+    const underOnnx = (await api.postImage('/v1/identify?maxFaces=1', probe)).body.faces[0].match;
+    expect(underOnnx).toMatchObject({ memberId: a });
+    expect(underOnnx.similarity).toBeGreaterThan(visage.config.thresholds.match); // cosine scale now
+    const { rows: both } = await sql.query('SELECT model_name, cardinality(descriptor) AS length FROM face_templates WHERE member_id = $1 ORDER BY length', [a]);
+    expect(both).toEqual([
+      { model_name: 'face-api/faceRecognitionNet+mirror-average', length: 128 },
+      { model_name: visage.config.faceModel.name, length: 512 },
+    ]);
 
     const cli = await promisify(execFile)(process.execPath, ['service/cli/visage.mjs', '--url', visage.url, '--key', TEST_ADMIN_KEY, 'reindex', '--prune'], {
       cwd: path.resolve(import.meta.dirname, '../..'),
@@ -74,9 +88,9 @@ describe('re-index after a model change', () => {
     expect(cli.stdout).toContain(faceB);
     expect(cli.stdout).toContain('old-model templates pruned: 1');
 
-    const { rows } = await sql.query('SELECT id, model_version, reindexed_from, photo_key FROM face_templates WHERE member_id = $1', [a]);
+    const { rows } = await sql.query('SELECT id, model_name, model_version, reindexed_from, photo_key FROM face_templates WHERE member_id = $1', [a]);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ reindexed_from: faceA });
+    expect(rows[0]).toMatchObject({ reindexed_from: faceA, model_name: visage.config.faceModel.name, model_version: visage.config.faceModel.version });
     const store = await S3BlobStore.open({ endpoint: s3.endpoint, ...S3_CREDENTIALS, bucket: BUCKET, region: 'us-east-1' });
     expect(await store.list(`members/${a}/`)).toEqual([rows[0].photo_key]); // the photo outlived the old template
     expect((await api.call('DELETE', `/v1/members/${a}/faces/${rows[0].id}`)).status).toBe(204);
