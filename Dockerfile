@@ -1,11 +1,13 @@
 # syntax=docker/dockerfile:1
-# Production image: TypeScript compiled to dist/, the native TensorFlow backend
-# (@tensorflow/tfjs-node, whose install step downloads libtensorflow: fine in an image build with
-# network, never required by `npm ci` on a developer machine), non-root, HEALTHCHECK on /healthz.
+# Production image: TypeScript compiled to dist/, the default face model's ONNX weights and
+# thresholds beside it (onnxruntime-node's CPU binaries ship in its npm package; .npmrc skips its
+# CUDA download), the native TensorFlow backend for FACE_MODEL=faceapi (@tensorflow/tfjs-node,
+# whose install step downloads libtensorflow: fine in an image build with network, never required
+# by `npm ci` on a developer machine), non-root, HEALTHCHECK on /healthz.
 
 FROM node:20-bookworm AS build
 WORKDIR /app
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json .npmrc ./
 # Allow the optional native backend's install script here (it is denied for local installs).
 RUN node -e "const f='package.json',p=require('./'+f);p.allowScripts['@tensorflow/tfjs-node']=true;require('fs').writeFileSync(f,JSON.stringify(p,null,2))" \
  && npm ci --no-audit --no-fund \
@@ -17,6 +19,7 @@ COPY models ./models
 RUN npm run build \
  && cp -r service/db/migrations dist/service/db/migrations \
  && cp -r service/console dist/service/console && rm -f dist/service/console/*.test.* \
+ && cp -r models/weights dist/models/weights && cp -r models/thresholds dist/models/thresholds \
  && npm prune --omit=dev
 
 FROM node:20-bookworm-slim AS runtime
