@@ -62,7 +62,7 @@ await pool.end();
 console.log('done');
 
 const service = await startReplica(
-  { DATABASE_URL: database.connectionString, VISAGE_DATA_DIR: path.join(dataDir, 'service'), RATE_LIMIT_PER_MINUTE: '1000000', INFERENCE_THREADS: String(os.availableParallelism()) },
+  { DATABASE_URL: database.connectionString, VISAGE_DATA_DIR: path.join(dataDir, 'service'), RATE_LIMIT_PER_MINUTE: '1000000', INFERENCE_THREADS: String(os.availableParallelism()), FACE_MODEL: model.key },
   600_000,
 );
 const auth = { authorization: `Bearer ${TEST_ADMIN_KEY}` };

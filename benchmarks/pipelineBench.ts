@@ -18,9 +18,10 @@ import { cropFace, demoPhoto, PERSON_A } from '../service/testSupport/facePhotos
 
 const opts = new Command()
   .option('--rounds <n>', 'photos per case and contender', '20')
+  .option('--intra-op <n>', 'ONNX Runtime threads inside each worker (ONNX_INTRA_OP_THREADS)', '1')
   .option('--json', 'print one JSON object on the last line')
   .parse()
-  .opts<{ rounds: string; json?: boolean }>();
+  .opts<{ rounds: string; intraOp: string; json?: boolean }>();
 const rounds = Number(opts.rounds);
 const model = benchModel();
 const cores = os.availableParallelism();
@@ -76,7 +77,7 @@ for (const [name, bytes] of Object.entries(photos)) {
 }
 
 for (const threads of [1, cores]) {
-  const pipeline = new FacePipeline({ model, threads, decodeLimits: { maxPixels: 40_000_000, maxSidePx: 1920 } });
+  const pipeline = new FacePipeline({ model, threads, intraOpThreads: Number(opts.intraOp), decodeLimits: { maxPixels: 40_000_000, maxSidePx: 1920 } });
   await pipeline.start();
   for (const [name, bytes] of Object.entries(photos)) {
     const measured = await timed(async () => (await pipeline.analyze(bytes)).faces.length, threads * 2);

@@ -112,7 +112,11 @@ export class FaceService {
           }
           const again = await this.deps.templates.findByDigest(memberId, photoDigest, tx);
           if (again) return { template: again, repeated: true }; // enrolled by a concurrent request
-          if (photoKey) await this.deps.pendingDeletions.remove(photoKey, tx);
+          // The entry is gone only if the sweeper erased the photo meanwhile (an enrollment slower
+          // than PHOTO_SWEEP_GRACE_SECONDS): write it again, so no template points at nothing.
+          if (photoKey && !(await this.deps.pendingDeletions.remove(photoKey, tx))) {
+            await this.putPhoto(photoKey, await this.deps.pipeline.photoForStorage(bytes, image.format), PHOTO_FORMATS[image.format].contentType);
+          }
           const template = await this.insertTemplate({ id: faceId, memberId, descriptor: face.descriptor, box: face.box, quality, photoKey, photoDigest }, tx);
           return { template, repeated: false };
         });

@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FsBlobStore } from '../blob/fsBlobStore.js';
 import { migrate } from '../db/migrate.js';
-import { createPool, type Pool } from '../db/pool.js';
+import { createPool, withTransaction, type Pool } from '../db/pool.js';
 import { PendingBlobDeletionRepository } from '../repositories/pendingBlobDeletionRepository.js';
 import { createTestDatabase, makeDataDir, type TestDatabase } from '../testSupport/testVisage.js';
 import { PhotoEraser } from './photoEraser.js';
@@ -57,5 +57,25 @@ describe('PhotoEraser', () => {
     expect(await pending.list()).toEqual([]);
     expect(await blobs.list('members/m1/')).toEqual([]);
     await expect(fs.stat(path.join(root, 'members'))).rejects.toThrow(); // no empty folders left either
+  });
+
+  it("never erases a photo under an enrollment's open transaction, and tells a late enrollment its photo went", async () => {
+    const blobs = new FlakyBlobStore(root);
+    const pending = new PendingBlobDeletionRepository(pool);
+    const eraser = new PhotoEraser(blobs, pending, pino({ level: 'silent' }), 0);
+    // An enrollment cancels its photo's erasure inside its transaction: the sweep leaves it alone.
+    await pending.add('members/m2/faces/a.jpg');
+    await blobs.put('members/m2/faces/a.jpg', Buffer.from('a'), 'image/jpeg');
+    await withTransaction(pool, async (tx) => {
+      expect(await pending.remove('members/m2/faces/a.jpg', tx)).toBe(true);
+      await eraser.sweep(); // SKIP LOCKED: the entry is the enrollment's
+      expect(await blobs.list('members/m2/')).toEqual(['members/m2/faces/a.jpg']);
+    });
+    // An enrollment slower than the grace period: the sweep took the entry, and the enrollment learns it.
+    await pending.add('members/m2/faces/b.jpg');
+    await blobs.put('members/m2/faces/b.jpg', Buffer.from('b'), 'image/jpeg');
+    await eraser.sweep();
+    expect(await blobs.list('members/m2/')).toEqual(['members/m2/faces/a.jpg']);
+    expect(await pending.remove('members/m2/faces/b.jpg')).toBe(false);
   });
 });

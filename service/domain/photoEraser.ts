@@ -33,8 +33,20 @@ export class PhotoEraser {
     }
   }
 
-  /** Retries every pending erasure once. */
+  /**
+   * Retries every pending erasure once. Each is done under its entry's row lock, so an enrollment
+   * whose photo is being swept (one slower than the grace period) learns of it when it cancels
+   * the entry, instead of committing a template whose photo is gone.
+   */
   async sweep(): Promise<void> {
-    for (const prefix of await this.pending.list(100, this.graceSeconds)) await this.erase(prefix);
+    for (const prefix of await this.pending.list(100, this.graceSeconds)) {
+      try {
+        await this.pending.eraseClaimed(prefix, this.graceSeconds, () =>
+          prefix.endsWith('/') ? this.blobs.deletePrefix(prefix) : this.blobs.delete(prefix),
+        );
+      } catch (error) {
+        this.logger.warn({ err: error, prefix }, 'photo erasure failed; the next sweep retries it');
+      }
+    }
   }
 }
