@@ -1,14 +1,11 @@
-import type { Box, FaceMeasures, Pose } from './types.js';
+import type { Box, FaceMeasures, Point, Pose } from './types.js';
 
 /**
  * Quality of one face: measuring (pure pixel and landmark arithmetic, run in the worker threads)
  * and judging (limits that differ between enrollment and identification).
  */
 
-export interface Point {
-  x: number;
-  y: number;
-}
+export type { Point };
 
 const PATCH_SIDE = 64;
 
@@ -78,6 +75,22 @@ const toDeg = (rad: number): number => (rad * 180) / Math.PI;
 const clampUnit = (v: number): number => Math.max(-1, Math.min(1, v));
 
 /**
+ * The roll of the eye line, and a map into the frame where that line is level with the eyes'
+ * midpoint at the origin: yaw and pitch are read there, whatever the head's tilt.
+ */
+function eyeLineFrame(leftEye: Point, rightEye: Point): { roll: number; unroll: (p: Point) => Point } {
+  const roll = Math.atan2(rightEye.y - leftEye.y, rightEye.x - leftEye.x);
+  const origin = centroid([leftEye, rightEye]);
+  const cos = Math.cos(-roll);
+  const sin = Math.sin(-roll);
+  const unroll = (p: Point): Point => ({
+    x: (p.x - origin.x) * cos - (p.y - origin.y) * sin,
+    y: (p.x - origin.x) * sin + (p.y - origin.y) * cos,
+  });
+  return { roll, unroll };
+}
+
+/**
  * Coarse head pose from the 68-point (iBUG) landmarks. Roll is the angle of the eye line; yaw and
  * pitch come from where the nose tip sits between the jaw ends and between the eye line and the
  * mouth, after undoing the roll. Good enough to reject profile and strongly tilted faces, which
@@ -87,14 +100,7 @@ export function estimatePose(landmarks: Point[]): Pose {
   if (landmarks.length !== 68) throw new Error(`expected 68 landmarks, got ${landmarks.length}`);
   const leftEye = centroid(landmarks.slice(36, 42));
   const rightEye = centroid(landmarks.slice(42, 48));
-  const roll = Math.atan2(rightEye.y - leftEye.y, rightEye.x - leftEye.x);
-  const origin = centroid([leftEye, rightEye]);
-  const cos = Math.cos(-roll);
-  const sin = Math.sin(-roll);
-  const unroll = (p: Point): Point => ({
-    x: (p.x - origin.x) * cos - (p.y - origin.y) * sin,
-    y: (p.x - origin.x) * sin + (p.y - origin.y) * cos,
-  });
+  const { roll, unroll } = eyeLineFrame(leftEye, rightEye);
   const jawLeft = unroll(landmarks[0]!);
   const jawRight = unroll(landmarks[16]!);
   const noseTip = unroll(landmarks[30]!);
@@ -122,14 +128,7 @@ export function estimatePose(landmarks: Point[]): Pose {
 export function estimatePoseFromFivePoints(points: readonly Point[]): Pose {
   if (points.length !== 5) throw new Error(`expected 5 landmarks, got ${points.length}`);
   const [leftEye, rightEye, nose, mouthLeft, mouthRight] = points as [Point, Point, Point, Point, Point];
-  const roll = Math.atan2(rightEye.y - leftEye.y, rightEye.x - leftEye.x);
-  const origin = centroid([leftEye, rightEye]);
-  const cos = Math.cos(-roll);
-  const sin = Math.sin(-roll);
-  const unroll = (p: Point): Point => ({
-    x: (p.x - origin.x) * cos - (p.y - origin.y) * sin,
-    y: (p.x - origin.x) * sin + (p.y - origin.y) * cos,
-  });
+  const { roll, unroll } = eyeLineFrame(leftEye, rightEye);
   const [le, re, n, ml, mr] = [leftEye, rightEye, nose, mouthLeft, mouthRight].map(unroll) as [Point, Point, Point, Point, Point];
   const halfEye = Math.max(1e-6, (re.x - le.x) / 2);
   const midline = (le.x + re.x + ml.x + mr.x) / 4;

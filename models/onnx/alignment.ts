@@ -1,4 +1,4 @@
-import type { Point } from './yunetDecode.js';
+import type { Point } from '../types.js';
 
 /** Side of the aligned face the embedder reads. */
 export const ALIGNED_SIDE = 112;

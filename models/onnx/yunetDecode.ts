@@ -1,3 +1,5 @@
+import type { Point } from '../types.js';
+
 /**
  * YuNet (libfacedetection.train, 2023mar weights) input preparation and output decoding: pure
  * arithmetic, kept apart from ONNX Runtime so that it can be tested on made-up tensors.
@@ -11,10 +13,6 @@
 
 export const YUNET_STRIDES = [8, 16, 32] as const;
 
-export interface Point {
-  x: number;
-  y: number;
-}
 
 export interface RawDetection {
   x: number;
