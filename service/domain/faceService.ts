@@ -164,6 +164,10 @@ export class FaceService {
     newMember: (tx: PoolClient) => Promise<Member>,
     face: { descriptor: number[]; box: Box; quality: QualityView },
   ): Promise<{ member: Member; created: boolean }> {
+    // A visitor's template is the mean of its sightings: put it in the model's canonical form.
+    const descriptor = this.deps.rule.canonical(face.descriptor);
+    if (!descriptor) throw new Error('a visitor descriptor of zeros');
+    face = { ...face, descriptor };
     return this.enrollments.run(async () => {
       const existing = this.enrolledElsewhere(face.descriptor);
       if (existing) {

@@ -114,7 +114,8 @@ export class IdentificationService {
     }
     const ranked = this.todaysGallery.rank(descriptor);
     const best = ranked[0];
-    if (!best) return null;
+    // Most faces end here: only a close enough visitor is worth a second search of the whole gallery.
+    if (!best || !this.deps.rule.within(best.distance, this.deps.rule.thresholds.today)) return null;
     const rivals = [ranked.find((h) => h.memberId !== best.memberId), this.deps.index.search(descriptor, NEIGHBOURS_FOR_DECISION).find((h) => h.memberId !== best.memberId)];
     const found = this.deps.rule.decideToday(best, rivals);
     return found ? { ...this.toMatch(found, descriptor), via: 'todays-visitors' } : null;
@@ -143,10 +144,9 @@ export class IdentificationService {
     if (given.length !== dimension) {
       throw new AppError('VALIDATION_FAILED', `descriptor must have ${dimension} numbers (the running face model's), not ${given.length}`);
     }
-    if (this.deps.rule.metric !== 'cosine') return given;
-    const norm = Math.sqrt(given.reduce((sum, v) => sum + v * v, 0));
-    if (!(norm > 0)) throw new AppError('VALIDATION_FAILED', 'descriptor must not be all zeros');
-    return given.map((v) => v / norm);
+    const canonical = this.deps.rule.canonical(given);
+    if (!canonical) throw new AppError('VALIDATION_FAILED', 'descriptor must not be all zeros');
+    return canonical;
   }
 
   /** The member a descriptor is under the configured decision rule, or null. */

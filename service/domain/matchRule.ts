@@ -128,6 +128,18 @@ export class MatchRule {
     return this.metric === 'cosine' ? cosineSimilarity(a, b) : -euclideanDistance(a, b);
   }
 
+  /**
+   * A descriptor as the index must hold it: unit length for a cosine model (its distances are
+   * cosine-exact only then; a visitor's mean of sightings, or a client's numbers, may not be),
+   * unchanged for a Euclidean one. Undefined for an all-zero vector.
+   */
+  canonical(descriptor: ArrayLike<number>): number[] | undefined {
+    const values = Array.from(descriptor);
+    if (this.metric !== 'cosine') return values;
+    const norm = Math.hypot(...values);
+    return norm > 0 && Number.isFinite(norm) ? values.map((v) => v / norm) : undefined;
+  }
+
   /** A request's threshold: it may ask for a stricter one, never a looser one. */
   requested(requested: number | undefined, configured: number): number {
     if (requested === undefined) return configured;
