@@ -26,7 +26,12 @@ const page = [
   { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
   { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'nextCursor of the previous page' },
 ];
-const threshold = { name: 'threshold', in: 'query', schema: { type: 'number' }, description: 'a stricter (lower) distance cut-off than the configured one' };
+const threshold = {
+  name: 'threshold',
+  in: 'query',
+  schema: { type: 'number' },
+  description: "a stricter cut-off than the configured one, in the running face model's scale (GET /v1/me): a higher cosine similarity, or a lower Euclidean distance under faceapi",
+};
 
 /** The API description served at /openapi.json; request bodies come from the zod schemas. */
 export function openApiDocument(version: string) {
@@ -117,10 +122,10 @@ export function openApiDocument(version: string) {
       },
       '/v1/identify': {
         post: {
-          summary: 'Who is in this photo? Largest face first; match is null for unknown faces',
+          summary: "Who is in this photo? Largest face first; match is null for unknown faces. Or a JSON descriptor of the running model's length (GET /v1/me: faceModel.dimension)",
           parameters: [{ name: 'maxFaces', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 50 } }, threshold],
           requestBody: { ...imageBody, content: { ...imageBody.content, ...json(ref('Descriptor')) } },
-          responses: { 200: ok('{faces: [{box, quality, match, member?}]}'), ...errors('VALIDATION_FAILED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'NOT_READY') },
+          responses: { 200: ok('{faces: [{box, quality, match: {memberId, faceId, similarity, distance, via?} | null, unknownReason?, member?, profile?}]}'), ...errors('VALIDATION_FAILED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'NOT_READY') },
         },
       },
       '/v1/verify': {
@@ -128,7 +133,7 @@ export function openApiDocument(version: string) {
           summary: 'Is this photo the given member? (1:1)',
           parameters: [{ name: 'memberId', in: 'query', schema: { type: 'string', format: 'uuid' } }, threshold],
           requestBody: imageBody,
-          responses: { 200: ok('{match, distance, threshold}'), ...errors('VALIDATION_FAILED', 'MEMBER_NOT_FOUND', 'NO_FACE', 'LOW_QUALITY', 'NOT_READY') },
+          responses: { 200: ok('{match, similarity, distance, threshold}'), ...errors('VALIDATION_FAILED', 'MEMBER_NOT_FOUND', 'NO_FACE', 'LOW_QUALITY', 'NOT_READY') },
         },
       },
       '/v1/keys': {
@@ -169,7 +174,7 @@ export function openApiDocument(version: string) {
       '/v1/admin/reindex/prune': {
         post: { summary: 'Delete old-model templates that have a recomputed successor (admin), once every replica runs the new model', responses: { 200: ok('{pruned}'), ...errors('FORBIDDEN', 'NOT_READY') } },
       },
-      '/v1/me': { get: { summary: 'The calling key (id, name, role) and the thresholds in force', responses: { 200: ok('{keyId, name, role, thresholds}') } } },
+      '/v1/me': { get: { summary: 'The calling key (id, name, role), the running face model and its thresholds in force', responses: { 200: ok('{keyId, name, role, faceModel: {key, name, version, dimension, metric}, thresholds}') } } },
       '/v1/events/visits': {
         get: { summary: 'Camera visits as they happen (server-sent events; this replica\'s frames)', responses: { 200: { description: 'text/event-stream of `visit` events' }, ...errors('FORBIDDEN') } },
       },
