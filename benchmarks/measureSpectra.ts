@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { benchModel } from './benchModel.js';
+import { eigenvalues } from './pca.js';
 import { DEFAULT_LFW_DIR, describeWithCache, identityOf, readPairs } from './lfw.js';
 import { spectraFile, type Spectra } from './syntheticFaces.js';
 
@@ -47,45 +48,14 @@ function covariance(rows: { v: ArrayLike<number>; centre: ArrayLike<number> }[])
   return c;
 }
 
-/** Eigenvalues of a symmetric matrix (cyclic Jacobi), largest first. */
-function eigenvalues(a: Float64Array): number[] {
-  for (let sweep = 0; sweep < 30; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q]! ** 2;
-    if (off < 1e-22) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = a[p * n + q]!;
-        if (Math.abs(apq) < 1e-18) continue;
-        const theta = (a[q * n + q]! - a[p * n + p]!) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = a[k * n + p]!;
-          const akq = a[k * n + q]!;
-          a[k * n + p] = c * akp - s * akq;
-          a[k * n + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = a[p * n + k]!;
-          const aqk = a[q * n + k]!;
-          a[p * n + k] = c * apk - s * aqk;
-          a[q * n + k] = s * apk + c * aqk;
-        }
-      }
-    }
-  }
-  return Array.from({ length: n }, (_, i) => Math.max(0, a[i * n + i]!)).sort((x, y) => y - x);
-}
-
 const signif = (v: number) => Number(v.toPrecision(3));
-const between = eigenvalues(covariance(personMeans.map((v) => ({ v, centre: overall }))));
+const between = eigenvalues(covariance(personMeans.map((v) => ({ v, centre: overall }))), n);
 const within = eigenvalues(
   covariance([...byPerson.values()].filter((vs) => vs.length >= 2).flatMap((vs) => {
     const centre = meanOf(vs);
     return vs.map((v) => ({ v, centre }));
   })),
+  n,
 );
 const spectra: Spectra = {
   model: `${model.name} ${model.version}`,
