@@ -17,11 +17,12 @@ import { DescriptorShape, seededRandom } from './syntheticFaces.js';
 const opts = new Command()
   .option('--sizes <list>', 'gallery sizes, comma-separated', '10000,100000,1000000')
   .option('--searches <n>', 'timed searches per size', '2000')
+  .option('--recall-probes <n>', 'probes checked against exact search per size (default: 200 to 1,000 by size)')
   .option('--ef <list>', 'search-time candidate list sizes to measure on each built index (the service uses 64 up to 150k templates, 128 up to 400k, 256 above)', '64,128,256')
   .option('--m <n>', 'HNSW graph degree (the service uses 16)', '16')
   .option('--json', 'print one JSON object on the last line')
   .parse()
-  .opts<{ sizes: string; searches: string; ef: string; m: string; json?: boolean }>();
+  .opts<{ sizes: string; searches: string; recallProbes?: string; ef: string; m: string; json?: boolean }>();
 const efs = opts.ef.split(',').map(Number);
 const sizes = opts.sizes.split(',').map(Number);
 const model = benchModel();
@@ -65,7 +66,7 @@ for (const n of sizes) {
   const random = seededRandom(7);
   const probes = Array.from({ length: Number(opts.searches) }, () => shape.probeNear(gallery.descriptors[Math.floor(random.uniform() * n)]!, random));
   // Exact search costs n×dimension per probe: fewer probes at the largest sizes keep it to seconds.
-  const recallProbes = probes.slice(0, Math.max(200, Math.min(1000, Math.floor(2e8 / n))));
+  const recallProbes = probes.slice(0, opts.recallProbes ? Number(opts.recallProbes) : Math.max(200, Math.min(1000, Math.floor(2e8 / n))));
   const exact = recallProbes.map((probe) => exactNearest(gallery.descriptors, probe));
   const perEf = efs.map((ef) => {
     index.setEf(ef);
