@@ -45,13 +45,20 @@ export interface FaceModelSpec extends IndexedModel {
 /** Short digest of the weights a model runs: part of its version, so new weights never mix with old templates. */
 const weightsDigest = (...sha256: string[]): string => createHash('sha256').update(sha256.join(':')).digest('hex').slice(0, 12);
 
+/**
+ * Revision of the default model's recipe around the weights (detector input size, alignment,
+ * normalisation): a change that moves descriptors must bump it, so old templates are re-indexed
+ * instead of being compared with new ones.
+ */
+const ONNX_RECIPE_REVISION = 'r1';
+
 const faceApiVersion: string = (createRequire(import.meta.url)('@vladmandic/face-api/package.json') as { version: string }).version;
 
 export const FACE_MODELS: Readonly<Record<FaceModelKey, FaceModelSpec>> = Object.freeze({
   'yunet-fr512': Object.freeze({
     key: 'yunet-fr512',
     name: 'yunet_s+fr_feature-512',
-    version: `2023mar+${weightsDigest(YUNET_WEIGHTS.sha256, EMBEDDER_WEIGHTS.sha256)}`,
+    version: `2023mar+${weightsDigest(YUNET_WEIGHTS.sha256, EMBEDDER_WEIGHTS.sha256)}.${ONNX_RECIPE_REVISION}`,
     dimension: 512,
     metric: 'cosine',
     // Measured (models README): at full resolution, 2,000-pixel portraits gave wrong landmarks
