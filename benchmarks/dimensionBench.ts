@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
+import { l2Normalise } from '../models/vectors.js';
 import { benchModel } from './benchModel.js';
 import { accuracyAt, DEFAULT_LFW_DIR, describeWithCache, pairCloseness, readPairs } from './lfw.js';
 import { fnirAt, runOpenSet, thresholdForFpir } from './openSet.js';
@@ -51,8 +52,7 @@ for (const k of opts.dims.split(',').map(Number)) {
       for (let i = 0; i < d.length; i++) dot += d[i]! * axis[i]!;
       out[j] = dot;
     }
-    const norm = Math.hypot(...out);
-    projected.set(image, out.map((v) => v / norm));
+    projected.set(image, l2Normalise(out));
   }
   const scores = test.map((p) => pairCloseness(projected, p, 'cosine'));
   const best = Math.max(...scores.filter(Number.isFinite).map((t) => accuracyAt(test, scores, t).accuracy));

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { benchModel } from './benchModel.js';
-import { eigenvalues } from './pca.js';
+import { covariance, eigenvalues, meanOf } from './pca.js';
 import { DEFAULT_LFW_DIR, describeWithCache, identityOf, readPairs } from './lfw.js';
 import { spectraFile, type Spectra } from './syntheticFaces.js';
 
@@ -28,25 +28,8 @@ const n = model.dimension;
 
 const byPerson = new Map<string, Float32Array[]>();
 for (const [image, d] of descriptors) if (d) byPerson.set(identityOf(image), [...(byPerson.get(identityOf(image)) ?? []), d]);
-const meanOf = (vs: ArrayLike<number>[]) => {
-  const m = new Float64Array(n);
-  for (const v of vs) for (let i = 0; i < n; i++) m[i]! += v[i]! / vs.length;
-  return m;
-};
 const personMeans = [...byPerson.values()].map(meanOf);
 const overall = meanOf(personMeans);
-
-/** Covariance of the rows around `centre(row)`. */
-function covariance(rows: { v: ArrayLike<number>; centre: ArrayLike<number> }[]): Float64Array {
-  const c = new Float64Array(n * n);
-  const x = new Float64Array(n);
-  for (const { v, centre } of rows) {
-    for (let i = 0; i < n; i++) x[i] = v[i]! - centre[i]!;
-    for (let i = 0; i < n; i++) for (let j = i; j < n; j++) c[i * n + j]! += (x[i]! * x[j]!) / rows.length;
-  }
-  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) c[i * n + j] = c[j * n + i]!;
-  return c;
-}
 
 const signif = (v: number) => Number(v.toPrecision(3));
 const between = eigenvalues(covariance(personMeans.map((v) => ({ v, centre: overall }))), n);

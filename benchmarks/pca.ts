@@ -4,18 +4,29 @@
  */
 export function principalAxes(vectors: ArrayLike<number>[]): { mean: Float64Array; variances: number[]; axes: Float64Array[] } {
   const n = vectors[0]!.length;
-  const mean = new Float64Array(n);
-  for (const v of vectors) for (let i = 0; i < n; i++) mean[i]! += v[i]! / vectors.length;
-  const cov = new Float64Array(n * n);
-  const x = new Float64Array(n);
-  for (const v of vectors) {
-    for (let i = 0; i < n; i++) x[i] = v[i]! - mean[i]!;
-    for (let i = 0; i < n; i++) for (let j = i; j < n; j++) cov[i * n + j]! += (x[i]! * x[j]!) / vectors.length;
-  }
-  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) cov[i * n + j] = cov[j * n + i]!;
-  const { values, vectors: eigen } = symmetricEigen(cov, n);
+  const mean = meanOf(vectors);
+  const { values, vectors: eigen } = symmetricEigen(covariance(vectors.map((v) => ({ v, centre: mean }))), n);
   const order = values.map((value, i) => ({ value, i })).sort((a, b) => b.value - a.value);
   return { mean, variances: order.map((o) => Math.max(0, o.value)), axes: order.map((o) => eigen[o.i]!) };
+}
+
+export function meanOf(vectors: ArrayLike<number>[]): Float64Array {
+  const mean = new Float64Array(vectors[0]!.length);
+  for (const v of vectors) for (let i = 0; i < mean.length; i++) mean[i]! += v[i]! / vectors.length;
+  return mean;
+}
+
+/** Covariance (n×n, row-major) of each row's vector around its own centre. */
+export function covariance(rows: { v: ArrayLike<number>; centre: ArrayLike<number> }[]): Float64Array {
+  const n = rows[0]!.v.length;
+  const c = new Float64Array(n * n);
+  const x = new Float64Array(n);
+  for (const { v, centre } of rows) {
+    for (let i = 0; i < n; i++) x[i] = v[i]! - centre[i]!;
+    for (let i = 0; i < n; i++) for (let j = i; j < n; j++) c[i * n + j]! += (x[i]! * x[j]!) / rows.length;
+  }
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) c[i * n + j] = c[j * n + i]!;
+  return c;
 }
 
 /** Eigenvalues of a symmetric matrix, largest first (the spectrum only). */

@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FaceModelKey } from '../models/faceModels.js';
+import { l2Normalise } from '../models/vectors.js';
 
 export interface Spectra {
   model: string;
@@ -64,12 +65,6 @@ function randomBasis(random: Random, n: number): Float64Array[] {
   return basis;
 }
 
-const normalised = (v: Float32Array): Float32Array => {
-  const norm = Math.hypot(...v);
-  for (let i = 0; i < v.length; i++) v[i]! /= norm;
-  return v;
-};
-
 /** Synthetic descriptors shaped like one model's. */
 export class DescriptorShape {
   private readonly basis: Float64Array[];
@@ -101,7 +96,7 @@ export class DescriptorShape {
   }
 
   private finish(v: Float32Array): Float32Array {
-    return this.spectra.unitLength ? normalised(v) : v;
+    return this.spectra.unitLength ? l2Normalise(v) : v;
   }
 
   /** `templates` descriptors, `perIdentity` per person. */

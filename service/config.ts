@@ -1,8 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { FACE_MODEL_KEYS, FACE_MODELS, readCalibratedThresholds, type FaceModelSpec, type ModelThresholds } from '../models/faceModels.js';
-import { MatchRule } from './domain/matchRule.js';
+import { FACE_MODEL_KEYS, FACE_MODELS, readCalibratedThresholds, type FaceModelSpec, type Metric, type ModelThresholds } from '../models/faceModels.js';
+import { MatchRule, thresholdFromCloseness } from './domain/matchRule.js';
 
 const numberFromEnv = (schema: z.ZodNumber) =>
   z.preprocess((value) => (value === undefined || value === '' ? undefined : Number(value)), schema);
@@ -188,6 +188,10 @@ export class ConfigError extends Error {
 
 const modelSchema = envSchema.pick({ FACE_MODEL: true, MATCH_THRESHOLD: true, TODAY_MATCH_THRESHOLD: true, MATCH_MARGIN: true, VERIFY_THRESHOLD: true });
 
+/** The looser of two thresholds in a metric's scale. */
+const looserOf = (metric: Metric, a: number, b: number): number =>
+  thresholdFromCloseness(metric, Math.min(thresholdFromCloseness(metric, a), thresholdFromCloseness(metric, b)));
+
 /** The face model and its thresholds: the calibrated file's, each overridable from the environment. */
 function faceModelSettings(e: z.infer<typeof modelSchema>): { faceModel: FaceModelSpec; thresholds: ModelThresholds; problems: string[] } {
   const faceModel = FACE_MODELS[e.FACE_MODEL];
@@ -197,7 +201,7 @@ function faceModelSettings(e: z.infer<typeof modelSchema>): { faceModel: FaceMod
     match,
     margin: e.MATCH_MARGIN ?? calibrated.margin,
     // A MATCH_THRESHOLD stricter than the calibrated today threshold turns the narrowing off.
-    today: e.TODAY_MATCH_THRESHOLD ?? (faceModel.metric === 'cosine' ? Math.min(calibrated.today, match) : Math.max(calibrated.today, match)),
+    today: e.TODAY_MATCH_THRESHOLD ?? looserOf(faceModel.metric, calibrated.today, match),
     verify: e.VERIFY_THRESHOLD ?? calibrated.verify,
   };
   const problems = MatchRule.problemsWith(faceModel.metric, thresholds).map((p) => `${p} (FACE_MODEL=${faceModel.key})`);
@@ -207,16 +211,17 @@ function faceModelSettings(e: z.infer<typeof modelSchema>): { faceModel: FaceMod
 /** Reads the environment once into a typed, frozen object; every bad variable is reported at once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
+  // The model's settings are checked even when another variable is bad: every problem is reported at once.
   const model = modelSchema.safeParse(env);
-  const modelProblems = model.success ? faceModelSettings(model.data).problems : [];
-  if (!parsed.success || modelProblems.length > 0) {
+  const settings = model.success ? faceModelSettings(model.data) : undefined;
+  if (!parsed.success || !settings || settings.problems.length > 0) {
     throw new ConfigError([
       ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`)),
-      ...modelProblems,
+      ...(settings?.problems ?? []),
     ]);
   }
   const e = parsed.data;
-  const { faceModel, thresholds } = faceModelSettings(e);
+  const { faceModel, thresholds } = settings;
   if (e.S3_ENDPOINT && (!e.S3_ACCESS_KEY || !e.S3_SECRET_KEY)) {
     throw new ConfigError(['S3_ACCESS_KEY, S3_SECRET_KEY: required with S3_ENDPOINT']);
   }

@@ -109,12 +109,3 @@ function bilinear(rgb: Uint8Array, width: number, height: number, x: number, y: 
     out[2] = out[2]! + w * rgb[i + 2]!;
   }
 }
-
-/** Scales a vector to unit length in place (cosine similarity becomes a dot product). */
-export function l2Normalise(vector: Float32Array): Float32Array {
-  let sum = 0;
-  for (const v of vector) sum += v * v;
-  const norm = Math.sqrt(sum);
-  if (norm > 0) for (let i = 0; i < vector.length; i++) vector[i] = vector[i]! / norm;
-  return vector;
-}

@@ -7,7 +7,8 @@
 import * as ort from 'onnxruntime-node';
 import { estimatePoseFromFivePoints, laplacianVariance, meanOf } from '../quality.js';
 import type { AnalyzeResult, AnalyzeTask, DetectedFace } from '../types.js';
-import { ALIGNED_SIDE, alignFace, l2Normalise, type AlignedFace } from './alignment.js';
+import { l2Normalise } from '../vectors.js';
+import { ALIGNED_SIDE, alignFace, type AlignedFace } from './alignment.js';
 import { EMBEDDER_WEIGHTS, readVerifiedWeights, YUNET_WEIGHTS } from './weights.js';
 import { decodeYunet, nonMaximumSuppression, YUNET_STRIDES, yunetInput, type RawDetection, type StrideOutputs } from './yunetDecode.js';
 

@@ -25,7 +25,7 @@ export const EMBEDDER_WEIGHTS: WeightFile = Object.freeze({
 /** models/weights/, from sources (models/onnx/) or from the built image (dist/models/onnx/). */
 export function weightsDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  return process.env.VISAGE_WEIGHTS_DIR ?? path.resolve(here, '..', 'weights');
+  return path.resolve(here, '..', 'weights');
 }
 
 /**

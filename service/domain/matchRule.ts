@@ -1,5 +1,6 @@
 import { euclideanDistance, type IndexHit } from '../../index/faceIndex.js';
 import type { Metric, ModelThresholds } from '../../models/faceModels.js';
+import { l2Normalise } from '../../models/vectors.js';
 import { AppError } from '../errors.js';
 
 /** Why a face was answered "unknown". */
@@ -134,10 +135,9 @@ export class MatchRule {
    * unchanged for a Euclidean one. Undefined for an all-zero vector.
    */
   canonical(descriptor: ArrayLike<number>): number[] | undefined {
-    const values = Array.from(descriptor);
-    if (this.metric !== 'cosine') return values;
-    const norm = Math.hypot(...values);
-    return norm > 0 && Number.isFinite(norm) ? values.map((v) => v / norm) : undefined;
+    if (this.metric !== 'cosine') return Array.from(descriptor);
+    const unit = l2Normalise(Float32Array.from(descriptor));
+    return unit.some((v) => v !== 0) ? Array.from(unit) : undefined;
   }
 
   /** A request's threshold: it may ask for a stricter one, never a looser one. */
