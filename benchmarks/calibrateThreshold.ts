@@ -24,7 +24,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { euclideanDistance } from '../index/faceIndex.js';
 import { thresholdsFilePath, type ThresholdsFile } from '../models/faceModels.js';
-import { closenessOf, thresholdFromCloseness } from '../service/domain/matchRule.js';
+import { closenessOf, thresholdFromCloseness } from '../service/domain/faces/matchRule.js';
 import { benchModel } from './benchModel.js';
 import { accuracyAt, DEFAULT_LFW_DIR, describeWithCache, identityOf, pairCloseness, readPairs } from './lfw.js';
 import { fnirAt, fpirAt, runOpenSet, simulateDay, wrongMemberAt } from './openSet.js';

@@ -13,7 +13,7 @@ import { Command } from 'commander';
 import { pino } from 'pino';
 import sharp from 'sharp';
 import { loadConfig } from '../service/config.js';
-import { startVisage } from '../service/main.js';
+import { startVisage } from '../service/app/startVisage.js';
 import { composeFrame, cropFace, demoPhoto, PERSON_A, STRANGERS } from '../service/testSupport/facePhotos.js';
 
 const opts = new Command()

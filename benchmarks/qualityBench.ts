@@ -13,7 +13,7 @@ import { FacePipeline } from '../models/facePipeline.js';
 import { judgeQuality } from '../models/quality.js';
 import type { FaceMeasures } from '../models/types.js';
 import { loadConfig } from '../service/config.js';
-import { enrollmentPolicy, identificationPolicy } from '../service/domain/qualityPolicies.js';
+import { enrollmentPolicy, identificationPolicy } from '../service/domain/faces/qualityPolicies.js';
 import { benchModel } from './benchModel.js';
 import { DEFAULT_LFW_DIR, readPairs } from './lfw.js';
 

@@ -82,6 +82,8 @@ export class IndexSync {
   private timers: NodeJS.Timeout[] = [];
   private savedSeq: number;
   private lastError = 0;
+  /** When the last catch-up reached the end of the change log (0: never). */
+  private caughtUpAt = 0;
 
   constructor(
     private readonly deps: {
@@ -108,13 +110,18 @@ export class IndexSync {
       this.again = true;
       return this.running;
     }
-    this.running = this.drain().finally(() => {
-      this.running = undefined;
-      if (this.again) {
-        this.again = false;
-        void this.catchUp().catch(() => undefined);
-      }
-    });
+    this.running = this.drain()
+      .then((applied) => {
+        this.caughtUpAt = Date.now();
+        return applied;
+      })
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          void this.catchUp().catch(() => undefined);
+        }
+      });
     return this.running;
   }
 
@@ -133,6 +140,11 @@ export class IndexSync {
       applied += changes.length;
       if (changes.length < BATCH) return applied;
     }
+  }
+
+  /** True when a catch-up reached the end of the change log within the last `ms`. */
+  caughtUpWithin(ms: number): boolean {
+    return Date.now() - this.caughtUpAt <= ms;
   }
 
   /** Catches up now, logging (at most every 30 s) instead of throwing: used by timers and notifications. */

@@ -1,8 +1,8 @@
 import sharp from 'sharp';
-import { AppError } from '../service/errors.js';
+import { ImageError } from './errors.js';
+import { IMAGE_FORMAT_NAMES, isImageFormat, type ImageFormat } from './imageFormats.js';
 
-export type ImageFormat = 'jpeg' | 'png' | 'webp';
-const ACCEPTED_FORMATS: ReadonlySet<string> = new Set<ImageFormat>(['jpeg', 'png', 'webp']);
+export type { ImageFormat } from './imageFormats.js';
 
 export interface DecodedImage {
   /** RGB, 3 bytes a pixel, row-major. */
@@ -26,7 +26,7 @@ export interface DecodeLimits {
  * animation, downscaled so that the longest side is at most `maxSidePx`.
  */
 export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<DecodedImage> {
-  if (bytes.length === 0) throw new AppError('INVALID_IMAGE', 'the image body is empty');
+  if (bytes.length === 0) throw new ImageError('empty', 'the image body is empty');
   let format: string | undefined;
   let width = 0;
   let height = 0;
@@ -37,13 +37,13 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
     width = meta.autoOrient?.width ?? meta.width ?? 0;
     height = meta.autoOrient?.height ?? meta.height ?? 0;
   } catch {
-    throw new AppError('INVALID_IMAGE', 'the body is not a readable image');
+    throw new ImageError('unreadable', 'the body is not a readable image');
   }
-  if (!format || !ACCEPTED_FORMATS.has(format)) {
-    throw new AppError('UNSUPPORTED_MEDIA_TYPE', `image format ${format ?? 'unknown'} is not accepted; send JPEG, PNG or WebP`);
+  if (!isImageFormat(format)) {
+    throw new ImageError('unsupported_format', `image format ${format ?? 'unknown'} is not accepted; send ${IMAGE_FORMAT_NAMES}`);
   }
   if (width * height > limits.maxPixels) {
-    throw new AppError('PAYLOAD_TOO_LARGE', `the image has ${width * height} pixels; at most ${limits.maxPixels} are accepted`);
+    throw new ImageError('too_many_pixels', `the image has ${width * height} pixels; at most ${limits.maxPixels} are accepted`);
   }
   const longest = Math.max(width, height);
   const scale = longest > limits.maxSidePx ? longest / limits.maxSidePx : 1;
@@ -60,11 +60,11 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
       pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
       width: info.width,
       height: info.height,
-      format: format as ImageFormat,
+      format,
       scale,
     };
   } catch {
-    throw new AppError('INVALID_IMAGE', 'the image could not be decoded (truncated or corrupt)');
+    throw new ImageError('corrupt', 'the image could not be decoded (truncated or corrupt)');
   }
 }
 

@@ -1,8 +1,9 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import type { LoyaltyRules, Tier } from './domain/members/loyalty.js';
 import { FACE_MODEL_KEYS, FACE_MODELS, readCalibratedThresholds, type FaceModelSpec, type Metric, type ModelThresholds } from '../models/faceModels.js';
-import { MatchRule, thresholdFromCloseness } from './domain/matchRule.js';
+import { MatchRule, thresholdFromCloseness } from './domain/faces/matchRule.js';
 
 const numberFromEnv = (schema: z.ZodNumber) =>
   z.preprocess((value) => (value === undefined || value === '' ? undefined : Number(value)), schema);
@@ -99,6 +100,8 @@ const envSchema = z.object({
   REQUEST_TIMEOUT_SECONDS: numberFromEnv(z.number().int().min(1).max(600)).default(30),
   /** Keep enrollment photos (needed to re-index after a model change); off keeps descriptors only. */
   STORE_ENROLLMENT_PHOTOS: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
+  /** Check every answer (status, body, error code) against its endpoint's declaration; the test suite turns it on. */
+  API_CONTRACT_CHECKS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   /** S3/MinIO for enrollment photos; unset: the filesystem under VISAGE_DATA_DIR. */
   S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   S3_ACCESS_KEY: z.string().min(1).optional(),
@@ -144,26 +147,11 @@ export type Config = Readonly<{
   rateLimitPerMinute: number;
   requestTimeoutSeconds: number;
   storeEnrollmentPhotos: boolean;
+  apiContractChecks: boolean;
   visitors: Readonly<{ policy: 'off' | 'track'; minSightings: number; sightingWindowSeconds: number; ttlDays: number }>;
   loyalty: Readonly<LoyaltyRules>;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }>;
-
-export interface Tier {
-  name: string;
-  /** Spend over the last 365 days needed for the tier, in currency units. */
-  minSpend: number;
-  pointsMultiplier: number;
-}
-
-export interface LoyaltyRules {
-  currency: string;
-  pointsPerCurrencyUnit: number;
-  /** Lowest first; the first tier needs no spend. */
-  tiers: Tier[];
-  dormantAfterDays: number;
-  timeZone: string;
-}
 
 function tierLadder(thresholds: [string, number][], multipliers: [string, number][]): Tier[] | string {
   const multiplierOf = new Map(multipliers);
@@ -256,6 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     requestTimeoutSeconds: e.REQUEST_TIMEOUT_SECONDS,
     storeEnrollmentPhotos: e.STORE_ENROLLMENT_PHOTOS,
+    apiContractChecks: e.API_CONTRACT_CHECKS,
     visitors: Object.freeze({
       policy: e.VISITOR_POLICY,
       minSightings: e.VISITOR_MIN_SIGHTINGS,

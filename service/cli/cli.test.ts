@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Visage } from '../main.js';
+import type { Visage } from '../app/startVisage.js';
 import { apiClient } from '../testSupport/apiClient.js';
 import { cropFace, demoPhoto, PERSON_A, PERSON_B, STRANGERS } from '../testSupport/facePhotos.js';
 import { ADMIN_AUTH, type IsolatedVisage, startIsolatedVisage, TEST_ADMIN_KEY } from '../testSupport/testVisage.js';

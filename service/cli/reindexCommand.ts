@@ -1,5 +1,5 @@
 import { SingleBar } from 'cli-progress';
-import type { ReindexReport } from '../domain/reindexService.js';
+import type { ReindexReport } from '../domain/faces/reindexService.js';
 import { callApi, type ApiTarget } from './apiCaller.js';
 
 /**

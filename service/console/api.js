@@ -41,7 +41,8 @@ export async function streamEvents(path, onEvent, signal) {
     while ((end = buffer.indexOf('\n\n')) >= 0) {
       const block = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
-      const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+      // Per the event-stream format, "data:" may or may not be followed by one space.
+      const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).replace(/^ /, '')).join('\n');
       if (data) onEvent(JSON.parse(data));
     }
   }

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Visage } from '../main.js';
+import type { Visage } from '../app/startVisage.js';
 import { apiClient } from '../testSupport/apiClient.js';
 import { composeFrame, cropFace, PERSON_B, STRANGERS } from '../testSupport/facePhotos.js';
 import { ADMIN_AUTH, startIsolatedVisage, type IsolatedVisage } from '../testSupport/testVisage.js';

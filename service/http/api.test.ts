@@ -3,7 +3,7 @@ import path from 'node:path';
 import pg from 'pg';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Visage } from '../main.js';
+import type { Visage } from '../app/startVisage.js';
 import { composeFrame, cropFace, demoPhoto, PERSON_A, PERSON_B, STRANGERS } from '../testSupport/facePhotos.js';
 import { apiClient, expectError } from '../testSupport/apiClient.js';
 import { ADMIN_AUTH, type IsolatedVisage, startIsolatedVisage } from '../testSupport/testVisage.js';

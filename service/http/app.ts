@@ -3,56 +3,20 @@ import express from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
-import type { ApiKeyService } from '../domain/apiKeys.js';
-import type { AuditLog } from '../domain/auditLog.js';
-import type { FaceRecords } from '../domain/faceRecords.js';
-import type { FaceService } from '../domain/faceService.js';
-import type { IdentificationService } from '../domain/identificationService.js';
-import type { VisitFeed } from '../domain/visitFeed.js';
-import type { FrameService } from '../domain/frameService.js';
-import type { MemberService } from '../domain/memberService.js';
-import type { PurchaseService } from '../domain/purchaseService.js';
-import type { ReindexService } from '../domain/reindexService.js';
-import type { VisitService } from '../domain/visitService.js';
-import type { Metrics } from '../metrics.js';
-import { authenticate } from './auth.js';
-import { rateLimitPerKey } from './rateLimit.js';
-import { adminRoutes } from './routes/admin.js';
+import type { ApiServices } from './apiServices.js';
+import { consoleFiles } from './consoleFiles.js';
+import type { Endpoint } from './endpoint.js';
 import { errorHandler, notFoundHandler } from './errorHandler.js';
-import { openApiDocument } from './openapi.js';
-import { cameraRoutes } from './routes/cameras.js';
-import { consoleRoutes, sessionRoutes, type ScoringView } from './routes/console.js';
-import { healthRoutes, type ReadinessCheck } from './routes/health.js';
-import { memberActivityRoutes } from './routes/memberActivity.js';
-import { memberRoutes } from './routes/members.js';
-import { recognitionRoutes } from './routes/recognition.js';
+import { mountEndpoints, type MountOptions } from './mountEndpoints.js';
 
-export interface AppDeps {
-  members: MemberService;
-  faces: FaceService;
-  identification: IdentificationService;
-  records: FaceRecords;
-  feed: VisitFeed;
-  scoring: ScoringView;
-  frames: FrameService;
-  purchases: PurchaseService;
-  visits: VisitService;
-  keys: ApiKeyService;
-  reindex: ReindexService;
-  audit: AuditLog;
-  readiness: ReadinessCheck;
-  metrics: Metrics;
+export interface AppOptions extends MountOptions {
   logger: Logger;
-  maxUploadBytes: number;
-  rateLimitPerMinute: number;
-  version: string;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-/** JSON bodies of the API are small (a member, a descriptor); routes that need more say so. */
-const JSON_BODY_LIMIT = '16kb';
 
-export function createApp(deps: AppDeps): express.Express {
+/** The HTTP app: security headers, request ids and logs, latency metrics, the console, the endpoints, the error handler. */
+export function createApp(endpoints: readonly Endpoint[], services: ApiServices, options: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -66,7 +30,7 @@ export function createApp(deps: AppDeps): express.Express {
   );
   app.use(
     pinoHttp({
-      logger: deps.logger,
+      logger: options.logger,
       genReqId: (req, res) => {
         const given = req.headers['x-request-id'];
         const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -83,32 +47,13 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
   app.use((req, res, next) => {
-    const stop = deps.metrics.httpDuration.startTimer({ method: req.method });
-    res.on('finish', () => {
-      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
-      stop({ route, status: String(res.statusCode) });
-    });
+    const stop = services.metrics.httpDuration.startTimer({ method: req.method });
+    res.on('finish', () => stop({ route: req.route?.path ?? 'unmatched', status: String(res.statusCode) }));
     next();
   });
-
-  const openapi = openApiDocument(deps.version);
-  app.use(healthRoutes(deps.readiness, deps.metrics, () => openapi));
-  app.use(consoleRoutes());
-
-  const v1 = express.Router();
-  v1.use(authenticate(deps.keys));
-  v1.use(rateLimitPerKey(deps.rateLimitPerMinute));
-  // Purchases parse their own (larger) bodies; express.json skips a body already parsed.
-  v1.use('/members', memberActivityRoutes(deps.purchases, deps.visits));
-  v1.use(express.json({ limit: JSON_BODY_LIMIT }));
-  v1.use('/members', memberRoutes(deps.members, deps.faces, deps.records, deps.audit, deps.maxUploadBytes));
-  v1.use(sessionRoutes(deps.feed, deps.scoring));
-  v1.use('/cameras', cameraRoutes(deps.frames, deps.metrics, deps.maxUploadBytes));
-  v1.use(adminRoutes(deps.keys, deps.audit, deps.reindex));
-  v1.use(recognitionRoutes(deps.identification, deps.audit, deps.metrics, deps.maxUploadBytes));
-  app.use('/v1', v1);
-
+  app.use('/console', consoleFiles());
+  app.use(mountEndpoints(endpoints, services, options));
   app.use(notFoundHandler);
-  app.use(errorHandler);
+  app.use(errorHandler(options));
   return app;
 }

@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
-import type { AuditLog } from '../domain/auditLog.js';
+import type { AuditLog } from '../domain/access/auditLog.js';
 import { principalOf } from './auth.js';
 import { UUID_PATTERN } from './schemas.js';
 
@@ -9,7 +9,7 @@ export interface AuditNote {
   details?: Record<string, unknown>;
 }
 
-
+/** Adds to the audit record of this request. */
 export function noteAudit(res: Response, note: AuditNote): void {
   res.locals.audit = { ...(res.locals.audit as AuditNote | undefined), ...note };
 }

@@ -2,19 +2,21 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Visage } from '../main.js';
+import type { Visage } from '../app/startVisage.js';
+import type { ROLES } from '../repositories/apiKeyRepository.js';
 import { apiClient, expectError, type Json } from '../testSupport/apiClient.js';
 import { cropFace, PERSON_A } from '../testSupport/facePhotos.js';
 import { ADMIN_AUTH, type IsolatedVisage, startIsolatedVisage, TEST_ADMIN_KEY } from '../testSupport/testVisage.js';
+import { ENDPOINTS } from './endpoints/index.js';
 
 /**
  * Keys, roles, audit, rate limits, slow uploads and security headers, over HTTP against the
- * real service. Every role is tried on every endpoint of the API description.
+ * real service. Every role is tried on every declared endpoint.
  */
 
 const RATE_LIMIT = 100;
 const UNKNOWN = '6b0f0a34-9a5e-4c1e-8d1a-1c2b3d4e5f60';
-type Role = 'camera' | 'pos' | 'operator' | 'admin';
+type Role = (typeof ROLES)[number];
 
 let service: IsolatedVisage;
 let dataDir: string;
@@ -106,41 +108,26 @@ async function openStream(urlPath: string, key: string): Promise<Json> {
 }
 
 describe('roles', () => {
-  /** Every endpoint, called so that an allowed role gets past the role check and fails on input. */
-  const endpoints: { method: string; path: string; doc: string; roles: Role[]; body?: unknown; image?: boolean; stream?: boolean }[] = [
-    { method: 'POST', path: '/v1/members', doc: '/v1/members', roles: ['operator'], body: { bad: 1 } },
-    { method: 'GET', path: '/v1/members?phone=bad', doc: '/v1/members', roles: ['operator'] },
-    { method: 'GET', path: `/v1/members/${UNKNOWN}`, doc: '/v1/members/{id}', roles: ['operator', 'pos'] },
-    { method: 'PATCH', path: `/v1/members/${UNKNOWN}`, doc: '/v1/members/{id}', roles: ['operator'], body: {} },
-    { method: 'DELETE', path: `/v1/members/${UNKNOWN}`, doc: '/v1/members/{id}', roles: ['operator'] },
-    { method: 'POST', path: `/v1/members/${UNKNOWN}/convert`, doc: '/v1/members/{id}/convert', roles: ['operator'], body: {} },
-    { method: 'POST', path: `/v1/members/${UNKNOWN}/purchases`, doc: '/v1/members/{id}/purchases', roles: ['pos'], body: {} },
-    { method: 'GET', path: `/v1/members/${UNKNOWN}/purchases`, doc: '/v1/members/{id}/purchases', roles: ['operator'] },
-    { method: 'GET', path: `/v1/members/${UNKNOWN}/visits`, doc: '/v1/members/{id}/visits', roles: ['operator'] },
-    { method: 'POST', path: `/v1/members/${UNKNOWN}/faces`, doc: '/v1/members/{id}/faces', roles: ['operator'], image: true },
-    { method: 'GET', path: `/v1/members/${UNKNOWN}/faces`, doc: '/v1/members/{id}/faces', roles: ['operator'] },
-    { method: 'DELETE', path: `/v1/members/${UNKNOWN}/faces/${UNKNOWN}`, doc: '/v1/members/{id}/faces/{faceId}', roles: ['operator'] },
-    { method: 'POST', path: '/v1/cameras/cam-1/frames', doc: '/v1/cameras/{cameraId}/frames', roles: ['camera'], image: true },
-    { method: 'POST', path: '/v1/identify', doc: '/v1/identify', roles: ['pos', 'operator'], body: { descriptor: [] } },
-    { method: 'POST', path: `/v1/verify?memberId=${UNKNOWN}`, doc: '/v1/verify', roles: ['pos', 'operator'], image: true },
-    { method: 'POST', path: '/v1/keys', doc: '/v1/keys', roles: [], body: {} },
-    { method: 'GET', path: '/v1/keys', doc: '/v1/keys', roles: [] },
-    { method: 'DELETE', path: `/v1/keys/${UNKNOWN}`, doc: '/v1/keys/{keyId}', roles: [] },
-    { method: 'GET', path: '/v1/audit?limit=1', doc: '/v1/audit', roles: [] },
-    { method: 'POST', path: '/v1/admin/reindex?limit=0', doc: '/v1/admin/reindex', roles: [] },
-    { method: 'GET', path: '/v1/me', doc: '/v1/me', roles: ['camera', 'pos', 'operator'] },
-    { method: 'GET', path: '/v1/events/visits', doc: '/v1/events/visits', roles: ['operator'], stream: true },
-    { method: 'GET', path: `/v1/members/${UNKNOWN}/faces/${UNKNOWN}/photo`, doc: '/v1/members/{id}/faces/{faceId}/photo', roles: ['operator'] },
-    { method: 'GET', path: `/v1/members/${UNKNOWN}/faces/descriptors`, doc: '/v1/members/{id}/faces/descriptors', roles: [] },
-    { method: 'POST', path: '/v1/admin/reindex/prune', doc: '/v1/admin/reindex/prune', roles: [] },
-  ];
+  /** The role table comes from the endpoint declarations: every /v1 endpoint is tried with every role. */
+  const endpoints = ENDPOINTS.filter((endpoint) => endpoint.roles !== 'public').map((endpoint) => ({
+    method: endpoint.method.toUpperCase(),
+    // Unknown ids: an allowed role gets past the role check and fails on input (or finds nothing).
+    path: endpoint.path.replace(/:\w+/g, UNKNOWN),
+    roles: endpoint.roles as readonly Role[],
+    body: endpoint.json ? {} : undefined,
+    image: Boolean(endpoint.image),
+    stream: endpoint.responses[200]?.contentType === 'text/event-stream',
+  }));
 
-  it('covers every endpoint of the API description', async () => {
+  it('documents every declared endpoint in the API description, with its roles', async () => {
     const { body: openapi } = await admin.get('/openapi.json');
-    const documented = Object.entries(openapi.paths as Record<string, Record<string, unknown>>)
-      .filter(([path]) => path.startsWith('/v1/'))
-      .flatMap(([path, item]) => Object.keys(item).filter((k) => k !== 'parameters').map((method) => `${method.toUpperCase()} ${path}`));
-    expect(new Set(endpoints.map((e) => `${e.method} ${e.doc}`))).toEqual(new Set(documented));
+    const documented = Object.entries(openapi.paths as Record<string, Record<string, { 'x-roles'?: string[] }>>).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, operation]) => `${method.toUpperCase()} ${path} ${operation['x-roles']?.join(',') ?? 'public'}`),
+    );
+    const declared = ENDPOINTS.map(
+      (e) => `${e.method.toUpperCase()} ${e.path.replace(/:(\w+)/g, '{$1}')} ${e.roles === 'public' ? 'public' : [...e.roles, 'admin'].join(',')}`,
+    );
+    expect(new Set(documented)).toEqual(new Set(declared));
   });
 
   it('lets each role reach exactly its endpoints (admin all), and answers 403 FORBIDDEN elsewhere', async () => {

@@ -1,7 +1,7 @@
 import type { RequestHandler, Response } from 'express';
-import type { ApiKeyService, Principal } from '../domain/apiKeys.js';
-import { AppError } from '../errors.js';
+import type { ApiKeyService, Principal } from '../domain/access/apiKeys.js';
 import type { Role } from '../repositories/apiKeyRepository.js';
+import { forbidden, unauthenticated } from './httpErrors.js';
 
 /** Bearer tokens longer than this are not keys (and are not worth a digest). */
 const MAX_KEY_LENGTH = 256;
@@ -15,7 +15,7 @@ export function authenticate(keys: ApiKeyService): RequestHandler {
   return async (req, res, next) => {
     const match = /^Bearer +([\x21-\x7e]+) *$/i.exec(req.get('authorization') ?? '');
     const principal = match && match[1]!.length <= MAX_KEY_LENGTH ? await keys.authenticate(match[1]!) : undefined;
-    if (!principal) throw new AppError('UNAUTHENTICATED', 'a valid API key is required: Authorization: Bearer <key>');
+    if (!principal) throw unauthenticated();
     res.locals.principal = principal;
     next();
   };
@@ -25,9 +25,7 @@ export function authenticate(keys: ApiKeyService): RequestHandler {
 export function allow(...roles: Role[]): RequestHandler {
   return (_req, res, next) => {
     const principal = principalOf(res);
-    if (!principal || (principal.role !== 'admin' && !roles.includes(principal.role))) {
-      throw new AppError('FORBIDDEN', `this endpoint needs a key with role ${[...roles, 'admin'].join(' or ')}`);
-    }
+    if (!principal || (principal.role !== 'admin' && !roles.includes(principal.role))) throw forbidden(roles);
     next();
   };
 }

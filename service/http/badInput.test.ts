@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Visage } from '../main.js';
+import type { Visage } from '../app/startVisage.js';
 import { apiClient, type Json } from '../testSupport/apiClient.js';
 import { animatedGif, animatedWebp, blankJpeg, pngBomb, SVG, tiff } from '../testSupport/badImages.js';
 import { cropFace, PERSON_A, STRANGERS } from '../testSupport/facePhotos.js';

@@ -1,8 +1,7 @@
 import busboy from 'busboy';
 import express, { type Request, type RequestHandler } from 'express';
-import { AppError } from '../errors.js';
-
-export const IMAGE_CONTENT_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
+import { IMAGE_CONTENT_TYPES } from '../../models/imageFormats.js';
+import { bodyTooLarge, invalidRequest, unsupportedMediaType, type HttpError } from './httpErrors.js';
 
 export interface ImageUpload {
   image: Buffer;
@@ -21,12 +20,12 @@ function readMultipart(req: Request, maxBytes: number): Promise<ImageUpload> {
     try {
       parser = busboy({ headers: req.headers, limits: { files: 1, fileSize: maxBytes, fields: 20, fieldSize: 4096, parts: 25 } });
     } catch {
-      reject(new AppError('VALIDATION_FAILED', 'malformed multipart/form-data request'));
+      reject(invalidRequest('malformed multipart/form-data request'));
       return;
     }
     const fields: Record<string, string> = {};
     let image: Buffer | undefined;
-    let failure: AppError | undefined;
+    let failure: HttpError | undefined;
     parser.on('file', (name, stream) => {
       if (name !== 'image') {
         stream.resume();
@@ -35,7 +34,7 @@ function readMultipart(req: Request, maxBytes: number): Promise<ImageUpload> {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('limit', () => {
-        failure = new AppError('PAYLOAD_TOO_LARGE', `the image is larger than ${maxBytes} bytes`);
+        failure = bodyTooLarge(`the image is larger than ${maxBytes} bytes`);
       });
       stream.on('end', () => {
         image = Buffer.concat(chunks);
@@ -45,12 +44,12 @@ function readMultipart(req: Request, maxBytes: number): Promise<ImageUpload> {
       fields[name] = value;
     });
     parser.on('filesLimit', () => {
-      failure ??= new AppError('VALIDATION_FAILED', 'send exactly one file, in the field "image"');
+      failure ??= invalidRequest('send exactly one file, in the field "image"');
     });
-    parser.on('error', () => reject(new AppError('VALIDATION_FAILED', 'malformed multipart/form-data body')));
+    parser.on('error', () => reject(invalidRequest('malformed multipart/form-data body')));
     parser.on('close', () => {
       if (failure) reject(failure);
-      else if (!image) reject(new AppError('VALIDATION_FAILED', 'the multipart body has no file field "image"'));
+      else if (!image) reject(invalidRequest('the multipart body has no file field "image"'));
       else resolve({ image, fields });
     });
     req.pipe(parser);
@@ -65,8 +64,5 @@ function readMultipart(req: Request, maxBytes: number): Promise<ImageUpload> {
 export async function readImageUpload(req: Request, maxBytes: number): Promise<ImageUpload> {
   if (req.is('multipart/form-data')) return readMultipart(req, maxBytes);
   if (req.is(IMAGE_CONTENT_TYPES) && Buffer.isBuffer(req.body)) return { image: req.body, fields: {} };
-  throw new AppError(
-    'UNSUPPORTED_MEDIA_TYPE',
-    `send the photo as ${IMAGE_CONTENT_TYPES.join(', ')} or multipart/form-data with a field "image"`,
-  );
+  throw unsupportedMediaType(`send the photo as ${IMAGE_CONTENT_TYPES.join(', ')} or multipart/form-data with a field "image"`);
 }

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Visage } from '../main.js';
+import type { Visage } from '../app/startVisage.js';
 import { apiClient, expectError } from '../testSupport/apiClient.js';
 import { composeFrame, cropFace, PERSON_A, PERSON_B, STRANGERS, type DemoFace } from '../testSupport/facePhotos.js';
 import { ADMIN_AUTH, type IsolatedVisage, startIsolatedVisage } from '../testSupport/testVisage.js';

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3BlobStore } from '../blob/s3BlobStore.js';
-import type { Visage } from '../main.js';
+import type { Visage } from '../app/startVisage.js';
 import { apiClient } from '../testSupport/apiClient.js';
 import { cropFace, PERSON_A, PERSON_B } from '../testSupport/facePhotos.js';
 import { startTestS3, S3_CREDENTIALS, type TestS3 } from '../testSupport/s3Server.js';

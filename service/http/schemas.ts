@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { ROLES } from '../repositories/apiKeyRepository.js';
+import { readCursor } from '../repositories/pageCursor.js';
 
-/** Request shapes of the HTTP API; the OpenAPI document is generated from these too. */
+/** Request shapes of the HTTP API (the endpoint declarations use them; /openapi.json is generated from them). */
 
 const phone = z.string().regex(/^\+?[0-9]{6,15}$/, 'a phone number: 6 to 15 digits, optionally led by +');
 const externalIds = z.record(z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'a lower-case provider name'), z.string().min(1).max(128));
 const tag = z.string().min(1).max(64);
+const transactionId = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, '1 to 128 letters, digits or . _ : -');
 
 export const consentSchema = z.strictObject({
   faceRecognition: z.boolean(),
@@ -32,8 +34,12 @@ export const updateMemberSchema = z
   })
   .refine((patch) => Object.keys(patch).length > 0, 'at least one field to change');
 
-export const uuidSchema = z.uuid();
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const uuid = z.string().regex(UUID_PATTERN, 'a UUID');
+
+export const memberParams = z.object({ id: uuid });
+export const faceParams = z.object({ id: uuid, faceId: uuid });
+export const keyParams = z.object({ keyId: uuid });
 
 export const enrollQuerySchema = z.strictObject({ dryRun: z.enum(['true', 'false']).optional() });
 
@@ -66,7 +72,7 @@ const money = z
 const isoTime = z.iso.datetime({ offset: true });
 
 export const purchaseSchema = z.strictObject({
-  transactionId: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, '1 to 128 letters, digits or . _ : -'),
+  transactionId,
   amount: money,
   currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as CNY'),
   items: z
@@ -93,36 +99,57 @@ export const convertSchema = z
   })
   .refine((body) => body.phone !== undefined || Object.keys(body.externalIds ?? {}).length > 0, 'a phone number or an external id');
 
-export const cameraIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, '1 to 64 letters, digits or . _ -');
+export const cameraParams = z.object({ cameraId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, '1 to 64 letters, digits or . _ -') });
 
 export const frameQuerySchema = z.strictObject({ capturedAt: isoTime.optional() });
 
-export const historyQuerySchema = z.strictObject({
-  limit: queryNumber(z.number().int().min(1).max(200)),
-  cursor: z.string().max(400).optional(),
-});
+/** A page cursor this API gave out, whose row key is one `key` accepts (the page's key column). */
+const cursorOf = (key: z.ZodType<string>) =>
+  z
+    .string()
+    .max(400)
+    .transform((value, ctx) => {
+      const cursor = readCursor(value);
+      if (cursor && key.safeParse(cursor.id).success) return cursor;
+      ctx.addIssue({ code: 'custom', message: 'not a cursor this API gave out' });
+      return z.NEVER;
+    })
+    .meta({ description: 'nextCursor of the previous page' });
+
+/** The cursors of each kind of page, by the key of its rows. */
+export const cursors = {
+  member: cursorOf(uuid),
+  visit: cursorOf(uuid),
+  purchase: cursorOf(transactionId),
+  audit: cursorOf(z.string().regex(/^[0-9]{1,19}$/)),
+};
+
+const pageLimit = (max: number) => queryNumber(z.number().int().min(1).max(max));
+
+export const visitPageQuery = z.strictObject({ limit: pageLimit(200), cursor: cursors.visit.optional() });
+export const purchasePageQuery = z.strictObject({ limit: pageLimit(200), cursor: cursors.purchase.optional() });
 
 /**
  * GET /v1/members: exactly one of phone, name (prefix) or one external id kind (a search); or only
  * `limit`/`cursor` (a page of every member, newest first).
  */
 export const memberLookupSchema = z
-  .record(z.string(), z.string().min(1).max(400))
+  .object({
+    phone: z.string().min(1).max(400).optional(),
+    name: z.string().min(1).max(400).optional().meta({ description: 'the start of the name' }),
+    limit: pageLimit(200),
+    cursor: cursors.member.optional(),
+  })
+  .catchall(z.string().min(1).max(400).meta({ description: 'an external id of that kind: ?alipay=…, ?wechat=…' }))
   .transform((query, ctx) => {
-    const entries = Object.entries(query);
-    if (entries.every(([key]) => key === 'limit' || key === 'cursor')) {
-      const limit = query.limit === undefined ? 50 : Number(query.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
-        ctx.addIssue({ code: 'custom', message: 'limit: a whole number from 1 to 200' });
-        return z.NEVER;
-      }
-      return { list: { limit, cursor: query.cursor } };
-    }
-    if (entries.length !== 1) {
+    const { limit, cursor, ...search } = query;
+    const entries = Object.entries(search).filter(([, value]) => value !== undefined);
+    if (entries.length === 0) return { list: { limit: limit ?? 50, cursor } };
+    if (entries.length !== 1 || limit !== undefined || cursor !== undefined) {
       ctx.addIssue({ code: 'custom', message: 'give exactly one of phone, name or an external id kind (e.g. alipay=…)' });
       return z.NEVER;
     }
-    const [key, value] = entries[0]!;
+    const [key, value] = entries[0] as [string, string];
     if (key === 'phone') return { phone: value };
     if (key === 'name') return { namePrefix: value };
     if (!/^[a-z][a-z0-9_]{0,31}$/.test(key)) {
@@ -143,8 +170,8 @@ export const auditQuerySchema = z.strictObject({
   from: isoTime.optional(),
   to: isoTime.optional(),
   action: z.string().regex(/^[a-z]+\.[a-z]+$/).optional(),
-  limit: queryNumber(z.number().int().min(1).max(500)),
-  cursor: z.string().max(400).optional(),
+  limit: pageLimit(500),
+  cursor: cursors.audit.optional(),
 });
 
 export const reindexQuerySchema = z.strictObject({

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { AppError } from '../errors.js';
+import { externalIdAlreadyRegistered, phoneAlreadyRegistered } from '../domain/errors.js';
 import { UNIQUE_VIOLATION, type Queryable } from '../db/pool.js';
 import { toPage, type Page, type PageCursor } from './pageCursor.js';
 
@@ -84,10 +84,10 @@ const SELECT_MEMBERS = `
 function rethrowConflict(error: unknown): never {
   const { code, constraint } = error as pg.DatabaseError;
   if (code === UNIQUE_VIOLATION && constraint === 'members_phone_key') {
-    throw new AppError('PHONE_ALREADY_REGISTERED', 'another member already has this phone number');
+    throw phoneAlreadyRegistered();
   }
   if (code === UNIQUE_VIOLATION && constraint === 'member_external_ids_pkey') {
-    throw new AppError('EXTERNAL_ID_ALREADY_REGISTERED', 'another member already has this external id');
+    throw externalIdAlreadyRegistered();
   }
   throw error;
 }

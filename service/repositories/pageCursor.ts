@@ -1,5 +1,3 @@
-import { AppError } from '../errors.js';
-
 /**
  * Keyset pagination over (time, id), newest first. The cursor is opaque to clients: the last
  * row's time and id, base64url-encoded.
@@ -19,17 +17,15 @@ export function encodeCursor(cursor: PageCursor): string {
   return Buffer.from(JSON.stringify([cursor.at.toISOString(), cursor.id])).toString('base64url');
 }
 
-/** Reads a cursor back; `idPattern` rejects ids the page's key column could not hold. */
-export function decodeCursor(value: string, idPattern?: RegExp): PageCursor {
+/** Reads a cursor back; undefined for anything this API did not give out (the caller says how to answer). */
+export function readCursor(value: string): PageCursor | undefined {
   try {
     const [at, id] = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as unknown[];
     const date = new Date(String(at));
-    if (typeof id !== 'string' || id.length > 200 || (idPattern && !idPattern.test(id)) || Number.isNaN(date.getTime())) {
-      throw new Error('bad cursor');
-    }
+    if (typeof id !== 'string' || id.length > 200 || Number.isNaN(date.getTime())) return undefined;
     return { at: date, id };
   } catch {
-    throw new AppError('VALIDATION_FAILED', 'cursor is not one this API gave out');
+    return undefined;
   }
 }
 

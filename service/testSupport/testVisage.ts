@@ -6,7 +6,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { inject } from 'vitest';
 import { loadConfig } from '../config.js';
-import { startVisage, type Visage, type VisageOptions } from '../main.js';
+import { startVisage, type Visage, type VisageOptions } from '../app/startVisage.js';
 
 export interface TestDatabase {
   url: string;
@@ -44,7 +44,7 @@ export const ADMIN_AUTH = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
 
 /** Starts the whole service, as `npm start` would, on a test database and data folder. */
 export async function startTestVisage(env: Record<string, string>, options: Omit<VisageOptions, 'logger'> = {}): Promise<Visage> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', VISAGE_ADMIN_KEY: TEST_ADMIN_KEY, ...env });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', VISAGE_ADMIN_KEY: TEST_ADMIN_KEY, API_CONTRACT_CHECKS: 'true', ...env });
   return startVisage(config, { ...options, logger: pino({ level: 'silent' }) });
 }
 

@@ -1,0 +1,64 @@
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { FaceIndex } from '../../index/faceIndex.js';
+import { IndexSync, openIndex } from '../../index/indexSync.js';
+import type { IndexedModel } from '../../models/faceModels.js';
+import type { Config } from '../config.js';
+import { listenForChanges } from '../db/changeListener.js';
+import { repeatEvery } from './repeatEvery.js';
+import type { Pool } from '../db/pool.js';
+import { FaceTemplateRepository } from '../repositories/faceTemplateRepository.js';
+import { TEMPLATE_CHANGES_CHANNEL, TemplateChangeRepository } from '../repositories/templateChangeRepository.js';
+
+const COMPACTION_INTERVAL_MS = 60 * 60_000;
+
+export interface ReplicaIndex {
+  index: FaceIndex;
+  sync: IndexSync;
+  /** Where the index came from at start, and how long that took. */
+  startup: { source: 'snapshot' | 'rebuild'; templates: number; ms: number };
+  close(): Promise<void>;
+}
+
+/**
+ * This replica's index: opened from its snapshot or rebuilt, caught up with the change log, then
+ * kept in step (LISTEN/NOTIFY, polling as the fallback), saved periodically and at close; the
+ * change log is compacted hourly.
+ */
+export async function startReplicaIndex(deps: {
+  config: Config;
+  databaseUrl: string;
+  pool: Pool;
+  model: IndexedModel;
+  logger: Logger;
+}): Promise<ReplicaIndex> {
+  const { config, logger } = deps;
+  const changes = new TemplateChangeRepository(deps.pool);
+  const snapshotDir = path.join(config.dataDir, 'index');
+  const started = performance.now();
+  const opened = await openIndex({ snapshotDir, changes, templates: new FaceTemplateRepository(deps.pool), model: deps.model, logger });
+  const sync = new IndexSync({ index: opened.index, seq: opened.seq, instanceId: opened.instanceId, changes, model: deps.model, snapshotDir, logger });
+  await sync.catchUp();
+  const startup = { source: opened.source, templates: opened.index.size, ms: Math.round(performance.now() - started) };
+  logger.info({ ...startup, seq: sync.seq }, 'face index ready');
+
+  sync.start(config.indexSync.pollMs, config.indexSync.snapshotSeconds * 1000);
+  const listener = listenForChanges(deps.databaseUrl, TEMPLATE_CHANGES_CHANNEL, () => sync.poke(), logger);
+  const stopCompaction = repeatEvery(
+    COMPACTION_INTERVAL_MS,
+    () => changes.compact(new Date(Date.now() - config.indexSync.changeLogRetentionDays * 86_400_000)),
+    (error) => logger.warn({ err: error }, 'change-log compaction failed'),
+  );
+
+  return {
+    index: opened.index,
+    sync,
+    startup,
+    async close() {
+      stopCompaction();
+      sync.stop();
+      await listener.close();
+      await sync.saveSnapshot().catch((error: unknown) => logger.warn({ err: error }, 'index snapshot at shutdown failed'));
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { FaceIndex } from '../../index/faceIndex.js';
+import { FacePipeline } from '../../models/facePipeline.js';
+import type { BlobStore } from '../blob/blobStore.js';
+import { FsBlobStore } from '../blob/fsBlobStore.js';
+import { S3BlobStore } from '../blob/s3BlobStore.js';
+import type { Config } from '../config.js';
+import { systemClock, type Clock } from '../domain/shared/clock.js';
+import { createApp } from '../http/app.js';
+import { ENDPOINTS } from '../http/endpoints/index.js';
+import { openApiDocument } from '../http/openapi.js';
+import { listen } from '../http/server.js';
+import { Metrics } from '../metrics.js';
+import { openDatabase } from './database.js';
+import { startJobs, type BackgroundJobs } from './jobs.js';
+import { createLogger } from './logger.js';
+import { readinessCheck } from './readiness.js';
+import { startReplicaIndex, type ReplicaIndex } from './replicaIndex.js';
+import { shutdownInOrder } from './shutdown.js';
+import { packageVersion } from './version.js';
+import { wireServices } from './wiring.js';
+
+export interface VisageOptions {
+  logger?: Logger;
+  /** The time now; tests move it forward to see dormancy and expiry without waiting. */
+  clock?: Clock;
+}
+
+export interface Visage {
+  url: string;
+  config: Config;
+  index: FaceIndex;
+  replica: ReplicaIndex;
+  pipeline: FacePipeline;
+  /** Resolves when the models are warm in every worker (the service then reports ready). */
+  modelsReady: Promise<void>;
+  maintenance: Pick<BackgroundJobs, 'expireVisitors' | 'erasePendingPhotos'>;
+  close(): Promise<void>;
+}
+
+function startPipeline(config: Config, logger: Logger): { pipeline: FacePipeline; modelsReady: Promise<void> } {
+  const pipeline = new FacePipeline({
+    model: config.faceModel,
+    threads: config.inferenceThreads,
+    intraOpThreads: config.onnxIntraOpThreads,
+    decodeLimits: { maxPixels: config.maxImagePixels, maxSidePx: config.maxAnalysisSidePx },
+  });
+  const modelsReady = pipeline.start().then((model) => {
+    logger.info({ backend: model.backend, model: model.name, version: model.version, dimension: model.dimension, threads: config.inferenceThreads }, 'face models warm');
+  });
+  modelsReady.catch((error: unknown) => logger.fatal({ err: error }, 'face models failed to load'));
+  return { pipeline, modelsReady };
+}
+
+/**
+ * The composition root: config → database → index → models → services (wiring.ts) → HTTP →
+ * background jobs (jobs.ts), and the shutdown in the reverse order (shutdown.ts). The HTTP server
+ * listens before the models are warm so that /healthz answers at once and /readyz says 503 until
+ * everything is loaded.
+ */
+export async function startVisage(config: Config, options: VisageOptions = {}): Promise<Visage> {
+  const logger = options.logger ?? createLogger(config);
+  const database = await openDatabase(config, logger);
+  const { pool } = database;
+  const blobs: BlobStore = config.s3 ? await S3BlobStore.open(config.s3) : new FsBlobStore(path.join(config.dataDir, 'blobs'));
+  const replica = await startReplicaIndex({ config, databaseUrl: database.url, pool, model: config.faceModel, logger });
+  const { pipeline, modelsReady } = startPipeline(config, logger);
+
+  const services = wireServices({ config, pool, index: replica.index, pipeline, blobs, clock: options.clock ?? systemClock, logger });
+  await services.keys.seedAdmin(config.adminKey, services.adminKeyFile);
+  await services.todaysVisitors.refresh().catch((error: unknown) => logger.warn({ err: error }, "today's visitors not loaded"));
+
+  const metrics = new Metrics(() => replica.index.size, () => replica.sync.seq);
+  const openapi = openApiDocument(ENDPOINTS, packageVersion());
+  const app = createApp(
+    ENDPOINTS,
+    {
+      ...services,
+      metrics,
+      readiness: readinessCheck({ pool, pipeline, sync: replica.sync, indexPollMs: config.indexSync.pollMs }),
+      scoring: {
+        faceModel: { key: config.faceModel.key, name: config.faceModel.name, version: config.faceModel.version, dimension: config.faceModel.dimension, metric: config.faceModel.metric },
+        thresholds: config.thresholds,
+      },
+      openapi: () => openapi,
+    },
+    { logger, maxUploadBytes: config.maxUploadBytes, rateLimitPerMinute: config.rateLimitPerMinute, contractChecks: config.apiContractChecks },
+  );
+  const server = await listen(app, config);
+  logger.info({ url: server.url, blobStore: blobs.kind, database: database.embedded ? 'embedded' : 'external' }, 'visage listening');
+
+  const jobs = await startJobs({ ...services, photoSweepSeconds: config.photoSweep.intervalSeconds, logger });
+  const close = shutdownInOrder([jobs.stop, server.close, () => pipeline.close(), () => services.audit.flush(), replica.close, database.close]);
+  return { url: server.url, config, index: replica.index, replica, pipeline, modelsReady, maintenance: jobs, close };
+}

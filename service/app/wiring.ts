@@ -1,0 +1,135 @@
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { FaceIndex } from '../../index/faceIndex.js';
+import type { FacePipeline } from '../../models/facePipeline.js';
+import type { BlobStore } from '../blob/blobStore.js';
+import type { Config } from '../config.js';
+import type { Pool } from '../db/pool.js';
+import { ApiKeyService } from '../domain/access/apiKeys.js';
+import { AuditLog } from '../domain/access/auditLog.js';
+import { FaceRecords } from '../domain/faces/faceRecords.js';
+import { FaceService } from '../domain/faces/faceService.js';
+import { IdentificationService } from '../domain/faces/identificationService.js';
+import { MatchRule } from '../domain/faces/matchRule.js';
+import { PhotoEraser } from '../domain/faces/photoEraser.js';
+import { enrollmentPolicy, identificationPolicy } from '../domain/faces/qualityPolicies.js';
+import { ReindexService } from '../domain/faces/reindexService.js';
+import { FrameService } from '../domain/mall/frameService.js';
+import { PurchaseService } from '../domain/mall/purchaseService.js';
+import { TodaysVisitors } from '../domain/mall/todaysVisitors.js';
+import { VisitFeed } from '../domain/mall/visitFeed.js';
+import { VisitorTracker } from '../domain/mall/visitorTracker.js';
+import { VisitService } from '../domain/mall/visitService.js';
+import { MemberService } from '../domain/members/memberService.js';
+import { ProfileService } from '../domain/members/profileService.js';
+import { VisitorExpiry } from '../domain/members/visitorExpiry.js';
+import type { Clock } from '../domain/shared/clock.js';
+import { ApiKeyRepository } from '../repositories/apiKeyRepository.js';
+import { AuditRepository } from '../repositories/auditRepository.js';
+import { FaceTemplateRepository } from '../repositories/faceTemplateRepository.js';
+import { MemberActivityRepository } from '../repositories/memberActivityRepository.js';
+import { MemberRepository } from '../repositories/memberRepository.js';
+import { PendingBlobDeletionRepository } from '../repositories/pendingBlobDeletionRepository.js';
+import { PointsLedgerRepository } from '../repositories/pointsLedgerRepository.js';
+import { PurchaseRepository } from '../repositories/purchaseRepository.js';
+import { ReindexRepository } from '../repositories/reindexRepository.js';
+import { VisitRepository } from '../repositories/visitRepository.js';
+
+/** What the domain is built on: the database, the index, the models, the photo store, the time. */
+export interface Foundations {
+  config: Config;
+  pool: Pool;
+  index: FaceIndex;
+  pipeline: FacePipeline;
+  blobs: BlobStore;
+  clock: Clock;
+  logger: Logger;
+}
+
+export type Services = ReturnType<typeof wireServices>;
+
+/**
+ * Repositories and domain services, each given exactly what it uses. Plain construction, nothing
+ * started: the service's composition root and the medium tests (services against a real
+ * PostgreSQL, without HTTP) build the same graph here.
+ */
+export function wireServices({ config, pool, index, pipeline, blobs, clock, logger }: Foundations) {
+  const members = new MemberRepository(pool);
+  const templates = new FaceTemplateRepository(pool);
+  const pendingDeletions = new PendingBlobDeletionRepository(pool);
+  const visitRepository = new VisitRepository(pool);
+  const purchaseRepository = new PurchaseRepository(pool);
+
+  const keys = new ApiKeyService(new ApiKeyRepository(pool), clock, logger);
+  const audit = new AuditLog(new AuditRepository(pool), logger);
+  const photoEraser = new PhotoEraser(blobs, pendingDeletions, logger, config.photoSweep.graceSeconds);
+  const profiles = new ProfileService({ members, activity: new MemberActivityRepository(pool), rules: config.loyalty, clock });
+  const todaysVisitors = new TodaysVisitors(visitRepository, config.loyalty.timeZone, clock);
+  const rule = new MatchRule(config.faceModel.metric, config.thresholds);
+  const enrollPolicy = enrollmentPolicy(config);
+
+  const faces = new FaceService({
+    pool,
+    pipeline,
+    index,
+    members,
+    templates,
+    pendingDeletions,
+    blobs,
+    photoEraser,
+    storePhotos: config.storeEnrollmentPhotos,
+    rule,
+    enrollPolicy,
+    logger,
+  });
+  const identification = new IdentificationService({ pipeline, index, members, profiles, todaysVisitors, rule, identifyPolicy: identificationPolicy(config) });
+  const memberService = new MemberService({
+    pool,
+    index,
+    members,
+    templates,
+    pendingDeletions,
+    visits: visitRepository,
+    purchases: purchaseRepository,
+    profiles,
+    photoEraser,
+    tiers: config.loyalty.tiers,
+  });
+  const visits = new VisitService({ pool, members, visits: visitRepository, dedupSeconds: config.frameDedupSeconds });
+  const purchases = new PurchaseService({ pool, members, purchases: purchaseRepository, ledger: new PointsLedgerRepository(), profiles, rules: config.loyalty, clock });
+  const feed = new VisitFeed();
+  const tracker = new VisitorTracker({ minSightings: config.visitors.minSightings, windowMs: config.visitors.sightingWindowSeconds * 1000, rule });
+  const frames = new FrameService({
+    faces,
+    identification,
+    visits,
+    profiles,
+    members,
+    tracker,
+    feed,
+    todaysVisitors,
+    visitors: { policy: config.visitors.policy, ttlDays: config.visitors.ttlDays },
+    clock,
+    logger,
+  });
+  const reindex = new ReindexService({ pool, pipeline, index, blobs, members, templates, reindex: new ReindexRepository(pool), enrollPolicy, logger });
+
+  return {
+    keys,
+    audit,
+    members: memberService,
+    faces,
+    identification,
+    records: new FaceRecords({ members, templates, blobs }),
+    feed,
+    frames,
+    purchases,
+    visits,
+    reindex,
+    photoEraser,
+    todaysVisitors,
+    visitorExpiry: new VisitorExpiry(members, memberService, clock, logger),
+    /** Where the generated admin key is written when none is configured. */
+    adminKeyFile: path.join(config.dataDir, 'admin-key'),
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * The domain's errors, each defined once: a stable code (clients branch on it, so a shipped code
+ * never changes meaning) and a named constructor with its message. Nothing here knows HTTP: the
+ * transport gives each code its status (service/http/errorStatus.ts).
+ */
+export const DOMAIN_ERROR_CODES = [
+  'VALIDATION_FAILED',
+  'MEMBER_NOT_FOUND',
+  'FACE_NOT_FOUND',
+  'KEY_NOT_FOUND',
+  'PHOTO_NOT_STORED',
+  'FACE_ALREADY_ENROLLED',
+  'CONSENT_REQUIRED',
+  'PHONE_ALREADY_REGISTERED',
+  'EXTERNAL_ID_ALREADY_REGISTERED',
+  'TRANSACTION_CONFLICT',
+  'NOT_A_VISITOR',
+  'NO_FACE',
+  'MULTIPLE_FACES',
+  'LOW_QUALITY',
+  'NOT_READY',
+  'DEPENDENCY_UNAVAILABLE',
+] as const;
+
+export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+    /** Extra machine-readable detail that is safe to show to the client (never internals). */
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+const fail = (code: DomainErrorCode, message: string, details?: Record<string, unknown>) => new DomainError(code, message, details);
+
+/** A request that breaks a domain rule (the shape was valid; the content is not). */
+export const invalidInput = (message: string, details?: Record<string, unknown>) => fail('VALIDATION_FAILED', message, details);
+
+export const memberNotFound = (memberId?: string) => fail('MEMBER_NOT_FOUND', memberId ? `no member ${memberId}` : 'no such member');
+export const faceNotFound = (memberId?: string, faceId?: string) =>
+  fail('FACE_NOT_FOUND', memberId && faceId ? `member ${memberId} has no face ${faceId}` : 'no such face');
+export const noFaceToVerifyAgainst = (memberId: string) => fail('FACE_NOT_FOUND', `member ${memberId} has no enrolled face to verify against`);
+export const keyNotFound = (keyId?: string) => fail('KEY_NOT_FOUND', keyId ? `no API key ${keyId}` : 'no such API key');
+export const photoNotKept = () => fail('PHOTO_NOT_STORED', 'no photo was kept for this face');
+export const photoGone = () => fail('PHOTO_NOT_STORED', 'the photo of this face is gone from the store');
+
+export const faceAlreadyEnrolled = (details: Record<string, unknown>) => fail('FACE_ALREADY_ENROLLED', 'this face already belongs to another member', details);
+export const consentRequired = () => fail('CONSENT_REQUIRED', 'the member has not consented to face recognition');
+export const phoneAlreadyRegistered = () => fail('PHONE_ALREADY_REGISTERED', 'another member already has this phone number');
+export const externalIdAlreadyRegistered = () => fail('EXTERNAL_ID_ALREADY_REGISTERED', 'another member already has this external id');
+export const transactionConflict = (transactionId: string) =>
+  fail('TRANSACTION_CONFLICT', `transaction ${transactionId} was already recorded with different details`);
+export const notAVisitor = (memberId: string) => fail('NOT_A_VISITOR', `member ${memberId} is already a full member`);
+
+export const noFace = () => fail('NO_FACE', 'no face was found in the photo');
+export const multipleFaces = (details: Record<string, unknown>) =>
+  fail('MULTIPLE_FACES', 'the photo has several faces of similar size; send a photo of one person', details);
+export const lowQuality = (purpose: string, reasons: string[], details: Record<string, unknown>) =>
+  fail('LOW_QUALITY', `the face is not good enough to ${purpose}: ${reasons.join(', ')}`, details);
+
+export const modelsLoading = () => fail('NOT_READY', 'the face models are still loading');
+export const photoStoreUnavailable = () => fail('DEPENDENCY_UNAVAILABLE', 'the photo store is not available; try again shortly');
+
+/** Codes that say the photo (not the service) is at fault: re-indexing skips such a photo and goes on. */
+export const PHOTO_FAULTS: ReadonlySet<DomainErrorCode> = new Set(['NO_FACE', 'MULTIPLE_FACES', 'LOW_QUALITY']);

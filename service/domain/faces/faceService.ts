@@ -1,0 +1,212 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { PoolClient } from 'pg';
+import type { FaceIndex, IndexHit } from '../../../index/faceIndex.js';
+import type { FacePipeline } from '../../../models/facePipeline.js';
+import type { QualityPolicy } from '../../../models/quality.js';
+import type { Box, ModelInfo } from '../../../models/types.js';
+import { facePhotoKey, PHOTO_FORMATS, type BlobStore } from '../../blob/blobStore.js';
+import { withTransaction, type Pool } from '../../db/pool.js';
+import { consentRequired, faceAlreadyEnrolled, faceNotFound, memberNotFound, photoStoreUnavailable } from '../errors.js';
+import type { FaceTemplate, FaceTemplateRepository, NewFaceTemplate } from '../../repositories/faceTemplateRepository.js';
+import type { Member, MemberRepository } from '../../repositories/memberRepository.js';
+import type { PendingBlobDeletionRepository } from '../../repositories/pendingBlobDeletionRepository.js';
+import { dominantFace } from './dominantFace.js';
+import { analyzeWhenReady, readyModel, requireMember, requireQuality } from './faceAnalysis.js';
+import { roundDistance, type QualityView } from './faceView.js';
+import type { MatchRule } from './matchRule.js';
+import type { PhotoEraser } from './photoEraser.js';
+import { SerialQueue } from '../serialQueue.js';
+
+
+export interface EnrolledFace {
+  faceId: string;
+  memberId: string;
+  box: Box;
+  quality: QualityView;
+  model: { name: string; version: string };
+  createdAt: string;
+}
+
+
+
+export interface FaceServiceDeps {
+  pool: Pool;
+  pipeline: FacePipeline;
+  index: FaceIndex;
+  members: MemberRepository;
+  templates: FaceTemplateRepository;
+  pendingDeletions: PendingBlobDeletionRepository;
+  blobs: BlobStore;
+  photoEraser: PhotoEraser;
+  /** Keep enrollment photos (STORE_ENROLLMENT_PHOTOS); without them re-indexing is impossible. */
+  storePhotos: boolean;
+  rule: MatchRule;
+  enrollPolicy: QualityPolicy;
+  logger: Logger;
+}
+
+/** Enrollment and removal of faces (identification is identificationService.ts). */
+export class FaceService {
+  private readonly enrollments = new SerialQueue();
+
+  constructor(private readonly deps: FaceServiceDeps) {}
+
+  private model(): ModelInfo {
+    return readyModel(this.deps.pipeline);
+  }
+
+  /** Everything an enrollment checks, short of writing: consent, one dominant face, its quality. */
+  private async prepareEnrollment(memberId: string, bytes: Buffer) {
+    const member = await requireMember(this.deps.members, memberId);
+    if (!member.consent.faceRecognition) {
+      throw consentRequired();
+    }
+    const image = await analyzeWhenReady(this.deps.pipeline, bytes);
+    const face = dominantFace(image);
+    const quality = requireQuality(face, this.deps.enrollPolicy, 'enroll');
+    return { image, face, quality };
+  }
+
+  private refuseIfEnrolledElsewhere(descriptor: ArrayLike<number>, memberId: string): void {
+    const other = this.enrolledElsewhere(descriptor, memberId);
+    if (other) {
+      throw faceAlreadyEnrolled({
+        distance: roundDistance(other.distance),
+        similarity: this.deps.rule.metric === 'cosine' ? this.deps.rule.score(other.distance) : undefined,
+      });
+    }
+  }
+
+  /** The verdict an enrollment would get (the console shows it before saving); nothing is written. */
+  async checkEnrollment(memberId: string, bytes: Buffer): Promise<{ accepted: true; box: Box; quality: QualityView }> {
+    this.model();
+    const { face, quality } = await this.prepareEnrollment(memberId, bytes);
+    this.refuseIfEnrolledElsewhere(face.descriptor, memberId);
+    return { accepted: true, box: face.box, quality };
+  }
+
+  /** Enrolls a photo; the same photo for the same member again returns the first enrollment (`repeated`). */
+  async enrollFace(memberId: string, bytes: Buffer): Promise<EnrolledFace & { repeated: boolean }> {
+    this.model();
+    const photoDigest = createHash('sha256').update(bytes).digest();
+    const earlier = await this.deps.templates.findByDigest(memberId, photoDigest);
+    if (earlier) return { ...this.enrolledView(earlier), repeated: true };
+    const { image, face, quality } = await this.prepareEnrollment(memberId, bytes);
+    return this.enrollments.run(async () => {
+      this.refuseIfEnrolledElsewhere(face.descriptor, memberId);
+      const faceId = randomUUID();
+      const photoKey = this.deps.storePhotos ? facePhotoKey(memberId, faceId, PHOTO_FORMATS[image.format].extension) : null;
+      if (photoKey) {
+        // Owe the photo's erasure before writing it; the template's transaction cancels the debt.
+        // A crash in between leaves the debt, and the sweeper removes the orphaned photo.
+        await this.deps.pendingDeletions.add(photoKey);
+        await this.putPhoto(photoKey, await this.deps.pipeline.photoForStorage(bytes, image.format), PHOTO_FORMATS[image.format].contentType);
+      }
+      let stored: { template: FaceTemplate; repeated: boolean };
+      try {
+        stored = await withTransaction(this.deps.pool, async (tx) => {
+          // Holding the member row keeps a concurrent purge from slipping between check and insert.
+          if (!(await this.deps.members.lockForUpdate(memberId, tx))) {
+            throw memberNotFound(memberId);
+          }
+          const again = await this.deps.templates.findByDigest(memberId, photoDigest, tx);
+          if (again) return { template: again, repeated: true }; // enrolled by a concurrent request
+          // The entry is gone only if the sweeper erased the photo meanwhile (an enrollment slower
+          // than PHOTO_SWEEP_GRACE_SECONDS): write it again, so no template points at nothing.
+          if (photoKey && !(await this.deps.pendingDeletions.remove(photoKey, tx))) {
+            await this.putPhoto(photoKey, await this.deps.pipeline.photoForStorage(bytes, image.format), PHOTO_FORMATS[image.format].contentType);
+          }
+          const template = await this.insertTemplate({ id: faceId, memberId, descriptor: face.descriptor, box: face.box, quality, photoKey, photoDigest }, tx);
+          return { template, repeated: false };
+        });
+      } catch (error) {
+        // The photo was written but its row was not: its erasure is still owed (recorded above).
+        if (photoKey) await this.deps.photoEraser.erase(photoKey);
+        throw error;
+      }
+      if (stored.repeated) {
+        if (photoKey) await this.deps.photoEraser.erase(photoKey);
+        return { ...this.enrolledView(stored.template), repeated: true };
+      }
+      this.deps.index.add({ label: stored.template.label, templateId: stored.template.id, memberId }, face.descriptor);
+      return { ...this.enrolledView(stored.template), repeated: false };
+    });
+  }
+
+  private enrolledView(template: FaceTemplate): EnrolledFace {
+    return {
+      faceId: template.id,
+      memberId: template.memberId,
+      box: template.box,
+      quality: template.quality as unknown as QualityView,
+      model: { name: template.modelName, version: template.modelVersion },
+      createdAt: template.createdAt,
+    };
+  }
+
+  /** The nearest template of a member other than `memberId` within the match threshold. */
+  private enrolledElsewhere(descriptor: ArrayLike<number>, memberId?: string): IndexHit | undefined {
+    return this.deps.rule.sameAsOtherMember(this.deps.index.search(descriptor, 8), memberId);
+  }
+
+  private insertTemplate(template: Omit<NewFaceTemplate, 'modelName' | 'modelVersion'>, tx: PoolClient): Promise<FaceTemplate> {
+    const model = this.model();
+    return this.deps.templates.insert({ ...template, modelName: model.name, modelVersion: model.version }, tx);
+  }
+
+  /**
+   * Creates a member together with its first face from a descriptor (an anonymous visitor seen
+   * by the cameras; no photo is kept), unless the face already belongs to someone: then that
+   * member's id comes back and nothing is created.
+   */
+  async createMemberWithFace(
+    newMember: (tx: PoolClient) => Promise<Member>,
+    face: { descriptor: number[]; box: Box; quality: QualityView },
+  ): Promise<{ member: Member; created: boolean }> {
+    // A visitor's template is the mean of its sightings: put it in the model's canonical form.
+    const descriptor = this.deps.rule.canonical(face.descriptor);
+    if (!descriptor) throw new Error('a visitor descriptor of zeros');
+    face = { ...face, descriptor };
+    return this.enrollments.run(async () => {
+      const existing = this.enrolledElsewhere(face.descriptor);
+      if (existing) {
+        const member = await this.deps.members.findById(existing.memberId);
+        if (member) return { member, created: false };
+      }
+      const { member, template } = await withTransaction(this.deps.pool, async (tx) => {
+        const member = await newMember(tx);
+        const template = await this.insertTemplate({ id: randomUUID(), memberId: member.id, ...face, photoKey: null }, tx);
+        return { member, template };
+      });
+      this.deps.index.add({ label: template.label, templateId: template.id, memberId: member.id }, face.descriptor);
+      return { member, created: true };
+    });
+  }
+
+  private async putPhoto(key: string, bytes: Buffer, contentType: string): Promise<void> {
+    try {
+      await this.deps.blobs.put(key, bytes, contentType);
+    } catch (error) {
+      this.deps.logger.error({ err: error, store: this.deps.blobs.kind }, 'blob store write failed');
+      throw photoStoreUnavailable();
+    }
+  }
+
+  /** Removes one template: row, index entry and photo. */
+  async deleteFace(memberId: string, faceId: string): Promise<void> {
+    const removed = await withTransaction(this.deps.pool, async (tx) => {
+      if (!(await this.deps.members.lockForUpdate(memberId, tx))) {
+        throw memberNotFound(memberId);
+      }
+      const template = await this.deps.templates.deleteOne(memberId, faceId, tx);
+      if (!template) throw faceNotFound(memberId, faceId);
+      // A re-indexed copy of the template shares its photo: the photo goes with the last of them.
+      const eraseKey = template.photoKey && !(await this.deps.templates.photoShared(template.photoKey, template.id, tx)) ? template.photoKey : null;
+      if (eraseKey) await this.deps.pendingDeletions.add(eraseKey, tx);
+      return { template, eraseKey };
+    });
+    this.deps.index.remove(removed.template.label);
+    if (removed.eraseKey) await this.deps.photoEraser.erase(removed.eraseKey);
+  }
+}

@@ -1,0 +1,188 @@
+import type { FaceIndex, IndexHit } from '../../../index/faceIndex.js';
+import type { FacePipeline } from '../../../models/facePipeline.js';
+import { judgeQuality, type QualityPolicy } from '../../../models/quality.js';
+import type { Box, DetectedFace } from '../../../models/types.js';
+import { isDatabaseUnavailable } from '../../db/pool.js';
+import { invalidInput, noFace, noFaceToVerifyAgainst } from '../errors.js';
+import type { Member, MemberRepository } from '../../repositories/memberRepository.js';
+import { analyzeWhenReady, requireMember, requireQuality } from './faceAnalysis.js';
+import { cosineSimilarity, type MatchRule, type UnknownReason } from './matchRule.js';
+import { qualityView, roundDistance, type QualityView } from './faceView.js';
+import type { MemberProfile, ProfileService } from '../members/profileService.js';
+import { TodaysGallery } from '../mall/todaysGallery.js';
+import type { TodaysVisitors } from '../mall/todaysVisitors.js';
+
+/** Templates read per search: enough to find the best *different* member behind a member's own templates. */
+const NEIGHBOURS_FOR_DECISION = 10;
+
+export interface Match {
+  memberId: string;
+  faceId: string;
+  distance: number;
+  similarity: number;
+  /** Set when the face was found among today's visitors under their own threshold. */
+  via?: 'todays-visitors';
+}
+
+export interface IdentifiedFace {
+  box?: Box;
+  quality?: QualityView;
+  match: Match | null;
+  member?: Member;
+  profile?: MemberProfile;
+  /** True when PostgreSQL is down: the match comes from the in-memory index, without the member's details. */
+  profileUnavailable?: boolean;
+  /** Why the face is unknown (match null). */
+  unknownReason?: UnknownReason;
+}
+
+/** One face of an analysed image with its nearest member, before any member is read. */
+export interface FaceMatch {
+  face: DetectedFace;
+  quality: QualityView;
+  /** Null when unknown, or when the face was too poor to try (quality.ok false). */
+  match: Match | null;
+  unknownReason?: UnknownReason;
+}
+
+export interface IdentificationServiceDeps {
+  pipeline: FacePipeline;
+  index: FaceIndex;
+  members: MemberRepository;
+  profiles: ProfileService;
+  todaysVisitors: TodaysVisitors;
+  rule: MatchRule;
+  identifyPolicy: QualityPolicy;
+}
+
+/** 1:N identification (with the member's profile for a till) and 1:1 verification of faces. */
+export class IdentificationService {
+  private readonly todaysGallery: TodaysGallery;
+  private gallerySynced = { version: -1, size: -1 };
+
+  constructor(private readonly deps: IdentificationServiceDeps) {
+    this.todaysGallery = new TodaysGallery(deps.index);
+  }
+
+  /** The checked threshold: a request may ask for a stricter one, never a looser one. */
+  private threshold(requested: number | undefined, configured: number): number {
+    return this.deps.rule.requested(requested, configured);
+  }
+
+  private toMatch(hit: IndexHit, probe: ArrayLike<number>): Match {
+    return { memberId: hit.memberId, faceId: hit.templateId, distance: roundDistance(hit.distance), similarity: this.similarity(hit, probe) };
+  }
+
+  /** Cosine similarity of the probe and the template (exact from the distance for unit-length models). */
+  private similarity(hit: IndexHit, probe: ArrayLike<number>): number {
+    const { rule, index } = this.deps;
+    if (rule.metric === 'cosine') return rule.score(hit.distance);
+    return Number(cosineSimilarity(probe, index.descriptorOf(hit.label) ?? []).toFixed(4));
+  }
+
+  /**
+   * Every face of the image (largest first) with its member; poor faces are never matched. With
+   * `todayFirst` (the till), a face no member of the whole gallery is close to may still be one
+   * of today's visitors under their own threshold.
+   */
+  async matchFaces(bytes: Buffer, options: { maxFaces?: number; threshold?: number; todayFirst?: boolean }): Promise<FaceMatch[]> {
+    const threshold = this.threshold(options.threshold, this.deps.rule.thresholds.match);
+    const image = await analyzeWhenReady(this.deps.pipeline, bytes);
+    return image.faces.slice(0, options.maxFaces ?? image.faces.length).map((face) => {
+      const verdict = judgeQuality(face.measures, this.deps.identifyPolicy);
+      // A face too poor to trust is never matched: "unknown" is the safe answer at a till.
+      const quality = qualityView(face.measures, verdict);
+      if (!verdict.ok) return { face, quality, match: null, unknownReason: 'low_quality' as const };
+      const found = this.nearestMatch(face.descriptor, threshold);
+      if (options.todayFirst && options.threshold === undefined && found.unknownReason === 'no_close_member') {
+        const today = this.todaysMatch(face.descriptor);
+        if (today) return { face, quality, match: today };
+      }
+      return { face, quality, ...found };
+    });
+  }
+
+  /** Today's visitor this face is, under TODAY_MATCH_THRESHOLD and the margin against everyone. */
+  private todaysMatch(descriptor: ArrayLike<number>): Match | null {
+    const visitors = this.deps.todaysVisitors;
+    const day = visitors.list();
+    if (day.length === 0) return null;
+    // The copy follows the list and the index: re-synced when either may have moved.
+    if (this.gallerySynced.version !== visitors.version || this.gallerySynced.size !== this.deps.index.size) {
+      this.todaysGallery.sync(day);
+      this.gallerySynced = { version: visitors.version, size: this.deps.index.size };
+    }
+    const ranked = this.todaysGallery.rank(descriptor);
+    const best = ranked[0];
+    // Most faces end here: only a close enough visitor is worth a second search of the whole gallery.
+    if (!best || !this.deps.rule.within(best.distance, this.deps.rule.thresholds.today)) return null;
+    const rivals = [ranked.find((h) => h.memberId !== best.memberId), this.deps.index.search(descriptor, NEIGHBOURS_FOR_DECISION).find((h) => h.memberId !== best.memberId)];
+    const found = this.deps.rule.decideToday(best, rivals);
+    return found ? { ...this.toMatch(found, descriptor), via: 'todays-visitors' } : null;
+  }
+
+  /** Identification with what a cashier needs: the member and their profile for each known face. */
+  async identify(bytes: Buffer, options: { maxFaces?: number; threshold?: number }): Promise<IdentifiedFace[]> {
+    const faces = await this.matchFaces(bytes, { ...options, todayFirst: true });
+    return Promise.all(faces.map(async ({ face, quality, match, unknownReason }) => ({ box: face.box, quality, ...(await this.withCard(match, unknownReason)) })));
+  }
+
+  async identifyDescriptor(given: number[], options: { threshold?: number }): Promise<IdentifiedFace[]> {
+    const threshold = this.threshold(options.threshold, this.deps.rule.thresholds.match);
+    const descriptor = this.checkedDescriptor(given);
+    const found = this.nearestMatch(descriptor, threshold);
+    const today = options.threshold === undefined && found.unknownReason === 'no_close_member' ? this.todaysMatch(descriptor) : null;
+    return [await (today ? this.withCard(today) : this.withCard(found.match, found.unknownReason))];
+  }
+
+  /**
+   * A descriptor sent by a client, in the running model's shape: its length, and unit length for
+   * a cosine model (the index's distances are only cosine-exact for unit vectors).
+   */
+  private checkedDescriptor(given: number[]): number[] {
+    const { dimension } = this.deps.index;
+    if (given.length !== dimension) {
+      throw invalidInput(`descriptor must have ${dimension} numbers (the running face model's), not ${given.length}`);
+    }
+    const canonical = this.deps.rule.canonical(given);
+    if (!canonical) throw invalidInput('descriptor must not be all zeros');
+    return canonical;
+  }
+
+  /** The member a descriptor is under the configured decision rule, or null. */
+  matchDescriptor(descriptor: ArrayLike<number>): Match | null {
+    return this.nearestMatch(descriptor, this.deps.rule.thresholds.match).match;
+  }
+
+  private nearestMatch(descriptor: ArrayLike<number>, threshold: number): { match: Match | null; unknownReason?: UnknownReason } {
+    const decision = this.deps.rule.decide(this.deps.index.search(descriptor, NEIGHBOURS_FOR_DECISION), threshold);
+    return decision.hit ? { match: this.toMatch(decision.hit, descriptor) } : { match: null, unknownReason: decision.unknownReason };
+  }
+
+  private async withCard(match: Match | null, unknownReason?: UnknownReason): Promise<Pick<IdentifiedFace, 'match' | 'member' | 'profile' | 'profileUnavailable' | 'unknownReason'>> {
+    if (!match) return { match: null, unknownReason };
+    try {
+      const card = await this.deps.profiles.cardOf(match.memberId);
+      return card ? { match, ...card } : { match: null, unknownReason: 'no_close_member' }; // purged a moment ago
+    } catch (error) {
+      // Identification answers from memory while the database is away; the till still learns who.
+      if (isDatabaseUnavailable(error)) return { match, profileUnavailable: true };
+      throw error;
+    }
+  }
+
+  async verify(memberId: string, bytes: Buffer, options: { threshold?: number }) {
+    const threshold = this.threshold(options.threshold, this.deps.rule.thresholds.verify);
+    await requireMember(this.deps.members, memberId);
+    if (this.deps.index.templatesOf(memberId).length === 0) {
+      throw noFaceToVerifyAgainst(memberId);
+    }
+    const image = await analyzeWhenReady(this.deps.pipeline, bytes);
+    const [face] = image.faces;
+    if (!face) throw noFace();
+    const quality = requireQuality(face, this.deps.identifyPolicy, 'verify');
+    const [best] = this.deps.index.distancesToMember(memberId, face.descriptor);
+    const match = this.deps.rule.verifies(best!.distance, threshold);
+    return { match, similarity: this.similarity(best!, face.descriptor), distance: roundDistance(best!.distance), threshold, faceId: best!.templateId, box: face.box, quality };
+  }
+}

@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Box } from '../../../models/types.js';
+import type { Member, MemberRepository } from '../../repositories/memberRepository.js';
+import { invalidInput } from '../errors.js';
+import type { Clock } from '../shared/clock.js';
+import type { UnknownReason } from '../faces/matchRule.js';
+import type { FaceService } from '../faces/faceService.js';
+import type { IdentificationService, Match } from '../faces/identificationService.js';
+import type { QualityView } from '../faces/faceView.js';
+import type { MemberProfile, ProfileService } from '../members/profileService.js';
+import type { VisitService } from './visitService.js';
+import type { TodaysVisitors } from './todaysVisitors.js';
+import type { VisitFeed } from './visitFeed.js';
+import type { VisitorTracker } from './visitorTracker.js';
+
+export interface VisitorPolicy {
+  policy: 'off' | 'track';
+  ttlDays: number;
+}
+
+export interface FrameFace {
+  box: Box;
+  quality: QualityView;
+  /** True when the face was too small or too blurred to trust: never matched. */
+  skipped: boolean;
+  match: Match | null;
+  member?: Member;
+  profile?: MemberProfile;
+  visit?: { id: string; newVisit: boolean; firstSeenAt: string; sightings: number };
+  /** Set when this sighting made an unknown person an anonymous visitor member. */
+  visitorCreated?: boolean;
+  unknownReason?: UnknownReason;
+}
+
+export interface FrameResult {
+  cameraId: string;
+  capturedAt: string;
+  faces: FrameFace[];
+  /** Faces skipped, counted by quality reason (a face can count under several). */
+  skipped: Record<string, number>;
+}
+
+const DAY_MS = 86_400_000;
+/** A camera's clock may run a little ahead of ours; further ahead is a wrong clock. */
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+export interface FrameServiceDeps {
+  faces: FaceService;
+  identification: IdentificationService;
+  visits: VisitService;
+  profiles: ProfileService;
+  members: MemberRepository;
+  tracker: VisitorTracker;
+  feed: VisitFeed;
+  todaysVisitors: TodaysVisitors;
+  visitors: VisitorPolicy;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * Entrance-camera frames: every face identified, recognised members get a visit, and, where the
+ * deployment's visitor policy is `track`, a stranger seen consistently across several frames
+ * becomes an anonymous visitor member. Frames themselves are never stored.
+ */
+export class FrameService {
+  constructor(private readonly deps: FrameServiceDeps) {}
+
+  async processFrame(cameraId: string, bytes: Buffer, capturedAt?: Date): Promise<FrameResult> {
+    const now = this.deps.clock();
+    const at = capturedAt ?? now;
+    if (at.getTime() > now.getTime() + MAX_CLOCK_SKEW_MS) {
+      throw invalidInput('capturedAt is in the future');
+    }
+    const frameId = randomUUID();
+    const matches = await this.deps.identification.matchFaces(bytes, {});
+    const skipped: Record<string, number> = {};
+    const faces: FrameFace[] = [];
+    // One face at a time: two faces of one frame must not race to create the same visitor.
+    for (const { face, quality, match, unknownReason } of matches) {
+      if (!quality.ok) {
+        for (const reason of quality.reasons) skipped[reason] = (skipped[reason] ?? 0) + 1;
+        faces.push({ box: face.box, quality, skipped: true, match: null, unknownReason: 'low_quality' });
+        continue;
+      }
+      const base = { box: face.box, quality, skipped: false };
+      if (match) {
+        faces.push({ ...base, ...(await this.recognised(match, cameraId, at)) });
+        continue;
+      }
+      const outcome = await this.unknown(face.descriptor, face.box, quality, cameraId, at, frameId);
+      faces.push({ ...base, ...outcome, ...(outcome.match ? {} : { unknownReason }) });
+    }
+    return { cameraId, capturedAt: at.toISOString(), faces, skipped };
+  }
+
+  private async recognised(match: Match, cameraId: string, at: Date): Promise<Omit<FrameFace, 'box' | 'quality' | 'skipped'>> {
+    const sighting = await this.deps.visits.recordSighting(match.memberId, cameraId, at);
+    const card = sighting && (await this.deps.profiles.cardOf(match.memberId));
+    if (!sighting || !card) return { match: null }; // purged while the frame was analysed
+    const { visit, newVisit } = sighting;
+    this.deps.todaysVisitors.add(match.memberId);
+    this.deps.feed.publish({
+      at: at.toISOString(),
+      cameraId,
+      memberId: card.member.id,
+      name: card.member.name,
+      kind: card.member.kind,
+      tier: card.profile.tier,
+      newVisit,
+      distance: match.distance,
+      visitorCreated: false,
+    });
+    return { match, ...card, visit: { id: visit.id, newVisit, firstSeenAt: visit.firstSeenAt, sightings: visit.sightings } };
+  }
+
+  private async unknown(
+    descriptor: ArrayLike<number>,
+    box: Box,
+    quality: QualityView,
+    cameraId: string,
+    at: Date,
+    frameId: string,
+  ): Promise<Omit<FrameFace, 'box' | 'quality' | 'skipped'>> {
+    if (this.deps.visitors.policy !== 'track') return { match: null };
+    const confirmed = this.deps.tracker.observe(descriptor, at.getTime(), frameId);
+    if (!confirmed) return { match: null };
+    const expiresAt = new Date(this.deps.clock().getTime() + this.deps.visitors.ttlDays * DAY_MS);
+    const { member, created } = await this.deps.faces.createMemberWithFace(
+      (tx) =>
+        this.deps.members.create(
+          { kind: 'visitor', consent: { faceRecognition: true, source: 'visitor-policy:track' }, expiresAt },
+          tx,
+        ),
+      { descriptor: confirmed.descriptor, box, quality },
+    );
+    if (created) this.deps.logger.info({ memberId: member.id, cameraId, sightings: confirmed.sightings }, 'visitor member created');
+    const match = this.deps.identification.matchDescriptor(descriptor);
+    if (!match) return { match: null };
+    return { ...(await this.recognised(match, cameraId, at)), visitorCreated: created };
+  }
+}

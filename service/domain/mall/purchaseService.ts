@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import type { LoyaltyRules } from '../members/loyalty.js';
+import { withTransaction, type Pool, type Queryable } from '../../db/pool.js';
+import { invalidInput, memberNotFound, transactionConflict } from '../errors.js';
+import type { MemberRepository } from '../../repositories/memberRepository.js';
+import type { Page, PageCursor } from '../../repositories/pageCursor.js';
+import type { PointsLedgerRepository } from '../../repositories/pointsLedgerRepository.js';
+import type { Purchase, PurchaseItem, PurchaseRepository } from '../../repositories/purchaseRepository.js';
+import type { Clock } from '../shared/clock.js';
+import type { ProfileService } from '../members/profileService.js';
+import { tierFor } from '../members/profile.js';
+
+/** A purchase as the POS reports it (already validated). */
+export interface PurchaseRequest {
+  transactionId: string;
+  amount: number;
+  currency: string;
+  items: PurchaseItem[];
+  storeId?: string;
+  at?: string;
+}
+
+export interface PurchaseReceipt {
+  transactionId: string;
+  memberId: string;
+  amount: number;
+  currency: string;
+  at: string;
+  /** Points this purchase earned. */
+  points: number;
+  /** The tier whose multiplier applied. */
+  tier: string;
+  pointsBalance: number;
+}
+
+export interface RecordedPurchase {
+  receipt: PurchaseReceipt;
+  /** True when this was a repeat of an earlier request: nothing changed. */
+  replayed: boolean;
+}
+
+/** A POS may send a timestamp slightly ahead of ours; further ahead is a wrong clock. */
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+/** Canonical JSON: keys sorted, so that the same request always hashes the same. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Points earned: whole points, rounded down, from the amount in cents to avoid float drift. */
+export function pointsFor(amount: number, pointsPerUnit: number, multiplier: number): number {
+  const cents = Math.round(amount * 100);
+  return Math.floor((cents * pointsPerUnit * multiplier) / 100 + 1e-9);
+}
+
+export interface PurchaseServiceDeps {
+  pool: Pool;
+  members: MemberRepository;
+  purchases: PurchaseRepository;
+  ledger: PointsLedgerRepository;
+  profiles: ProfileService;
+  rules: LoyaltyRules;
+  clock: Clock;
+}
+
+/**
+ * Purchases and points ("payment is points"). Idempotent by the POS transaction id: the first
+ * request's answer is stored with the purchase and returned again for a repeat; a different
+ * request under the same id is a TRANSACTION_CONFLICT. The member's row lock serialises a
+ * member's purchases, and the transaction id's primary key settles races across members.
+ */
+export class PurchaseService {
+  constructor(private readonly deps: PurchaseServiceDeps) {}
+
+  async record(memberId: string, request: PurchaseRequest): Promise<RecordedPurchase> {
+    const { rules } = this.deps;
+    if (request.currency !== rules.currency) {
+      throw invalidInput(`this deployment accrues points in ${rules.currency}, not ${request.currency}`);
+    }
+    const now = this.deps.clock();
+    const at = request.at ? new Date(request.at) : now;
+    if (at.getTime() > now.getTime() + MAX_CLOCK_SKEW_MS) throw invalidInput('at is in the future');
+    const requestHash = createHash('sha256').update(canonical({ memberId, ...request })).digest('hex');
+
+    return withTransaction(this.deps.pool, async (tx) => {
+      const member = await this.deps.members.lockForUpdate(memberId, tx);
+      if (!member) throw memberNotFound(memberId);
+      const earlier = await this.replayOf(request.transactionId, requestHash, tx);
+      if (earlier) return earlier;
+
+      const profile = await this.deps.profiles.profileOf(member, tx);
+      const tier = tierFor(profile.spendLast365Days, member.tier, rules.tiers);
+      const points = pointsFor(request.amount, rules.pointsPerCurrencyUnit, tier.pointsMultiplier);
+      const inserted = await this.deps.purchases.insertOnce(
+        { ...request, memberId, storeId: request.storeId ?? null, at, points, requestHash },
+        tx,
+      );
+      if (!inserted) {
+        // Another member's request took this id between our check and insert (it has committed).
+        return (await this.replayOf(request.transactionId, requestHash, tx))!;
+      }
+      await this.deps.ledger.append({ memberId, delta: points, reason: 'purchase', transactionId: request.transactionId }, tx);
+      const receipt: PurchaseReceipt = {
+        transactionId: request.transactionId,
+        memberId,
+        amount: request.amount,
+        currency: request.currency,
+        at: at.toISOString(),
+        points,
+        tier: tier.name,
+        pointsBalance: profile.pointsBalance + points,
+      };
+      await this.deps.purchases.saveResponse(request.transactionId, receipt, tx);
+      return { receipt, replayed: false };
+    });
+  }
+
+  /** The stored answer when this transaction id was seen before with the same request. */
+  private async replayOf(transactionId: string, requestHash: string, tx: Queryable): Promise<RecordedPurchase | undefined> {
+    const stored = await this.deps.purchases.findByTransaction(transactionId, tx);
+    if (!stored) return undefined;
+    if (stored.requestHash !== requestHash) {
+      throw transactionConflict(transactionId);
+    }
+    return { receipt: stored.response as PurchaseReceipt, replayed: true };
+  }
+
+  async history(memberId: string, limit: number, after?: PageCursor): Promise<Page<Purchase>> {
+    if (!(await this.deps.members.findById(memberId))) throw memberNotFound(memberId);
+    return this.deps.purchases.page(memberId, limit, after);
+  }
+}

@@ -1,0 +1,32 @@
+import { withTransaction, type Pool } from '../../db/pool.js';
+import { memberNotFound } from '../errors.js';
+import type { MemberRepository } from '../../repositories/memberRepository.js';
+import type { Page, PageCursor } from '../../repositories/pageCursor.js';
+import type { RecordedSighting, Visit, VisitRepository } from '../../repositories/visitRepository.js';
+
+export interface VisitServiceDeps {
+  pool: Pool;
+  members: MemberRepository;
+  visits: VisitRepository;
+  /** Sightings of one member at one camera closer together than this are one visit. */
+  dedupSeconds: number;
+}
+
+/** Visits: members seen by the entrance cameras. */
+export class VisitService {
+  constructor(private readonly deps: VisitServiceDeps) {}
+
+  /** Records a sighting; undefined when the member no longer exists (purged while the frame ran). */
+  recordSighting(memberId: string, cameraId: string, at: Date): Promise<RecordedSighting | undefined> {
+    return withTransaction(this.deps.pool, async (tx) => {
+      // The row lock serialises simultaneous frames of one member (one visit, not two) and a purge.
+      if (!(await this.deps.members.lockForUpdate(memberId, tx))) return undefined;
+      return this.deps.visits.recordSighting(memberId, cameraId, at, this.deps.dedupSeconds, tx);
+    });
+  }
+
+  async history(memberId: string, limit: number, after?: PageCursor): Promise<Page<Visit>> {
+    if (!(await this.deps.members.findById(memberId))) throw memberNotFound(memberId);
+    return this.deps.visits.page(memberId, limit, after);
+  }
+}

@@ -1,0 +1,130 @@
+import type { FaceIndex } from '../../../index/faceIndex.js';
+import { memberPhotoPrefix } from '../../blob/blobStore.js';
+import { withTransaction, type Pool } from '../../db/pool.js';
+import { invalidInput, memberNotFound, notAVisitor } from '../errors.js';
+import type { FaceTemplateRepository } from '../../repositories/faceTemplateRepository.js';
+import type { Member, MemberLookup, MemberPatch, MemberRepository, NewMember } from '../../repositories/memberRepository.js';
+import type { Page, PageCursor } from '../../repositories/pageCursor.js';
+import type { PendingBlobDeletionRepository } from '../../repositories/pendingBlobDeletionRepository.js';
+import type { PurchaseRepository } from '../../repositories/purchaseRepository.js';
+import type { VisitRepository } from '../../repositories/visitRepository.js';
+import type { Tier } from './loyalty.js';
+import type { PhotoEraser } from '../faces/photoEraser.js';
+import type { MemberProfile, ProfileService } from './profileService.js';
+
+export interface MemberWithFaces extends Member {
+  faceCount: number;
+  profile: MemberProfile;
+}
+
+/** What turns a visitor into a full member: a cloud id (phone or external id) and consent. */
+export interface Conversion {
+  name?: string;
+  phone?: string;
+  externalIds?: Record<string, string>;
+  consent: { faceRecognition: boolean; source: string };
+}
+
+/** Members returned by one search at most. */
+const FIND_LIMIT = 50;
+
+export interface PurgeResult {
+  faces: number;
+  images: number;
+  events: number;
+  /** True when the photo store was unreachable: the sweeper finishes the erasure. */
+  imageErasurePending: boolean;
+}
+
+export interface MemberServiceDeps {
+  pool: Pool;
+  index: FaceIndex;
+  members: MemberRepository;
+  templates: FaceTemplateRepository;
+  pendingDeletions: PendingBlobDeletionRepository;
+  visits: VisitRepository;
+  purchases: PurchaseRepository;
+  profiles: ProfileService;
+  photoEraser: PhotoEraser;
+  tiers: readonly Tier[];
+}
+
+/** Members' lifecycle: create, read, update and the right-to-erasure purge. */
+export class MemberService {
+  constructor(private readonly deps: MemberServiceDeps) {}
+
+  create(input: NewMember): Promise<Member> {
+    this.checkTier(input.tier);
+    return withTransaction(this.deps.pool, (tx) => this.deps.members.create(input, tx));
+  }
+
+  /** Tiers an operator may assign are the ladder's (TIER_SPEND_THRESHOLDS). */
+  private checkTier(tier: string | undefined): void {
+    if (tier !== undefined && !this.deps.tiers.some((t) => t.name === tier)) {
+      throw invalidInput(`tier must be one of ${this.deps.tiers.map((t) => t.name).join(', ')}`);
+    }
+  }
+
+  private async withProfile(member: Member | undefined, id: string): Promise<MemberWithFaces> {
+    if (!member) throw memberNotFound(id);
+    return { ...member, faceCount: this.deps.index.templatesOf(id).length, profile: await this.deps.profiles.profileOf(member) };
+  }
+
+  async get(id: string): Promise<MemberWithFaces> {
+    return this.withProfile(await this.deps.members.findById(id), id);
+  }
+
+  find(lookup: MemberLookup): Promise<Member[]> {
+    return this.deps.members.find(lookup, FIND_LIMIT);
+  }
+
+  list(limit: number, after?: PageCursor): Promise<Page<Member>> {
+    return this.deps.members.page(limit, after);
+  }
+
+  async update(id: string, patch: MemberPatch): Promise<MemberWithFaces> {
+    this.checkTier(patch.tier);
+    const member = await withTransaction(this.deps.pool, (tx) => this.deps.members.update(id, patch, tx));
+    return this.withProfile(member, id);
+  }
+
+  /**
+   * Makes an anonymous visitor a full member: it gains a cloud id and the member's own consent,
+   * stops expiring, and keeps its faces, visits and points.
+   */
+  async convert(id: string, conversion: Conversion): Promise<MemberWithFaces> {
+    const member = await withTransaction(this.deps.pool, async (tx) => {
+      const visitor = await this.deps.members.lockForUpdate(id, tx);
+      if (!visitor) throw memberNotFound(id);
+      if (visitor.kind !== 'visitor') throw notAVisitor(id);
+      return this.deps.members.update(id, { ...conversion, kind: 'member', expiresAt: null }, tx);
+    });
+    return this.withProfile(member, id);
+  }
+
+  /**
+   * Erases everything of a member: rows (one transaction, which also records the pending photo
+   * erasure), index entries, then the photos themselves.
+   */
+  async purge(id: string): Promise<PurgeResult> {
+    const prefix = memberPhotoPrefix(id);
+    const { templates, events } = await withTransaction(this.deps.pool, async (tx) => {
+      if (!(await this.deps.members.lockForUpdate(id, tx))) throw memberNotFound(id);
+      // Events are visits and purchases; their points entries go with them.
+      const events = (await this.deps.visits.countByMember(id, tx)) + (await this.deps.purchases.countByMember(id, tx));
+      const removed = await this.deps.templates.deleteByMember(id, tx);
+      await this.deps.pendingDeletions.add(prefix, tx);
+      // Visits, purchases, ledger entries and external ids go with the row (ON DELETE CASCADE).
+      await this.deps.members.delete(id, tx);
+      return { templates: removed, events };
+    });
+    this.deps.index.removeMember(id);
+    const images = await this.deps.photoEraser.erase(prefix);
+    return {
+      faces: templates.length,
+      images: images ?? templates.filter((t) => t.photoKey).length,
+      events,
+      imageErasurePending: images === undefined,
+    };
+  }
+}

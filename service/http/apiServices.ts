@@ -1,0 +1,43 @@
+import type { ApiKeyService } from '../domain/access/apiKeys.js';
+import type { AuditLog } from '../domain/access/auditLog.js';
+import type { FaceRecords } from '../domain/faces/faceRecords.js';
+import type { FaceService } from '../domain/faces/faceService.js';
+import type { IdentificationService } from '../domain/faces/identificationService.js';
+import type { ReindexService } from '../domain/faces/reindexService.js';
+import type { FrameService } from '../domain/mall/frameService.js';
+import type { PurchaseService } from '../domain/mall/purchaseService.js';
+import type { VisitFeed } from '../domain/mall/visitFeed.js';
+import type { VisitService } from '../domain/mall/visitService.js';
+import type { MemberService } from '../domain/members/memberService.js';
+import type { Metrics } from '../metrics.js';
+
+/** The running face model and its thresholds (in its metric's scale), as GET /v1/me shows them. */
+export interface ScoringView {
+  faceModel: { key: string; name: string; version: string; dimension: number; metric: 'cosine' | 'euclidean' };
+  thresholds: { match: number; margin: number; today: number; verify: number };
+}
+
+/** Names each dependency and whether it is ready. */
+export interface ReadinessCheck {
+  check(): Promise<Record<string, boolean>>;
+}
+
+/** What the endpoints' handlers call: the domain services and the few views the transport shows. */
+export interface ApiServices {
+  members: MemberService;
+  faces: FaceService;
+  identification: IdentificationService;
+  records: FaceRecords;
+  feed: VisitFeed;
+  frames: FrameService;
+  purchases: PurchaseService;
+  visits: VisitService;
+  keys: ApiKeyService;
+  reindex: ReindexService;
+  audit: AuditLog;
+  readiness: ReadinessCheck;
+  metrics: Metrics;
+  scoring: ScoringView;
+  /** Generated from the endpoint declarations at start. */
+  openapi: () => unknown;
+}

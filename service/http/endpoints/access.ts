@@ -1,0 +1,73 @@
+import { keyNotFound } from '../../domain/errors.js';
+import { endpoint } from '../endpoint.js';
+import * as out from '../responses.js';
+import { auditQuerySchema, createKeySchema, keyParams } from '../schemas.js';
+
+const DEFAULT_AUDIT_PAGE = 100;
+
+/** Who is calling, API keys and the audit log. */
+export const accessEndpoints = [
+  endpoint({
+    method: 'get',
+    path: '/v1/me',
+    summary: 'The calling key (id, name, role), the running face model and its thresholds in force',
+    roles: ['camera', 'pos', 'operator'],
+    responses: { 200: { description: 'the key and the scoring in force', schema: out.me } },
+    errors: [],
+    handle: ({ principal }, { scoring }) => ({ body: { ...principal, ...scoring } }),
+  }),
+  endpoint({
+    method: 'post',
+    path: '/v1/keys',
+    summary: 'Create an API key (admin); the key is in this answer only',
+    roles: [],
+    json: createKeySchema,
+    audit: 'key.create',
+    responses: { 201: { description: 'the key, shown once', schema: out.createdKey } },
+    errors: [],
+    handle: async ({ body, audit }, { keys }) => {
+      const created = await keys.create(body);
+      audit({ details: { keyId: created.id, role: created.role, name: created.name } });
+      return { status: 201, body: created };
+    },
+  }),
+  endpoint({
+    method: 'get',
+    path: '/v1/keys',
+    summary: 'List API keys (admin); never the keys themselves',
+    roles: [],
+    responses: { 200: { description: '{keys}', schema: out.keyList } },
+    errors: [],
+    handle: async (_context, { keys }) => ({ body: { keys: await keys.list() } }),
+  }),
+  endpoint({
+    method: 'delete',
+    path: '/v1/keys/:keyId',
+    summary: 'Revoke an API key (admin)',
+    roles: [],
+    params: keyParams,
+    notFound: { keyId: keyNotFound },
+    audit: 'key.revoke',
+    responses: { 204: { description: 'revoked' } },
+    errors: ['KEY_NOT_FOUND'],
+    handle: async ({ params, audit }, { keys }) => {
+      audit({ details: { keyId: params.keyId } });
+      await keys.revoke(params.keyId);
+      return { status: 204 };
+    },
+  }),
+  endpoint({
+    method: 'get',
+    path: '/v1/audit',
+    summary: 'The audit log (admin), newest first',
+    roles: [],
+    query: auditQuerySchema,
+    responses: { 200: { description: 'a page of audit records', schema: out.auditPage } },
+    errors: [],
+    handle: async ({ query }, { audit }) => {
+      const { limit, cursor, from, to, ...filter } = query;
+      const range = { from: from === undefined ? undefined : new Date(from), to: to === undefined ? undefined : new Date(to) };
+      return { body: await audit.query({ ...filter, ...range }, limit ?? DEFAULT_AUDIT_PAGE, cursor) };
+    },
+  }),
+];

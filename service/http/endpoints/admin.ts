@@ -1,0 +1,38 @@
+import { endpoint } from '../endpoint.js';
+import * as out from '../responses.js';
+import { reindexQuerySchema } from '../schemas.js';
+
+const DEFAULT_REINDEX_BATCH = 200;
+
+/** Re-indexing after a face model change (admin). */
+export const adminEndpoints = [
+  endpoint({
+    method: 'post',
+    path: '/v1/admin/reindex',
+    summary: 'Recompute templates of another descriptor model from their stored photos (admin); call again with ?after=<next> until next is null',
+    roles: [],
+    query: reindexQuerySchema,
+    audit: 'admin.reindex',
+    responses: { 200: { description: 'what this run did and what remains', schema: out.reindexReport } },
+    errors: ['NOT_READY', 'DEPENDENCY_UNAVAILABLE'],
+    handle: async ({ query, audit }, { reindex }) => {
+      const report = await reindex.run(query.limit ?? DEFAULT_REINDEX_BATCH, query.after);
+      audit({ details: { reindexed: report.reindexed, failed: report.failed.length, remaining: report.remaining } });
+      return { body: report };
+    },
+  }),
+  endpoint({
+    method: 'post',
+    path: '/v1/admin/reindex/prune',
+    summary: 'Delete old-model templates that have a recomputed successor (admin), once every replica runs the new model',
+    roles: [],
+    audit: 'admin.prune',
+    responses: { 200: { description: '{pruned}', schema: out.pruneResult } },
+    errors: ['NOT_READY'],
+    handle: async ({ audit }, { reindex }) => {
+      const result = await reindex.prune();
+      audit({ details: result });
+      return { body: result };
+    },
+  }),
+];

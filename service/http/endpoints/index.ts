@@ -1,0 +1,23 @@
+import type { Endpoint } from '../endpoint.js';
+import { accessEndpoints } from './access.js';
+import { adminEndpoints } from './admin.js';
+import { cameraEndpoints } from './cameras.js';
+import { eventEndpoints } from './events.js';
+import { faceEndpoints } from './faces.js';
+import { memberActivityEndpoints } from './memberActivity.js';
+import { memberEndpoints } from './members.js';
+import { probeEndpoints } from './probes.js';
+import { recognitionEndpoints } from './recognition.js';
+
+/** Every endpoint of the service. */
+export const ENDPOINTS: readonly Endpoint[] = [
+  ...probeEndpoints,
+  ...accessEndpoints,
+  ...memberEndpoints,
+  ...faceEndpoints,
+  ...memberActivityEndpoints,
+  ...recognitionEndpoints,
+  ...cameraEndpoints,
+  ...eventEndpoints,
+  ...adminEndpoints,
+];

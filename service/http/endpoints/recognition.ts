@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import type { IdentifiedFace } from '../../domain/faces/identificationService.js';
+import { memberNotFound } from '../../domain/errors.js';
+import { endpoint } from '../endpoint.js';
+import { invalidRequest } from '../httpErrors.js';
+import * as out from '../responses.js';
+import { descriptorSchema, identifyQuerySchema, memberParams, verifyQuerySchema } from '../schemas.js';
+
+/** How a face was answered, for the outcome counter. */
+export function faceOutcome(face: { match: { via?: string } | null; unknownReason?: string }): string {
+  if (face.match) return face.match.via === 'todays-visitors' ? 'via_todays_visitors' : 'member';
+  return face.unknownReason ?? 'no_close_member';
+}
+
+/** The audit note of an identification: who was found, how close (never the descriptor). */
+function identifyNote(found: IdentifiedFace[]) {
+  const matches = found.flatMap((face) => (face.match ? [{ memberId: face.match.memberId, distance: face.match.distance }] : []));
+  return { memberId: matches[0]?.memberId ?? null, details: { faces: found.length, matches } };
+}
+
+/** 1:N identification (the till: who is paying?) and 1:1 verification. */
+export const recognitionEndpoints = [
+  endpoint({
+    method: 'post',
+    path: '/v1/identify',
+    summary:
+      "Who is in this photo? Largest face first; match is null for unknown faces. Or a JSON descriptor of the running model's length (GET /v1/me: faceModel.dimension)",
+    roles: ['pos', 'operator'],
+    query: identifyQuerySchema,
+    image: {},
+    json: descriptorSchema.optional(),
+    audit: 'pos.identify',
+    responses: { 200: { description: 'the faces, largest first', schema: out.identifyResult } },
+    errors: [],
+    handle: async ({ query, body, upload, audit }, { identification, metrics }) => {
+      const found = upload ? await identification.identify(upload.image, query) : await identification.identifyDescriptor(body!.descriptor, query);
+      audit(identifyNote(found));
+      for (const face of found) metrics.faceOutcomes.inc({ source: 'identify', outcome: faceOutcome(face) });
+      return { body: { faces: found } };
+    },
+  }),
+  endpoint({
+    method: 'post',
+    path: '/v1/verify',
+    summary: 'Is this photo the given member? (1:1; memberId in the query or as a multipart field)',
+    roles: ['pos', 'operator'],
+    query: verifyQuerySchema,
+    image: { fields: z.object({ memberId: z.string().optional() }) },
+    audit: 'pos.verify',
+    responses: { 200: { description: 'the verdict', schema: out.verifyResult } },
+    errors: ['MEMBER_NOT_FOUND', 'FACE_NOT_FOUND', 'NO_FACE', 'LOW_QUALITY'],
+    handle: async ({ query, upload, audit }, { identification }) => {
+      const given = query.memberId ?? upload!.fields.memberId;
+      if (!given) throw invalidRequest('memberId is required (query string or multipart field)');
+      // A malformed id names nothing: answered like an unknown one.
+      const parsed = memberParams.shape.id.safeParse(given);
+      if (!parsed.success) throw memberNotFound();
+      audit({ memberId: parsed.data });
+      const verdict = await identification.verify(parsed.data, upload!.image, query);
+      audit({ details: { match: verdict.match, distance: verdict.distance } });
+      return { body: verdict };
+    },
+  }),
+];

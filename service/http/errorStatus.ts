@@ -1,0 +1,76 @@
+import { ImageError, type ImageErrorReason } from '../../models/errors.js';
+import { isDatabaseUnavailable } from '../db/pool.js';
+import { DomainError, type DomainErrorCode } from '../domain/errors.js';
+import { bodyTooLarge, databaseUnavailable, HttpError, invalidRequest, unsupportedMediaType, type HttpErrorCode } from './httpErrors.js';
+
+/** Every code a client can see in `error.code`. */
+export type ApiErrorCode = DomainErrorCode | HttpErrorCode;
+
+/**
+ * The HTTP status of each code. `satisfies` makes it exhaustive: a code added to the domain or the
+ * transport without a status here does not compile.
+ */
+export const ERROR_STATUS = {
+  VALIDATION_FAILED: 400,
+  INVALID_IMAGE: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  MEMBER_NOT_FOUND: 404,
+  FACE_NOT_FOUND: 404,
+  NOT_FOUND: 404,
+  KEY_NOT_FOUND: 404,
+  PHOTO_NOT_STORED: 404,
+  FACE_ALREADY_ENROLLED: 409,
+  CONSENT_REQUIRED: 409,
+  PHONE_ALREADY_REGISTERED: 409,
+  EXTERNAL_ID_ALREADY_REGISTERED: 409,
+  TRANSACTION_CONFLICT: 409,
+  NOT_A_VISITOR: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  NO_FACE: 422,
+  MULTIPLE_FACES: 422,
+  LOW_QUALITY: 422,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  NOT_READY: 503,
+  DEPENDENCY_UNAVAILABLE: 503,
+} as const satisfies Record<ApiErrorCode, number>;
+
+export const API_ERROR_CODES = Object.keys(ERROR_STATUS) as ApiErrorCode[];
+
+/** An error as the client sees it. */
+export interface ApiError {
+  code: ApiErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/** The models layer's image errors, in the API's codes. */
+const IMAGE_ERROR_CODE = {
+  empty: 'INVALID_IMAGE',
+  unreadable: 'INVALID_IMAGE',
+  corrupt: 'INVALID_IMAGE',
+  unsupported_format: 'UNSUPPORTED_MEDIA_TYPE',
+  too_many_pixels: 'PAYLOAD_TOO_LARGE',
+} as const satisfies Record<ImageErrorReason, ApiErrorCode>;
+
+/** Errors thrown by express's own body parsers, by their `type`. */
+const PARSER_ERRORS: Record<string, () => HttpError> = {
+  'entity.too.large': () => bodyTooLarge(),
+  'entity.parse.failed': () => invalidRequest('the body is not valid JSON'),
+  'encoding.unsupported': () => unsupportedMediaType('unsupported content encoding'),
+  'charset.unsupported': () => unsupportedMediaType('unsupported charset'),
+  'request.aborted': () => invalidRequest('the request was aborted'),
+  'request.size.invalid': () => invalidRequest('the body is shorter than its Content-Length'),
+};
+
+/** What the client is told of an error; undefined for an unknown error (a 500 that shows nothing). */
+export function toApiError(error: unknown): ApiError | undefined {
+  if (error instanceof DomainError || error instanceof HttpError) return { code: error.code, message: error.message, details: error.details };
+  if (error instanceof ImageError) return { code: IMAGE_ERROR_CODE[error.reason], message: error.message };
+  const type = (error as { type?: unknown } | null)?.type;
+  if (typeof type === 'string' && PARSER_ERRORS[type]) return toApiError(PARSER_ERRORS[type]());
+  if (isDatabaseUnavailable(error)) return toApiError(databaseUnavailable());
+  return undefined;
+}

@@ -1,0 +1,175 @@
+import { z } from 'zod';
+import { API_ERROR_CODES } from './errorStatus.js';
+
+/**
+ * Answer shapes of the HTTP API: /openapi.json is generated from them, and with contract checks on
+ * (the test suite) every answer is checked against its endpoint's. Objects are loose: a field added
+ * to an answer is not a breaking change.
+ */
+
+const time = z.string().meta({ format: 'date-time' });
+const page = <T extends z.ZodType>(item: T) => z.looseObject({ items: z.array(item), nextCursor: z.string().nullable() });
+
+export const errorResponse = z
+  .object({
+    error: z.looseObject({ code: z.enum(API_ERROR_CODES), message: z.string() }),
+    requestId: z.string(),
+  })
+  .meta({ id: 'Error' });
+
+export const box = z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() });
+
+export const quality = z
+  .looseObject({
+    ok: z.boolean(),
+    reasons: z.array(z.string()),
+    detectionScore: z.number(),
+    sizePx: z.number(),
+    sharpness: z.number(),
+    brightness: z.number(),
+    pose: z.object({ yawDeg: z.number(), pitchDeg: z.number(), rollDeg: z.number() }),
+  })
+  .meta({ id: 'Quality' });
+
+export const profile = z
+  .looseObject({
+    tier: z.string(),
+    segment: z.enum(['new', 'regular', 'dormant']),
+    kind: z.enum(['member', 'visitor']),
+    pointsBalance: z.number(),
+    /** The operator's tags and the behaviour tags, without repeats. */
+    tags: z.array(z.string()),
+    favouriteCategories: z.array(z.looseObject({ category: z.string(), spend: z.number(), share: z.number() })),
+    visitsLast30Days: z.number(),
+    lastVisitAt: time.nullable(),
+  })
+  .meta({ id: 'Profile' });
+
+export const member = z
+  .looseObject({
+    id: z.string(),
+    kind: z.enum(['member', 'visitor']),
+    name: z.string().nullable(),
+    phone: z.string().nullable(),
+    externalIds: z.record(z.string(), z.string()),
+    tier: z.string(),
+    tags: z.array(z.string()),
+    consent: z.looseObject({ faceRecognition: z.boolean(), source: z.string().nullable(), at: time.nullable() }),
+    expiresAt: time.nullable(),
+    createdAt: time,
+    updatedAt: time,
+  })
+  .meta({ id: 'Member' });
+
+export const memberWithProfile = member.extend({ faceCount: z.number().int(), profile }).meta({ id: 'MemberWithProfile' });
+
+export const memberList = z.looseObject({ members: z.array(member) });
+export const memberPage = page(member);
+
+export const purgeResult = z.looseObject({
+  purged: z.looseObject({ faces: z.number().int(), images: z.number().int(), events: z.number().int(), imageErasurePending: z.boolean() }),
+});
+
+const modelRef = z.looseObject({ name: z.string(), version: z.string() });
+
+/** An enrollment's answer. */
+export const enrolledFace = z
+  .looseObject({ faceId: z.string(), memberId: z.string(), box, quality, model: modelRef, createdAt: time })
+  .meta({ id: 'EnrolledFace' });
+
+/** A stored template, as listed. */
+export const faceTemplate = z
+  .looseObject({
+    id: z.string(),
+    memberId: z.string(),
+    modelName: z.string(),
+    modelVersion: z.string(),
+    box,
+    quality: z.record(z.string(), z.unknown()),
+    photoKey: z.string().nullable(),
+    createdAt: time,
+  })
+  .meta({ id: 'FaceTemplate' });
+
+export const faceList = z.looseObject({ faces: z.array(faceTemplate) });
+export const faceWithDescriptorList = z.looseObject({ faces: z.array(faceTemplate.extend({ descriptor: z.array(z.number()) })) });
+
+export const enrollmentCheck = z.looseObject({ box, quality, enrollable: z.boolean().optional() });
+
+export const match = z
+  .looseObject({ memberId: z.string(), faceId: z.string(), similarity: z.number(), distance: z.number(), via: z.literal('todays-visitors').optional() })
+  .meta({ id: 'Match' });
+
+export const identifiedFace = z.looseObject({
+  box: box.optional(),
+  quality: quality.optional(),
+  match: match.nullable(),
+  unknownReason: z.string().optional(),
+  member: member.optional(),
+  profile: profile.optional(),
+  profileUnavailable: z.boolean().optional(),
+});
+
+export const identifyResult = z.looseObject({ faces: z.array(identifiedFace) });
+
+export const verifyResult = z.looseObject({ match: z.boolean(), similarity: z.number(), distance: z.number(), threshold: z.number() });
+
+export const frameResult = z.looseObject({
+  cameraId: z.string(),
+  capturedAt: time,
+  faces: z.array(
+    identifiedFace.extend({
+      skipped: z.boolean(),
+      visit: z.looseObject({ id: z.string(), newVisit: z.boolean(), firstSeenAt: time, sightings: z.number().int() }).optional(),
+      visitorCreated: z.boolean().optional(),
+    }),
+  ),
+  skipped: z.record(z.string(), z.number()),
+});
+
+export const purchaseReceipt = z.looseObject({
+  transactionId: z.string(),
+  memberId: z.string(),
+  amount: z.number(),
+  currency: z.string(),
+  at: time,
+  points: z.number().int(),
+  tier: z.string(),
+  pointsBalance: z.number(),
+});
+
+export const purchasePage = page(
+  z.looseObject({ transactionId: z.string(), amount: z.number(), currency: z.string(), items: z.array(z.looseObject({ sku: z.string() })), at: time, points: z.number() }),
+);
+
+export const visitPage = page(z.looseObject({ id: z.string(), cameraId: z.string(), firstSeenAt: time, lastSeenAt: time, sightings: z.number().int() }));
+
+const apiKey = z.looseObject({ id: z.string(), name: z.string(), role: z.string(), keyPrefix: z.string(), expiresAt: time.nullable(), revokedAt: time.nullable() });
+export const createdKey = apiKey.extend({ key: z.string() });
+export const keyList = z.looseObject({ keys: z.array(apiKey) });
+
+export const auditPage = page(
+  z.looseObject({ id: z.string(), at: time, action: z.string(), role: z.string().nullable(), memberId: z.string().nullable(), outcome: z.string(), status: z.number().int() }),
+);
+
+export const reindexReport = z.looseObject({
+  model: modelRef,
+  reindexed: z.number().int(),
+  withoutPhoto: z.looseObject({ count: z.number().int(), faceIds: z.array(z.string()) }),
+  failed: z.array(z.looseObject({ faceId: z.string(), memberId: z.string(), reason: z.string() })),
+  remaining: z.number().int(),
+  next: z.number().int().nullable(),
+});
+
+export const pruneResult = z.looseObject({ pruned: z.number().int() });
+
+export const me = z.looseObject({
+  keyId: z.string(),
+  name: z.string(),
+  role: z.string(),
+  faceModel: z.looseObject({ key: z.string(), name: z.string(), version: z.string(), dimension: z.number().int(), metric: z.enum(['cosine', 'euclidean']) }),
+  thresholds: z.looseObject({ match: z.number(), margin: z.number(), today: z.number(), verify: z.number() }),
+});
+
+export const health = z.looseObject({ status: z.string() });
+export const readiness = z.looseObject({ status: z.literal('ready'), checks: z.record(z.string(), z.boolean()) });
