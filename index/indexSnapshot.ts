@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import lockfile from 'proper-lockfile';
 import { createInterface } from 'node:readline';
 import type { DescriptorModel } from '../models/faceModels.js';
 import { FaceIndex, type FaceIndexOptions, type IndexEntry } from './faceIndex.js';
@@ -27,35 +28,18 @@ const GRAPH = 'faces.hnsw';
 const ENTRIES = 'faces.entries';
 const META = 'faces.meta.json';
 
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
 /**
  * Takes the folder's save lock: two replicas sharing a data folder (two `npm start` on one
- * machine) must not interleave their files. A lock left by a dead process is taken over.
+ * machine) must not interleave their files. The lock is refreshed while held, so one left by a
+ * dead process goes stale and is taken over.
  */
 async function lockFolder(dir: string): Promise<(() => Promise<void>) | undefined> {
-  const lockFile = path.join(dir, 'save.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await fs.open(lockFile, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      return () => fs.rm(lockFile, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = Number(await fs.readFile(lockFile, 'utf8').catch(() => ''));
-      if (holder && holder !== process.pid && isAlive(holder)) return undefined;
-      await fs.rm(lockFile, { force: true });
-    }
+  try {
+    return await lockfile.lock(dir, { lockfilePath: path.join(dir, 'save.lock'), stale: 30_000, retries: 0, realpath: false });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') return undefined;
+    throw error;
   }
-  return undefined;
 }
 
 /** Saves the index; undefined when another live process is saving into the same folder. */

@@ -1,3 +1,4 @@
+import { IMAGE_FORMATS, imageFormatOfFileName, type ImageFormat } from '../../models/imageFormats.js';
 /**
  * Where enrollment photos live. The filesystem store is the embedded default; an S3/MinIO
  * implementation plugs in behind the same interface. Keys are relative paths such as
@@ -28,15 +29,11 @@ export const memberPhotoPrefix = (memberId: string): string => `members/${member
 export const facePhotoKey = (memberId: string, faceId: string, extension: string): string =>
   `${memberPhotoPrefix(memberId)}faces/${faceId}.${extension}`;
 
-/** The photo formats the service keeps, with their key extension and content type. */
-export const PHOTO_FORMATS = {
-  jpeg: { extension: 'jpg', contentType: 'image/jpeg' },
-  png: { extension: 'png', contentType: 'image/png' },
-  webp: { extension: 'webp', contentType: 'image/webp' },
-} as const;
+/** The key extension a stored photo of this format gets. */
+export const photoExtension = (format: ImageFormat): string => IMAGE_FORMATS[format].extensions[0];
 
 /** The content type of a stored photo, from its key's extension. */
 export function photoContentType(key: string): string {
-  const extension = key.slice(key.lastIndexOf('.') + 1);
-  return Object.values(PHOTO_FORMATS).find((f) => f.extension === extension)?.contentType ?? 'application/octet-stream';
+  const format = imageFormatOfFileName(key);
+  return format ? IMAGE_FORMATS[format].mediaType : 'application/octet-stream';
 }

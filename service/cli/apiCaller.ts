@@ -1,3 +1,4 @@
+import { IMAGE_FORMATS, imageFormatOfFileName } from '../../models/imageFormats.js';
 /**
  * The CLI talks to a running service over HTTP with an API key, so it works against a remote
  * deployment as well as a local one.
@@ -28,14 +29,12 @@ async function answer<T>(res: Response): Promise<T> {
   return json as T;
 }
 
-const CONTENT_TYPES: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.webp': 'image/webp' };
-
 /** Sends a photo as raw bytes (the service sniffs the real format). */
 export async function postImage<T>(target: ApiTarget, path: string, bytes: Buffer, fileName: string): Promise<T> {
-  const extension = fileName.slice(fileName.lastIndexOf('.')).toLowerCase();
+  const format = imageFormatOfFileName(fileName);
   const res = await fetch(new URL(path, target.url), {
     method: 'POST',
-    headers: { authorization: `Bearer ${target.key}`, 'content-type': CONTENT_TYPES[extension] ?? 'image/jpeg' },
+    headers: { authorization: `Bearer ${target.key}`, 'content-type': format ? IMAGE_FORMATS[format].mediaType : 'application/octet-stream' },
     body: new Uint8Array(bytes),
   });
   return answer<T>(res);

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { parse } from 'csv-parse/sync';
 import pg from 'pg';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,12 +14,15 @@ import { ADMIN_AUTH, type IsolatedVisage, startIsolatedVisage, TEST_ADMIN_KEY } 
 
 /** The `visage` command against a running service: keys, bulk import (run twice), export. */
 
+/** A name with a comma and a quote, as a spreadsheet exports it. */
+const MAPPING_CSV = 'folder,name,phone,wechat\nBella_Wu,"Wu, Bella ""BB""",+8613600000001,wx-bella\n';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 let service: IsolatedVisage;
 let work: string;
 let visage: Visage;
 let sql: pg.Pool;
 let operatorKey: string;
+let firstImport: { stdout: string };
 
 const visageCli = (key: string, ...args: string[]) =>
   promisify(execFile)(process.execPath, [path.join(ROOT, 'service/cli/visage.mjs'), '--url', visage.url, '--key', key, ...args], { cwd: work, env: { ...process.env, NODE_OPTIONS: '' } }).catch(
@@ -40,9 +44,12 @@ beforeAll(async () => {
   };
   for (const [name, files] of Object.entries(photos)) {
     await fs.mkdir(path.join(work, 'members', name), { recursive: true });
-    for (const [i, bytes] of files.entries()) await fs.writeFile(path.join(work, 'members', name, `${i + 1}.jpg`), bytes);
+    // Second photos get a name with a comma and a quote: the report must quote it.
+    for (const [i, bytes] of files.entries()) await fs.writeFile(path.join(work, 'members', name, i === 1 ? '2, "second".jpg' : `${i + 1}.jpg`), bytes);
   }
-  await fs.writeFile(path.join(work, 'mapping.csv'), 'folder,name,phone,wechat\nBella_Wu,Bella Wu,+8613600000001,wx-bella\n');
+  await fs.writeFile(path.join(work, 'mapping.csv'), MAPPING_CSV);
+  operatorKey = (await apiClient(() => visage.url, ADMIN_AUTH).post('/v1/keys', { role: 'operator', name: 'bulk import' })).body.key;
+  firstImport = await visageCli(operatorKey, 'import', 'members', '--consent-source', 'paper form 2026', '--csv', 'mapping.csv', '--concurrency', '1');
 });
 
 afterAll(async () => {
@@ -51,21 +58,23 @@ afterAll(async () => {
 });
 
 describe('visage CLI', () => {
-  it('creates a key for the import', async () => {
-    const created = await visageCli(TEST_ADMIN_KEY, 'keys', 'create', '--role', 'operator', '--name', 'bulk import');
-    operatorKey = /: (vsg_\S+)/.exec(created.stdout)![1]!;
+  it('creates a key, shown once', async () => {
+    const created = await visageCli(TEST_ADMIN_KEY, 'keys', 'create', '--role', 'operator', '--name', 'another import');
+    expect(created.stdout).toMatch(/: vsg_\S+/);
     expect(created.stdout).toContain('only time the key is shown');
   });
 
   it('imports a folder with a rejection report, and a second run enrolls nothing twice', async () => {
-    const first = await visageCli(operatorKey, 'import', 'members', '--consent-source', 'paper form 2026', '--csv', 'mapping.csv', '--concurrency', '1');
-    expect(first.stdout).toContain('4 members, 4 photos enrolled, 3 rejected');
-    const report = await fs.readFile(path.join(work, 'visage-import-report.csv'), 'utf8');
-    expect(report).toContain('Bella_Wu/2.jpg,NO_FACE');
-    expect(report).toContain('Cara_Ng/2.jpg,MULTIPLE_FACES');
-    expect(report).toContain('Zed_Twin/1.jpg,FACE_ALREADY_ENROLLED');
+    expect(firstImport.stdout).toContain('4 members, 4 photos enrolled, 3 rejected');
+    const report = parse(await fs.readFile(path.join(work, 'visage-import-report.csv'), 'utf8'));
+    expect(report).toEqual([
+      ['photo', 'reason'],
+      ['Bella_Wu/2, "second".jpg', 'NO_FACE'],
+      ['Cara_Ng/2, "second".jpg', 'MULTIPLE_FACES'],
+      ['Zed_Twin/1.jpg', 'FACE_ALREADY_ENROLLED'],
+    ]);
     const bella = await apiClient(() => visage.url, ADMIN_AUTH).get('/v1/members?wechat=wx-bella');
-    expect(bella.body.members[0]).toMatchObject({ name: 'Bella Wu', phone: '+8613600000001', consent: { source: 'paper form 2026' } });
+    expect(bella.body.members[0]).toMatchObject({ name: 'Wu, Bella "BB"', phone: '+8613600000001', consent: { source: 'paper form 2026' } });
 
     const { rows: before } = await sql.query('SELECT (SELECT count(*) FROM members)::int AS m, (SELECT count(*) FROM face_templates)::int AS t');
     await fs.rm(path.join(work, 'members', '.visage-import.json')); // even with its progress file lost

@@ -2,6 +2,10 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SingleBar } from 'cli-progress';
+import PQueue from 'p-queue';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { imageFormatOfFileName } from '../../models/imageFormats.js';
 import { ApiError, callApi, postImage, type ApiTarget } from './apiCaller.js';
 
 /**
@@ -23,18 +27,21 @@ interface ImportState {
   photos: Record<string, { outcome: 'enrolled'; faceId: string } | { outcome: 'rejected'; reason: string }>;
 }
 
-const PHOTO = /\.(jpe?g|png|webp)$/i;
 /** Answers that mean "this photo will never enroll": recorded, not retried. */
 const REJECTIONS = new Set(['NO_FACE', 'MULTIPLE_FACES', 'LOW_QUALITY', 'FACE_ALREADY_ENROLLED', 'INVALID_IMAGE', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE']);
 
+/** The CSV mapping: a header row led by `folder`, then one row per member folder (RFC 4180 quoting). */
 function readCsv(file: string): Map<string, Record<string, string>> {
-  const [header, ...lines] = fs.readFileSync(file, 'utf8').split(/\r?\n/).filter((l) => l.trim());
-  const columns = header!.split(',').map((c) => c.trim());
-  if (columns[0] !== 'folder') throw new Error(`${file}: the first column must be "folder"`);
-  return new Map(lines.map((line) => {
-    const cells = line.split(',').map((c) => c.trim());
-    return [cells[0]!, Object.fromEntries(columns.slice(1).map((c, i) => [c, cells[i + 1] ?? ''] as const).filter(([, v]) => v))];
-  }));
+  const rows = parse(fs.readFileSync(file, 'utf8'), {
+    bom: true,
+    trim: true,
+    skip_empty_lines: true,
+    columns: (header: string[]) => {
+      if (header[0] !== 'folder') throw new Error(`${file}: the first column must be "folder"`);
+      return header;
+    },
+  }) as Record<string, string>[];
+  return new Map(rows.map(({ folder, ...fields }) => [folder!, Object.fromEntries(Object.entries(fields).filter(([, value]) => value))]));
 }
 
 /** The state file is replaced atomically, so an interruption never leaves half of it. */
@@ -49,7 +56,7 @@ export async function importCommand(target: ApiTarget, folder: string, options: 
   const state: ImportState = fs.existsSync(stateFile) ? JSON.parse(fs.readFileSync(stateFile, 'utf8')) : { members: {}, photos: {} };
   const mapping = options.csv ? readCsv(options.csv) : new Map<string, Record<string, string>>();
   const folders = fs.readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name).sort();
-  const work = folders.flatMap((name) => fs.readdirSync(path.join(root, name)).filter((f) => PHOTO.test(f)).sort().map((file) => ({ folder: name, photo: `${name}/${file}` })));
+  const work = folders.flatMap((name) => fs.readdirSync(path.join(root, name)).filter((f) => imageFormatOfFileName(f) !== undefined).sort().map((file) => ({ folder: name, photo: `${name}/${file}` })));
   const todo = work.filter((w) => !state.photos[w.photo]);
 
   let stopping = false;
@@ -90,37 +97,38 @@ export async function importCommand(target: ApiTarget, folder: string, options: 
     return id;
   };
 
-  let next = 0;
-  const worker = async () => {
-    while (!stopping && next < todo.length) {
-      const item = todo[next++]!;
-      try {
-        const memberId = await memberOf(item.folder);
-        const bytes = fs.readFileSync(path.join(root, item.photo));
-        const enrolled = await postImage<{ faceId: string }>(target, `/v1/members/${memberId}/faces`, bytes, item.photo);
-        state.photos[item.photo] = { outcome: 'enrolled', faceId: enrolled.faceId };
-        counts.enrolled++;
-      } catch (error) {
-        if (error instanceof ApiError && REJECTIONS.has(error.code)) {
-          const reasons = (error.body as { error?: { reasons?: string[] } } | undefined)?.error?.reasons;
-          state.photos[item.photo] = { outcome: 'rejected', reason: reasons?.length ? `${error.code} (${reasons.join(' ')})` : error.code };
-          counts.rejected++;
-        } else {
-          counts.errors++; // not recorded: the next run tries it again
-          if (error instanceof ApiError && (error.status === 401 || error.status === 403)) stopping = true;
-          console.error(`\n${item.photo}: ${(error as Error).message}`);
-        }
+  // Photos go out `concurrency` at a time; stopping (a signal, a key refused) drops the queued ones.
+  const queue = new PQueue({ concurrency: options.concurrency });
+  const enroll = async (item: (typeof todo)[number]) => {
+    try {
+      const memberId = await memberOf(item.folder);
+      const bytes = fs.readFileSync(path.join(root, item.photo));
+      const enrolled = await postImage<{ faceId: string }>(target, `/v1/members/${memberId}/faces`, bytes, item.photo);
+      state.photos[item.photo] = { outcome: 'enrolled', faceId: enrolled.faceId };
+      counts.enrolled++;
+    } catch (error) {
+      if (error instanceof ApiError && REJECTIONS.has(error.code)) {
+        const reasons = (error.body as { error?: { reasons?: string[] } } | undefined)?.error?.reasons;
+        state.photos[item.photo] = { outcome: 'rejected', reason: reasons?.length ? `${error.code} (${reasons.join(' ')})` : error.code };
+        counts.rejected++;
+      } else {
+        counts.errors++; // not recorded: the next run tries it again
+        if (error instanceof ApiError && (error.status === 401 || error.status === 403)) stopping = true;
+        console.error(`\n${item.photo}: ${(error as Error).message}`);
       }
-      saveState(stateFile, state);
-      bar.increment(1, counts);
     }
+    saveState(stateFile, state);
+    bar.increment(1, counts);
+    if (stopping) queue.clear();
   };
-  await Promise.all(Array.from({ length: options.concurrency }, worker));
+  // Cleared tasks never settle, so wait for the queue to drain rather than for every task.
+  for (const item of todo) void queue.add(() => enroll(item));
+  await queue.onIdle();
   bar.stop();
   process.off('SIGINT', onSignal);
 
   const rejected = Object.entries(state.photos).filter(([, o]) => o.outcome === 'rejected') as [string, { reason: string }][];
-  fs.writeFileSync(options.report, ['photo,reason', ...rejected.map(([photo, o]) => `${photo},${o.reason}`)].join('\n') + '\n');
+  fs.writeFileSync(options.report, stringify([['photo', 'reason'], ...rejected.map(([photo, o]) => [photo, o.reason])]));
   const enrolledTotal = Object.values(state.photos).filter((o) => o.outcome === 'enrolled').length;
   console.log(`${Object.keys(state.members).length} members, ${enrolledTotal} photos enrolled, ${rejected.length} rejected (${options.report}), ${counts.errors} errors this run`);
   for (const [photo, o] of rejected.slice(0, 20)) console.log(`  rejected ${photo}: ${o.reason}`);

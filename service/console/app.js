@@ -147,7 +147,7 @@ function table(headings, rows) {
 
 /** Enrollment by upload or webcam: the quality verdict is shown first, saving is a second step. */
 function enrollForm(memberId) {
-  const file = h('input', { id: 'enroll-file', type: 'file', accept: 'image/jpeg,image/png,image/webp' });
+  const file = h('input', { id: 'enroll-file', type: 'file', accept: 'image/*' });
   const verdict = h('div', { id: 'verdict', 'aria-live': 'polite' });
   const save = h('button', { type: 'button', id: 'enroll-save', hidden: true }, 'Save this face');
   const video = h('video', { autoplay: true, playsinline: true, muted: true, hidden: true, width: 320 });
@@ -217,7 +217,7 @@ function confirmPurge(member, faces, visits, purchases) {
 // Identify tester -----------------------------------------------------------------------------
 
 function identifyView() {
-  const file = h('input', { id: 'identify-file', type: 'file', accept: 'image/jpeg,image/png,image/webp' });
+  const file = h('input', { id: 'identify-file', type: 'file', accept: 'image/*' });
   const canvas = h('canvas', { id: 'identify-canvas', width: 10, height: 10, role: 'img', 'aria-label': 'photo with the detected faces' });
   const list = h('div', { id: 'identify-results' });
   file.addEventListener('change', async () => {

@@ -48,7 +48,11 @@ export const descriptorSchema = z.strictObject({
   descriptor: z.array(z.number().finite()).min(1).max(4096),
 });
 
-const queryNumber = <T extends z.ZodNumber>(schema: T) => z.coerce.number().pipe(schema).optional();
+/** A number in the query string; documented with the bounds of `schema` (the coercion would hide them). */
+const queryNumber = <T extends z.ZodNumber>(schema: T) => {
+  const { $schema: _dialect, ...bounds } = z.toJSONSchema(schema);
+  return z.coerce.number().pipe(schema).optional().meta({ override: bounds });
+};
 
 /** A stricter threshold, in the running model's scale (cosine similarity or Euclidean distance). */
 const thresholdQuery = queryNumber(z.number().gt(-1).lt(2));

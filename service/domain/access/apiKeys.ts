@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -26,7 +27,8 @@ const digestOf = (key: string): Buffer => createHash('sha256').update(key, 'utf8
  * constant time, revocable, with an optional expiry.
  */
 export class ApiKeyService {
-  private readonly cache = new Map<string, { key: StoredKey | undefined; fetchedAt: number }>();
+  /** Lookups by digest; a stale entry is kept (not served) for when the database is down. */
+  private readonly cache = new LRUCache<string, { key: StoredKey | undefined }>({ max: CACHE_MAX_ENTRIES, ttl: CACHE_TTL_MS, noDeleteOnStaleGet: true });
 
   constructor(
     private readonly keys: ApiKeyRepository,
@@ -55,7 +57,9 @@ export class ApiKeyService {
   async revoke(id: string): Promise<ApiKey> {
     const revoked = await this.keys.revoke(id);
     if (!revoked) throw keyNotFound(id);
-    for (const [digest, entry] of this.cache) if (entry.key?.id === id) this.cache.delete(digest);
+    const revokedDigests: string[] = [];
+    this.cache.forEach((entry, digest) => entry.key?.id === id && revokedDigests.push(digest));
+    for (const digest of revokedDigests) this.cache.delete(digest);
     const { digest: _digest, ...key } = revoked;
     return key;
   }
@@ -75,15 +79,15 @@ export class ApiKeyService {
   private async lookup(digest: Buffer): Promise<StoredKey | undefined> {
     const cacheKey = digest.toString('hex');
     const cached = this.cache.get(cacheKey);
-    if (cached && Date.now() - cached.fetchedAt < CACHE_TTL_MS) return cached.key;
+    if (cached) return cached.key;
     try {
       const key = await this.keys.findByDigest(digest);
-      if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.clear();
-      this.cache.set(cacheKey, { key, fetchedAt: Date.now() });
+      this.cache.set(cacheKey, { key });
       return key;
     } catch (error) {
       // With the database down, a key seen before keeps working (identify answers from memory).
-      if (cached && isDatabaseUnavailable(error)) return cached.key;
+      const seenBefore = this.cache.get(cacheKey, { allowStale: true });
+      if (seenBefore && isDatabaseUnavailable(error)) return seenBefore.key;
       throw error;
     }
   }

@@ -1,11 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
+import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import type { PoolClient } from 'pg';
 import type { FaceIndex, IndexHit } from '../../../index/faceIndex.js';
 import type { FacePipeline } from '../../../models/facePipeline.js';
 import type { QualityPolicy } from '../../../models/quality.js';
 import type { Box, ModelInfo } from '../../../models/types.js';
-import { facePhotoKey, PHOTO_FORMATS, type BlobStore } from '../../blob/blobStore.js';
+import { facePhotoKey, photoExtension, type BlobStore } from '../../blob/blobStore.js';
+import { IMAGE_FORMATS } from '../../../models/imageFormats.js';
 import { withTransaction, type Pool } from '../../db/pool.js';
 import { consentRequired, faceAlreadyEnrolled, faceNotFound, memberNotFound, photoStoreUnavailable } from '../errors.js';
 import type { FaceTemplate, FaceTemplateRepository, NewFaceTemplate } from '../../repositories/faceTemplateRepository.js';
@@ -16,7 +18,6 @@ import { analyzeWhenReady, readyModel, requireMember, requireQuality } from './f
 import { roundDistance, type QualityView } from './faceView.js';
 import type { MatchRule } from './matchRule.js';
 import type { PhotoEraser } from './photoEraser.js';
-import { SerialQueue } from '../serialQueue.js';
 
 
 export interface EnrolledFace {
@@ -48,7 +49,7 @@ export interface FaceServiceDeps {
 
 /** Enrollment and removal of faces (identification is identificationService.ts). */
 export class FaceService {
-  private readonly enrollments = new SerialQueue();
+  private readonly enrollments = new PQueue({ concurrency: 1 });
 
   constructor(private readonly deps: FaceServiceDeps) {}
 
@@ -93,15 +94,15 @@ export class FaceService {
     const earlier = await this.deps.templates.findByDigest(memberId, photoDigest);
     if (earlier) return { ...this.enrolledView(earlier), repeated: true };
     const { image, face, quality } = await this.prepareEnrollment(memberId, bytes);
-    return this.enrollments.run(async () => {
+    return this.enrollments.add(async () => {
       this.refuseIfEnrolledElsewhere(face.descriptor, memberId);
       const faceId = randomUUID();
-      const photoKey = this.deps.storePhotos ? facePhotoKey(memberId, faceId, PHOTO_FORMATS[image.format].extension) : null;
+      const photoKey = this.deps.storePhotos ? facePhotoKey(memberId, faceId, photoExtension(image.format)) : null;
       if (photoKey) {
         // Owe the photo's erasure before writing it; the template's transaction cancels the debt.
         // A crash in between leaves the debt, and the sweeper removes the orphaned photo.
         await this.deps.pendingDeletions.add(photoKey);
-        await this.putPhoto(photoKey, await this.deps.pipeline.photoForStorage(bytes, image.format), PHOTO_FORMATS[image.format].contentType);
+        await this.putPhoto(photoKey, await this.deps.pipeline.photoForStorage(bytes, image.format), IMAGE_FORMATS[image.format].mediaType);
       }
       let stored: { template: FaceTemplate; repeated: boolean };
       try {
@@ -115,7 +116,7 @@ export class FaceService {
           // The entry is gone only if the sweeper erased the photo meanwhile (an enrollment slower
           // than PHOTO_SWEEP_GRACE_SECONDS): write it again, so no template points at nothing.
           if (photoKey && !(await this.deps.pendingDeletions.remove(photoKey, tx))) {
-            await this.putPhoto(photoKey, await this.deps.pipeline.photoForStorage(bytes, image.format), PHOTO_FORMATS[image.format].contentType);
+            await this.putPhoto(photoKey, await this.deps.pipeline.photoForStorage(bytes, image.format), IMAGE_FORMATS[image.format].mediaType);
           }
           const template = await this.insertTemplate({ id: faceId, memberId, descriptor: face.descriptor, box: face.box, quality, photoKey, photoDigest }, tx);
           return { template, repeated: false };
@@ -168,7 +169,7 @@ export class FaceService {
     const descriptor = this.deps.rule.canonical(face.descriptor);
     if (!descriptor) throw new Error('a visitor descriptor of zeros');
     face = { ...face, descriptor };
-    return this.enrollments.run(async () => {
+    return this.enrollments.add(async () => {
       const existing = this.enrolledElsewhere(face.descriptor);
       if (existing) {
         const member = await this.deps.members.findById(existing.memberId);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
 import type { LoyaltyRules } from '../members/loyalty.js';
 import { withTransaction, type Pool, type Queryable } from '../../db/pool.js';
 import { invalidInput, memberNotFound, transactionConflict } from '../errors.js';
@@ -42,14 +43,20 @@ export interface RecordedPurchase {
 /** A POS may send a timestamp slightly ahead of ours; further ahead is a wrong clock. */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
-/** Canonical JSON: keys sorted, so that the same request always hashes the same. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+/**
+ * The digest of a purchase request that tells a replay from a conflicting reuse of its transaction
+ * id: SHA-256 of its canonical JSON (RFC 8785: keys sorted, no whitespace, absent fields left out).
+ * Stored with each purchase, so the form must never change: the test pins a digest.
+ */
+export function purchaseRequestHash(memberId: string, request: PurchaseRequest): string {
+  let json: string | undefined;
+  try {
+    json = canonicalize({ memberId, ...request });
+  } catch {
+    json = undefined; // a lone UTF-16 surrogate in a text field: not text any receipt can hold
   }
-  return JSON.stringify(value);
+  if (json === undefined) throw invalidInput('the purchase holds text that is not valid Unicode');
+  return createHash('sha256').update(json).digest('hex');
 }
 
 /** Points earned: whole points, rounded down, from the amount in cents to avoid float drift. */
@@ -85,7 +92,7 @@ export class PurchaseService {
     const now = this.deps.clock();
     const at = request.at ? new Date(request.at) : now;
     if (at.getTime() > now.getTime() + MAX_CLOCK_SKEW_MS) throw invalidInput('at is in the future');
-    const requestHash = createHash('sha256').update(canonical({ memberId, ...request })).digest('hex');
+    const requestHash = purchaseRequestHash(memberId, request);
 
     return withTransaction(this.deps.pool, async (tx) => {
       const member = await this.deps.members.lockForUpdate(memberId, tx);
