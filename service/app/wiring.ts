@@ -115,6 +115,8 @@ export function wireServices({ config, pool, index, pipeline, blobs, clock, logg
   const reindex = new ReindexService({ pool, pipeline, index, blobs, members, templates, reindex: new ReindexRepository(pool), enrollPolicy, logger });
 
   return {
+    /** The repositories the services share (medium tests look through them). */
+    repositories: { members, templates, visits: visitRepository, purchases: purchaseRepository, pendingDeletions },
     keys,
     audit,
     members: memberService,
