@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FACE_MODELS } from '../models/faceModels.js';
 import { migrate } from '../service/db/migrate.js';
 import { createPool, type Pool } from '../service/db/pool.js';
@@ -38,7 +38,8 @@ const deps = () => ({
   logger,
 });
 
-beforeAll(async () => {
+// A fresh database and folder per test: each passes alone and in any order.
+beforeEach(async () => {
   db = await createTestDatabase();
   await migrate(db.url, logger);
   pool = createPool(db.url);
@@ -47,7 +48,7 @@ beforeAll(async () => {
   memberId = rows[0].id;
 });
 
-afterAll(async () => {
+afterEach(async () => {
   await pool?.end();
   await db?.drop();
   await fs.rm(dir, { recursive: true, force: true });
@@ -104,6 +105,7 @@ describe('replica index', () => {
   });
 
   it('lets searches run during a save and applies the changes made meanwhile afterwards', async () => {
+    await addTemplate(7);
     const opened = await openIndex(deps());
     const before = opened.index.size;
     const saving = opened.index.saveGraph(path.join(dir, 'concurrent.hnsw'));

@@ -106,12 +106,12 @@ describe('a replica killed with SIGKILL during a burst of enrollments', () => {
     dataDir = await makeDataDir();
     sql = new pg.Pool({ connectionString: db.url, max: 2 });
     cleanups.push(() => db.drop(), () => sql.end(), () => fs.rm(dataDir, { recursive: true, force: true }));
+    c = await replica(env());
   });
 
   const env = () => ({ DATABASE_URL: db.url, VISAGE_DATA_DIR: dataDir, ...s3.env, S3_BUCKET: bucket, PHOTO_SWEEP_GRACE_SECONDS: '0', PHOTO_SWEEP_SECONDS: '1' });
 
   it('restarts with exactly the templates PostgreSQL holds, and no photo without its template', async () => {
-    c = await replica(env());
     const api = client(() => c);
     const memberId = await newMember(api);
     const photos = await Promise.all([200, 220, 240, 260, 280, 300, 320, 340, 360, 380, 400, 420].map((width) => cropFace(PERSON_B, { width })));

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Visage } from '../app/startVisage.js';
 import { composeFrame, cropFace, demoPhoto, PERSON_A, PERSON_B, STRANGERS } from '../testSupport/facePhotos.js';
 import { apiClient, expectError } from '../testSupport/apiClient.js';
@@ -39,25 +39,56 @@ async function blobKeysOf(memberId: string): Promise<string[]> {
   return fs.readdir(dir, { recursive: true }).catch(() => []);
 }
 
+/** A photo of A with EXIF that says where and with what it was taken: the stored copy must not keep it. */
+const photoOfA = cropFace(PERSON_A).then((photo) =>
+  sharp(photo)
+    .withExif({ IFD0: { Make: 'SecretPhone', Model: 'X1' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '31/1 14/1 0/1' } })
+    .jpeg()
+    .toBuffer(),
+);
+
+/** Person A, created and enrolled with `photoOfA`. */
+async function enrolledA(): Promise<{ memberA: string; faceA: string }> {
+  const memberA = await createMember({ name: 'Person A' });
+  const res = await postImage(`/v1/members/${memberA}/faces`, await photoOfA);
+  expect(res.status).toBe(201);
+  return { memberA, faceA: res.body.faceId };
+}
+
 beforeAll(async () => {
   service = await startIsolatedVisage({ MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) });
   ({ visage, sql, dataDir } = service);
+  await visage.modelsReady;
 });
 
 afterAll(async () => {
   await service?.close();
 });
 
+// Each test starts from an empty member base: tests pass alone and in any order.
+afterEach(async () => {
+  const { rows } = await sql.query('SELECT id FROM members');
+  for (const { id } of rows) expect((await call('DELETE', `/v1/members/${id}`)).status).toBe(200);
+});
+
 describe('before the models are warm', () => {
   it('says 503 NOT_READY on /readyz and on face endpoints, and 200 on /healthz', async () => {
-    expect(visage.pipeline.isReady).toBe(false); // warming takes seconds; these calls take milliseconds
-    expectError(await call('GET', '/readyz'), 503, 'NOT_READY');
-    expectError(await postImage('/v1/identify', await cropFace(PERSON_A)), 503, 'NOT_READY');
-    expect((await call('GET', '/healthz')).status).toBe(200);
-    await visage.modelsReady;
-    const ready = await call('GET', '/readyz');
-    expect(ready.status).toBe(200);
-    expect(ready.body.checks).toEqual({ models: true, index: true, database: true });
+    const cold = await startIsolatedVisage();
+    try {
+      const coldApi = apiClient(() => cold.visage.url, ADMIN_AUTH);
+      expect(cold.visage.pipeline.isReady).toBe(false); // warming takes seconds; these calls take milliseconds
+      const notReady = await coldApi.call('GET', '/readyz');
+      expectError(notReady, 503, 'NOT_READY');
+      expect(notReady.body.error.checks).toMatchObject({ models: false, index: true, database: true });
+      expectError(await coldApi.postImage('/v1/identify', await cropFace(PERSON_A)), 503, 'NOT_READY');
+      expect((await coldApi.call('GET', '/healthz')).status).toBe(200);
+      await cold.visage.modelsReady;
+      const ready = await coldApi.call('GET', '/readyz');
+      expect(ready.status).toBe(200);
+      expect(ready.body.checks).toEqual({ models: true, index: true, database: true });
+    } finally {
+      await cold.close();
+    }
   });
 });
 
@@ -118,24 +149,22 @@ describe('members', () => {
 });
 
 describe('enroll, identify, verify, purge', () => {
-  let memberA: string;
-  let faceA: string;
-
-  it('enrolls a photo of person A', async () => {
-    memberA = await createMember({ name: 'Person A' });
-    // With EXIF that says where and with what it was taken: the stored copy must not keep it.
-    const withExif = await sharp(await cropFace(PERSON_A))
-      .withExif({ IFD0: { Make: 'SecretPhone', Model: 'X1' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '31/1 14/1 0/1' } })
-      .jpeg()
-      .toBuffer();
-    expect((await sharp(withExif).metadata()).exif).toBeDefined();
-    const res = await postImage(`/v1/members/${memberA}/faces`, withExif);
+  it('enrolls a photo of person A, and lists and reads its template', async () => {
+    const memberA = await createMember({ name: 'Person A' });
+    expect((await sharp(await photoOfA).metadata()).exif).toBeDefined();
+    const res = await postImage(`/v1/members/${memberA}/faces`, await photoOfA);
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ memberId: memberA, quality: { ok: true, reasons: [] }, model: { name: visage.config.faceModel.name, version: visage.config.faceModel.version } });
     expect(res.body.box.width).toBeGreaterThan(100);
-    faceA = res.body.faceId;
+    const faceA = res.body.faceId;
     const list = await call('GET', `/v1/members/${memberA}/faces`);
     expect(list.body.faces.map((f: { id: string }) => f.id)).toEqual([faceA]);
+    const one = await call('GET', `/v1/members/${memberA}/faces/${faceA}`);
+    expect(one.status).toBe(200);
+    expect(one.body).toEqual(list.body.faces[0]);
+    expectError(await call('GET', `/v1/members/${memberA}/faces/6b0f0a34-9a5e-4c1e-8d1a-1c2b3d4e5f60`), 404, 'FACE_NOT_FOUND');
+    expectError(await call('GET', `/v1/members/${memberA}/faces/not-a-face`), 404, 'FACE_NOT_FOUND');
+    expectError(await call('GET', `/v1/members/6b0f0a34-9a5e-4c1e-8d1a-1c2b3d4e5f60/faces/${faceA}`), 404, 'MEMBER_NOT_FOUND');
     expect(await blobKeysOf(memberA)).toHaveLength(2); // faces/ and faces/<id>.jpg
     const stored = await fs.readFile(path.join(dataDir, 'blobs', 'members', memberA, 'faces', `${faceA}.jpg`));
     expect((await sharp(stored).metadata()).exif).toBeUndefined();
@@ -143,6 +172,7 @@ describe('enroll, identify, verify, purge', () => {
   });
 
   it('identifies another photo of A (other crop, scale and JPEG quality) as A, with the profile', async () => {
+    const { memberA, faceA } = await enrolledA();
     const probe = await cropFace(PERSON_A, { margin: 0.9, width: 240, quality: 60 });
     const res = await postImage('/v1/identify?maxFaces=1', probe);
     expect(res.status).toBe(200);
@@ -154,6 +184,7 @@ describe('enroll, identify, verify, purge', () => {
   });
 
   it('identifies from a PNG and from a multipart upload too', async () => {
+    const { memberA } = await enrolledA();
     const png = await postImage('/v1/identify', await cropFace(PERSON_A, { format: 'png', width: 260 }), 'image/png');
     expect(png.body.faces[0].match?.memberId).toBe(memberA);
     const form = new FormData();
@@ -164,6 +195,7 @@ describe('enroll, identify, verify, purge', () => {
   });
 
   it('answers match: null for people who were never enrolled', async () => {
+    await enrolledA();
     for (const stranger of STRANGERS) {
       const res = await postImage('/v1/identify', await cropFace(stranger));
       expect(res.status).toBe(200);
@@ -174,6 +206,7 @@ describe('enroll, identify, verify, purge', () => {
   });
 
   it('answers every face of a group photo, largest first, recognising only A', async () => {
+    const { memberA } = await enrolledA();
     const res = await postImage('/v1/identify', await fs.readFile(demoPhoto(1)));
     expect(res.body.faces).toHaveLength(3);
     const areas = res.body.faces.map((f: { box: { width: number; height: number } }) => f.box.width * f.box.height);
@@ -185,6 +218,7 @@ describe('enroll, identify, verify, purge', () => {
   });
 
   it('identifies by descriptor, and honours a stricter threshold but refuses a looser one', async () => {
+    const { memberA, faceA } = await enrolledA();
     const descriptor = visage.index.descriptorOf(await labelOf(faceA))!;
     const res = await post('/v1/identify', { descriptor });
     expect(res.body.faces[0].match).toMatchObject({ memberId: memberA, distance: 0 });
@@ -199,6 +233,7 @@ describe('enroll, identify, verify, purge', () => {
   });
 
   it('verifies 1:1 against the member', async () => {
+    const { memberA, faceA } = await enrolledA();
     const same = await postImage(`/v1/verify?memberId=${memberA}`, await cropFace(PERSON_A, { margin: 0.8, width: 260, quality: 70 }));
     expect(same.status).toBe(200);
     expect(same.body).toMatchObject({ match: true, faceId: faceA });
@@ -213,6 +248,7 @@ describe('enroll, identify, verify, purge', () => {
   });
 
   it('refuses to enroll A\'s face to another member (409 FACE_ALREADY_ENROLLED), writing nothing', async () => {
+    await enrolledA();
     const other = await createMember({ name: 'Impostor' });
     const res = await postImage(`/v1/members/${other}/faces`, await cropFace(PERSON_A, { margin: 0.7, width: 320 }));
     expectError(res, 409, 'FACE_ALREADY_ENROLLED');
@@ -221,10 +257,8 @@ describe('enroll, identify, verify, purge', () => {
   });
 
   it('answers the same photo for the same member again with the first enrollment (a safe retry)', async () => {
-    const again = await postImage(`/v1/members/${memberA}/faces`, await sharp(await cropFace(PERSON_A))
-      .withExif({ IFD0: { Make: 'SecretPhone', Model: 'X1' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '31/1 14/1 0/1' } })
-      .jpeg()
-      .toBuffer());
+    const { memberA, faceA } = await enrolledA();
+    const again = await postImage(`/v1/members/${memberA}/faces`, await photoOfA);
     expect(again.status).toBe(200);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.body.faceId).toBe(faceA);
@@ -232,6 +266,7 @@ describe('enroll, identify, verify, purge', () => {
   });
 
   it('enrolls a second photo of A to A, and removes one template', async () => {
+    const { memberA } = await enrolledA();
     const res = await postImage(`/v1/members/${memberA}/faces`, await cropFace(PERSON_A, { margin: 0.5, width: 320, format: 'png' }), 'image/png');
     expect(res.status).toBe(201);
     const second = res.body.faceId;
@@ -246,6 +281,7 @@ describe('enroll, identify, verify, purge', () => {
   });
 
   it('purges A: nothing left in PostgreSQL, the blob store or the index', async () => {
+    const { memberA, faceA } = await enrolledA();
     const labelA = await labelOf(faceA);
     const res = await call('DELETE', `/v1/members/${memberA}`);
     expect(res.status).toBe(200);
@@ -271,7 +307,7 @@ describe('enroll, identify, verify, purge', () => {
 describe('enrollment refusals', () => {
   let member: string;
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     member = await createMember({ name: 'Refusals' });
   });
 

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Visage } from '../app/startVisage.js';
 import { apiClient, expectError } from '../testSupport/apiClient.js';
 import { composeFrame, cropFace, PERSON_A, PERSON_B, STRANGERS, type DemoFace } from '../testSupport/facePhotos.js';
@@ -49,6 +49,23 @@ const purchase = (transactionId: string, amount = 100, extra: Record<string, unk
   ...extra,
 });
 
+/** Posts frames of `stranger` walking in until the visitor policy makes them a visitor; their id. */
+async function visitorFrom(stranger: DemoFace, cameraId: string): Promise<string> {
+  for (let n = 0; n < 6; n++) {
+    const res = await postFrame(cameraId, await frameOf(stranger, n % 4));
+    const id = res.body.faces[0]?.member?.id;
+    if (id) return id;
+  }
+  throw new Error('the stranger never became a visitor');
+}
+
+/** A counter's value in the Prometheus text (0 when absent). */
+async function counter(pattern: string): Promise<number> {
+  const metrics = await (await fetch(`${visage.url}/metrics`)).text();
+  const line = metrics.split('\n').find((l) => l.startsWith(pattern));
+  return line ? Number(line.slice(pattern.length).trim()) : 0;
+}
+
 beforeAll(async () => {
   service = await startIsolatedVisage({ VISITOR_POLICY: 'track', VISITOR_MIN_SIGHTINGS: '3', FRAME_DEDUP_SECONDS: '300' }, { clock: now });
   ({ visage, sql } = service);
@@ -59,9 +76,21 @@ afterAll(async () => {
   await service?.close();
 });
 
+// Each test starts from an empty member base: tests pass alone and in any order.
+afterEach(async () => {
+  clockOffsetMs = 0;
+  const { rows } = await sql.query('SELECT id FROM members');
+  for (const { id } of rows) expect((await call('DELETE', `/v1/members/${id}`)).status).toBe(200);
+});
+
 describe('entrance cameras', () => {
   it('records one visit for a member seen twice within the window, and a second visit after it', async () => {
     const memberId = await enrolledMember(PERSON_A);
+    const outcomes = {
+      member: await counter('visage_face_outcomes_total{source="frame",outcome="member"}'),
+      newVisits: await counter('visage_visit_sightings_total{new="true"}'),
+      joined: await counter('visage_visit_sightings_total{new="false"}'),
+    };
     const t0 = new Date(Date.now() - 3_600_000);
     const first = await postFrame('entrance-north', await frameOf(PERSON_A, 0), t0);
     expect(first.status).toBe(200);
@@ -78,10 +107,9 @@ describe('entrance cameras', () => {
     expect(otherCamera.body.faces[0].visit.newVisit).toBe(true);
     const visits = await get(`/v1/members/${memberId}/visits`);
     expect(visits.body.items.map((v: { cameraId: string }) => v.cameraId)).toEqual(['entrance-north', 'entrance-south', 'entrance-north']);
-    const metrics = await (await fetch(`${visage.url}/metrics`)).text();
-    expect(metrics).toMatch(/visage_face_outcomes_total\{source="frame",outcome="member"\} 4/);
-    expect(metrics).toMatch(/visage_visit_sightings_total\{new="true"\} 3/);
-    expect(metrics).toMatch(/visage_visit_sightings_total\{new="false"\} 1/);
+    expect(await counter('visage_face_outcomes_total{source="frame",outcome="member"}')).toBe(outcomes.member + 4);
+    expect(await counter('visage_visit_sightings_total{new="true"}')).toBe(outcomes.newVisits + 3);
+    expect(await counter('visage_visit_sightings_total{new="false"}')).toBe(outcomes.joined + 1);
   });
 
   it('answers every face of a frame, largest first, and skips blurred ones with counts by reason', async () => {
@@ -110,8 +138,6 @@ describe('entrance cameras', () => {
 });
 
 describe('visitors (policy track)', () => {
-  let visitorId: string;
-
   it('makes a stranger seen in three frames one visitor member with one visit', async () => {
     const before = await countMembers('visitor');
     const stranger = STRANGERS[0]!;
@@ -122,7 +148,7 @@ describe('visitors (policy track)', () => {
     }
     const third = await postFrame('entrance-east', await frameOf(stranger, 2));
     expect(third.body.faces[0]).toMatchObject({ visitorCreated: true, member: { kind: 'visitor', name: null }, visit: { newVisit: true } });
-    visitorId = third.body.faces[0].member.id;
+    const visitorId = third.body.faces[0].member.id;
     expect(await countMembers('visitor')).toBe(before + 1);
     expect(third.body.faces[0].member.expiresAt).not.toBeNull();
     // Its template is the mean of the sightings, stored unit-length as the cosine model's index needs.
@@ -147,6 +173,8 @@ describe('visitors (policy track)', () => {
   });
 
   it('converts a visitor into a full member that keeps its visits, found by its cloud ids', async () => {
+    const visitorId = await visitorFrom(STRANGERS[1]!, 'entrance-east');
+    await post('/v1/members', { name: 'Another', consent: { faceRecognition: true, source: 'desk' } }); // a second page for the listing
     expectError(await post(`/v1/members/${visitorId}/convert`, { name: 'Zhang San', consent: { faceRecognition: true, source: 'app' } }), 400, 'VALIDATION_FAILED');
     const converted = await post(`/v1/members/${visitorId}/convert`, {
       name: 'Zhang San',
@@ -175,13 +203,9 @@ describe('visitors (policy track)', () => {
   });
 
   it('purges visitors whose time ran out, everywhere, and keeps converted ones', async () => {
-    const stranger = STRANGERS[1]!;
-    let expiring: string | undefined;
-    for (const n of [0, 1, 2]) {
-      const res = await postFrame('entrance-west', await frameOf(stranger, n));
-      expiring ??= res.body.faces[0].member?.id;
-    }
-    expect(expiring).toBeDefined();
+    const expiring = await visitorFrom(STRANGERS[1]!, 'entrance-west');
+    const converted = await visitorFrom(STRANGERS[2]!, 'entrance-west');
+    expect((await post(`/v1/members/${converted}/convert`, { phone: '+8613900000077', consent: { faceRecognition: true, source: 'app' } })).status).toBe(200);
     expect(await visage.maintenance.expireVisitors()).toBe(0);
     clockOffsetMs = 31 * DAY_MS;
     try {
@@ -190,22 +214,28 @@ describe('visitors (policy track)', () => {
       clockOffsetMs = 0;
     }
     expectError(await get(`/v1/members/${expiring}`), 404, 'MEMBER_NOT_FOUND');
-    expect(visage.index.templatesOf(expiring!)).toEqual([]);
+    expect(visage.index.templatesOf(expiring)).toEqual([]);
     const { rows } = await sql.query(
       `SELECT (SELECT count(*) FROM visits WHERE member_id = $1)::int AS visits, (SELECT count(*) FROM face_templates WHERE member_id = $1)::int AS faces`,
       [expiring],
     );
     expect(rows[0]).toEqual({ visits: 0, faces: 0 });
-    expect((await get(`/v1/members/${visitorId}`)).status).toBe(200);
+    expect((await get(`/v1/members/${converted}`)).status).toBe(200);
   });
 });
 
 describe('POS and purchases', () => {
   let memberId: string;
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     memberId = await enrolledMember(PERSON_B, { phone: '+8613700000007', tags: ['vip-lounge'] });
   });
+
+  /** The purchases the till sent for this member: 128.5 and 50 in shoes. */
+  async function twoPurchases() {
+    expect((await post(`/v1/members/${memberId}/purchases`, purchase('POS-1-0001', 128.5))).status).toBe(201);
+    expect((await post(`/v1/members/${memberId}/purchases`, purchase('POS-1-0002', 50))).status).toBe(201);
+  }
 
   it('accrues points once per transaction id, and returns the first answer again', async () => {
     const first = await post(`/v1/members/${memberId}/purchases`, purchase('POS-1-0001', 128.5));
@@ -228,10 +258,11 @@ describe('POS and purchases', () => {
     expect(new Set(answers.map((a) => JSON.stringify(a.body))).size).toBe(1);
     const { rows } = await sql.query('SELECT count(*)::int AS n, sum(delta)::int AS points FROM points_ledger WHERE transaction_id = $1', ['POS-1-0002']);
     expect(rows[0]).toEqual({ n: 1, points: 50 });
-    expect((await get(`/v1/members/${memberId}`)).body.profile.pointsBalance).toBe(178);
+    expect((await get(`/v1/members/${memberId}`)).body.profile.pointsBalance).toBe(50);
   });
 
   it('keeps the ledger append-only', async () => {
+    await twoPurchases();
     await expect(sql.query('UPDATE points_ledger SET delta = 100000')).rejects.toThrow(/append-only/);
   });
 
@@ -249,6 +280,7 @@ describe('POS and purchases', () => {
   });
 
   it('identifies the payer at the POS with the profile a cashier needs', async () => {
+    await twoPurchases();
     await postFrame('entrance-north', await frameOf(PERSON_B, 1));
     const res = await postImage('/v1/identify?maxFaces=1', await cropFace(PERSON_B, { width: 400 }));
     expect(res.status).toBe(200);
@@ -269,6 +301,7 @@ describe('POS and purchases', () => {
   });
 
   it('finds a payer seen at an entrance today a little further out than the whole gallery allows', async () => {
+    await postFrame('entrance-north', await frameOf(PERSON_B, 1));
     const descriptorOf = async (member: string) => {
       const { rows } = await sql.query('SELECT label FROM face_templates WHERE member_id = $1 LIMIT 1', [member]);
       return visage.index.descriptorOf(Number(rows[0].label))!;
@@ -294,10 +327,10 @@ describe('POS and purchases', () => {
     const unknown = await post('/v1/identify', { descriptor: atSimilarity(await descriptorOf(notToday), between) });
     expect(unknown.body.faces[0]).toMatchObject({ match: null, unknownReason: 'no_close_member' });
     expect((await post('/v1/identify', { descriptor: atSimilarity(await descriptorOf(notToday), match + 0.05) })).body.faces[0].match.memberId).toBe(notToday);
-    await call('DELETE', `/v1/members/${notToday}`);
   });
 
   it('lists purchases newest first, a page at a time', async () => {
+    await twoPurchases();
     await post(`/v1/members/${memberId}/purchases`, purchase('POS-1-0003', 20, { at: new Date(Date.now() - 60_000).toISOString() }));
     const seen: string[] = [];
     let cursor: string | null = null;
@@ -324,6 +357,9 @@ describe('POS and purchases', () => {
   });
 
   it('purges a member with every event and point', async () => {
+    await postFrame('entrance-north', await frameOf(PERSON_B, 1));
+    await twoPurchases();
+    await post(`/v1/members/${memberId}/purchases`, purchase('POS-1-0003', 20));
     const purged = await call('DELETE', `/v1/members/${memberId}`);
     expect(purged.status).toBe(200);
     expect(purged.body.purged).toMatchObject({ faces: 1, events: 4 }); // 1 visit + 3 purchases
