@@ -36,8 +36,8 @@ const database = await startEmbeddedPostgres(dataDir, Number(process.env.EMBEDDE
 await migrate(database.connectionString, logger);
 const pool = createPool(database.connectionString);
 const model = benchModel();
-const { rows } = await pool.query("INSERT INTO members (name) VALUES ('bench') RETURNING id");
-const memberId: string = rows[0].id;
+const { rows } = await pool.query<{ id: string }>("INSERT INTO members (name) VALUES ('bench') RETURNING id");
+const memberId = rows[0]!.id;
 const gallery = DescriptorShape.of(model.key).gallery(total + later);
 
 async function insert(from: number, to: number): Promise<void> {

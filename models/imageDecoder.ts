@@ -28,8 +28,8 @@ export interface DecodeLimits {
 export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<DecodedImage> {
   if (bytes.length === 0) throw new ImageError('empty', 'the image body is empty');
   let format: string | undefined;
-  let width = 0;
-  let height = 0;
+  let width: number;
+  let height: number;
   try {
     // Header only, nothing decoded yet: the pixel count is checked below so that a bomb gets 413.
     const meta = await sharp(bytes, { limitInputPixels: false, pages: 1 }).metadata();

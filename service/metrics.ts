@@ -29,20 +29,17 @@ export class Metrics {
       labelNames: ['new'],
       registers: [this.registry],
     });
+    this.gaugeOf('visage_index_templates', "Face templates in this replica's in-memory index", indexSize);
+    this.gaugeOf('visage_index_change_seq', "The last template change-log sequence this replica's index reflects", indexSeq);
+  }
+  /** A gauge read when Prometheus scrapes. */
+  private gaugeOf(name: string, help: string, read: () => number): void {
     new client.Gauge({
-      name: 'visage_index_templates',
-      help: 'Face templates in this replica\'s in-memory index',
+      name,
+      help,
       registers: [this.registry],
       collect() {
-        this.set(indexSize());
-      },
-    });
-    new client.Gauge({
-      name: 'visage_index_change_seq',
-      help: 'The last template change-log sequence this replica\'s index reflects',
-      registers: [this.registry],
-      collect() {
-        this.set(indexSeq());
+        this.set(read());
       },
     });
   }

@@ -8,7 +8,7 @@ export interface Database {
   url: string;
   pool: Pool;
   embedded: boolean;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 /** PostgreSQL at DATABASE_URL, or an embedded one under the data folder; migrated, with a pool. */

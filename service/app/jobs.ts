@@ -8,9 +8,9 @@ const VISITOR_EXPIRY_INTERVAL_MS = 15 * 60_000;
 
 export interface BackgroundJobs {
   /** Runs the periodic maintenance at once (tests; the timers run it in production). */
-  expireVisitors(): Promise<number>;
-  erasePendingPhotos(): Promise<void>;
-  stop(): void;
+  expireVisitors: () => Promise<number>;
+  erasePendingPhotos: () => Promise<void>;
+  stop: () => void;
 }
 
 /**

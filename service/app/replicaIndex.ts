@@ -17,7 +17,7 @@ export interface ReplicaIndex {
   sync: IndexSync;
   /** Where the index came from at start, and how long that took. */
   startup: { source: 'snapshot' | 'rebuild'; templates: number; ms: number };
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 /**

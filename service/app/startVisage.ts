@@ -36,7 +36,7 @@ export interface Visage {
   /** Resolves when the models are warm in every worker (the service then reports ready). */
   modelsReady: Promise<void>;
   maintenance: Pick<BackgroundJobs, 'expireVisitors' | 'erasePendingPhotos'>;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 function startPipeline(config: Config, logger: Logger): { pipeline: FacePipeline; modelsReady: Promise<void> } {

@@ -32,7 +32,7 @@ const REJECTIONS = new Set(['NO_FACE', 'MULTIPLE_FACES', 'LOW_QUALITY', 'FACE_AL
 
 /** The CSV mapping: a header row led by `folder`, then one row per member folder (RFC 4180 quoting). */
 function readCsv(file: string): Map<string, Record<string, string>> {
-  const rows = parse(fs.readFileSync(file, 'utf8'), {
+  const rows = parse<Record<string, string>>(fs.readFileSync(file, 'utf8'), {
     bom: true,
     trim: true,
     skip_empty_lines: true,
@@ -40,7 +40,7 @@ function readCsv(file: string): Map<string, Record<string, string>> {
       if (header[0] !== 'folder') throw new Error(`${file}: the first column must be "folder"`);
       return header;
     },
-  }) as Record<string, string>[];
+  });
   return new Map(rows.map(({ folder, ...fields }) => [folder!, Object.fromEntries(Object.entries(fields).filter(([, value]) => value))]));
 }
 
@@ -53,7 +53,7 @@ function saveState(file: string, state: ImportState): void {
 export async function importCommand(target: ApiTarget, folder: string, options: ImportOptions): Promise<void> {
   const root = path.resolve(folder);
   const stateFile = options.state ?? path.join(root, '.visage-import.json');
-  const state: ImportState = fs.existsSync(stateFile) ? JSON.parse(fs.readFileSync(stateFile, 'utf8')) : { members: {}, photos: {} };
+  const state: ImportState = fs.existsSync(stateFile) ? (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as ImportState) : { members: {}, photos: {} };
   const mapping = options.csv ? readCsv(options.csv) : new Map<string, Record<string, string>>();
   const folders = fs.readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name).sort();
   const work = folders.flatMap((name) => fs.readdirSync(path.join(root, name)).filter((f) => imageFormatOfFileName(f) !== undefined).sort().map((file) => ({ folder: name, photo: `${name}/${file}` })));

@@ -1,3 +1,5 @@
+import { CodedError } from './shared/codedError.js';
+
 /**
  * The domain's errors, each defined once: a stable code (clients branch on it, so a shipped code
  * never changes meaning) and a named constructor with its message. Nothing here knows HTTP: the
@@ -24,17 +26,7 @@ export const DOMAIN_ERROR_CODES = [
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 
-export class DomainError extends Error {
-  constructor(
-    readonly code: DomainErrorCode,
-    message: string,
-    /** Extra machine-readable detail that is safe to show to the client (never internals). */
-    readonly details?: Record<string, unknown>,
-  ) {
-    super(message);
-    this.name = 'DomainError';
-  }
-}
+export class DomainError extends CodedError<DomainErrorCode> {}
 
 const fail = (code: DomainErrorCode, message: string, details?: Record<string, unknown>) => new DomainError(code, message, details);
 

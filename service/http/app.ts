@@ -48,7 +48,7 @@ export function createApp(endpoints: readonly Endpoint[], services: ApiServices,
   );
   app.use((req, res, next) => {
     const stop = services.metrics.httpDuration.startTimer({ method: req.method });
-    res.on('finish', () => stop({ route: req.route?.path ?? 'unmatched', status: String(res.statusCode) }));
+    res.on('finish', () => stop({ route: (req.route as { path?: string } | undefined)?.path ?? 'unmatched', status: String(res.statusCode) }));
     next();
   });
   app.use('/console', consoleFiles());

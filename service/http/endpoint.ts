@@ -47,7 +47,7 @@ export interface HandlerContext<P, Q, B> {
   upload: ImageUpload | undefined;
   principal: Principal | undefined;
   /** Adds to the call's audit record. */
-  audit(note: AuditNote): void;
+  audit: (note: AuditNote) => void;
   req: Request;
   /** Only for answers that are not one JSON body (streams, photos); return nothing then. */
   res: Response;
@@ -60,10 +60,10 @@ export interface Reply {
 }
 
 /** Declares an endpoint; the identity, there for type inference of the handler's input. */
-export function endpoint<P extends z.ZodObject = z.ZodObject<{}>, Q extends z.ZodType = z.ZodObject<{}>, B extends z.ZodType = z.ZodUndefined>(
+export function endpoint<P extends z.ZodObject = z.ZodObject, Q extends z.ZodType = z.ZodObject, B extends z.ZodType = z.ZodUndefined>(
   declaration: Endpoint<P, Q, B>,
 ): Endpoint {
-  return declaration as unknown as Endpoint;
+  return declaration;
 }
 
 /** The image endpoints' own error codes (decoding, size, format, models warming up). */

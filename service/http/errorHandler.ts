@@ -30,7 +30,7 @@ export function errorHandler(options: { contractChecks: boolean }): ErrorRequest
       res.end();
       return;
     }
-    res.status(status).json({ error: { code: apiError.code, message: apiError.message, ...apiError.details }, requestId: String(req.id ?? '') });
+    res.status(status).json({ error: { code: apiError.code, message: apiError.message, ...apiError.details }, requestId: typeof req.id === 'string' ? req.id : '' });
   };
 }
 

@@ -1,3 +1,5 @@
+import { CodedError } from '../domain/shared/codedError.js';
+
 /**
  * Errors of the transport itself (keys, roles, limits, request shape, routing, readiness), each
  * defined once with its message. Domain errors live in service/domain/errors.ts.
@@ -15,16 +17,7 @@ export type HttpErrorCode =
   | 'NOT_READY'
   | 'DEPENDENCY_UNAVAILABLE';
 
-export class HttpError extends Error {
-  constructor(
-    readonly code: HttpErrorCode,
-    message: string,
-    readonly details?: Record<string, unknown>,
-  ) {
-    super(message);
-    this.name = 'HttpError';
-  }
-}
+export class HttpError extends CodedError<HttpErrorCode> {}
 
 const fail = (code: HttpErrorCode, message: string, details?: Record<string, unknown>) => new HttpError(code, message, details);
 

@@ -5,7 +5,7 @@ import type { Express } from 'express';
 
 export interface HttpServer {
   url: string;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pool.js';
-import { toPage, type Page, type PageCursor } from './pageCursor.js';
+import { historyPage } from './memberHistory.js';
+import type { Page, PageCursor } from './pageCursor.js';
 
 export interface PurchaseItem {
   sku: string;
@@ -98,14 +99,8 @@ export class PurchaseRepository {
   }
 
   /** The member's purchases, newest first. */
-  async page(memberId: string, limit: number, after?: PageCursor): Promise<Page<Purchase>> {
-    const { rows } = await this.db.query<PurchaseRow>(
-      `SELECT * FROM purchases WHERE member_id = $1
-         AND ($2::timestamptz IS NULL OR (at, transaction_id) < ($2, $3::text))
-       ORDER BY at DESC, transaction_id DESC LIMIT $4`,
-      [memberId, after?.at ?? null, after?.id ?? null, limit + 1],
-    );
-    return toPage(rows, limit, toPurchase, (row) => ({ at: row.at, id: row.transaction_id }));
+  page(memberId: string, limit: number, after?: PageCursor): Promise<Page<Purchase>> {
+    return historyPage<PurchaseRow, Purchase>(this.db, { table: 'purchases', time: 'at', key: 'transaction_id', keyType: 'text' }, memberId, limit, after, toPurchase);
   }
 
   async countByMember(memberId: string, db: Queryable = this.db): Promise<number> {

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pool.js';
-import { toPage, type Page, type PageCursor } from './pageCursor.js';
+import { historyPage } from './memberHistory.js';
+import type { Page, PageCursor } from './pageCursor.js';
 
 export interface Visit {
   id: string;
@@ -62,14 +63,8 @@ export class VisitRepository {
   }
 
   /** The member's visits, newest first. */
-  async page(memberId: string, limit: number, after?: PageCursor): Promise<Page<Visit>> {
-    const { rows } = await this.db.query<VisitRow>(
-      `SELECT * FROM visits WHERE member_id = $1
-         AND ($2::timestamptz IS NULL OR (first_seen_at, id) < ($2, $3::uuid))
-       ORDER BY first_seen_at DESC, id DESC LIMIT $4`,
-      [memberId, after?.at ?? null, after?.id ?? null, limit + 1],
-    );
-    return toPage(rows, limit, toVisit, (row) => ({ at: row.first_seen_at, id: row.id }));
+  page(memberId: string, limit: number, after?: PageCursor): Promise<Page<Visit>> {
+    return historyPage<VisitRow, Visit>(this.db, { table: 'visits', time: 'first_seen_at', key: 'id', keyType: 'uuid' }, memberId, limit, after, toVisit);
   }
 
   /** Members with a visit since midnight (in `timeZone`) of the day `now` falls in. */

@@ -43,8 +43,8 @@ export async function cropFace(face: DemoFace, options: CropOptions = {}): Promi
   const meta = await image.metadata();
   const left = Math.max(0, Math.round(face.box.x - face.box.width * margin));
   const top = Math.max(0, Math.round(face.box.y - face.box.height * margin));
-  const right = Math.min(meta.width!, Math.round(face.box.x + face.box.width * (1 + margin)));
-  const bottom = Math.min(meta.height!, Math.round(face.box.y + face.box.height * (1 + margin)));
+  const right = Math.min(meta.width, Math.round(face.box.x + face.box.width * (1 + margin)));
+  const bottom = Math.min(meta.height, Math.round(face.box.y + face.box.height * (1 + margin)));
   return image
     .extract({ left, top, width: right - left, height: bottom - top })
     .resize({ width })

@@ -1,7 +1,16 @@
-import type { Reporter, TestModule } from 'vitest/node';
+import type { Reporter, TestModule, Vitest } from 'vitest/node';
 
-/** Ends the run with one plain line that any CI can read: `tests: N passed, N failed, N skipped`. */
+/**
+ * Ends the run with one plain line that any CI can read: `tests: N passed, N failed, N skipped`,
+ * and the seed of the shuffled order (VITEST_SEED=<seed> runs the same order again).
+ */
 export default class SummaryReporter implements Reporter {
+  private seed: number | undefined;
+
+  onInit(vitest: Vitest): void {
+    this.seed = vitest.config.sequence.seed;
+  }
+
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
     const counts = { passed: 0, failed: 0, skipped: 0 };
     for (const testModule of testModules) {
@@ -13,6 +22,6 @@ export default class SummaryReporter implements Reporter {
       }
       if (testModule.state() === 'failed' && [...testModule.children.allTests()].length === 0) counts.failed++;
     }
-    process.stdout.write(`\ntests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
+    process.stdout.write(`\ntests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped (order seed ${this.seed})\n`);
   }
 }

@@ -3,7 +3,7 @@ import type { VisitRepository } from '../../repositories/visitRepository.js';
 import { TodaysVisitors } from './todaysVisitors.js';
 
 /** The visits table's answer, fixed: this tests the local-day bookkeeping, not the query. */
-const visitsSeen = (ids: string[]) => ({ memberIdsSinceLocalMidnight: async () => ids }) as unknown as VisitRepository;
+const visitsSeen = (ids: string[]) => ({ memberIdsSinceLocalMidnight: () => Promise.resolve(ids) }) as unknown as VisitRepository;
 
 describe("today's visitors", () => {
   it('keeps the members seen since local midnight and forgets them when the local day changes', async () => {

@@ -1,7 +1,7 @@
-import { keyNotFound } from '../../domain/errors.js';
 import { endpoint } from '../endpoint.js';
+import { keyPath } from './pathParams.js';
 import * as out from '../responses.js';
-import { auditQuerySchema, createKeySchema, keyParams } from '../schemas.js';
+import { auditQuerySchema, createKeySchema } from '../schemas.js';
 
 const DEFAULT_AUDIT_PAGE = 100;
 
@@ -45,8 +45,7 @@ export const accessEndpoints = [
     path: '/v1/keys/:keyId',
     summary: 'Revoke an API key (admin)',
     roles: [],
-    params: keyParams,
-    notFound: { keyId: keyNotFound },
+    ...keyPath,
     audit: 'key.revoke',
     responses: { 204: { description: 'revoked' } },
     errors: ['KEY_NOT_FOUND'],

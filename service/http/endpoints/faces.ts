@@ -1,7 +1,7 @@
-import { faceNotFound, memberNotFound } from '../../domain/errors.js';
 import { endpoint } from '../endpoint.js';
+import { memberPath, facePath } from './pathParams.js';
 import * as out from '../responses.js';
-import { enrollQuerySchema, faceParams, memberParams } from '../schemas.js';
+import { enrollQuerySchema } from '../schemas.js';
 
 /** A member's face templates: enroll, list, read one, its photo, export, remove. */
 export const faceEndpoints = [
@@ -10,8 +10,7 @@ export const faceEndpoints = [
     path: '/v1/members/:id/faces',
     summary: 'Enroll a photo of the member (?dryRun=true: only the verdict, nothing written)',
     roles: ['operator'],
-    params: memberParams,
-    notFound: { id: memberNotFound },
+    ...memberPath,
     query: enrollQuerySchema,
     image: {},
     audit: 'face.enroll',
@@ -34,8 +33,7 @@ export const faceEndpoints = [
     path: '/v1/members/:id/faces',
     summary: "The member's face templates",
     roles: ['operator'],
-    params: memberParams,
-    notFound: { id: memberNotFound },
+    ...memberPath,
     responses: { 200: { description: '{faces}', schema: out.faceList } },
     errors: ['MEMBER_NOT_FOUND'],
     handle: async ({ params }, { records }) => ({ body: { faces: await records.list(params.id) } }),
@@ -46,8 +44,7 @@ export const faceEndpoints = [
     path: '/v1/members/:id/faces/descriptors',
     summary: "The member's templates with their descriptors (admin; audited)",
     roles: [],
-    params: memberParams,
-    notFound: { id: memberNotFound },
+    ...memberPath,
     audit: 'face.export',
     responses: { 200: { description: '{faces} with descriptors', schema: out.faceWithDescriptorList } },
     errors: ['MEMBER_NOT_FOUND'],
@@ -58,8 +55,7 @@ export const faceEndpoints = [
     path: '/v1/members/:id/faces/:faceId',
     summary: 'One face template of the member',
     roles: ['operator'],
-    params: faceParams,
-    notFound: { id: memberNotFound, faceId: faceNotFound },
+    ...facePath,
     responses: { 200: { description: 'the template', schema: out.faceTemplate } },
     errors: ['MEMBER_NOT_FOUND', 'FACE_NOT_FOUND'],
     handle: async ({ params }, { records }) => ({ body: await records.get(params.id, params.faceId) }),
@@ -69,8 +65,7 @@ export const faceEndpoints = [
     path: '/v1/members/:id/faces/:faceId/photo',
     summary: 'The enrollment photo of one face (metadata removed)',
     roles: ['operator'],
-    params: faceParams,
-    notFound: { id: memberNotFound, faceId: faceNotFound },
+    ...facePath,
     responses: { 200: { description: 'image bytes', contentType: 'image/*' } },
     errors: ['MEMBER_NOT_FOUND', 'FACE_NOT_FOUND', 'PHOTO_NOT_STORED', 'DEPENDENCY_UNAVAILABLE'],
     handle: async ({ params, res }, { records }) => {
@@ -83,8 +78,7 @@ export const faceEndpoints = [
     path: '/v1/members/:id/faces/:faceId',
     summary: 'Remove one template and its photo',
     roles: ['operator'],
-    params: faceParams,
-    notFound: { id: memberNotFound, faceId: faceNotFound },
+    ...facePath,
     audit: 'face.delete',
     responses: { 204: { description: 'removed' } },
     errors: ['MEMBER_NOT_FOUND', 'FACE_NOT_FOUND'],

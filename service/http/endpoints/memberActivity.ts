@@ -1,7 +1,7 @@
-import { memberNotFound } from '../../domain/errors.js';
 import { endpoint } from '../endpoint.js';
+import { memberPath } from './pathParams.js';
 import * as out from '../responses.js';
-import { memberParams, purchasePageQuery, purchaseSchema, visitPageQuery } from '../schemas.js';
+import { purchasePageQuery, purchaseSchema, visitPageQuery } from '../schemas.js';
 
 const DEFAULT_PAGE = 50;
 
@@ -12,8 +12,7 @@ export const memberActivityEndpoints = [
     path: '/v1/members/:id/purchases',
     summary: 'Record a purchase and accrue points; idempotent by transactionId',
     roles: ['pos'],
-    params: memberParams,
-    notFound: { id: memberNotFound },
+    ...memberPath,
     json: purchaseSchema,
     // A receipt of 500 lines fits in well under this.
     jsonLimit: '128kb',
@@ -32,8 +31,7 @@ export const memberActivityEndpoints = [
     path: '/v1/members/:id/purchases',
     summary: 'Purchases, newest first',
     roles: ['operator'],
-    params: memberParams,
-    notFound: { id: memberNotFound },
+    ...memberPath,
     query: purchasePageQuery,
     responses: { 200: { description: 'a page of purchases', schema: out.purchasePage } },
     errors: ['MEMBER_NOT_FOUND'],
@@ -44,8 +42,7 @@ export const memberActivityEndpoints = [
     path: '/v1/members/:id/visits',
     summary: 'Visits, newest first',
     roles: ['operator'],
-    params: memberParams,
-    notFound: { id: memberNotFound },
+    ...memberPath,
     query: visitPageQuery,
     responses: { 200: { description: 'a page of visits', schema: out.visitPage } },
     errors: ['MEMBER_NOT_FOUND'],

@@ -1,7 +1,7 @@
-import { memberNotFound } from '../../domain/errors.js';
 import { endpoint } from '../endpoint.js';
+import { memberPath } from './pathParams.js';
 import * as out from '../responses.js';
-import { convertSchema, createMemberSchema, memberLookupSchema, memberParams, updateMemberSchema } from '../schemas.js';
+import { convertSchema, createMemberSchema, memberLookupSchema, updateMemberSchema } from '../schemas.js';
 
 /** Members: create, find, read, update, convert a visitor, purge. */
 export const memberEndpoints = [
@@ -32,8 +32,7 @@ export const memberEndpoints = [
     path: '/v1/members/:id',
     summary: 'A member with profile',
     roles: ['operator', 'pos'],
-    params: memberParams,
-    notFound: { id: memberNotFound },
+    ...memberPath,
     responses: { 200: { description: 'the member', schema: out.memberWithProfile } },
     errors: ['MEMBER_NOT_FOUND'],
     handle: async ({ params }, { members }) => ({ body: await members.get(params.id) }),
@@ -43,8 +42,7 @@ export const memberEndpoints = [
     path: '/v1/members/:id',
     summary: 'Update profile fields',
     roles: ['operator'],
-    params: memberParams,
-    notFound: { id: memberNotFound },
+    ...memberPath,
     json: updateMemberSchema,
     audit: 'member.update',
     responses: { 200: { description: 'the member', schema: out.memberWithProfile } },
@@ -56,8 +54,7 @@ export const memberEndpoints = [
     path: '/v1/members/:id',
     summary: 'Purge everything of the member: templates, photos, events, index entries',
     roles: ['operator'],
-    params: memberParams,
-    notFound: { id: memberNotFound },
+    ...memberPath,
     audit: 'member.purge',
     responses: { 200: { description: 'what was erased', schema: out.purgeResult } },
     errors: ['MEMBER_NOT_FOUND'],
@@ -68,8 +65,7 @@ export const memberEndpoints = [
     path: '/v1/members/:id/convert',
     summary: 'Make an anonymous visitor a full member (keeps its faces, visits and points)',
     roles: ['operator'],
-    params: memberParams,
-    notFound: { id: memberNotFound },
+    ...memberPath,
     json: convertSchema,
     audit: 'member.convert',
     responses: { 200: { description: 'the member', schema: out.memberWithProfile } },
