@@ -16,7 +16,7 @@ export interface Pair {
 
 export const DEFAULT_LFW_DIR = path.resolve(import.meta.dirname, '../../shared/datasets/lfw-view1');
 
-export const imagePath = (name: string, n: number): string => `${name}/${name}_${String(n).padStart(4, '0')}.jpg`;
+const imagePath = (name: string, n: number): string => `${name}/${name}_${String(n).padStart(4, '0')}.jpg`;
 
 /** Reads an LFW pairs file: a header line, then `name i j` (same) or `name1 i name2 j` (different). */
 export function readPairs(file: string): Pair[] {

@@ -20,7 +20,6 @@ const MIN_DETECTION_SCORE = 0.6;
 /** Boxes overlapping more than this are one face (intersection over union). */
 const NMS_MAX_OVERLAP = 0.3;
 const MAX_FACES_PER_IMAGE = 50;
-export const EMBEDDING_DIMENSION = 512;
 
 export interface OnnxAnalyzerOptions {
   /** ONNX Runtime intra-op threads per session (per worker thread). */

@@ -5,7 +5,7 @@ import { CodedError } from './shared/codedError.js';
  * never changes meaning) and a named constructor with its message. Nothing here knows HTTP: the
  * transport gives each code its status (service/http/errorStatus.ts).
  */
-export const DOMAIN_ERROR_CODES = [
+const DOMAIN_ERROR_CODES = [
   'VALIDATION_FAILED',
   'MEMBER_NOT_FOUND',
   'FACE_NOT_FOUND',

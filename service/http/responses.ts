@@ -17,9 +17,9 @@ export const errorResponse = z
   })
   .meta({ id: 'Error' });
 
-export const box = z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() });
+const box = z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() });
 
-export const quality = z
+const quality = z
   .looseObject({
     ok: z.boolean(),
     reasons: z.array(z.string()),
@@ -31,7 +31,7 @@ export const quality = z
   })
   .meta({ id: 'Quality' });
 
-export const profile = z
+const profile = z
   .looseObject({
     tier: z.string(),
     segment: z.enum(['new', 'regular', 'dormant']),
@@ -96,11 +96,11 @@ export const faceWithDescriptorList = z.looseObject({ faces: z.array(faceTemplat
 
 export const enrollmentCheck = z.looseObject({ box, quality, enrollable: z.boolean().optional() });
 
-export const match = z
+const match = z
   .looseObject({ memberId: z.string(), faceId: z.string(), similarity: z.number(), distance: z.number(), via: z.literal('todays-visitors').optional() })
   .meta({ id: 'Match' });
 
-export const identifiedFace = z.looseObject({
+const identifiedFace = z.looseObject({
   box: box.optional(),
   quality: quality.optional(),
   match: match.nullable(),

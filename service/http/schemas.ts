@@ -9,7 +9,7 @@ const externalIds = z.record(z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'a lower
 const tag = z.string().min(1).max(64);
 const transactionId = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, '1 to 128 letters, digits or . _ : -');
 
-export const consentSchema = z.strictObject({
+const consentSchema = z.strictObject({
   faceRecognition: z.boolean(),
   source: z.string().min(1).max(200),
 });
@@ -121,7 +121,7 @@ const cursorOf = (key: z.ZodType<string>) =>
     .meta({ description: 'nextCursor of the previous page' });
 
 /** The cursors of each kind of page, by the key of its rows. */
-export const cursors = {
+const cursors = {
   member: cursorOf(uuid),
   visit: cursorOf(uuid),
   purchase: cursorOf(transactionId),
