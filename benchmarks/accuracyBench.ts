@@ -9,12 +9,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
 import { thresholdFromCloseness } from '../service/domain/faces/matchRule.js';
 import { benchModel, benchThresholds } from './benchModel.js';
 import { writeDetPng, type CurvePoint } from './detCurve.js';
 import { accuracyAt, describeWithCache, pairCloseness, readPairs, type Pair } from './lfw.js';
 import { fnirAt, fpirAt, runOpenSet, simulateDay, thresholdForFpir, wrongMemberAt, type OpenSetRun } from './openSet.js';
+import { benchCommand } from './benchCommand.js';
 
 const model = benchModel();
 const { metric } = model;
@@ -22,7 +22,7 @@ const calibrated = benchThresholds(model) ?? { match: NaN, margin: 0, today: NaN
 /** Closeness (higher is closer) of a threshold in the model's scale, and back: the same map. */
 const close = (threshold: number) => thresholdFromCloseness(metric, threshold);
 
-const program = new Command()
+const program = benchCommand()
   .argument('<folder>', 'photos in LFW layout: <folder>/<Name>/<Name>_0001.jpg')
   .argument('<pairs>', 'pairs file (LFW format; a header "folds n" means 10-fold protocol)')
   .option('--threads <n>', 'inference threads', String(os.availableParallelism()))
@@ -33,7 +33,6 @@ const program = new Command()
   .option('--match-margin <d>', 'the configured 1:N margin to the best different member', String(calibrated.margin))
   .option('--visitors <n>', "a simulated day: members who walked in today (searched first at the till)", '300')
   .option('--today-threshold <d>', "the 1:N threshold for today's visitors", String(calibrated.today))
-  .option('--json', 'print one JSON object on the last line')
   .parse();
 const [folder, pairsFile] = program.args as [string, string];
 const opts = program.opts<{ threads: string; cache?: string; png: string; verifyThreshold: string; matchThreshold: string; matchMargin: string; visitors: string; todayThreshold: string; json?: boolean }>();

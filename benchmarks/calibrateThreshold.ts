@@ -21,23 +21,22 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
 import { euclideanDistance } from '../index/faceIndex.js';
 import { thresholdsFilePath, type ThresholdsFile } from '../models/faceModels.js';
 import { closenessOf, thresholdFromCloseness } from '../service/domain/faces/matchRule.js';
 import { benchModel } from './benchModel.js';
 import { accuracyAt, DEFAULT_LFW_DIR, describeWithCache, identityOf, pairCloseness, readPairs } from './lfw.js';
 import { fnirAt, fpirAt, runOpenSet, simulateDay, wrongMemberAt } from './openSet.js';
+import { benchCommand } from './benchCommand.js';
 
 const TARGET_FMR = 1e-6;
 const REFERENCE_GALLERY = 10_000;
 
-const program = new Command()
+const program = benchCommand()
   .option('--dir <folder>', 'LFW folder with pairsDevTrain.txt and pairsDevTest.txt', DEFAULT_LFW_DIR)
   .option('--threads <n>', 'inference threads', String(os.availableParallelism()))
   .option('--cache <file>', 'reuse (or save) the descriptors of a previous run of the same pipeline')
   .option('--dry-run', 'print the thresholds without writing the model\'s thresholds file')
-  .option('--json', 'print one JSON object on the last line')
   .parse();
 const opts = program.opts<{ dir: string; threads: string; cache?: string; dryRun?: boolean; json?: boolean }>();
 

@@ -10,7 +10,6 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { Command } from 'commander';
 import { pino } from 'pino';
 import sharp from 'sharp';
 import { startEmbeddedPostgres } from '../service/db/embeddedPostgres.js';
@@ -22,12 +21,12 @@ import { startReplica } from '../service/testSupport/replicaProcess.js';
 import { TEST_ADMIN_KEY } from '../service/testSupport/testVisage.js';
 import { benchModel } from './benchModel.js';
 import { DescriptorShape, seededRandom } from './syntheticFaces.js';
+import { benchCommand } from './benchCommand.js';
 
-const opts = new Command()
+const opts = benchCommand()
   .option('--templates <n>', 'gallery size', '100000')
   .option('--seconds <n>', 'duration of each case', '10')
   .option('--connections <n>', 'concurrent connections', '10')
-  .option('--json', 'print one JSON object on the last line')
   .parse()
   .opts<{ templates: string; seconds: string; connections: string; json?: boolean }>();
 const templates = Number(opts.templates);

@@ -8,19 +8,18 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
 import { euclideanDistance, FaceIndex } from '../index/faceIndex.js';
 import { loadSnapshot, saveSnapshot } from '../index/indexSnapshot.js';
 import { benchModel } from './benchModel.js';
 import { DescriptorShape, seededRandom } from './syntheticFaces.js';
+import { benchCommand } from './benchCommand.js';
 
-const opts = new Command()
+const opts = benchCommand()
   .option('--sizes <list>', 'gallery sizes, comma-separated', '10000,100000,1000000')
   .option('--searches <n>', 'timed searches per size', '2000')
   .option('--recall-probes <n>', 'probes checked against exact search per size (default: 200 to 1,000 by size)')
   .option('--ef <list>', 'search-time candidate list sizes to measure on each built index (the service uses 64 up to 150k templates, 128 up to 400k, 256 above)', '64,128,256')
   .option('--m <n>', 'HNSW graph degree (the service uses 16)', '16')
-  .option('--json', 'print one JSON object on the last line')
   .parse()
   .opts<{ sizes: string; searches: string; recallProbes?: string; ef: string; m: string; json?: boolean }>();
 const efs = opts.ef.split(',').map(Number);

@@ -9,16 +9,15 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
 import { pino } from 'pino';
 import sharp from 'sharp';
 import { loadConfig } from '../service/config.js';
 import { startVisage } from '../service/app/startVisage.js';
 import { composeFrame, cropFace, demoPhoto, PERSON_A, STRANGERS } from '../service/testSupport/facePhotos.js';
+import { benchCommand } from './benchCommand.js';
 
-const opts = new Command()
+const opts = benchCommand()
   .option('--requests <n>', 'requests per case', '20')
-  .option('--json', 'print one JSON object on the last line')
   .parse()
   .opts<{ requests: string; json?: boolean }>();
 const requests = Number(opts.requests);

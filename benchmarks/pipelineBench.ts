@@ -9,17 +9,16 @@
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
-import { Command } from 'commander';
 import sharp from 'sharp';
 import { faceApiModelDir, loadFaceApi } from '../models/faceapi/backend.js';
 import { benchModel } from './benchModel.js';
 import { FacePipeline } from '../models/facePipeline.js';
 import { cropFace, demoPhoto, PERSON_A } from '../service/testSupport/facePhotos.js';
+import { benchCommand } from './benchCommand.js';
 
-const opts = new Command()
+const opts = benchCommand()
   .option('--rounds <n>', 'photos per case and contender', '20')
   .option('--intra-op <n>', 'ONNX Runtime threads inside each worker (ONNX_INTRA_OP_THREADS)', '1')
-  .option('--json', 'print one JSON object on the last line')
   .parse()
   .opts<{ rounds: string; intraOp: string; json?: boolean }>();
 const rounds = Number(opts.rounds);

@@ -8,7 +8,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
 import { FacePipeline } from '../models/facePipeline.js';
 import { judgeQuality } from '../models/quality.js';
 import type { FaceMeasures } from '../models/types.js';
@@ -16,10 +15,10 @@ import { loadConfig } from '../service/config.js';
 import { enrollmentPolicy, identificationPolicy } from '../service/domain/faces/qualityPolicies.js';
 import { benchModel } from './benchModel.js';
 import { DEFAULT_LFW_DIR, readPairs } from './lfw.js';
+import { benchCommand } from './benchCommand.js';
 
-const opts = new Command()
+const opts = benchCommand()
   .option('--dir <folder>', 'LFW folder', DEFAULT_LFW_DIR)
-  .option('--json', 'print one JSON object on the last line')
   .parse()
   .opts<{ dir: string; json?: boolean }>();
 const model = benchModel();

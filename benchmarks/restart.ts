@@ -8,7 +8,6 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
 import { pino } from 'pino';
 import { IndexSync, openIndex } from '../index/indexSync.js';
 import { startEmbeddedPostgres } from '../service/db/embeddedPostgres.js';
@@ -18,11 +17,11 @@ import { FaceTemplateRepository } from '../service/repositories/faceTemplateRepo
 import { TemplateChangeRepository } from '../service/repositories/templateChangeRepository.js';
 import { benchModel } from './benchModel.js';
 import { DescriptorShape } from './syntheticFaces.js';
+import { benchCommand } from './benchCommand.js';
 
-const opts = new Command()
+const opts = benchCommand()
   .option('--templates <n>', 'gallery size', '100000')
   .option('--catch-up <n>', 'changes made after the snapshot', '1000')
-  .option('--json', 'print one JSON object on the last line')
   .parse()
   .opts<{ templates: string; catchUp: string; json?: boolean }>();
 const total = Number(opts.templates);
