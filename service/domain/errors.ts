@@ -5,26 +5,23 @@ import { CodedError } from './shared/codedError.js';
  * never changes meaning) and a named constructor with its message. Nothing here knows HTTP: the
  * transport gives each code its status (service/http/errorStatus.ts).
  */
-const DOMAIN_ERROR_CODES = [
-  'VALIDATION_FAILED',
-  'MEMBER_NOT_FOUND',
-  'FACE_NOT_FOUND',
-  'KEY_NOT_FOUND',
-  'PHOTO_NOT_STORED',
-  'FACE_ALREADY_ENROLLED',
-  'CONSENT_REQUIRED',
-  'PHONE_ALREADY_REGISTERED',
-  'EXTERNAL_ID_ALREADY_REGISTERED',
-  'TRANSACTION_CONFLICT',
-  'NOT_A_VISITOR',
-  'NO_FACE',
-  'MULTIPLE_FACES',
-  'LOW_QUALITY',
-  'NOT_READY',
-  'DEPENDENCY_UNAVAILABLE',
-] as const;
-
-export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
+export type DomainErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'MEMBER_NOT_FOUND'
+  | 'FACE_NOT_FOUND'
+  | 'KEY_NOT_FOUND'
+  | 'PHOTO_NOT_STORED'
+  | 'FACE_ALREADY_ENROLLED'
+  | 'CONSENT_REQUIRED'
+  | 'PHONE_ALREADY_REGISTERED'
+  | 'EXTERNAL_ID_ALREADY_REGISTERED'
+  | 'TRANSACTION_CONFLICT'
+  | 'NOT_A_VISITOR'
+  | 'NO_FACE'
+  | 'MULTIPLE_FACES'
+  | 'LOW_QUALITY'
+  | 'NOT_READY'
+  | 'DEPENDENCY_UNAVAILABLE';
 
 export class DomainError extends CodedError<DomainErrorCode> {}
 
