@@ -62,10 +62,12 @@ describe('replica index', () => {
     expect(opened.source).toBe('rebuild');
     expect(opened.index.size).toBe(3);
     const sync = new IndexSync({ ...deps(), index: opened.index, seq: opened.seq, instanceId: opened.instanceId });
+    expect(sync.caughtUpWithin(60_000)).toBe(false); // readiness: not until it has followed the log once
 
     const fourth = await addTemplate(5);
     await pool.query('DELETE FROM face_templates WHERE label = $1', [first[0]]);
     await sync.catchUp();
+    expect(sync.caughtUpWithin(60_000)).toBe(true);
     expect(opened.index.has(fourth)).toBe(true);
     expect(opened.index.has(first[0]!)).toBe(false);
     expect(await sync.saveSnapshot()).toBe(true);
