@@ -5,6 +5,8 @@
  */
 import { workerData } from 'node:worker_threads';
 import { FACE_MODELS, type FaceModelKey } from './faceModels.js';
+import { eyeOpenness } from './liveness/eyeOpenness.js';
+import { PassiveLiveness } from './liveness/passiveLiveness.js';
 import type { AnalyzeResult, AnalyzeTask, ModelInfo } from './types.js';
 
 export interface FaceWorkerData {
@@ -30,15 +32,27 @@ async function load({ model, intraOpThreads }: FaceWorkerData): Promise<LoadedAn
 
 const options = workerData as FaceWorkerData;
 const ready = load(options);
+// Any model, the same liveness models (ONNX Runtime, small): loaded beside it.
+const liveness = PassiveLiveness.load(options.intraOpThreads);
 // Reported through info(); an unhandled rejection would kill the worker before it can say why.
 ready.catch(() => undefined);
+liveness.catch(() => undefined);
 
 export async function info(): Promise<ModelInfo> {
   const { backend } = await ready;
+  await liveness;
   const spec = FACE_MODELS[options.model];
   return { ...spec, backend };
 }
 
 export async function analyze(task: AnalyzeTask): Promise<AnalyzeResult> {
-  return (await ready).analyze(task);
+  const result = await (await ready).analyze(task);
+  if (task.liveness) {
+    const passive = await liveness;
+    for (const face of result.faces) face.livenessScore = await passive.score(task.pixels, task.width, task.height, face.box);
+  }
+  if (task.eyes) {
+    for (const face of result.faces) face.eyeOpenness = await eyeOpenness(task.pixels, task.width, task.height, face.box);
+  }
+  return result;
 }

@@ -39,6 +39,10 @@ export interface DetectedFace {
   landmarks?: Point[];
   measures: FaceMeasures;
   descriptor: Float32Array;
+  /** Passive liveness, when the task asked for it: the fused MiniFASNet probability of a live face, 0..1. */
+  livenessScore?: number;
+  /** Mean eye aspect ratio from 68 landmarks, when the task asked for it (challenge frames: blinks). */
+  eyeOpenness?: number;
 }
 
 /** What a worker receives: decoded RGB pixels, row-major, 3 bytes a pixel. */
@@ -48,6 +52,10 @@ export interface AnalyzeTask {
   height: number;
   /** A downscaled copy for the detector, where the model detects on one (same aspect). */
   detection?: { pixels: Uint8Array; width: number; height: number };
+  /** Run the passive liveness models on each face (the till; never camera frames: they cost ≈ 12 ms a face). */
+  liveness?: boolean;
+  /** Measure how open the eyes are (face-api's 68 landmarks on the crop): liveness challenge frames only. */
+  eyes?: boolean;
 }
 
 export interface AnalyzeResult {

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import type { LivenessMode } from './domain/faces/livenessPolicy.js';
 import type { LoyaltyRules, Tier } from './domain/members/loyalty.js';
 import { FACE_MODEL_KEYS, FACE_MODELS, readCalibratedThresholds, type FaceModelSpec, type Metric, type ModelThresholds } from '../models/faceModels.js';
 import { MatchRule, thresholdFromCloseness } from './domain/faces/matchRule.js';
@@ -100,6 +101,15 @@ const envSchema = z.object({
   REQUEST_TIMEOUT_SECONDS: numberFromEnv(z.number().int().min(1).max(600)).default(30),
   /** Keep enrollment photos (needed to re-index after a model change); off keeps descriptors only. */
   STORE_ENROLLMENT_PHOTOS: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
+  /** Passive liveness: a face scoring below this is refused where liveness is required (README, "Liveness at the till"). */
+  LIVENESS_THRESHOLD: numberFromEnv(z.number().min(0).max(1)).default(0.4),
+  /** Whether identify and verify require a live face when the request does not say: for `pos` keys, and for every other role. */
+  LIVENESS_DEFAULT_POS: z.enum(['required', 'off']).default('required'),
+  LIVENESS_DEFAULT: z.enum(['required', 'off']).default('off'),
+  /** Enrollment requires a live face too (a kiosk where members enroll themselves). */
+  ENROLL_LIVENESS: z.enum(['required', 'off']).default('off'),
+  /** How long an active liveness challenge session may be used, seconds (its frames must span at most 10 s of it). */
+  LIVENESS_SESSION_SECONDS: numberFromEnv(z.number().int().min(10).max(600)).default(60),
   /** Check every answer (status, body, error code) against its endpoint's declaration; the test suite turns it on. */
   API_CONTRACT_CHECKS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   /** S3/MinIO for enrollment photos; unset: the filesystem under VISAGE_DATA_DIR. */
@@ -148,6 +158,7 @@ export type Config = Readonly<{
   requestTimeoutSeconds: number;
   storeEnrollmentPhotos: boolean;
   apiContractChecks: boolean;
+  liveness: Readonly<{ threshold: number; defaults: Readonly<{ pos: LivenessMode; others: LivenessMode }>; enroll: LivenessMode; sessionSeconds: number }>;
   visitors: Readonly<{ policy: 'off' | 'track'; minSightings: number; sightingWindowSeconds: number; ttlDays: number }>;
   loyalty: Readonly<LoyaltyRules>;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
@@ -245,6 +256,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutSeconds: e.REQUEST_TIMEOUT_SECONDS,
     storeEnrollmentPhotos: e.STORE_ENROLLMENT_PHOTOS,
     apiContractChecks: e.API_CONTRACT_CHECKS,
+    liveness: Object.freeze({
+      threshold: e.LIVENESS_THRESHOLD,
+      defaults: Object.freeze({ pos: e.LIVENESS_DEFAULT_POS, others: e.LIVENESS_DEFAULT }),
+      enroll: e.ENROLL_LIVENESS,
+      sessionSeconds: e.LIVENESS_SESSION_SECONDS,
+    }),
     visitors: Object.freeze({
       policy: e.VISITOR_POLICY,
       minSightings: e.VISITOR_MIN_SIGHTINGS,

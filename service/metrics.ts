@@ -7,6 +7,8 @@ export class Metrics {
   /** Faces answered by identification and camera frames, by outcome (a member, or why unknown). */
   readonly faceOutcomes: client.Counter<'source' | 'outcome'>;
   readonly visits: client.Counter<'new'>;
+  /** Liveness verdicts: passive checks by source (identify, verify, enroll) and challenge sessions, by outcome or reason. */
+  readonly livenessOutcomes: client.Counter<'source' | 'outcome'>;
 
   constructor(indexSize: () => number, indexSeq: () => number) {
     client.collectDefaultMetrics({ register: this.registry });
@@ -27,6 +29,12 @@ export class Metrics {
       name: 'visage_visit_sightings_total',
       help: 'Recognised members at entrance cameras: new visits and sightings joining one under way',
       labelNames: ['new'],
+      registers: [this.registry],
+    });
+    this.livenessOutcomes = new client.Counter({
+      name: 'visage_liveness_outcomes_total',
+      help: 'Liveness verdicts by source (identify, verify, session) and outcome (live, or the reason a face was refused: passive_score_low, no_turn, no_blink, planar_motion, …)',
+      labelNames: ['source', 'outcome'],
       registers: [this.registry],
     });
     this.gaugeOf('visage_index_templates', "Face templates in this replica's in-memory index", indexSize);

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
+import type { LivenessSessions } from '../domain/faces/livenessSessions.js';
 import type { PhotoEraser } from '../domain/faces/photoEraser.js';
 import { TODAYS_VISITORS_REFRESH_MS, type TodaysVisitors } from '../domain/mall/todaysVisitors.js';
 import type { VisitorExpiry } from '../domain/members/visitorExpiry.js';
 import { repeatEvery } from './repeatEvery.js';
 
 const VISITOR_EXPIRY_INTERVAL_MS = 15 * 60_000;
+const LIVENESS_SWEEP_INTERVAL_MS = 15 * 60_000;
 
 export interface BackgroundJobs {
   /** Runs the periodic maintenance at once (tests; the timers run it in production). */
@@ -19,6 +21,7 @@ export interface BackgroundJobs {
  */
 export async function startJobs(deps: {
   photoEraser: PhotoEraser;
+  livenessSessions: LivenessSessions;
   visitorExpiry: VisitorExpiry;
   todaysVisitors: TodaysVisitors;
   photoSweepSeconds: number;
@@ -32,6 +35,7 @@ export async function startJobs(deps: {
     repeatEvery(deps.photoSweepSeconds * 1000, () => photoEraser.sweep(), warn('photo sweep failed')),
     repeatEvery(VISITOR_EXPIRY_INTERVAL_MS, () => visitorExpiry.sweep(), warn('visitor expiry sweep failed')),
     repeatEvery(TODAYS_VISITORS_REFRESH_MS, () => todaysVisitors.refresh(), warn("today's visitors refresh failed")),
+    repeatEvery(LIVENESS_SWEEP_INTERVAL_MS, () => deps.livenessSessions.sweep(), warn('liveness session sweep failed')),
   ];
   return {
     expireVisitors: () => visitorExpiry.sweep(),

@@ -10,6 +10,8 @@ import { AuditLog } from '../domain/access/auditLog.js';
 import { FaceRecords } from '../domain/faces/faceRecords.js';
 import { FaceService } from '../domain/faces/faceService.js';
 import { IdentificationService } from '../domain/faces/identificationService.js';
+import { LivenessPolicy } from '../domain/faces/livenessPolicy.js';
+import { LivenessSessions } from '../domain/faces/livenessSessions.js';
 import { MatchRule } from '../domain/faces/matchRule.js';
 import { PhotoEraser } from '../domain/faces/photoEraser.js';
 import { enrollmentPolicy, identificationPolicy } from '../domain/faces/qualityPolicies.js';
@@ -27,6 +29,7 @@ import type { Clock } from '../domain/shared/clock.js';
 import { ApiKeyRepository } from '../repositories/apiKeyRepository.js';
 import { AuditRepository } from '../repositories/auditRepository.js';
 import { FaceTemplateRepository } from '../repositories/faceTemplateRepository.js';
+import { LivenessSessionRepository } from '../repositories/livenessSessionRepository.js';
 import { MemberActivityRepository } from '../repositories/memberActivityRepository.js';
 import { MemberRepository } from '../repositories/memberRepository.js';
 import { PendingBlobDeletionRepository } from '../repositories/pendingBlobDeletionRepository.js';
@@ -67,6 +70,7 @@ export function wireServices({ config, pool, index, pipeline, blobs, clock, logg
   const todaysVisitors = new TodaysVisitors(visitRepository, config.loyalty.timeZone, clock);
   const rule = new MatchRule(config.faceModel.metric, config.thresholds);
   const enrollPolicy = enrollmentPolicy(config);
+  const liveness = new LivenessPolicy(config.liveness);
 
   const faces = new FaceService({
     pool,
@@ -80,9 +84,28 @@ export function wireServices({ config, pool, index, pipeline, blobs, clock, logg
     storePhotos: config.storeEnrollmentPhotos,
     rule,
     enrollPolicy,
+    enrollLiveness: config.liveness.enroll === 'required' ? liveness : undefined,
     logger,
   });
-  const identification = new IdentificationService({ pipeline, index, members, profiles, todaysVisitors, rule, identifyPolicy: identificationPolicy(config) });
+  const livenessSessions = new LivenessSessions({
+    sessions: new LivenessSessionRepository(pool),
+    pipeline,
+    rule,
+    liveness,
+    sessionSeconds: config.liveness.sessionSeconds,
+    clock,
+  });
+  const identification = new IdentificationService({
+    pipeline,
+    index,
+    members,
+    profiles,
+    todaysVisitors,
+    rule,
+    identifyPolicy: identificationPolicy(config),
+    liveness,
+    livenessSessions,
+  });
   const memberService = new MemberService({
     pool,
     index,
@@ -119,6 +142,8 @@ export function wireServices({ config, pool, index, pipeline, blobs, clock, logg
     repositories: { members, templates, visits: visitRepository, purchases: purchaseRepository, pendingDeletions },
     keys,
     audit,
+    liveness,
+    livenessSessions,
     members: memberService,
     faces,
     identification,

@@ -20,6 +20,13 @@ export type DomainErrorCode =
   | 'NO_FACE'
   | 'MULTIPLE_FACES'
   | 'LOW_QUALITY'
+  | 'SPOOF_SUSPECTED'
+  | 'LIVENESS_SESSION_NOT_FOUND'
+  | 'LIVENESS_SESSION_EXPIRED'
+  | 'LIVENESS_SESSION_CLOSED'
+  | 'LIVENESS_SESSION_USED'
+  | 'LIVENESS_NOT_PASSED'
+  | 'LIVENESS_FACE_MISMATCH'
   | 'NOT_READY'
   | 'DEPENDENCY_UNAVAILABLE';
 
@@ -51,6 +58,17 @@ export const multipleFaces = (details: Record<string, unknown>) =>
   fail('MULTIPLE_FACES', 'the photo has several faces of similar size; send a photo of one person', details);
 export const lowQuality = (purpose: string, reasons: string[], details: Record<string, unknown>) =>
   fail('LOW_QUALITY', `the face is not good enough to ${purpose}: ${reasons.join(', ')}`, details);
+
+export const livenessNeedsPhoto = () =>
+  invalidInput('liveness is required for this request and cannot be judged on a descriptor: send the photo (or a passed livenessSession)');
+export const spoofSuspected = (score: number) => fail('SPOOF_SUSPECTED', 'the face did not pass the liveness check (a photo or a screen?)', { liveness: { score, live: false } });
+
+export const livenessSessionNotFound = () => fail('LIVENESS_SESSION_NOT_FOUND', 'no such liveness session');
+export const livenessSessionExpired = () => fail('LIVENESS_SESSION_EXPIRED', 'the liveness session expired (or its frames took longer than allowed); start a new one');
+export const livenessSessionClosed = () => fail('LIVENESS_SESSION_CLOSED', 'the liveness session was already judged; it takes no more frames');
+export const livenessSessionUsed = () => fail('LIVENESS_SESSION_USED', 'the liveness session was already used by an identification; start a new one');
+export const livenessNotPassed = (reasons: unknown) => fail('LIVENESS_NOT_PASSED', 'the liveness session did not pass (or is not judged yet)', { reasons });
+export const livenessFaceMismatch = () => fail('LIVENESS_FACE_MISMATCH', 'the face is not the one the liveness session saw');
 
 export const modelsLoading = () => fail('NOT_READY', 'the face models are still loading');
 export const photoStoreUnavailable = () => fail('DEPENDENCY_UNAVAILABLE', 'the photo store is not available; try again shortly');

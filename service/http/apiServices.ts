@@ -3,6 +3,8 @@ import type { AuditLog } from '../domain/access/auditLog.js';
 import type { FaceRecords } from '../domain/faces/faceRecords.js';
 import type { FaceService } from '../domain/faces/faceService.js';
 import type { IdentificationService } from '../domain/faces/identificationService.js';
+import type { LivenessPolicy } from '../domain/faces/livenessPolicy.js';
+import type { LivenessSessions } from '../domain/faces/livenessSessions.js';
 import type { ReindexService } from '../domain/faces/reindexService.js';
 import type { FrameService } from '../domain/mall/frameService.js';
 import type { PurchaseService } from '../domain/mall/purchaseService.js';
@@ -33,6 +35,8 @@ export interface ApiServices {
   purchases: PurchaseService;
   visits: VisitService;
   keys: ApiKeyService;
+  liveness: LivenessPolicy;
+  livenessSessions: LivenessSessions;
   reindex: ReindexService;
   audit: AuditLog;
   readiness: ReadinessCheck;

@@ -100,7 +100,12 @@ const match = z
   .looseObject({ memberId: z.string(), faceId: z.string(), similarity: z.number(), distance: z.number(), via: z.literal('todays-visitors').optional() })
   .meta({ id: 'Match' });
 
+const livenessVerdict = z
+  .looseObject({ score: z.number(), live: z.boolean(), reasons: z.array(z.string()).optional() })
+  .meta({ id: 'LivenessVerdict', description: 'passive liveness: the fused MiniFASNet probability of a live face' });
+
 const identifiedFace = z.looseObject({
+  liveness: livenessVerdict.optional(),
   box: box.optional(),
   quality: quality.optional(),
   match: match.nullable(),
@@ -112,7 +117,33 @@ const identifiedFace = z.looseObject({
 
 export const identifyResult = z.looseObject({ faces: z.array(identifiedFace) });
 
-export const verifyResult = z.looseObject({ match: z.boolean(), similarity: z.number(), distance: z.number(), threshold: z.number() });
+export const verifyResult = z.looseObject({
+  match: z.boolean(),
+  similarity: z.number(),
+  distance: z.number(),
+  threshold: z.number(),
+  liveness: livenessVerdict.optional(),
+  unknownReason: z.literal('spoof_suspected').optional(),
+});
+
+export const livenessSession = z
+  .looseObject({
+    sessionId: z.string(),
+    challenge: z.array(z.enum(['turn_left', 'turn_right', 'blink'])),
+    expiresAt: time,
+    frames: z.number().int(),
+    verdict: z
+      .looseObject({
+        live: z.boolean(),
+        reasons: z.array(z.string()),
+        steps: z.record(z.string(), z.boolean()),
+        parallax: z.number(),
+        passiveScore: z.number(),
+      })
+      .nullable(),
+    used: z.boolean(),
+  })
+  .meta({ id: 'LivenessSession' });
 
 export const frameResult = z.looseObject({
   cameraId: z.string(),

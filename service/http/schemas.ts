@@ -40,6 +40,7 @@ const uuid = z.string().regex(UUID_PATTERN, 'a UUID');
 export const memberParams = z.object({ id: uuid });
 export const faceParams = z.object({ id: uuid, faceId: uuid });
 export const keyParams = z.object({ keyId: uuid });
+export const livenessSessionParams = z.object({ sessionId: uuid });
 
 export const enrollQuerySchema = z.strictObject({ dryRun: z.enum(['true', 'false']).optional() });
 
@@ -57,14 +58,21 @@ const queryNumber = <T extends z.ZodNumber>(schema: T) => {
 /** A stricter threshold, in the running model's scale (cosine similarity or Euclidean distance). */
 const thresholdQuery = queryNumber(z.number().gt(-1).lt(2));
 
+/** `required`: a face that may be a photo or a screen is never matched; unset: the key's role decides (pos: required). */
+const livenessQuery = z.enum(['required', 'off']).optional();
+
 export const identifyQuerySchema = z.object({
   maxFaces: queryNumber(z.number().int().min(1).max(50)),
   threshold: thresholdQuery,
+  liveness: livenessQuery,
+  /** A passed, unexpired, unused challenge session of the same face (POST /v1/liveness/sessions). */
+  livenessSession: uuid.optional(),
 });
 
 export const verifyQuerySchema = z.object({
   memberId: z.string().optional(),
   threshold: thresholdQuery,
+  liveness: livenessQuery,
 });
 
 /** Money: non-negative, at most two decimals, below 10^12. */

@@ -14,9 +14,9 @@ export function readyModel(pipeline: FacePipeline): ModelInfo {
   return info;
 }
 
-export async function analyzeWhenReady(pipeline: FacePipeline, bytes: Buffer): Promise<AnalyzedImage> {
+export async function analyzeWhenReady(pipeline: FacePipeline, bytes: Buffer, options: { liveness?: boolean; eyes?: boolean } = {}): Promise<AnalyzedImage> {
   readyModel(pipeline);
-  return pipeline.analyze(bytes);
+  return pipeline.analyze(bytes, options);
 }
 
 export async function requireMember(members: MemberRepository, memberId: string): Promise<Member> {

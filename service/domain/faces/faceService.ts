@@ -9,7 +9,8 @@ import type { Box, ModelInfo } from '../../../models/types.js';
 import { facePhotoKey, photoExtension, type BlobStore } from '../../blob/blobStore.js';
 import { IMAGE_FORMATS } from '../../../models/imageFormats.js';
 import { withTransaction, type Pool } from '../../db/pool.js';
-import { consentRequired, faceAlreadyEnrolled, faceNotFound, memberNotFound, photoStoreUnavailable } from '../errors.js';
+import { consentRequired, faceAlreadyEnrolled, faceNotFound, memberNotFound, photoStoreUnavailable, spoofSuspected } from '../errors.js';
+import type { LivenessPolicy } from './livenessPolicy.js';
 import type { FaceTemplate, FaceTemplateRepository, NewFaceTemplate } from '../../repositories/faceTemplateRepository.js';
 import type { Member, MemberRepository } from '../../repositories/memberRepository.js';
 import type { PendingBlobDeletionRepository } from '../../repositories/pendingBlobDeletionRepository.js';
@@ -44,6 +45,8 @@ export interface FaceServiceDeps {
   storePhotos: boolean;
   rule: MatchRule;
   enrollPolicy: QualityPolicy;
+  /** Set when enrollment must prove a live face (ENROLL_LIVENESS=required). */
+  enrollLiveness?: LivenessPolicy;
   logger: Logger;
 }
 
@@ -63,9 +66,13 @@ export class FaceService {
     if (!member.consent.faceRecognition) {
       throw consentRequired();
     }
-    const image = await analyzeWhenReady(this.deps.pipeline, bytes);
+    const { enrollLiveness } = this.deps;
+    const image = await analyzeWhenReady(this.deps.pipeline, bytes, { liveness: enrollLiveness !== undefined });
     const face = dominantFace(image);
     const quality = requireQuality(face, this.deps.enrollPolicy, 'enroll');
+    // A self-enrollment kiosk (ENROLL_LIVENESS=required): a photo held up enrolls nobody.
+    const liveness = enrollLiveness?.judge(face.livenessScore);
+    if (liveness && !liveness.live) throw spoofSuspected(liveness.score);
     return { image, face, quality };
   }
 

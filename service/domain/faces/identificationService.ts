@@ -3,7 +3,9 @@ import type { FacePipeline } from '../../../models/facePipeline.js';
 import { judgeQuality, type QualityPolicy } from '../../../models/quality.js';
 import type { Box, DetectedFace } from '../../../models/types.js';
 import { isDatabaseUnavailable } from '../../db/pool.js';
-import { invalidInput, noFace, noFaceToVerifyAgainst } from '../errors.js';
+import { invalidInput, livenessNeedsPhoto, noFace, noFaceToVerifyAgainst } from '../errors.js';
+import type { LivenessPolicy, LivenessVerdict } from './livenessPolicy.js';
+import type { LivenessSessions } from './livenessSessions.js';
 import type { Member, MemberRepository } from '../../repositories/memberRepository.js';
 import { analyzeWhenReady, requireMember, requireQuality } from './faceAnalysis.js';
 import { cosineSimilarity, type MatchRule, type UnknownReason } from './matchRule.js';
@@ -34,6 +36,8 @@ export interface IdentifiedFace {
   profileUnavailable?: boolean;
   /** Why the face is unknown (match null). */
   unknownReason?: UnknownReason;
+  /** The passive liveness verdict, when the request required one. */
+  liveness?: LivenessVerdict;
 }
 
 /** One face of an analysed image with its nearest member, before any member is read. */
@@ -43,6 +47,7 @@ export interface FaceMatch {
   /** Null when unknown, or when the face was too poor to try (quality.ok false). */
   match: Match | null;
   unknownReason?: UnknownReason;
+  liveness?: LivenessVerdict;
 }
 
 export interface IdentificationServiceDeps {
@@ -53,6 +58,8 @@ export interface IdentificationServiceDeps {
   todaysVisitors: TodaysVisitors;
   rule: MatchRule;
   identifyPolicy: QualityPolicy;
+  liveness: LivenessPolicy;
+  livenessSessions: LivenessSessions;
 }
 
 /** 1:N identification (with the member's profile for a till) and 1:1 verification of faces. */
@@ -85,20 +92,23 @@ export class IdentificationService {
    * `todayFirst` (the till), a face no member of the whole gallery is close to may still be one
    * of today's visitors under their own threshold.
    */
-  async matchFaces(bytes: Buffer, options: { maxFaces?: number; threshold?: number; todayFirst?: boolean }): Promise<FaceMatch[]> {
+  async matchFaces(bytes: Buffer, options: { maxFaces?: number; threshold?: number; todayFirst?: boolean; liveness?: boolean }): Promise<FaceMatch[]> {
     const threshold = this.threshold(options.threshold, this.deps.rule.thresholds.match);
-    const image = await analyzeWhenReady(this.deps.pipeline, bytes);
+    const image = await analyzeWhenReady(this.deps.pipeline, bytes, { liveness: options.liveness });
     return image.faces.slice(0, options.maxFaces ?? image.faces.length).map((face) => {
       const verdict = judgeQuality(face.measures, this.deps.identifyPolicy);
       // A face too poor to trust is never matched: "unknown" is the safe answer at a till.
       const quality = qualityView(face.measures, verdict);
-      if (!verdict.ok) return { face, quality, match: null, unknownReason: 'low_quality' as const };
+      // Nor is one that may be a photo or a screen held up to the camera.
+      const liveness = options.liveness ? this.deps.liveness.judge(face.livenessScore) : undefined;
+      if (liveness && !liveness.live) return { face, quality, match: null, unknownReason: 'spoof_suspected' as const, liveness };
+      if (!verdict.ok) return { face, quality, match: null, unknownReason: 'low_quality' as const, ...(liveness ? { liveness } : {}) };
       const found = this.nearestMatch(face.descriptor, threshold);
       if (options.todayFirst && options.threshold === undefined && found.unknownReason === 'no_close_member') {
         const today = this.todaysMatch(face.descriptor);
-        if (today) return { face, quality, match: today };
+        if (today) return { face, quality, match: today, ...(liveness ? { liveness } : {}) };
       }
-      return { face, quality, ...found };
+      return { face, quality, ...found, ...(liveness ? { liveness } : {}) };
     });
   }
 
@@ -122,12 +132,32 @@ export class IdentificationService {
   }
 
   /** Identification with what a cashier needs: the member and their profile for each known face. */
-  async identify(bytes: Buffer, options: { maxFaces?: number; threshold?: number }): Promise<IdentifiedFace[]> {
+  async identify(bytes: Buffer, options: { maxFaces?: number; threshold?: number; liveness?: boolean }): Promise<IdentifiedFace[]> {
     const faces = await this.matchFaces(bytes, { ...options, todayFirst: true });
-    return Promise.all(faces.map(async ({ face, quality, match, unknownReason }) => ({ box: face.box, quality, ...(await this.withCard(match, unknownReason)) })));
+    return Promise.all(
+      faces.map(async ({ face, quality, match, unknownReason, liveness }) => ({
+        box: face.box,
+        quality,
+        ...(liveness ? { liveness } : {}),
+        ...(await this.withCard(match, unknownReason)),
+      })),
+    );
   }
 
-  async identifyDescriptor(given: number[], options: { threshold?: number }): Promise<IdentifiedFace[]> {
+  /**
+   * Identification bound to a passed challenge session: the photo's largest face must be the face
+   * the session saw; the session is used up (single use) before anything about the face is told.
+   */
+  async identifyWithSession(bytes: Buffer, sessionId: string, options: { threshold?: number }): Promise<IdentifiedFace[]> {
+    const [found] = await this.matchFaces(bytes, { ...options, maxFaces: 1, todayFirst: true });
+    if (!found) throw noFace();
+    await this.deps.livenessSessions.consume(sessionId, found.face.descriptor);
+    return [{ box: found.face.box, quality: found.quality, liveness: { score: 1, live: true, reasons: ['session'] }, ...(await this.withCard(found.match, found.unknownReason)) }];
+  }
+
+  async identifyDescriptor(given: number[], options: { threshold?: number; liveness?: boolean }): Promise<IdentifiedFace[]> {
+    // A descriptor carries no pixels to judge: where liveness is required, only a photo will do.
+    if (options.liveness) throw livenessNeedsPhoto();
     const threshold = this.threshold(options.threshold, this.deps.rule.thresholds.match);
     const descriptor = this.checkedDescriptor(given);
     const found = this.nearestMatch(descriptor, threshold);
@@ -171,18 +201,31 @@ export class IdentificationService {
     }
   }
 
-  async verify(memberId: string, bytes: Buffer, options: { threshold?: number }) {
+  async verify(memberId: string, bytes: Buffer, options: { threshold?: number; liveness?: boolean }) {
     const threshold = this.threshold(options.threshold, this.deps.rule.thresholds.verify);
     await requireMember(this.deps.members, memberId);
     if (this.deps.index.templatesOf(memberId).length === 0) {
       throw noFaceToVerifyAgainst(memberId);
     }
-    const image = await analyzeWhenReady(this.deps.pipeline, bytes);
+    const image = await analyzeWhenReady(this.deps.pipeline, bytes, { liveness: options.liveness });
     const [face] = image.faces;
     if (!face) throw noFace();
     const quality = requireQuality(face, this.deps.identifyPolicy, 'verify');
+    const liveness = options.liveness ? this.deps.liveness.judge(face.livenessScore) : undefined;
     const [best] = this.deps.index.distancesToMember(memberId, face.descriptor);
-    const match = this.deps.rule.verifies(best!.distance, threshold);
-    return { match, similarity: this.similarity(best!, face.descriptor), distance: roundDistance(best!.distance), threshold, faceId: best!.templateId, box: face.box, quality };
+    // A face that may be a photo or a screen is never the member, however close it is.
+    const spoofed = liveness !== undefined && !liveness.live;
+    const match = !spoofed && this.deps.rule.verifies(best!.distance, threshold);
+    return {
+      match,
+      similarity: this.similarity(best!, face.descriptor),
+      distance: roundDistance(best!.distance),
+      threshold,
+      faceId: best!.templateId,
+      box: face.box,
+      quality,
+      ...(liveness ? { liveness } : {}),
+      ...(spoofed ? { unknownReason: 'spoof_suspected' as const } : {}),
+    };
   }
 }

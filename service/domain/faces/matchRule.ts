@@ -4,7 +4,7 @@ import { l2Normalise } from '../../../models/vectors.js';
 import { invalidInput } from '../errors.js';
 
 /** Why a face was answered "unknown". */
-export type UnknownReason = 'no_close_member' | 'ambiguous' | 'low_quality';
+export type UnknownReason = 'no_close_member' | 'ambiguous' | 'low_quality' | 'spoof_suspected';
 
 export interface Decision {
   /** The best template of the member the face is; absent when unknown. */
@@ -122,6 +122,11 @@ export class MatchRule {
   /** Whether two descriptors (not necessarily unit length, e.g. a mean) are one person at the 1:N threshold. */
   samePerson(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
     return this.vectorCloseness(a, b) >= this.bar(this.thresholds.match);
+  }
+
+  /** Whether two descriptors are one face at the 1:1 threshold (frames of one session, seconds apart on one camera). */
+  sameFace(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+    return this.vectorCloseness(a, b) >= this.bar(this.thresholds.verify);
   }
 
   /** Closeness of two descriptors, higher is closer (ranks a visitor's candidates). */

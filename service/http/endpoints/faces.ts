@@ -18,7 +18,7 @@ export const faceEndpoints = [
       201: { description: 'the new template', schema: out.enrolledFace },
       200: { description: 'the same photo again: the first enrollment, unchanged (idempotent-replayed: true); or the dry run verdict', schema: out.enrolledFace.or(out.enrollmentCheck) },
     },
-    errors: ['MEMBER_NOT_FOUND', 'FACE_ALREADY_ENROLLED', 'CONSENT_REQUIRED', 'NO_FACE', 'MULTIPLE_FACES', 'LOW_QUALITY'],
+    errors: ['MEMBER_NOT_FOUND', 'FACE_ALREADY_ENROLLED', 'CONSENT_REQUIRED', 'NO_FACE', 'MULTIPLE_FACES', 'LOW_QUALITY', 'SPOOF_SUSPECTED'],
     handle: async ({ params, query, upload, audit }, { faces }) => {
       if (query.dryRun === 'true') {
         audit({ details: { dryRun: true } });

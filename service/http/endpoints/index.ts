@@ -4,6 +4,7 @@ import { adminEndpoints } from './admin.js';
 import { cameraEndpoints } from './cameras.js';
 import { eventEndpoints } from './events.js';
 import { faceEndpoints } from './faces.js';
+import { livenessEndpoints } from './liveness.js';
 import { memberActivityEndpoints } from './memberActivity.js';
 import { memberEndpoints } from './members.js';
 import { probeEndpoints } from './probes.js';
@@ -17,6 +18,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
   ...faceEndpoints,
   ...memberActivityEndpoints,
   ...recognitionEndpoints,
+  ...livenessEndpoints,
   ...cameraEndpoints,
   ...eventEndpoints,
   ...adminEndpoints,

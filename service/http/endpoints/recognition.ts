@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { IdentifiedFace } from '../../domain/faces/identificationService.js';
+import type { LivenessVerdict } from '../../domain/faces/livenessPolicy.js';
+import type { Metrics } from '../../metrics.js';
 import { memberNotFound } from '../../domain/errors.js';
 import { endpoint } from '../endpoint.js';
 import { invalidRequest } from '../httpErrors.js';
@@ -12,10 +14,16 @@ export function faceOutcome(face: { match: { via?: string } | null; unknownReaso
   return face.unknownReason ?? 'no_close_member';
 }
 
-/** The audit note of an identification: who was found, how close (never the descriptor). */
-function identifyNote(found: IdentifiedFace[]) {
+/** The audit note of an identification: who was found, how close, liveness refusals (never the descriptor or the photo). */
+function identifyNote(found: IdentifiedFace[], liveness: string) {
   const matches = found.flatMap((face) => (face.match ? [{ memberId: face.match.memberId, distance: face.match.distance }] : []));
-  return { memberId: matches[0]?.memberId ?? null, details: { faces: found.length, matches } };
+  const spoofSuspected = found.filter((face) => face.unknownReason === 'spoof_suspected').length;
+  return { memberId: matches[0]?.memberId ?? null, details: { faces: found.length, matches, liveness, spoofSuspected } };
+}
+
+/** Liveness verdicts by outcome, for the metric. */
+function countLiveness(metrics: Metrics, source: string, verdicts: (LivenessVerdict | undefined)[]): void {
+  for (const verdict of verdicts) if (verdict) metrics.livenessOutcomes.inc({ source, outcome: verdict.live ? 'live' : (verdict.reasons?.[0] ?? 'refused') });
 }
 
 /** 1:N identification (the till: who is paying?) and 1:1 verification. */
@@ -31,11 +39,21 @@ export const recognitionEndpoints = [
     json: descriptorSchema.optional(),
     audit: 'pos.identify',
     responses: { 200: { description: 'the faces, largest first', schema: out.identifyResult } },
-    errors: [],
-    handle: async ({ query, body, upload, audit }, { identification, metrics }) => {
-      const found = upload ? await identification.identify(upload.image, query) : await identification.identifyDescriptor(body!.descriptor, query);
-      audit(identifyNote(found));
+    errors: ['NO_FACE', 'LIVENESS_SESSION_NOT_FOUND', 'LIVENESS_SESSION_EXPIRED', 'LIVENESS_SESSION_USED', 'LIVENESS_NOT_PASSED', 'LIVENESS_FACE_MISMATCH'],
+    handle: async ({ query, body, upload, audit, principal }, { identification, liveness, metrics }) => {
+      const { livenessSession, ...options } = query;
+      const mode = livenessSession ? 'session' : liveness.modeFor(principal?.role, query.liveness);
+      const required = mode === 'required';
+      let found: IdentifiedFace[];
+      if (livenessSession) {
+        if (!upload) throw invalidRequest('a livenessSession binds a photo: send the photo, not a descriptor');
+        found = await identification.identifyWithSession(upload.image, livenessSession, options);
+      } else {
+        found = upload ? await identification.identify(upload.image, { ...options, liveness: required }) : await identification.identifyDescriptor(body!.descriptor, { ...options, liveness: required });
+      }
+      audit(identifyNote(found, mode));
       for (const face of found) metrics.faceOutcomes.inc({ source: 'identify', outcome: faceOutcome(face) });
+      if (required) countLiveness(metrics, 'identify', found.map((face) => face.liveness));
       return { body: { faces: found } };
     },
   }),
@@ -49,15 +67,17 @@ export const recognitionEndpoints = [
     audit: 'pos.verify',
     responses: { 200: { description: 'the verdict', schema: out.verifyResult } },
     errors: ['MEMBER_NOT_FOUND', 'FACE_NOT_FOUND', 'NO_FACE', 'LOW_QUALITY'],
-    handle: async ({ query, upload, audit }, { identification }) => {
+    handle: async ({ query, upload, audit, principal }, { identification, liveness, metrics }) => {
       const given = query.memberId ?? upload!.fields.memberId;
       if (!given) throw invalidRequest('memberId is required (query string or multipart field)');
       // A malformed id names nothing: answered like an unknown one.
       const parsed = memberParams.shape.id.safeParse(given);
       if (!parsed.success) throw memberNotFound();
       audit({ memberId: parsed.data });
-      const verdict = await identification.verify(parsed.data, upload!.image, query);
-      audit({ details: { match: verdict.match, distance: verdict.distance } });
+      const required = liveness.modeFor(principal?.role, query.liveness) === 'required';
+      const verdict = await identification.verify(parsed.data, upload!.image, { threshold: query.threshold, liveness: required });
+      audit({ details: { match: verdict.match, distance: verdict.distance, liveness: required ? 'required' : 'off', ...(verdict.liveness ? { live: verdict.liveness.live } : {}) } });
+      if (required) countLiveness(metrics, 'verify', [verdict.liveness]);
       return { body: verdict };
     },
   }),

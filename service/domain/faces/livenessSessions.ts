@@ -1,0 +1,141 @@
+import { randomInt } from 'node:crypto';
+import type { FacePipeline } from '../../../models/facePipeline.js';
+import type { LivenessSession, LivenessSessionRepository, StoredFrame } from '../../repositories/livenessSessionRepository.js';
+import {
+  livenessFaceMismatch,
+  livenessNotPassed,
+  livenessSessionClosed,
+  livenessSessionExpired,
+  livenessSessionNotFound,
+  livenessSessionUsed,
+} from '../errors.js';
+import type { Clock } from '../shared/clock.js';
+import { dominantFace } from './dominantFace.js';
+import { analyzeWhenReady } from './faceAnalysis.js';
+import { judgeChallenge, type ChallengeFrame, type ChallengeStep, type ChallengeVerdict } from './livenessChallenge.js';
+import type { LivenessPolicy } from './livenessPolicy.js';
+import type { MatchRule } from './matchRule.js';
+
+/** The frames of a session must all arrive within this long of its first one. */
+export const CHALLENGE_WINDOW_MS = 10_000;
+/** More frames than a few a second for ten seconds is not a till following the challenge. */
+const MAX_FRAMES = 60;
+
+export interface SessionView {
+  sessionId: string;
+  challenge: ChallengeStep[];
+  expiresAt: string;
+  frames: number;
+  verdict: ChallengeVerdict | null;
+  used: boolean;
+}
+
+export interface LivenessSessionsDeps {
+  sessions: LivenessSessionRepository;
+  pipeline: FacePipeline;
+  rule: MatchRule;
+  liveness: LivenessPolicy;
+  sessionSeconds: number;
+  clock: Clock;
+}
+
+const view = (session: LivenessSession): SessionView => ({
+  sessionId: session.id,
+  challenge: session.challenge as ChallengeStep[],
+  expiresAt: session.expiresAt,
+  frames: session.frames.length,
+  verdict: session.verdict as ChallengeVerdict | null,
+  used: session.usedAt !== null,
+});
+
+const mean = (vectors: number[][]): number[] => vectors[0]!.map((_, i) => vectors.reduce((sum, v) => sum + v[i]!, 0) / vectors.length);
+
+/**
+ * Active liveness challenges for tills with a camera that can send a short burst (the shape AWS
+ * uses): a session asks for a head turn and a blink in a random order; the till posts a few frames
+ * a second for at most ten seconds; the verdict (livenessChallenge.ts) is kept with the session,
+ * and a passed session lets one identification of the same face through.
+ */
+export class LivenessSessions {
+  constructor(private readonly deps: LivenessSessionsDeps) {}
+
+  async create(keyId: string | null): Promise<SessionView> {
+    const turn: ChallengeStep = randomInt(2) === 0 ? 'turn_left' : 'turn_right';
+    const challenge: ChallengeStep[] = randomInt(2) === 0 ? [turn, 'blink'] : ['blink', turn];
+    const expiresAt = new Date(this.deps.clock().getTime() + this.deps.sessionSeconds * 1000);
+    return view(await this.deps.sessions.create(challenge, keyId, expiresAt));
+  }
+
+  async get(id: string): Promise<SessionView> {
+    return view(await this.open(id, { judged: true }));
+  }
+
+  /** A session that exists and has not expired; `judged` lets a judged one through. */
+  private async open(id: string, allow: { judged: boolean }): Promise<LivenessSession> {
+    const session = await this.deps.sessions.find(id);
+    if (!session) throw livenessSessionNotFound();
+    const now = this.deps.clock();
+    if (new Date(session.expiresAt) <= now) throw livenessSessionExpired();
+    if (session.firstFrameAt && session.verdict === null && now.getTime() - session.firstFrameAt.getTime() > CHALLENGE_WINDOW_MS) throw livenessSessionExpired();
+    if (!allow.judged && session.verdict !== null) throw livenessSessionClosed();
+    return session;
+  }
+
+  /** Measures one frame (one dominant face: its points, passive score, eye openness, descriptor) and keeps it. */
+  async addFrame(id: string, bytes: Buffer): Promise<SessionView> {
+    const session = await this.open(id, { judged: false });
+    if (session.frames.length >= MAX_FRAMES) throw livenessSessionClosed();
+    const image = await analyzeWhenReady(this.deps.pipeline, bytes, { liveness: true, eyes: true });
+    const face = dominantFace(image);
+    const now = this.deps.clock();
+    const frame: StoredFrame = {
+      at: session.firstFrameAt ? now.getTime() - session.firstFrameAt.getTime() : 0,
+      landmarks: face.landmarks ?? [],
+      passiveScore: face.livenessScore ?? 0,
+      eyeOpenness: face.eyeOpenness ?? 0,
+      descriptor: Array.from(face.descriptor, (v) => Number(v.toFixed(5))),
+    };
+    const updated = await this.deps.sessions.appendFrame(id, frame, now, now);
+    if (!updated) throw livenessSessionClosed();
+    return view(updated);
+  }
+
+  /** Judges the frames received and closes the session; the verdict is kept (and answered again). */
+  async judge(id: string): Promise<SessionView> {
+    const session = await this.open(id, { judged: true });
+    if (session.verdict !== null) return view(session);
+    const frames: ChallengeFrame[] = session.frames.filter((f) => f.landmarks.length === 5);
+    const verdict = judgeChallenge(session.challenge as ChallengeStep[], frames, this.deps.liveness.settings.threshold);
+    // One face throughout: every frame the same person as the first (1:1 threshold).
+    const first = session.frames[0]?.descriptor;
+    if (first && session.frames.some((f) => !this.deps.rule.sameFace(first, f.descriptor))) {
+      verdict.reasons.push('face_changed');
+      verdict.live = false;
+    }
+    const descriptor = verdict.live ? this.deps.rule.canonical(mean(session.frames.map((f) => f.descriptor))) ?? null : null;
+    const saved = await this.deps.sessions.saveVerdict(id, verdict, verdict.live, descriptor, this.deps.clock());
+    if (!saved) return this.get(id); // judged by another request meanwhile
+    return view(saved);
+  }
+
+  /**
+   * Uses a passed session for one identification of `descriptor`'s face: refused when it is
+   * unknown, expired, not passed, already used, or saw another face. Single use either way.
+   */
+  async consume(id: string, descriptor: ArrayLike<number>): Promise<void> {
+    const sessionFace = await this.deps.sessions.consume(id, this.deps.clock());
+    if (!sessionFace) {
+      const session = await this.deps.sessions.find(id);
+      if (!session) throw livenessSessionNotFound();
+      if (session.usedAt) throw livenessSessionUsed();
+      if (new Date(session.expiresAt) <= this.deps.clock()) throw livenessSessionExpired();
+      throw livenessNotPassed((session.verdict as ChallengeVerdict | null)?.reasons ?? ['not_judged']);
+    }
+    if (!this.deps.rule.samePerson(sessionFace, descriptor)) throw livenessFaceMismatch();
+  }
+
+  /** Forgets sessions expired for an hour (they hold no image, only measurements). */
+  sweep(): Promise<number> {
+    return this.deps.sessions.deleteExpired(new Date(this.deps.clock().getTime() - 3_600_000));
+  }
+}
