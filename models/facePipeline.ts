@@ -80,15 +80,15 @@ export class FacePipeline {
     return withoutMetadata(bytes, format, this.options.decodeLimits.maxPixels);
   }
 
-  /** Faces of a photo, largest first; `liveness` runs the passive liveness models on each face too. */
-  async analyze(bytes: Buffer, options: { liveness?: boolean; eyes?: boolean } = {}): Promise<AnalyzedImage> {
+  /** Faces of a photo, largest first; `liveness` runs the passive liveness models on each face too, `challenge` measures a challenge frame. */
+  async analyze(bytes: Buffer, options: Pick<AnalyzeTask, 'liveness' | 'challenge'> = {}): Promise<AnalyzedImage> {
     const image = await decodeImage(bytes, this.options.decodeLimits);
     // The detector's copy is resized by libvips (off the event loop), not in the worker.
     const { detectMaxSidePx: maxSide, detectMinSidePx: minSide } = this.options.model;
     const longest = Math.max(image.width, image.height);
     const detection =
       maxSide && longest > maxSide ? await resizedCopy(image, maxSide) : minSide && longest < minSide ? await resizedCopy(image, minSide) : undefined;
-    const task: AnalyzeTask = { pixels: image.pixels, width: image.width, height: image.height, detection, liveness: options.liveness, eyes: options.eyes };
+    const task: AnalyzeTask = { pixels: image.pixels, width: image.width, height: image.height, detection, ...options };
     const transferList = [image.pixels.buffer as ArrayBuffer, ...(detection ? [detection.pixels.buffer as ArrayBuffer] : [])];
     const result = (await this.pool.run(task, { name: 'analyze', transferList })) as AnalyzeResult;
     const faces = result.faces

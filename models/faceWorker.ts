@@ -7,6 +7,7 @@ import { workerData } from 'node:worker_threads';
 import { FACE_MODELS, type FaceModelKey } from './faceModels.js';
 import { eyeOpenness } from './liveness/eyeOpenness.js';
 import { PassiveLiveness } from './liveness/passiveLiveness.js';
+import { planarityReference, planeAlignment } from './liveness/planarity.js';
 import type { AnalyzeResult, AnalyzeTask, ModelInfo } from './types.js';
 
 export interface FaceWorkerData {
@@ -51,8 +52,16 @@ export async function analyze(task: AnalyzeTask): Promise<AnalyzeResult> {
     const passive = await liveness;
     for (const face of result.faces) face.livenessScore = await passive.score(task.pixels, task.width, task.height, face.box);
   }
-  if (task.eyes) {
-    for (const face of result.faces) face.eyeOpenness = await eyeOpenness(task.pixels, task.width, task.height, face.box);
+  const [largest] = [...result.faces].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+  if (task.challenge && largest) {
+    // The session follows one face: the largest.
+    largest.eyeOpenness = await eyeOpenness(task.pixels, task.width, task.height, largest.box);
+    const points = largest.landmarks;
+    if (points?.length === 5) {
+      const { reference } = task.challenge;
+      if (reference) largest.planeFit = planeAlignment(reference, task.pixels, task.width, task.height, points);
+      else largest.planarityReference = planarityReference(task.pixels, task.width, task.height, points);
+    }
   }
   return result;
 }

@@ -1,5 +1,6 @@
 /** Shapes shared by the face pipeline, its worker threads and the service. */
 import type { FaceModelSpec } from './faceModels.js';
+import type { PlanarityReference } from './liveness/planarity.js';
 
 export interface Box {
   x: number;
@@ -41,8 +42,12 @@ export interface DetectedFace {
   descriptor: Float32Array;
   /** Passive liveness, when the task asked for it: the fused MiniFASNet probability of a live face, 0..1. */
   livenessScore?: number;
-  /** Mean eye aspect ratio from 68 landmarks, when the task asked for it (challenge frames: blinks). */
+  /** Liveness challenge frames only (the largest face): how open the eyes are (mean eye aspect ratio, 68 landmarks) … */
   eyeOpenness?: number;
+  /** … how well one perspective transform maps the session's first face onto this one … */
+  planeFit?: number;
+  /** … or, on the first frame, the reference later frames are fitted to. */
+  planarityReference?: PlanarityReference;
 }
 
 /** What a worker receives: decoded RGB pixels, row-major, 3 bytes a pixel. */
@@ -54,8 +59,8 @@ export interface AnalyzeTask {
   detection?: { pixels: Uint8Array; width: number; height: number };
   /** Run the passive liveness models on each face (the till; never camera frames: they cost ≈ 12 ms a face). */
   liveness?: boolean;
-  /** Measure how open the eyes are (face-api's 68 landmarks on the crop): liveness challenge frames only. */
-  eyes?: boolean;
+  /** A liveness challenge frame: eye openness and the plane fit against `reference` (the first frame's; absent on the first). */
+  challenge?: { reference?: PlanarityReference };
 }
 
 export interface AnalyzeResult {

@@ -137,7 +137,7 @@ export const livenessSession = z
         live: z.boolean(),
         reasons: z.array(z.string()),
         steps: z.record(z.string(), z.boolean()),
-        parallax: z.number(),
+        planeFit: z.number().nullable(),
         passiveScore: z.number(),
       })
       .nullable(),

@@ -5,7 +5,15 @@ export interface StoredFrame {
   landmarks: { x: number; y: number }[];
   passiveScore: number;
   eyeOpenness: number;
+  planeFit?: number;
   descriptor: number[];
+}
+
+/** The first frame's face, for the plane fit of later frames (the patch base64-encoded). */
+export interface StoredReference {
+  patch: string;
+  box: { x: number; y: number; width: number; height: number };
+  plane: { x: number; y: number }[];
 }
 
 export interface LivenessSession {
@@ -15,6 +23,7 @@ export interface LivenessSession {
   expiresAt: string;
   frames: StoredFrame[];
   firstFrameAt: Date | null;
+  reference: StoredReference | null;
   verdict: Record<string, unknown> | null;
   passed: boolean | null;
   usedAt: string | null;
@@ -27,6 +36,7 @@ interface SessionRow {
   expires_at: Date;
   frames: StoredFrame[];
   first_frame_at: Date | null;
+  reference: StoredReference | null;
   verdict: Record<string, unknown> | null;
   passed: boolean | null;
   used_at: Date | null;
@@ -39,6 +49,7 @@ const toSession = (row: SessionRow): LivenessSession => ({
   expiresAt: row.expires_at.toISOString(),
   frames: row.frames,
   firstFrameAt: row.first_frame_at,
+  reference: row.reference,
   verdict: row.verdict,
   passed: row.passed,
   usedAt: row.used_at?.toISOString() ?? null,
@@ -63,13 +74,14 @@ export class LivenessSessionRepository {
   }
 
   /** Appends a frame to an open session (unexpired, not judged); undefined when it is not open any more. */
-  async appendFrame(id: string, frame: StoredFrame, now: Date, receivedAt: Date): Promise<LivenessSession | undefined> {
+  async appendFrame(id: string, frame: StoredFrame, reference: StoredReference | undefined, now: Date): Promise<LivenessSession | undefined> {
     const { rows } = await this.db.query<SessionRow>(
       `UPDATE liveness_sessions
-          SET frames = frames || jsonb_build_array($2::jsonb), first_frame_at = coalesce(first_frame_at, $4)
+          SET frames = frames || jsonb_build_array($2::jsonb), first_frame_at = coalesce(first_frame_at, $3),
+              reference = coalesce(reference, $4::jsonb)
         WHERE id = $1 AND verdict IS NULL AND expires_at > $3
         RETURNING *`,
-      [id, JSON.stringify(frame), now, receivedAt],
+      [id, JSON.stringify(frame), now, reference ? JSON.stringify(reference) : null],
     );
     return rows[0] && toSession(rows[0]);
   }
@@ -77,7 +89,7 @@ export class LivenessSessionRepository {
   /** Records the verdict once; undefined when the session was judged (or expired) meanwhile. */
   async saveVerdict(id: string, verdict: object, passed: boolean, descriptor: number[] | null, now: Date): Promise<LivenessSession | undefined> {
     const { rows } = await this.db.query<SessionRow>(
-      `UPDATE liveness_sessions SET verdict = $2, passed = $3, descriptor = $4
+      `UPDATE liveness_sessions SET verdict = $2, passed = $3, descriptor = $4, reference = NULL
         WHERE id = $1 AND verdict IS NULL AND expires_at > $5 RETURNING *`,
       [id, JSON.stringify(verdict), passed, descriptor, now],
     );

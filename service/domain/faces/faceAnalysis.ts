@@ -14,7 +14,7 @@ export function readyModel(pipeline: FacePipeline): ModelInfo {
   return info;
 }
 
-export async function analyzeWhenReady(pipeline: FacePipeline, bytes: Buffer, options: { liveness?: boolean; eyes?: boolean } = {}): Promise<AnalyzedImage> {
+export async function analyzeWhenReady(pipeline: FacePipeline, bytes: Buffer, options: Parameters<FacePipeline['analyze']>[1] = {}): Promise<AnalyzedImage> {
   readyModel(pipeline);
   return pipeline.analyze(bytes, options);
 }

@@ -4,7 +4,7 @@ import type { Point } from '../../../models/types.js';
  * The verdict of an active liveness challenge from the frames a till sent: the head turned the
  * way asked, the eyes blinked, in the order asked, the passive score held, and — the check a
  * printed photo moved in front of the camera cannot pass — the face did not move as one flat
- * plane. Pure: the session service feeds it the frames' measurements.
+ * plane (its turned frames are not one perspective transform of the first). Pure: the session service feeds it the frames' measurements.
  */
 
 export type ChallengeStep = 'turn_left' | 'turn_right' | 'blink';
@@ -18,6 +18,8 @@ export interface ChallengeFrame {
   passiveScore: number;
   /** Mean eye aspect ratio (68 landmarks). */
   eyeOpenness: number;
+  /** How well one perspective transform maps the first frame's face onto this one (models/liveness/planarity.ts); absent on the first. */
+  planeFit?: number;
 }
 
 export type ChallengeReason = 'too_few_frames' | 'no_turn' | 'no_blink' | 'out_of_order' | 'planar_motion' | 'passive_score_low' | 'face_changed';
@@ -27,8 +29,8 @@ export interface ChallengeVerdict {
   reasons: ChallengeReason[];
   /** Which steps were seen, by step. */
   steps: Partial<Record<ChallengeStep, boolean>>;
-  /** Largest nose parallax seen against a flat plane through eyes and mouth, in inter-ocular distances. */
-  parallax: number;
+  /** The worst plane fit among the turned frames: near 1 for a flat photo, lower for a head (null: no frame turned). */
+  planeFit: number | null;
   passiveScore: number;
 }
 
@@ -38,76 +40,23 @@ export const TURN_CUE = 0.15;
 const SHUT_SHARE = 0.65;
 const REOPENED_SHARE = 0.85;
 /**
- * A real head turning shows the nose off the plane of eyes and mouth corners; a flat photo, however
- * it is tilted, maps all five points by one perspective transform. Below this parallax (in eye
- * distances, over the turned frames) the face moved as a plane (README, "Liveness at the till": how it was chosen).
+ * A flat photo, however it is tilted, maps onto itself by one perspective transform: every turned
+ * frame of a print fits the first one at ≥ 0.98 (normalised cross-correlation after the best
+ * transform); a real head's turned frames fit worse (its nose and cheeks are not on one plane).
+ * At or above this fit for every turned frame, the face moved as a plane (README, "Liveness at the till").
  */
-export const PLANAR_PARALLAX = 0.05;
-/** Frames turned at least this far from the reference are the ones the planarity test reads. */
+export const PLANAR_FIT = 0.95;
+/** Frames turned at least this far from the first one are the ones the planarity test reads. */
 const PLANARITY_MIN_TURN = 0.08;
 export const MIN_FRAMES = 3;
 
-const distance = (a: Point, b: Point) => Math.hypot(a.x - b.x, a.y - b.y);
-const eyeDistance = (p: Point[]) => distance(p[0]!, p[1]!);
+const eyeDistance = (p: Point[]) => Math.hypot(p[0]!.x - p[1]!.x, p[0]!.y - p[1]!.y);
 
 /** Where the nose sits between the eyes, sideways, in eye distances: 0 frontal, > 0 turned to the person's left (camera not mirrored). */
 export function yawCue(landmarks: Point[]): number {
   const [rightEye, leftEye, nose] = landmarks as [Point, Point, Point];
   const midX = (rightEye.x + leftEye.x) / 2;
   return (nose.x - midX) / eyeDistance(landmarks);
-}
-
-/** Solves A x = b (8×8) by Gaussian elimination with partial pivoting; undefined when singular. */
-function solve(a: number[][], b: number[]): number[] | undefined {
-  const n = b.length;
-  const m = a.map((row, i) => [...row, b[i]!]);
-  for (let col = 0; col < n; col++) {
-    let pivot = col;
-    for (let r = col + 1; r < n; r++) if (Math.abs(m[r]![col]!) > Math.abs(m[pivot]![col]!)) pivot = r;
-    if (Math.abs(m[pivot]![col]!) < 1e-12) return undefined;
-    [m[col], m[pivot]] = [m[pivot]!, m[col]!];
-    for (let r = 0; r < n; r++) {
-      if (r === col) continue;
-      const f = m[r]![col]! / m[col]![col]!;
-      for (let c = col; c <= n; c++) m[r]![c]! -= f * m[col]![c]!;
-    }
-  }
-  return m.map((row, i) => row[n]! / row[i]!);
-}
-
-/** The perspective transform (homography) that maps the four `from` points onto the four `to` points. */
-export function homography(from: Point[], to: Point[]): ((p: Point) => Point) | undefined {
-  const a: number[][] = [];
-  const b: number[] = [];
-  for (let i = 0; i < 4; i++) {
-    const { x, y } = from[i]!;
-    const { x: u, y: v } = to[i]!;
-    a.push([x, y, 1, 0, 0, 0, -u * x, -u * y]);
-    b.push(u);
-    a.push([0, 0, 0, x, y, 1, -v * x, -v * y]);
-    b.push(v);
-  }
-  const h = solve(a, b);
-  if (!h) return undefined;
-  return ({ x, y }) => {
-    const w = h[6]! * x + h[7]! * y + 1;
-    return { x: (h[0]! * x + h[1]! * y + h[2]!) / w, y: (h[3]! * x + h[4]! * y + h[5]!) / w };
-  };
-}
-
-/**
- * How far the nose of `frame` is from where a flat face would put it: the perspective transform
- * through the eyes and mouth corners of `reference` and `frame`, applied to the reference's nose,
- * against the frame's nose, in the frame's eye distances.
- */
-export function noseParallax(reference: Point[], frame: Point[]): number {
-  const plane = [0, 1, 3, 4];
-  const warp = homography(
-    plane.map((i) => reference[i]!),
-    plane.map((i) => frame[i]!),
-  );
-  if (!warp) return 0;
-  return distance(warp(reference[2]!), frame[2]!) / eyeDistance(frame);
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -126,7 +75,7 @@ function stepSeenAt(step: ChallengeStep, frames: ChallengeFrame[], baseline: num
 export function judgeChallenge(challenge: ChallengeStep[], frames: ChallengeFrame[], passiveThreshold: number): ChallengeVerdict {
   const reasons: ChallengeReason[] = [];
   const passiveScore = frames.length ? frames.reduce((sum, f) => sum + f.passiveScore, 0) / frames.length : 0;
-  if (frames.length < MIN_FRAMES) return { live: false, reasons: ['too_few_frames'], steps: {}, parallax: 0, passiveScore };
+  if (frames.length < MIN_FRAMES) return { live: false, reasons: ['too_few_frames'], steps: {}, planeFit: null, passiveScore };
 
   // The first frames are the face at rest: where the nose starts, how open the eyes usually are.
   const baseline = median(frames.slice(0, 2).map((f) => yawCue(f.landmarks)));
@@ -137,13 +86,12 @@ export function judgeChallenge(challenge: ChallengeStep[], frames: ChallengeFram
   if (challenge.some((step, i) => step === 'blink' && seenAt[i]! < 0)) reasons.push('no_blink');
   if (seenAt.every((i) => i >= 0) && seenAt.some((at, i) => i > 0 && at < seenAt[i - 1]!)) reasons.push('out_of_order');
 
-  // Planarity: the most frontal frame against every frame turned away from it.
-  const reference = frames.reduce((best, f) => (Math.abs(yawCue(f.landmarks) - baseline) < Math.abs(yawCue(best.landmarks) - baseline) ? f : best));
-  const referenceCue = yawCue(reference.landmarks);
-  const turned = frames.filter((f) => Math.abs(yawCue(f.landmarks) - referenceCue) >= PLANARITY_MIN_TURN);
-  const parallax = Math.max(0, ...turned.map((f) => noseParallax(reference.landmarks, f.landmarks)));
-  if (turned.length > 0 && parallax < PLANAR_PARALLAX) reasons.push('planar_motion');
+  // Planarity: every frame turned away from the first, against the first.
+  const firstCue = yawCue(frames[0]!.landmarks);
+  const fits = frames.filter((f) => f.planeFit !== undefined && Math.abs(yawCue(f.landmarks) - firstCue) >= PLANARITY_MIN_TURN).map((f) => f.planeFit!);
+  const planeFit = fits.length > 0 ? Math.min(...fits) : null;
+  if (planeFit !== null && planeFit >= PLANAR_FIT) reasons.push('planar_motion');
 
   if (passiveScore < passiveThreshold) reasons.push('passive_score_low');
-  return { live: reasons.length === 0, reasons, steps, parallax: Number(parallax.toFixed(4)), passiveScore: Number(passiveScore.toFixed(4)) };
+  return { live: reasons.length === 0, reasons, steps, planeFit: planeFit === null ? null : Number(planeFit.toFixed(4)), passiveScore: Number(passiveScore.toFixed(4)) };
 }

@@ -85,7 +85,8 @@ export class LivenessSessions {
   async addFrame(id: string, bytes: Buffer): Promise<SessionView> {
     const session = await this.open(id, { judged: false });
     if (session.frames.length >= MAX_FRAMES) throw livenessSessionClosed();
-    const image = await analyzeWhenReady(this.deps.pipeline, bytes, { liveness: true, eyes: true });
+    const reference = session.reference ? { ...session.reference, patch: new Uint8Array(Buffer.from(session.reference.patch, 'base64')) } : undefined;
+    const image = await analyzeWhenReady(this.deps.pipeline, bytes, { liveness: true, challenge: { reference } });
     const face = dominantFace(image);
     const now = this.deps.clock();
     const frame: StoredFrame = {
@@ -93,9 +94,11 @@ export class LivenessSessions {
       landmarks: face.landmarks ?? [],
       passiveScore: face.livenessScore ?? 0,
       eyeOpenness: face.eyeOpenness ?? 0,
+      ...(face.planeFit !== undefined ? { planeFit: face.planeFit } : {}),
       descriptor: Array.from(face.descriptor, (v) => Number(v.toFixed(5))),
     };
-    const updated = await this.deps.sessions.appendFrame(id, frame, now, now);
+    const firstReference = face.planarityReference && { ...face.planarityReference, patch: Buffer.from(face.planarityReference.patch).toString('base64') };
+    const updated = await this.deps.sessions.appendFrame(id, frame, firstReference, now);
     if (!updated) throw livenessSessionClosed();
     return view(updated);
   }
