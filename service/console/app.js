@@ -220,11 +220,12 @@ function identifyView() {
   const file = h('input', { id: 'identify-file', type: 'file', accept: 'image/*' });
   const canvas = h('canvas', { id: 'identify-canvas', width: 10, height: 10, role: 'img', 'aria-label': 'photo with the detected faces' });
   const list = h('div', { id: 'identify-results' });
+  const liveness = h('input', { id: 'identify-liveness', type: 'checkbox' });
   file.addEventListener('change', async () => {
     const image = file.files[0];
     if (!image) return;
     try {
-      const { faces } = await api('/v1/identify', { method: 'POST', image });
+      const { faces } = await api(`/v1/identify${liveness.checked ? '?liveness=required' : ''}`, { method: 'POST', image });
       const bitmap = await createImageBitmap(image);
       canvas.width = bitmap.width;
       canvas.height = bitmap.height;
@@ -238,14 +239,76 @@ function identifyView() {
         g.strokeRect(face.box.x, face.box.y, face.box.width, face.box.height);
         g.fillText(`${i + 1}. ${known ? face.member?.name ?? face.match.memberId.slice(0, 8) : 'unknown'}`, face.box.x, Math.max(16, face.box.y - 6));
       });
+      const livenessText = (face) => (face.liveness ? ` — liveness: ${face.liveness.live ? 'live' : 'not live'} (score ${face.liveness.score})` : '');
       list.replaceChildren(
-        h('ol', {}, faces.map((face) => h('li', {}, face.match
+        h('ol', {}, faces.map((face) => h('li', {}, (face.match
           ? `${face.member?.name ?? face.match.memberId} — similarity ${face.match.similarity}${face.match.via ? ' (seen at an entrance today)' : ''}`
-          : `unknown (${face.unknownReason === 'low_quality' ? `low quality: ${face.quality.reasons.join(', ')}` : (face.unknownReason ?? 'no_close_member').replace(/_/g, ' ')})`))),
+          : `unknown (${face.unknownReason === 'low_quality' ? `low quality: ${face.quality.reasons.join(', ')}` : (face.unknownReason ?? 'no_close_member').replace(/_/g, ' ')})`) + livenessText(face)))),
         scoreChart(faces.map((f, i) => ({ label: `face ${i + 1}`, score: me.faceModel.metric === 'cosine' ? f.match?.similarity : f.match?.distance })), me.thresholds.match, me.faceModel.metric));
     } catch (error) { say(describeError(error)); }
   });
-  show('identify', h('section', {}, h('h2', {}, 'Who is in this photo?'), h('label', { for: 'identify-file' }, 'Photo', file), canvas, list));
+  show('identify', h('section', {}, h('h2', {}, 'Who is in this photo?'), h('label', { for: 'identify-file' }, 'Photo', file),
+    h('label', { for: 'identify-liveness' }, liveness, 'Require liveness (as a till does)'), canvas, list));
+}
+
+// Liveness challenge --------------------------------------------------------------------------
+
+const STEP_TEXT = { turn_left: 'Turn your head to your left', turn_right: 'Turn your head to your right', blink: 'Blink' };
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Tries an active liveness challenge with the webcam: a few frames a second for 8 s, then the verdict. */
+function livenessView() {
+  const video = h('video', { id: 'challenge-video', autoplay: true, playsinline: true, muted: true, width: 480 });
+  const steps = h('ol', { id: 'challenge-steps' });
+  const verdict = h('p', { id: 'challenge-verdict', 'aria-live': 'polite' });
+  const after = h('div', { id: 'challenge-identify' });
+  const run = async () => {
+    start.disabled = true;
+    verdict.textContent = '';
+    after.replaceChildren();
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
+      video.srcObject = stream;
+      await video.play();
+      const session = await api('/v1/liveness/sessions', { method: 'POST' });
+      steps.replaceChildren(...session.challenge.map((step) => h('li', {}, STEP_TEXT[step] ?? step)));
+      const canvas = document.createElement('canvas');
+      canvas.width = video.videoWidth || 640;
+      canvas.height = video.videoHeight || 480;
+      const grab = async () => {
+        canvas.getContext('2d').drawImage(video, 0, 0, canvas.width, canvas.height);
+        return new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.9));
+      };
+      let sent = 0;
+      for (const until = Date.now() + 8000; Date.now() < until; await sleep(250)) {
+        try {
+          await api(`/v1/liveness/sessions/${session.sessionId}/frames`, { method: 'POST', image: await grab() });
+          sent++;
+        } catch (error) { say(describeError(error)); }
+      }
+      const judged = await api(`/v1/liveness/sessions/${session.sessionId}/verdict`, { method: 'POST' });
+      verdict.textContent = judged.verdict.live
+        ? `Passed (${sent} frames)`
+        : `Not passed (${sent} frames): ${judged.verdict.reasons.map((r) => r.replace(/_/g, ' ')).join(', ')}`;
+      if (judged.verdict.live) {
+        after.replaceChildren(h('button', { type: 'button', onclick: async () => {
+          try {
+            const { faces } = await api(`/v1/identify?livenessSession=${session.sessionId}`, { method: 'POST', image: await grab() });
+            after.append(h('p', {}, faces[0]?.match ? `${faces[0].member?.name ?? faces[0].match.memberId}` : 'unknown'));
+          } catch (error) { say(describeError(error)); }
+        } }, 'Identify with this session'));
+      }
+    } catch (error) {
+      say(describeError(error));
+    } finally {
+      for (const track of stream?.getTracks() ?? []) track.stop();
+      start.disabled = false;
+    }
+  };
+  const start = h('button', { type: 'button', id: 'challenge-start', onclick: run }, 'Start a challenge');
+  show('liveness', h('section', {}, h('h2', {}, 'Liveness challenge'),
+    h('p', {}, 'Face the camera, then follow the steps as they are shown. Frames are measured, never kept.'), start, video, steps, verdict, after));
 }
 
 // Live visits ---------------------------------------------------------------------------------
@@ -284,7 +347,7 @@ async function adminView() {
 
 // Wiring --------------------------------------------------------------------------------------
 
-const views = { search: searchView, identify: identifyView, live: liveView, admin: () => adminView().catch((e) => say(describeError(e))) };
+const views = { search: searchView, identify: identifyView, liveness: livenessView, live: liveView, admin: () => adminView().catch((e) => say(describeError(e))) };
 nav.addEventListener('click', (event) => {
   const view = event.target.closest('[data-view]')?.dataset.view;
   if (view) views[view]();

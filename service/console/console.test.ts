@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Visage } from '../app/startVisage.js';
 import { apiClient } from '../testSupport/apiClient.js';
 import { composeFrame, cropFace, PERSON_B, STRANGERS } from '../testSupport/facePhotos.js';
+import { photoHeldUp, tiltedCorners } from '../testSupport/perspective.js';
 import { ADMIN_AUTH, startIsolatedVisage, type IsolatedVisage } from '../testSupport/testVisage.js';
 
 /**
@@ -25,6 +26,7 @@ let browser: Browser;
 let page: Page;
 let operatorKey: string;
 const admin = apiClient(() => visage.url, ADMIN_AUTH);
+const WEBCAM = path.join(ARTIFACTS, 'held-up-print.mjpeg');
 const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 
 describe.skipIf(!haveChromium)('operator console', () => {
@@ -34,9 +36,24 @@ describe.skipIf(!haveChromium)('operator console', () => {
     await visage.modelsReady;
     operatorKey = (await admin.post('/v1/keys', { role: 'operator', name: 'service desk' })).body.key;
     await fs.mkdir(ARTIFACTS, { recursive: true });
+    // The webcam: a printed photo of Person B held up and tilted in front of it, as Motion JPEG.
+    const photo = await cropFace(PERSON_B, { width: 360 });
+    const poses = await Promise.all(([[0, 0], [0, 0.05], [0.35, -0.15], [-0.35, 0.05], [0, 0.2]] as const).map(([shear, keystone]) => photoHeldUp(photo, tiltedCorners(300, shear, keystone))));
+    await fs.writeFile(WEBCAM, Buffer.concat(poses.flatMap((frame) => Array.from({ length: 12 }, () => frame))));
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        `--use-file-for-fake-video-capture=${WEBCAM}`,
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1024, height: 768 } }); // a tablet at the service desk
   });
@@ -111,5 +128,27 @@ describe.skipIf(!haveChromium)('operator console', () => {
     await page.click('#purge-go');
     await page.locator('#status', { hasText: 'Purged' }).waitFor();
     expect((await admin.get('/v1/members?phone=%2B8613500000123')).body.members).toEqual([]);
+  });
+
+  it('shows the liveness verdict in the identify tester, and runs a webcam challenge that a held-up print does not pass', async () => {
+    const till = await browser.newPage({ viewport: { width: 1024, height: 768 } });
+    await till.goto(`${visage.url}/console/`);
+    await till.fill('#key', operatorKey);
+    await till.keyboard.press('Enter');
+    await till.locator('#nav').waitFor({ state: 'visible' });
+    await till.click('[data-view="identify"]');
+    await till.check('#identify-liveness');
+    await till.setInputFiles('#identify-file', { name: 'till.jpg', mimeType: 'image/jpeg', buffer: await cropFace(PERSON_B, { width: 300 }) });
+    await till.locator('#identify-results li').first().waitFor();
+    expect(await till.locator('#identify-results li').first().textContent()).toMatch(/liveness: (live|not live) \(score [0-9.]+\)/);
+
+    await till.click('[data-view="liveness"]');
+    await till.click('#challenge-start');
+    await till.locator('#challenge-steps li').first().waitFor();
+    expect(await till.locator('#challenge-steps li').allTextContents()).toEqual(expect.arrayContaining(['Blink']));
+    await till.locator('#challenge-verdict', { hasText: /Passed|Not passed/ }).waitFor({ timeout: 30_000 });
+    expect(await till.locator('#challenge-verdict').textContent()).toMatch(/^Not passed \(\d+ frames\)/);
+    await till.screenshot({ path: path.join(ARTIFACTS, '7-liveness-challenge.png'), fullPage: true });
+    await till.close();
   });
 });
