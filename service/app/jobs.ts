@@ -6,7 +6,7 @@ import type { VisitorExpiry } from '../domain/members/visitorExpiry.js';
 import { repeatEvery } from './repeatEvery.js';
 
 const VISITOR_EXPIRY_INTERVAL_MS = 15 * 60_000;
-const LIVENESS_SWEEP_INTERVAL_MS = 15 * 60_000;
+const LIVENESS_SWEEP_INTERVAL_MS = 5 * 60_000;
 
 export interface BackgroundJobs {
   /** Runs the periodic maintenance at once (tests; the timers run it in production). */

@@ -120,7 +120,7 @@ describe('the liveness policy', () => {
 });
 
 /** Posts frames to a session and asks for the verdict. */
-async function challenge(frames: Buffer[]): Promise<{ challenge: string[]; verdict: { live: boolean; reasons: string[]; steps: Record<string, boolean> } }> {
+async function challenge(frames: Buffer[]): Promise<{ sessionId: string; challenge: string[]; verdict: { live: boolean; reasons: string[]; steps: Record<string, boolean> } }> {
   const session = await keys.pos.post('/v1/liveness/sessions');
   expect(session.status).toBe(201);
   for (const frame of frames) {
@@ -144,9 +144,14 @@ describe('challenge sessions', () => {
       [0, 0],
     ];
     const frames = await Promise.all(poses.map(([shear, keystone]) => photoHeldUp(photo, tiltedCorners(300, shear, keystone))));
-    const { verdict } = await challenge(frames);
+    const { sessionId, verdict } = await challenge(frames);
     expect(verdict.live).toBe(false);
     expect(verdict.reasons).toContain('planar_motion');
+    // Judged: the face patch and the frames' descriptors are gone; only measurements stay until expiry.
+    const { rows } = await sql.query('SELECT reference, frames, descriptor FROM liveness_sessions WHERE id = $1', [sessionId]);
+    expect(rows[0]).toMatchObject({ reference: null, descriptor: null });
+    expect(rows[0].frames).toHaveLength(frames.length);
+    expect(rows[0].frames.every((f: object) => !('descriptor' in f))).toBe(true);
   });
 
   it.skipIf(!hasLfw)('passes the pose and planarity steps for photos of one person at several head poses (bona fide stand-in; needs LFW View 1)', async () => {
@@ -195,6 +200,7 @@ describe('challenge sessions', () => {
     expect(identified.status).toBe(200);
     expect(identified.body.faces[0]).toMatchObject({ match: { memberId: memberA } });
     expectError(await keys.pos.postImage(`/v1/identify?livenessSession=${once}`, await cropFace(PERSON_A, { width: 280 })), 409, 'LIVENESS_SESSION_USED');
+    expect((await sql.query('SELECT descriptor FROM liveness_sessions WHERE id = $1', [once])).rows[0].descriptor).toBeNull(); // used: the face's descriptor erased
 
     expectError(await keys.pos.postImage(`/v1/identify?livenessSession=${await passedSession()}`, await cropFace(PERSON_B)), 409, 'LIVENESS_FACE_MISMATCH');
     expectError(await keys.pos.postImage('/v1/identify?livenessSession=6b0f0a34-9a5e-4c1e-8d1a-1c2b3d4e5f60', photoA), 404, 'LIVENESS_SESSION_NOT_FOUND');

@@ -89,18 +89,24 @@ export class LivenessSessionRepository {
   /** Records the verdict once; undefined when the session was judged (or expired) meanwhile. */
   async saveVerdict(id: string, verdict: object, passed: boolean, descriptor: number[] | null, now: Date): Promise<LivenessSession | undefined> {
     const { rows } = await this.db.query<SessionRow>(
-      `UPDATE liveness_sessions SET verdict = $2, passed = $3, descriptor = $4, reference = NULL
+      // The frames' descriptors and the face patch are not needed once judged: only a passed
+      // session's mean descriptor stays, for the one identification it allows.
+      `UPDATE liveness_sessions
+          SET verdict = $2, passed = $3, descriptor = $4, reference = NULL,
+              frames = (SELECT coalesce(jsonb_agg(f - 'descriptor'), '[]'::jsonb) FROM jsonb_array_elements(frames) f)
         WHERE id = $1 AND verdict IS NULL AND expires_at > $5 RETURNING *`,
       [id, JSON.stringify(verdict), passed, descriptor, now],
     );
     return rows[0] && toSession(rows[0]);
   }
 
-  /** Marks a passed, unexpired, unused session used and returns its face's descriptor; undefined otherwise. */
+  /** Marks a passed, unexpired, unused session used (erasing its descriptor) and returns that descriptor; undefined otherwise. */
   async consume(id: string, now: Date): Promise<number[] | undefined> {
     const { rows } = await this.db.query<{ descriptor: number[] }>(
-      `UPDATE liveness_sessions SET used_at = $2
-        WHERE id = $1 AND passed AND used_at IS NULL AND expires_at > $2 RETURNING descriptor`,
+      `UPDATE liveness_sessions s SET used_at = $2, descriptor = NULL
+         FROM (SELECT id, descriptor FROM liveness_sessions WHERE id = $1 FOR UPDATE) before
+        WHERE s.id = before.id AND s.passed AND s.used_at IS NULL AND s.expires_at > $2
+        RETURNING before.descriptor`,
       [id, now],
     );
     return rows[0]?.descriptor;

@@ -152,7 +152,7 @@ export class IdentificationService {
     const [found] = await this.matchFaces(bytes, { ...options, maxFaces: 1, todayFirst: true });
     if (!found) throw noFace();
     await this.deps.livenessSessions.consume(sessionId, found.face.descriptor);
-    return [{ box: found.face.box, quality: found.quality, liveness: { score: 1, live: true, reasons: ['session'] }, ...(await this.withCard(found.match, found.unknownReason)) }];
+    return [{ box: found.face.box, quality: found.quality, ...(await this.withCard(found.match, found.unknownReason)) }];
   }
 
   async identifyDescriptor(given: number[], options: { threshold?: number; liveness?: boolean }): Promise<IdentifiedFace[]> {

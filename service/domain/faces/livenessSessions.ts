@@ -67,24 +67,23 @@ export class LivenessSessions {
   }
 
   async get(id: string): Promise<SessionView> {
-    return view(await this.open(id, { judged: true }));
+    return view(await this.open(id));
   }
 
-  /** A session that exists and has not expired; `judged` lets a judged one through. */
-  private async open(id: string, allow: { judged: boolean }): Promise<LivenessSession> {
+  /** A session that exists and has not expired. */
+  private async open(id: string): Promise<LivenessSession> {
     const session = await this.deps.sessions.find(id);
     if (!session) throw livenessSessionNotFound();
-    const now = this.deps.clock();
-    if (new Date(session.expiresAt) <= now) throw livenessSessionExpired();
-    if (session.firstFrameAt && session.verdict === null && now.getTime() - session.firstFrameAt.getTime() > CHALLENGE_WINDOW_MS) throw livenessSessionExpired();
-    if (!allow.judged && session.verdict !== null) throw livenessSessionClosed();
+    if (new Date(session.expiresAt) <= this.deps.clock()) throw livenessSessionExpired();
     return session;
   }
 
   /** Measures one frame (one dominant face: its points, passive score, eye openness, descriptor) and keeps it. */
   async addFrame(id: string, bytes: Buffer): Promise<SessionView> {
-    const session = await this.open(id, { judged: false });
-    if (session.frames.length >= MAX_FRAMES) throw livenessSessionClosed();
+    const session = await this.open(id);
+    if (session.verdict !== null || session.frames.length >= MAX_FRAMES) throw livenessSessionClosed();
+    // A challenge is a short burst: frames later than the window after the first are not part of it.
+    if (session.firstFrameAt && this.deps.clock().getTime() - session.firstFrameAt.getTime() > CHALLENGE_WINDOW_MS) throw livenessSessionExpired();
     const reference = session.reference ? { ...session.reference, patch: new Uint8Array(Buffer.from(session.reference.patch, 'base64')) } : undefined;
     const image = await analyzeWhenReady(this.deps.pipeline, bytes, { liveness: true, challenge: { reference } });
     const face = dominantFace(image);
@@ -105,7 +104,7 @@ export class LivenessSessions {
 
   /** Judges the frames received and closes the session; the verdict is kept (and answered again). */
   async judge(id: string): Promise<SessionView> {
-    const session = await this.open(id, { judged: true });
+    const session = await this.open(id);
     if (session.verdict !== null) return view(session);
     const frames: ChallengeFrame[] = session.frames.filter((f) => f.landmarks.length === 5);
     const verdict = judgeChallenge(session.challenge as ChallengeStep[], frames, this.deps.liveness.settings.threshold);
@@ -137,8 +136,8 @@ export class LivenessSessions {
     if (!this.deps.rule.samePerson(sessionFace, descriptor)) throw livenessFaceMismatch();
   }
 
-  /** Forgets sessions expired for an hour (they hold no image, only measurements). */
+  /** Deletes expired sessions: their measurements (and a passed one's face descriptor) go with them. */
   sweep(): Promise<number> {
-    return this.deps.sessions.deleteExpired(new Date(this.deps.clock().getTime() - 3_600_000));
+    return this.deps.sessions.deleteExpired(this.deps.clock());
   }
 }
