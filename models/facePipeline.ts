@@ -2,6 +2,7 @@ import { Piscina } from 'piscina';
 import type { FaceModelSpec } from './faceModels.js';
 import type { FaceWorkerData } from './faceWorker.js';
 import { decodeImage, resizedCopy, withoutMetadata, type DecodeLimits, type ImageFormat } from './imageDecoder.js';
+import { LaneScheduler, type Lane, type LaneLimits, type LaneObserver } from './laneScheduler.js';
 import type { AnalyzeResult, AnalyzeTask, Box, DetectedFace, ModelInfo } from './types.js';
 
 export interface AnalyzedImage {
@@ -20,7 +21,12 @@ export interface FacePipelineOptions {
   /** ONNX Runtime intra-op threads inside each worker (the ONNX model only). */
   intraOpThreads?: number;
   decodeLimits: DecodeLimits;
+  /** The inference queue's lanes (laneScheduler.ts); unbounded when absent (benchmarks). */
+  lanes?: Record<Lane, LaneLimits>;
+  observer?: LaneObserver;
 }
+
+const UNBOUNDED: Record<Lane, LaneLimits> = { pos: { maxQueued: Infinity }, enroll: { maxQueued: Infinity }, camera: { maxQueued: Infinity } };
 
 /** From TypeScript sources (npm start, vitest) the worker is the .mjs shim that loads tsx first. */
 function workerFilename(): string {
@@ -44,6 +50,7 @@ const scaleBox = (box: Box, scale: number): Box =>
  */
 export class FacePipeline {
   private readonly pool: Piscina;
+  private readonly scheduler: LaneScheduler;
   private model: ModelInfo | undefined;
 
   constructor(private readonly options: FacePipelineOptions) {
@@ -56,6 +63,13 @@ export class FacePipeline {
       idleTimeout: Number.POSITIVE_INFINITY,
       workerData: { model: options.model.key, intraOpThreads: options.intraOpThreads ?? 1 } satisfies FaceWorkerData,
     });
+    // One task per worker at a time: what waits, waits in the lanes, in priority order.
+    this.scheduler = new LaneScheduler(options.threads, options.lanes ?? UNBOUNDED, options.observer);
+  }
+
+  /** Tasks waiting in a lane now (the metric). */
+  queued(lane: Lane): number {
+    return this.scheduler.queued(lane);
   }
 
   /** Loads and warms the models in every worker; resolves when all of them can serve. */
@@ -80,17 +94,21 @@ export class FacePipeline {
     return withoutMetadata(bytes, format, this.options.decodeLimits.maxPixels);
   }
 
-  /** Faces of a photo, largest first; `liveness` runs the passive liveness models on each face too, `challenge` measures a challenge frame. */
-  async analyze(bytes: Buffer, options: Pick<AnalyzeTask, 'liveness' | 'challenge'> = {}): Promise<AnalyzedImage> {
+  /**
+   * Faces of a photo, largest first, analysed in the caller's lane (`pos` by default; OverloadedError
+   * when the lane is full); `liveness` runs the passive liveness models on each face too,
+   * `challenge` measures a challenge frame.
+   */
+  async analyze(bytes: Buffer, options: Pick<AnalyzeTask, 'liveness' | 'challenge'> & { lane?: Lane } = {}): Promise<AnalyzedImage> {
     const image = await decodeImage(bytes, this.options.decodeLimits);
     // The detector's copy is resized by libvips (off the event loop), not in the worker.
     const { detectMaxSidePx: maxSide, detectMinSidePx: minSide } = this.options.model;
     const longest = Math.max(image.width, image.height);
     const detection =
       maxSide && longest > maxSide ? await resizedCopy(image, maxSide) : minSide && longest < minSide ? await resizedCopy(image, minSide) : undefined;
-    const task: AnalyzeTask = { pixels: image.pixels, width: image.width, height: image.height, detection, ...options };
+    const task: AnalyzeTask = { pixels: image.pixels, width: image.width, height: image.height, detection, liveness: options.liveness, challenge: options.challenge };
     const transferList = [image.pixels.buffer as ArrayBuffer, ...(detection ? [detection.pixels.buffer as ArrayBuffer] : [])];
-    const result = (await this.pool.run(task, { name: 'analyze', transferList })) as AnalyzeResult;
+    const result = (await this.scheduler.run(options.lane ?? 'pos', () => this.pool.run(task, { name: 'analyze', transferList }))) as AnalyzeResult;
     const faces = result.faces
       .map((face) => ({
         ...face,

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import type { Lane, LaneLimits } from '../models/laneScheduler.js';
 import type { LivenessMode } from './domain/faces/livenessPolicy.js';
 import type { LoyaltyRules, Tier } from './domain/members/loyalty.js';
 import { FACE_MODEL_KEYS, FACE_MODELS, readCalibratedThresholds, type FaceModelSpec, type Metric, type ModelThresholds } from '../models/faceModels.js';
@@ -101,6 +102,15 @@ const envSchema = z.object({
   REQUEST_TIMEOUT_SECONDS: numberFromEnv(z.number().int().min(1).max(600)).default(30),
   /** Keep enrollment photos (needed to re-index after a model change); off keeps descriptors only. */
   STORE_ENROLLMENT_PHOTOS: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
+  /**
+   * The inference queue's lanes (README, "Load shedding"): tasks that may wait for a worker in each
+   * lane before the next is answered 503 OVERLOADED — the till's identify/verify, enrollment, camera
+   * frames — and how long a camera frame may wait before it is dropped (a newer one is coming).
+   */
+  INFERENCE_QUEUE_POS: numberFromEnv(z.number().int().min(1).max(10_000)).default(32),
+  INFERENCE_QUEUE_ENROLL: numberFromEnv(z.number().int().min(1).max(10_000)).default(16),
+  INFERENCE_QUEUE_CAMERA: numberFromEnv(z.number().int().min(1).max(10_000)).default(4),
+  CAMERA_FRAME_MAX_WAIT_MS: numberFromEnv(z.number().int().min(10).max(60_000)).default(1000),
   /** Passive liveness: a face scoring below this is refused where liveness is required (README, "Liveness at the till"). */
   LIVENESS_THRESHOLD: numberFromEnv(z.number().min(0).max(1)).default(0.4),
   /** Whether identify and verify require a live face when the request does not say: for `pos` keys, and for every other role. */
@@ -158,6 +168,7 @@ export type Config = Readonly<{
   requestTimeoutSeconds: number;
   storeEnrollmentPhotos: boolean;
   apiContractChecks: boolean;
+  inferenceLanes: Readonly<Record<Lane, LaneLimits>>;
   liveness: Readonly<{ threshold: number; defaults: Readonly<{ pos: LivenessMode; others: LivenessMode }>; enroll: LivenessMode; sessionSeconds: number }>;
   visitors: Readonly<{ policy: 'off' | 'track'; minSightings: number; sightingWindowSeconds: number; ttlDays: number }>;
   loyalty: Readonly<LoyaltyRules>;
@@ -256,6 +267,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutSeconds: e.REQUEST_TIMEOUT_SECONDS,
     storeEnrollmentPhotos: e.STORE_ENROLLMENT_PHOTOS,
     apiContractChecks: e.API_CONTRACT_CHECKS,
+    inferenceLanes: Object.freeze({
+      pos: { maxQueued: e.INFERENCE_QUEUE_POS },
+      enroll: { maxQueued: e.INFERENCE_QUEUE_ENROLL },
+      camera: { maxQueued: e.INFERENCE_QUEUE_CAMERA, maxWaitMs: e.CAMERA_FRAME_MAX_WAIT_MS },
+    }),
     liveness: Object.freeze({
       threshold: e.LIVENESS_THRESHOLD,
       defaults: Object.freeze({ pos: e.LIVENESS_DEFAULT_POS, others: e.LIVENESS_DEFAULT }),

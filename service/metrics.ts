@@ -1,4 +1,5 @@
 import client from 'prom-client';
+import { LANES, type Lane, type LaneObserver } from '../models/laneScheduler.js';
 
 /** Prometheus metrics of one service instance (its own registry, so tests can run several). */
 export class Metrics {
@@ -9,6 +10,9 @@ export class Metrics {
   readonly visits: client.Counter<'new'>;
   /** Liveness verdicts: passive checks by source (identify, verify, enroll) and challenge sessions, by outcome or reason. */
   readonly livenessOutcomes: client.Counter<'source' | 'outcome'>;
+  /** The inference lanes: how long tasks waited for a worker, and how many were shed (lane full) or dropped (waited too long). */
+  readonly inferenceWait: client.Histogram<'lane'>;
+  readonly inferenceShed: client.Counter<'lane' | 'why'>;
 
   constructor(indexSize: () => number, indexSeq: () => number) {
     client.collectDefaultMetrics({ register: this.registry });
@@ -37,9 +41,41 @@ export class Metrics {
       labelNames: ['source', 'outcome'],
       registers: [this.registry],
     });
+    this.inferenceWait = new client.Histogram({
+      name: 'visage_inference_wait_seconds',
+      help: 'Time a face analysis waited for a worker, by lane (pos, enroll, camera)',
+      labelNames: ['lane'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [this.registry],
+    });
+    this.inferenceShed = new client.Counter({
+      name: 'visage_inference_shed_total',
+      help: 'Face analyses not run, by lane and why: queue_full (answered 503 OVERLOADED) or too_late (a camera frame that waited too long)',
+      labelNames: ['lane', 'why'],
+      registers: [this.registry],
+    });
     this.gaugeOf('visage_index_templates', "Face templates in this replica's in-memory index", indexSize);
     this.gaugeOf('visage_index_change_seq', "The last template change-log sequence this replica's index reflects", indexSeq);
   }
+  /** What the inference lanes report (models/laneScheduler.ts). */
+  readonly laneObserver: LaneObserver = {
+    started: (lane, ms) => this.inferenceWait.observe({ lane }, ms / 1000),
+    shed: (lane, why) => this.inferenceShed.inc({ lane, why }),
+  };
+
+  /** Tasks waiting in each lane, read when Prometheus scrapes. */
+  watchLanes(queued: (lane: Lane) => number): void {
+    new client.Gauge({
+      name: 'visage_inference_queued',
+      help: 'Face analyses waiting for a worker, by lane',
+      labelNames: ['lane'],
+      registers: [this.registry],
+      collect() {
+        for (const lane of LANES) this.set({ lane }, queued(lane));
+      },
+    });
+  }
+
   /** A gauge read when Prometheus scrapes. */
   private gaugeOf(name: string, help: string, read: () => number): void {
     new client.Gauge({

@@ -39,13 +39,16 @@ export interface Visage {
   close: () => Promise<void>;
 }
 
-function startPipeline(config: Config, logger: Logger): { pipeline: FacePipeline; modelsReady: Promise<void> } {
+function startPipeline(config: Config, logger: Logger, metrics: Metrics): { pipeline: FacePipeline; modelsReady: Promise<void> } {
   const pipeline = new FacePipeline({
     model: config.faceModel,
     threads: config.inferenceThreads,
     intraOpThreads: config.onnxIntraOpThreads,
     decodeLimits: { maxPixels: config.maxImagePixels, maxSidePx: config.maxAnalysisSidePx },
+    lanes: config.inferenceLanes,
+    observer: metrics.laneObserver,
   });
+  metrics.watchLanes((lane) => pipeline.queued(lane));
   const modelsReady = pipeline.start().then((model) => {
     logger.info({ backend: model.backend, model: model.name, version: model.version, dimension: model.dimension, threads: config.inferenceThreads }, 'face models warm');
   });
@@ -65,13 +68,13 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
   const { pool } = database;
   const blobs: BlobStore = config.s3 ? await S3BlobStore.open(config.s3) : new FsBlobStore(path.join(config.dataDir, 'blobs'));
   const replica = await startReplicaIndex({ config, databaseUrl: database.url, pool, model: config.faceModel, logger });
-  const { pipeline, modelsReady } = startPipeline(config, logger);
+  const metrics = new Metrics(() => replica.index.size, () => replica.sync.seq);
+  const { pipeline, modelsReady } = startPipeline(config, logger, metrics);
 
   const services = wireServices({ config, pool, index: replica.index, pipeline, blobs, clock: options.clock ?? systemClock, logger });
   await services.keys.seedAdmin(config.adminKey, services.adminKeyFile);
   await services.todaysVisitors.refresh().catch((error: unknown) => logger.warn({ err: error }, "today's visitors not loaded"));
 
-  const metrics = new Metrics(() => replica.index.size, () => replica.sync.seq);
   const openapi = openApiDocument(ENDPOINTS, packageVersion());
   const app = createApp(
     ENDPOINTS,

@@ -67,7 +67,7 @@ export function endpoint<P extends z.ZodObject = z.ZodObject, Q extends z.ZodTyp
 }
 
 /** The image endpoints' own error codes (decoding, size, format, models warming up). */
-const IMAGE_ERRORS: readonly ApiErrorCode[] = ['VALIDATION_FAILED', 'INVALID_IMAGE', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'NOT_READY'];
+const IMAGE_ERRORS: readonly ApiErrorCode[] = ['VALIDATION_FAILED', 'INVALID_IMAGE', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'NOT_READY', 'OVERLOADED'];
 
 /** Every code an endpoint may answer: its own, and what the transport adds for its kind. */
 export function errorsOf(endpoint: Endpoint): ApiErrorCode[] {

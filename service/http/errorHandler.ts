@@ -30,6 +30,9 @@ export function errorHandler(options: { contractChecks: boolean }): ErrorRequest
       res.end();
       return;
     }
+    // OVERLOADED (and RATE_LIMITED) say when to come back.
+    const retryAfter = apiError.details?.retryAfterSeconds;
+    if (typeof retryAfter === 'number' && !res.getHeader('retry-after')) res.setHeader('Retry-After', String(retryAfter));
     res.status(status).json({ error: { code: apiError.code, message: apiError.message, ...apiError.details }, requestId: typeof req.id === 'string' ? req.id : '' });
   };
 }

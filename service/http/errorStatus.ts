@@ -1,7 +1,8 @@
 import { ImageError, type ImageErrorReason } from '../../models/errors.js';
+import { OverloadedError } from '../../models/laneScheduler.js';
 import { isDatabaseUnavailable } from '../db/pool.js';
 import { DomainError, type DomainErrorCode } from '../domain/errors.js';
-import { bodyTooLarge, databaseUnavailable, HttpError, invalidRequest, unsupportedMediaType, type HttpErrorCode } from './httpErrors.js';
+import { bodyTooLarge, databaseUnavailable, HttpError, invalidRequest, overloaded, unsupportedMediaType, type HttpErrorCode } from './httpErrors.js';
 
 /** Every code a client can see in `error.code`. */
 export type ApiErrorCode = DomainErrorCode | HttpErrorCode;
@@ -42,6 +43,7 @@ export const ERROR_STATUS = {
   INTERNAL: 500,
   NOT_READY: 503,
   DEPENDENCY_UNAVAILABLE: 503,
+  OVERLOADED: 503,
 } as const satisfies Record<ApiErrorCode, number>;
 
 export const API_ERROR_CODES = Object.keys(ERROR_STATUS) as ApiErrorCode[];
@@ -76,6 +78,7 @@ const PARSER_ERRORS: Record<string, () => HttpError> = {
 export function toApiError(error: unknown): ApiError | undefined {
   if (error instanceof DomainError || error instanceof HttpError) return { code: error.code, message: error.message, details: error.details };
   if (error instanceof ImageError) return { code: IMAGE_ERROR_CODE[error.reason], message: error.message };
+  if (error instanceof OverloadedError) return toApiError(overloaded(error.message));
   const type = (error as { type?: unknown } | null)?.type;
   if (typeof type === 'string' && PARSER_ERRORS[type]) return toApiError(PARSER_ERRORS[type]());
   if (isDatabaseUnavailable(error)) return toApiError(databaseUnavailable());

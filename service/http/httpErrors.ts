@@ -15,7 +15,8 @@ export type HttpErrorCode =
   | 'RATE_LIMITED'
   | 'INTERNAL'
   | 'NOT_READY'
-  | 'DEPENDENCY_UNAVAILABLE';
+  | 'DEPENDENCY_UNAVAILABLE'
+  | 'OVERLOADED';
 
 export class HttpError extends CodedError<HttpErrorCode> {}
 
@@ -31,4 +32,6 @@ export const rateLimited = (retryAfterSeconds: number) =>
   fail('RATE_LIMITED', `too many requests for this key; retry in ${retryAfterSeconds} s`, { retryAfterSeconds });
 export const notReady = (checks: Record<string, boolean>) => fail('NOT_READY', 'not ready to serve', { checks });
 export const databaseUnavailable = () => fail('DEPENDENCY_UNAVAILABLE', 'the database is not reachable; try again shortly');
+/** The inference queue's lane is full: the client should retry in a second, never wait on a timeout. */
+export const overloaded = (message: string) => fail('OVERLOADED', message, { retryAfterSeconds: 1 });
 export const internal = () => fail('INTERNAL', 'internal error');

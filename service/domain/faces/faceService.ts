@@ -67,7 +67,7 @@ export class FaceService {
       throw consentRequired();
     }
     const { enrollLiveness } = this.deps;
-    const image = await analyzeWhenReady(this.deps.pipeline, bytes, { liveness: enrollLiveness !== undefined });
+    const image = await analyzeWhenReady(this.deps.pipeline, bytes, { liveness: enrollLiveness !== undefined, lane: 'enroll' });
     const face = dominantFace(image);
     const quality = requireQuality(face, this.deps.enrollPolicy, 'enroll');
     // A self-enrollment kiosk (ENROLL_LIVENESS=required): a photo held up enrolls nobody.

@@ -4,6 +4,7 @@ import { judgeQuality, type QualityPolicy } from '../../../models/quality.js';
 import type { Box, DetectedFace } from '../../../models/types.js';
 import { isDatabaseUnavailable } from '../../db/pool.js';
 import { invalidInput, livenessNeedsPhoto, noFace, noFaceToVerifyAgainst } from '../errors.js';
+import type { Lane } from '../../../models/laneScheduler.js';
 import type { LivenessPolicy, LivenessVerdict } from './livenessPolicy.js';
 import type { LivenessSessions } from './livenessSessions.js';
 import type { Member, MemberRepository } from '../../repositories/memberRepository.js';
@@ -92,9 +93,9 @@ export class IdentificationService {
    * `todayFirst` (the till), a face no member of the whole gallery is close to may still be one
    * of today's visitors under their own threshold.
    */
-  async matchFaces(bytes: Buffer, options: { maxFaces?: number; threshold?: number; todayFirst?: boolean; liveness?: boolean }): Promise<FaceMatch[]> {
+  async matchFaces(bytes: Buffer, options: { maxFaces?: number; threshold?: number; todayFirst?: boolean; liveness?: boolean; lane?: Lane }): Promise<FaceMatch[]> {
     const threshold = this.threshold(options.threshold, this.deps.rule.thresholds.match);
-    const image = await analyzeWhenReady(this.deps.pipeline, bytes, { liveness: options.liveness });
+    const image = await analyzeWhenReady(this.deps.pipeline, bytes, { liveness: options.liveness, lane: options.lane ?? 'pos' });
     return image.faces.slice(0, options.maxFaces ?? image.faces.length).map((face) => {
       const verdict = judgeQuality(face.measures, this.deps.identifyPolicy);
       // A face too poor to trust is never matched: "unknown" is the safe answer at a till.

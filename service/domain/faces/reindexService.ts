@@ -101,7 +101,7 @@ export class ReindexService {
     if (!bytes) return 'PHOTO_MISSING';
     let face;
     try {
-      face = dominantFace(await this.deps.pipeline.analyze(bytes));
+      face = dominantFace(await this.deps.pipeline.analyze(bytes, { lane: 'enroll' }));
     } catch (error) {
       if (error instanceof ImageError) return `IMAGE_${error.reason.toUpperCase()}`;
       if (error instanceof DomainError && PHOTO_FAULTS.has(error.code)) return error.code;

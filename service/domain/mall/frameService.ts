@@ -74,7 +74,8 @@ export class FrameService {
       throw invalidInput('capturedAt is in the future');
     }
     const frameId = randomUUID();
-    const matches = await this.deps.identification.matchFaces(bytes, {});
+    // Camera frames go last in the inference queue (and are dropped when it is behind): the till comes first.
+    const matches = await this.deps.identification.matchFaces(bytes, { lane: 'camera' });
     const skipped: Record<string, number> = {};
     const faces: FrameFace[] = [];
     // One face at a time: two faces of one frame must not race to create the same visitor.

@@ -14,7 +14,7 @@ export const adminEndpoints = [
     query: reindexQuerySchema,
     audit: 'admin.reindex',
     responses: { 200: { description: 'what this run did and what remains', schema: out.reindexReport } },
-    errors: ['NOT_READY', 'DEPENDENCY_UNAVAILABLE'],
+    errors: ['NOT_READY', 'DEPENDENCY_UNAVAILABLE', 'OVERLOADED'],
     handle: async ({ query, audit }, { reindex }) => {
       const report = await reindex.run(query.limit ?? DEFAULT_REINDEX_BATCH, query.after);
       audit({ details: { reindexed: report.reindexed, failed: report.failed.length, remaining: report.remaining } });
