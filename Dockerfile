@@ -3,7 +3,7 @@
 # thresholds beside it (onnxruntime-node's CPU binaries ship in its npm package; .npmrc skips its
 # CUDA download), the native TensorFlow backend for FACE_MODEL=faceapi (@tensorflow/tfjs-node,
 # whose install step downloads libtensorflow: fine in an image build with network, never required
-# by `npm ci` on a developer machine), non-root, HEALTHCHECK on /healthz.
+# by `npm ci` on a developer machine), ffmpeg for camera streams, non-root, HEALTHCHECK on /healthz.
 
 FROM node:20-bookworm AS build
 WORKDIR /app
@@ -25,7 +25,9 @@ RUN npm run build \
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production PORT=8080 VISAGE_DATA_DIR=/var/lib/visage
 WORKDIR /app
-RUN groupadd --system --gid 10001 visage && useradd --system --uid 10001 --gid visage --home /app visage \
+# ffmpeg pulls the cameras' RTSP / MJPEG streams (Debian's package).
+RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system --gid 10001 visage && useradd --system --uid 10001 --gid visage --home /app visage \
  && mkdir -p /var/lib/visage && chown visage:visage /var/lib/visage
 COPY --from=build --chown=visage:visage /app/node_modules ./node_modules
 COPY --from=build --chown=visage:visage /app/dist ./dist

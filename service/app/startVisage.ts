@@ -71,7 +71,7 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
   const metrics = new Metrics(() => replica.index.size, () => replica.sync.seq);
   const { pipeline, modelsReady } = startPipeline(config, logger, metrics);
 
-  const services = wireServices({ config, pool, index: replica.index, pipeline, blobs, clock: options.clock ?? systemClock, logger });
+  const services = wireServices({ config, pool, databaseUrl: database.url, index: replica.index, pipeline, blobs, clock: options.clock ?? systemClock, logger });
   await services.keys.seedAdmin(config.adminKey, services.adminKeyFile);
   await services.todaysVisitors.refresh().catch((error: unknown) => logger.warn({ err: error }, "today's visitors not loaded"));
 
@@ -94,6 +94,15 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
   logger.info({ url: server.url, blobStore: blobs.kind, database: database.embedded ? 'embedded' : 'external' }, 'visage listening');
 
   const jobs = await startJobs({ ...services, photoSweepSeconds: config.photoSweep.intervalSeconds, logger });
-  const close = shutdownInOrder([jobs.stop, server.close, () => pipeline.close(), () => services.audit.flush(), replica.close, database.close]);
+  services.cameraSupervisor.start();
+  const close = shutdownInOrder([
+    jobs.stop,
+    () => services.cameraSupervisor.close(),
+    server.close,
+    () => pipeline.close(),
+    () => services.audit.flush(),
+    replica.close,
+    database.close,
+  ]);
   return { url: server.url, config, index: replica.index, replica, pipeline, modelsReady, maintenance: jobs, close };
 }

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { FaceIndex } from '../../index/faceIndex.js';
@@ -16,6 +18,7 @@ import { MatchRule } from '../domain/faces/matchRule.js';
 import { PhotoEraser } from '../domain/faces/photoEraser.js';
 import { enrollmentPolicy, identificationPolicy } from '../domain/faces/qualityPolicies.js';
 import { ReindexService } from '../domain/faces/reindexService.js';
+import { CameraService } from '../domain/mall/cameras.js';
 import { FrameService } from '../domain/mall/frameService.js';
 import { PurchaseService } from '../domain/mall/purchaseService.js';
 import { TodaysVisitors } from '../domain/mall/todaysVisitors.js';
@@ -26,7 +29,9 @@ import { MemberService } from '../domain/members/memberService.js';
 import { ProfileService } from '../domain/members/profileService.js';
 import { VisitorExpiry } from '../domain/members/visitorExpiry.js';
 import type { Clock } from '../domain/shared/clock.js';
+import { CameraSupervisor } from '../ingest/cameraSupervisor.js';
 import { ApiKeyRepository } from '../repositories/apiKeyRepository.js';
+import { CameraRepository } from '../repositories/cameraRepository.js';
 import { AuditRepository } from '../repositories/auditRepository.js';
 import { FaceTemplateRepository } from '../repositories/faceTemplateRepository.js';
 import { LivenessSessionRepository } from '../repositories/livenessSessionRepository.js';
@@ -42,6 +47,8 @@ import { VisitRepository } from '../repositories/visitRepository.js';
 export interface Foundations {
   config: Config;
   pool: Pool;
+  /** For the connections that LISTEN (camera changes). */
+  databaseUrl: string;
   index: FaceIndex;
   pipeline: FacePipeline;
   blobs: BlobStore;
@@ -56,7 +63,7 @@ export type Services = ReturnType<typeof wireServices>;
  * started: the service's composition root and the medium tests (services against a real
  * PostgreSQL, without HTTP) build the same graph here.
  */
-export function wireServices({ config, pool, index, pipeline, blobs, clock, logger }: Foundations) {
+export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs, clock, logger }: Foundations) {
   const members = new MemberRepository(pool);
   const templates = new FaceTemplateRepository(pool);
   const pendingDeletions = new PendingBlobDeletionRepository(pool);
@@ -135,6 +142,15 @@ export function wireServices({ config, pool, index, pipeline, blobs, clock, logg
     clock,
     logger,
   });
+  // The cameras this replica pulls (started by the composition root, not here).
+  const cameraRepository = new CameraRepository(pool);
+  const cameraSupervisor = new CameraSupervisor({
+    cameras: cameraRepository,
+    holder: `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    databaseUrl,
+    logger,
+    process: (cameraId, jpeg, capturedAt) => frames.processFrame(cameraId, jpeg, capturedAt),
+  });
   const reindex = new ReindexService({ pool, pipeline, index, blobs, members, templates, reindex: new ReindexRepository(pool), enrollPolicy, logger });
 
   return {
@@ -150,6 +166,8 @@ export function wireServices({ config, pool, index, pipeline, blobs, clock, logg
     records: new FaceRecords({ members, templates, blobs }),
     feed,
     frames,
+    cameras: new CameraService({ cameras: cameraRepository, streams: cameraSupervisor }),
+    cameraSupervisor,
     purchases,
     visits,
     reindex,

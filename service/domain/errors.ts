@@ -27,6 +27,8 @@ export type DomainErrorCode =
   | 'LIVENESS_SESSION_USED'
   | 'LIVENESS_NOT_PASSED'
   | 'LIVENESS_FACE_MISMATCH'
+  | 'CAMERA_NOT_FOUND'
+  | 'CAMERA_ALREADY_EXISTS'
   | 'NOT_READY'
   | 'DEPENDENCY_UNAVAILABLE';
 
@@ -69,6 +71,9 @@ export const livenessSessionClosed = () => fail('LIVENESS_SESSION_CLOSED', 'the 
 export const livenessSessionUsed = () => fail('LIVENESS_SESSION_USED', 'the liveness session was already used by an identification; start a new one');
 export const livenessNotPassed = (reasons: unknown) => fail('LIVENESS_NOT_PASSED', 'the liveness session did not pass (or is not judged yet)', { reasons });
 export const livenessFaceMismatch = () => fail('LIVENESS_FACE_MISMATCH', 'the face is not the one the liveness session saw');
+
+export const cameraNotFound = (cameraId?: string) => fail('CAMERA_NOT_FOUND', cameraId ? `no camera ${cameraId}` : 'no such camera');
+export const cameraAlreadyExists = (cameraId: string) => fail('CAMERA_ALREADY_EXISTS', `camera ${cameraId} already exists`);
 
 export const modelsLoading = () => fail('NOT_READY', 'the face models are still loading');
 export const photoStoreUnavailable = () => fail('DEPENDENCY_UNAVAILABLE', 'the photo store is not available; try again shortly');

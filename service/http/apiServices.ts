@@ -6,6 +6,7 @@ import type { IdentificationService } from '../domain/faces/identificationServic
 import type { LivenessPolicy } from '../domain/faces/livenessPolicy.js';
 import type { LivenessSessions } from '../domain/faces/livenessSessions.js';
 import type { ReindexService } from '../domain/faces/reindexService.js';
+import type { CameraService } from '../domain/mall/cameras.js';
 import type { FrameService } from '../domain/mall/frameService.js';
 import type { PurchaseService } from '../domain/mall/purchaseService.js';
 import type { VisitFeed } from '../domain/mall/visitFeed.js';
@@ -32,6 +33,7 @@ export interface ApiServices {
   records: FaceRecords;
   feed: VisitFeed;
   frames: FrameService;
+  cameras: CameraService;
   purchases: PurchaseService;
   visits: VisitService;
   keys: ApiKeyService;

@@ -158,6 +158,31 @@ export const frameResult = z.looseObject({
   skipped: z.record(z.string(), z.number()),
 });
 
+export const cameraView = z
+  .looseObject({
+    id: z.string(),
+    name: z.string(),
+    url: z.string().meta({ description: 'credentials masked: rtsp://user:***@host/…' }),
+    sampleFps: z.number(),
+    enabled: z.boolean(),
+    createdAt: time,
+    updatedAt: time,
+    stream: z.looseObject({
+      state: z.enum(['connecting', 'streaming', 'reconnecting', 'failed', 'disabled']),
+      framesIn: z.number().int(),
+      analysed: z.number().int(),
+      dropped: z.number().int(),
+      lagMs: z.number().nullable(),
+      lastFrameAt: time.nullable(),
+      reconnects: z.number().int(),
+      lastError: z.string().nullable(),
+      replica: z.string().nullable(),
+    }),
+  })
+  .meta({ id: 'Camera' });
+
+export const cameraList = z.looseObject({ cameras: z.array(cameraView) });
+
 export const purchaseReceipt = z.looseObject({
   transactionId: z.string(),
   memberId: z.string(),

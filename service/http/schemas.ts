@@ -115,6 +115,27 @@ export const cameraParams = z.object({ cameraId: z.string().regex(/^[A-Za-z0-9._
 
 export const frameQuerySchema = z.strictObject({ capturedAt: isoTime.optional() });
 
+const cameraFields = {
+  name: z.string().min(1).max(200),
+  /** rtsp://, rtsps://, or http(s):// serving MJPEG; credentials may be in it (never answered unmasked). */
+  url: z.string().min(1).max(2000),
+  /** Frames a second analysed (4 by default). */
+  sampleFps: z.number().min(0.2).max(30),
+  enabled: z.boolean(),
+};
+
+export const createCameraSchema = z.strictObject({
+  id: cameraParams.shape.cameraId,
+  name: cameraFields.name,
+  url: cameraFields.url,
+  sampleFps: cameraFields.sampleFps.optional(),
+  enabled: cameraFields.enabled.optional(),
+});
+
+export const updateCameraSchema = z
+  .strictObject({ name: cameraFields.name.optional(), url: cameraFields.url.optional(), sampleFps: cameraFields.sampleFps.optional(), enabled: cameraFields.enabled.optional() })
+  .refine((patch) => Object.keys(patch).length > 0, 'at least one field to change');
+
 /** A page cursor this API gave out, whose row key is one `key` accepts (the page's key column). */
 const cursorOf = (key: z.ZodType<string>) =>
   z

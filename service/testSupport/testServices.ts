@@ -47,7 +47,7 @@ async function wire(db: TestDatabase, dataDir: string, env: Record<string, strin
   const blobs = new FsBlobStore(path.join(dataDir, 'blobs'));
   let offsetMs = 0;
   const clock = () => new Date(Date.now() + offsetMs);
-  const services = wireServices({ config, pool, index, pipeline, blobs, clock, logger });
+  const services = wireServices({ config, pool, databaseUrl: db.url, index, pipeline, blobs, clock, logger });
   return {
     services,
     config,

@@ -42,10 +42,17 @@ export async function makeDataDir(): Promise<string> {
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 export const ADMIN_AUTH = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
 
+export interface TestVisageOptions extends Omit<VisageOptions, 'logger'> {
+  /** Collects the service's log lines (info and up) here; silent otherwise. */
+  logLines?: string[];
+}
+
 /** Starts the whole service, as `npm start` would, on a test database and data folder. */
-export async function startTestVisage(env: Record<string, string>, options: Omit<VisageOptions, 'logger'> = {}): Promise<Visage> {
+export async function startTestVisage(env: Record<string, string>, options: TestVisageOptions = {}): Promise<Visage> {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', VISAGE_ADMIN_KEY: TEST_ADMIN_KEY, API_CONTRACT_CHECKS: 'true', ...env });
-  return startVisage(config, { ...options, logger: pino({ level: 'silent' }) });
+  const { logLines, ...visageOptions } = options;
+  const logger = logLines ? pino({ level: 'info' }, { write: (line: string) => void logLines.push(line) }) : pino({ level: 'silent' });
+  return startVisage(config, { ...visageOptions, logger });
 }
 
 /** A service of its own for one test file: a fresh database, a fresh data folder, a SQL pool to look inside. */
@@ -61,7 +68,7 @@ export interface IsolatedVisage {
   close(): Promise<void>;
 }
 
-export async function startIsolatedVisage(env: Record<string, string> = {}, options: Omit<VisageOptions, 'logger'> = {}): Promise<IsolatedVisage> {
+export async function startIsolatedVisage(env: Record<string, string> = {}, options: TestVisageOptions = {}): Promise<IsolatedVisage> {
   const db = await createTestDatabase();
   const dataDir = await makeDataDir();
   const start = () => startTestVisage({ DATABASE_URL: db.url, VISAGE_DATA_DIR: dataDir, ...env }, options);

@@ -1,12 +1,72 @@
 import { z } from 'zod';
+import { cameraNotFound } from '../../domain/errors.js';
 import { endpoint } from '../endpoint.js';
 import * as out from '../responses.js';
-import { cameraParams, frameQuerySchema } from '../schemas.js';
+import { cameraParams, createCameraSchema, frameQuerySchema, updateCameraSchema } from '../schemas.js';
+
+/** A malformed camera id names no camera. */
+const cameraPath = { params: cameraParams, notFound: { cameraId: cameraNotFound } };
 import { parseInput } from '../validation.js';
 import { faceOutcome } from './recognition.js';
 
-/** Entrance cameras that push frames: frames in, detections (and visits) out. */
+/** Entrance cameras: the ones Visage pulls (a resource), and frames pushed by systems that send them. */
 export const cameraEndpoints = [
+  endpoint({
+    method: 'post',
+    path: '/v1/cameras',
+    summary: 'Add a camera Visage pulls itself: rtsp(s):// or http(s):// (MJPEG); one replica pulls it, sampling sampleFps frames a second (4)',
+    roles: ['operator'],
+    json: createCameraSchema,
+    audit: 'camera.create',
+    responses: { 201: { description: 'the camera (URL credentials masked)', schema: out.cameraView } },
+    errors: ['CAMERA_ALREADY_EXISTS'],
+    handle: async ({ body }, { cameras }) => ({ status: 201, body: await cameras.create(body) }),
+  }),
+  endpoint({
+    method: 'get',
+    path: '/v1/cameras',
+    summary: 'Cameras with their streams: state, frames in / analysed / dropped, lag, last frame, reconnects, last error',
+    roles: ['operator'],
+    responses: { 200: { description: '{cameras}', schema: out.cameraList } },
+    errors: [],
+    handle: async (_context, { cameras }) => ({ body: { cameras: await cameras.list() } }),
+  }),
+  endpoint({
+    method: 'get',
+    path: '/v1/cameras/:cameraId',
+    summary: 'One camera with its stream',
+    roles: ['operator'],
+    ...cameraPath,
+    responses: { 200: { description: 'the camera', schema: out.cameraView } },
+    errors: ['CAMERA_NOT_FOUND'],
+    handle: async ({ params }, { cameras }) => ({ body: await cameras.get(params.cameraId) }),
+  }),
+  endpoint({
+    method: 'patch',
+    path: '/v1/cameras/:cameraId',
+    summary: 'Change a camera (name, url, sampleFps; enabled: false stops it within a second on every replica)',
+    roles: ['operator'],
+    ...cameraPath,
+    json: updateCameraSchema,
+    audit: 'camera.update',
+    responses: { 200: { description: 'the camera', schema: out.cameraView } },
+    errors: ['CAMERA_NOT_FOUND'],
+    handle: async ({ params, body }, { cameras }) => ({ body: await cameras.update(params.cameraId, body) }),
+  }),
+  endpoint({
+    method: 'delete',
+    path: '/v1/cameras/:cameraId',
+    summary: 'Remove a camera (its stream stops within a second on every replica; its visits stay)',
+    roles: ['operator'],
+    ...cameraPath,
+    audit: 'camera.delete',
+    responses: { 204: { description: 'removed' } },
+    errors: ['CAMERA_NOT_FOUND'],
+    handle: async ({ params }, { cameras }) => {
+      await cameras.delete(params.cameraId);
+      return { status: 204 };
+    },
+  }),
   endpoint({
     method: 'post',
     path: '/v1/cameras/:cameraId/frames',

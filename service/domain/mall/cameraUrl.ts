@@ -1,0 +1,31 @@
+import { invalidInput } from '../errors.js';
+
+/** RTSP (and RTSP over TLS) streams, or MJPEG over HTTP(S). */
+const SCHEMES = new Set(['rtsp:', 'rtsps:', 'http:', 'https:']);
+
+/** A camera URL as configured, checked: a scheme Visage can pull and a host. */
+export function checkedCameraUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalidInput('url: not a URL');
+  }
+  if (!SCHEMES.has(url.protocol)) throw invalidInput('url: rtsp://, rtsps://, http:// or https:// (MJPEG)');
+  if (!url.hostname) throw invalidInput('url: a host is needed');
+  return url.toString();
+}
+
+/** The URL as it may be shown or logged: a password becomes *** (`rtsp://user:***@host/…`). */
+export function maskedCameraUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return '(invalid url)';
+  }
+}
+
+/** Any credentials in a text (ffmpeg's error lines repeat the URL): masked the same way. */
+export const maskCredentials = (text: string): string => text.replace(/([a-z]+:\/\/[^:/@\s]+):[^@\s]*@/gi, '$1:***@');

@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+/** Where ffmpeg is (Debian's package: installed by .ci/run and the Dockerfile). */
+export const FFMPEG = process.env.FFMPEG_PATH ?? 'ffmpeg';
+
+/** A stalled source ends the process after this long without data (microseconds, as ffmpeg takes it). */
+const IO_TIMEOUT_US = '5000000';
+/** Frames are scaled down to this width at most: the detector reads 640 px anyway. */
+const MAX_WIDTH = 1280;
+
+export interface FrameSourceEvents {
+  frame(jpeg: Buffer): void;
+  /** The process ended: `error` says why (ffmpeg's last error line, or that ffmpeg is missing). */
+  ended(error: string | undefined): void;
+}
+
+const SOI = Buffer.from([0xff, 0xd8]);
+const EOI = Buffer.from([0xff, 0xd9]);
+
+/**
+ * One ffmpeg process pulling a camera's stream (RTSP, or MJPEG over HTTP) and sampling it at
+ * `fps`: each frame comes out as a JPEG on its stdout, so that pulled and pushed frames take the
+ * same path into the face pipeline.
+ */
+export class FfmpegSource {
+  private child: ChildProcess | undefined;
+  private buffer: Buffer = Buffer.alloc(0);
+  private lastError: string | undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly fps: number,
+    private readonly events: FrameSourceEvents,
+  ) {}
+
+  start(): void {
+    const isRtsp = this.url.startsWith('rtsp');
+    const args = [
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      ...(isRtsp ? ['-rtsp_transport', 'tcp', '-timeout', IO_TIMEOUT_US] : ['-rw_timeout', IO_TIMEOUT_US]),
+      '-i',
+      this.url,
+      '-an',
+      '-vf',
+      `fps=${this.fps},scale='min(${MAX_WIDTH},iw)':-2`,
+      '-q:v',
+      '3',
+      '-f',
+      'image2pipe',
+      '-vcodec',
+      'mjpeg',
+      'pipe:1',
+    ];
+    const child = spawn(FFMPEG, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    child.stdout.on('data', (chunk: Buffer) => this.take(chunk));
+    child.stderr.on('data', (chunk: Buffer) => {
+      const line = chunk.toString('utf8').trim().split('\n').at(-1);
+      if (line) this.lastError = line.slice(0, 300);
+    });
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      this.lastError = error.code === 'ENOENT' ? 'ffmpeg is not installed (apt-get install ffmpeg)' : error.message;
+    });
+    child.on('close', (code) => {
+      if (this.child !== child) return;
+      this.child = undefined;
+      this.events.ended(code === 0 && !this.lastError ? 'the stream ended' : (this.lastError ?? `ffmpeg exited with ${code}`));
+    });
+  }
+
+  /** Splits ffmpeg's output into JPEGs (each from its start marker to its end marker). */
+  private take(chunk: Buffer): void {
+    this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+    for (;;) {
+      const start = this.buffer.indexOf(SOI);
+      if (start < 0) {
+        this.buffer = Buffer.alloc(0);
+        return;
+      }
+      const end = this.buffer.indexOf(EOI, start + 2);
+      if (end < 0) {
+        if (start > 0) this.buffer = this.buffer.subarray(start);
+        return;
+      }
+      this.events.frame(Buffer.from(this.buffer.subarray(start, end + 2)));
+      this.buffer = this.buffer.subarray(end + 2);
+    }
+  }
+
+  stop(): void {
+    const child = this.child;
+    this.child = undefined;
+    child?.kill('SIGKILL');
+  }
+}

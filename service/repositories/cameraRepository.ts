@@ -1,0 +1,115 @@
+import type { Queryable } from '../db/pool.js';
+
+export const CAMERA_CHANGES_CHANNEL = 'visage_camera_changes';
+
+export interface Camera {
+  id: string;
+  name: string;
+  /** As configured, credentials included: never answered or logged as is (cameraUrl.ts masks it). */
+  url: string;
+  sampleFps: number;
+  enabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type CameraPatch = Partial<Pick<Camera, 'name' | 'url' | 'sampleFps' | 'enabled'>>;
+
+interface CameraRow {
+  id: string;
+  name: string;
+  url: string;
+  sample_fps: number;
+  enabled: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const toCamera = (row: CameraRow): Camera => ({
+  id: row.id,
+  name: row.name,
+  url: row.url,
+  sampleFps: row.sample_fps,
+  enabled: row.enabled,
+  createdAt: row.created_at.toISOString(),
+  updatedAt: row.updated_at.toISOString(),
+});
+
+/** Cameras, and the leases that say which replica pulls each. */
+export class CameraRepository {
+  constructor(private readonly db: Queryable) {}
+
+  /** Inserts a camera; undefined when the id is taken. */
+  async create(camera: Pick<Camera, 'id' | 'name' | 'url' | 'sampleFps' | 'enabled'>): Promise<Camera | undefined> {
+    const { rows } = await this.db.query<CameraRow>(
+      'INSERT INTO cameras (id, name, url, sample_fps, enabled) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING *',
+      [camera.id, camera.name, camera.url, camera.sampleFps, camera.enabled],
+    );
+    return rows[0] && toCamera(rows[0]);
+  }
+
+  async find(id: string): Promise<Camera | undefined> {
+    const { rows } = await this.db.query<CameraRow>('SELECT * FROM cameras WHERE id = $1', [id]);
+    return rows[0] && toCamera(rows[0]);
+  }
+
+  async list(): Promise<Camera[]> {
+    const { rows } = await this.db.query<CameraRow>('SELECT * FROM cameras ORDER BY id');
+    return rows.map(toCamera);
+  }
+
+  async update(id: string, patch: CameraPatch): Promise<Camera | undefined> {
+    const { rows } = await this.db.query<CameraRow>(
+      `UPDATE cameras SET name = coalesce($2, name), url = coalesce($3, url), sample_fps = coalesce($4, sample_fps),
+              enabled = coalesce($5, enabled), updated_at = now()
+        WHERE id = $1 RETURNING *`,
+      [id, patch.name ?? null, patch.url ?? null, patch.sampleFps ?? null, patch.enabled ?? null],
+    );
+    return rows[0] && toCamera(rows[0]);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const { rowCount } = await this.db.query('DELETE FROM cameras WHERE id = $1', [id]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  /**
+   * Takes or renews the lease of every enabled camera that is free, expired, or already `holder`'s,
+   * for `seconds`; returns the ids `holder` now holds. One statement: two replicas never both win.
+   */
+  async claim(holder: string, seconds: number, maxCameras: number): Promise<string[]> {
+    const { rows } = await this.db.query<{ camera_id: string }>(
+      `WITH mine AS (SELECT camera_id FROM camera_leases WHERE holder = $1),
+            wanted AS (
+              SELECT c.id FROM cameras c LEFT JOIN camera_leases l ON l.camera_id = c.id
+               WHERE c.enabled AND (l.camera_id IS NULL OR l.holder = $1 OR l.expires_at < now())
+               ORDER BY (l.holder = $1) DESC NULLS LAST, c.id
+               LIMIT $3)
+       INSERT INTO camera_leases (camera_id, holder, expires_at)
+       SELECT id, $1, now() + make_interval(secs => $2) FROM wanted
+       ON CONFLICT (camera_id) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+         WHERE camera_leases.holder = $1 OR camera_leases.expires_at < now()
+       RETURNING camera_id`,
+      [holder, seconds, maxCameras],
+    );
+    return rows.map((r) => r.camera_id);
+  }
+
+  /** Publishes the holder's view of a camera's stream (only while it holds the lease). */
+  async saveStatus(cameraId: string, holder: string, status: object): Promise<void> {
+    await this.db.query('UPDATE camera_leases SET status = $3 WHERE camera_id = $1 AND holder = $2', [cameraId, holder, JSON.stringify(status)]);
+  }
+
+  /** Gives up `holder`'s leases (at shutdown: another replica takes the cameras over at once). */
+  async release(holder: string): Promise<void> {
+    await this.db.query('DELETE FROM camera_leases WHERE holder = $1', [holder]);
+  }
+
+  /** Each camera's unexpired lease: which replica pulls it, and what that replica last said of the stream. */
+  async leases(): Promise<Map<string, { holder: string; status: Record<string, unknown> | null }>> {
+    const { rows } = await this.db.query<{ camera_id: string; holder: string; status: Record<string, unknown> | null }>(
+      'SELECT camera_id, holder, status FROM camera_leases WHERE expires_at >= now()',
+    );
+    return new Map(rows.map((r) => [r.camera_id, { holder: r.holder, status: r.status }]));
+  }
+}
