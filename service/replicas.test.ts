@@ -4,10 +4,12 @@ import path from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { MjpegSource } from './testSupport/mjpegSource.js';
 import { S3BlobStore } from './blob/s3BlobStore.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embeddedPostgres.js';
 import { apiClient, expectError } from './testSupport/apiClient.js';
-import { cropFace, PERSON_A, PERSON_B, STRANGERS } from './testSupport/facePhotos.js';
+import { composeFrame, cropFace, PERSON_A, PERSON_B, STRANGERS } from './testSupport/facePhotos.js';
 import { freePort } from './testSupport/freePort.js';
 import { startReplica, type ReplicaProcess } from './testSupport/replicaProcess.js';
 import { startTestS3, S3_CREDENTIALS, type TestS3 } from './testSupport/s3Server.js';
@@ -18,6 +20,15 @@ import { ADMIN_AUTH, createTestDatabase, makeDataDir, type TestDatabase } from '
  * replicas on one PostgreSQL and one S3 store, a replica killed with SIGKILL in a burst of
  * enrollments, the photo store stopped, and PostgreSQL stopped and started again.
  */
+
+const hasFfmpeg = (() => {
+  try {
+    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 const processes: ReplicaProcess[] = [];
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -189,5 +200,48 @@ describe('PostgreSQL stopped and started again', () => {
     await within(2000, async () => (await indexTemplates(d.url)) === 2);
     const full = await api.postImage('/v1/identify?maxFaces=1', probe);
     expect(full.body.faces[0]).toMatchObject({ match: { memberId }, member: { id: memberId } });
+  });
+});
+
+describe.skipIf(!hasFfmpeg)('a camera pulled by one of two replicas', () => {
+  let db: TestDatabase;
+  let camera: MjpegSource;
+  let replicas: ReplicaProcess[];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    cleanups.push(() => db.drop());
+    const dirs = [await makeDataDir(), await makeDataDir()];
+    cleanups.push(() => Promise.all(dirs.map((dir) => fs.rm(dir, { recursive: true, force: true }))));
+    camera = new MjpegSource(8);
+    await camera.start();
+    camera.play([await composeFrame([{ face: STRANGERS[2]!, width: 260, left: 300, top: 150 }])]);
+    cleanups.push(() => camera.kill());
+    replicas = await Promise.all(dirs.map((dir) => replica({ DATABASE_URL: db.url, VISAGE_DATA_DIR: dir, RATE_LIMIT_PER_MINUTE: '100000' })));
+  });
+
+  it('is pulled by exactly one replica, and by the other within 15 s of a SIGKILL', async () => {
+    const [first, second] = replicas as [ReplicaProcess, ReplicaProcess];
+    expect((await client(() => first).post('/v1/cameras', { id: 'lobby', name: 'Lobby', url: camera.url() })).status).toBe(201);
+    const streamOn = async (r: ReplicaProcess) => {
+      const res = await client(() => r).get('/v1/cameras/lobby');
+      if (res.status !== 200) throw new Error(`GET /v1/cameras/lobby: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body.stream;
+    };
+    await within(15_000, async () => (await streamOn(first)).state === 'streaming');
+    expect(camera.connections()).toBe(1);
+    const holder = (await streamOn(first)).replica;
+    expect((await streamOn(second)).replica).toBe(holder); // both replicas tell the same story
+    // The lease's holder names the replica's process (host:pid:…).
+    const pulling = replicas.find((r) => String(holder).includes(`:${r.pid}:`))!;
+    const other = pulling === first ? second : first;
+
+    await pulling.kill9();
+    const tookMs = await within(15_000, async () => {
+      const stream = await streamOn(other);
+      return stream.state === 'streaming' && stream.replica !== holder;
+    });
+    console.log(`camera taken over in ${tookMs.toFixed(0)} ms after SIGKILL`);
+    await within(5_000, () => Promise.resolve(camera.connections() === 1));
   });
 });

@@ -14,6 +14,11 @@ export class MjpegSource {
 
   constructor(private readonly fps = 8) {}
 
+  /** Clients streaming from it now. */
+  connections(): number {
+    return this.responses.size;
+  }
+
   /** What the camera sees from now on, in a loop. */
   play(frames: Buffer[]): void {
     this.frames = frames;

@@ -9,6 +9,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 /** The service as a separate operating-system process, as a replica runs in production. */
 export interface ReplicaProcess {
   url: string;
+  pid: number;
   /** Its stdout and stderr so far (pino JSON lines). */
   output(): string;
   /** SIGKILL: no shutdown code runs. */
@@ -55,6 +56,7 @@ export async function startReplica(env: Record<string, string>, timeoutMs = 90_0
   }
   return {
     url,
+    pid: child.pid!,
     output: () => log,
     async kill9() {
       child.kill('SIGKILL');
