@@ -19,6 +19,7 @@ import { PhotoEraser } from '../domain/faces/photoEraser.js';
 import { enrollmentPolicy, identificationPolicy } from '../domain/faces/qualityPolicies.js';
 import { ReindexService } from '../domain/faces/reindexService.js';
 import { CameraService } from '../domain/mall/cameras.js';
+import { FaceTracks } from '../domain/mall/faceTracks.js';
 import { FrameService } from '../domain/mall/frameService.js';
 import { PurchaseService } from '../domain/mall/purchaseService.js';
 import { TodaysVisitors } from '../domain/mall/todaysVisitors.js';
@@ -136,6 +137,8 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     profiles,
     members,
     tracker,
+    tracks: new FaceTracks(rule),
+    minSightings: config.visitors.minSightings,
     feed,
     todaysVisitors,
     visitors: { policy: config.visitors.policy, ttlDays: config.visitors.ttlDays },
@@ -149,7 +152,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     holder: `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     databaseUrl,
     logger,
-    process: (cameraId, jpeg, capturedAt) => frames.processFrame(cameraId, jpeg, capturedAt),
+    process: (cameraId, jpeg, capturedAt) => frames.processPulledFrame(cameraId, jpeg, capturedAt),
   });
   const reindex = new ReindexService({ pool, pipeline, index, blobs, members, templates, reindex: new ReindexRepository(pool), enrollPolicy, logger });
 

@@ -12,6 +12,7 @@ import type { MemberProfile, ProfileService } from '../members/profileService.js
 import type { VisitService } from './visitService.js';
 import type { TodaysVisitors } from './todaysVisitors.js';
 import type { VisitFeed } from './visitFeed.js';
+import type { FaceTracks } from './faceTracks.js';
 import type { VisitorTracker } from './visitorTracker.js';
 
 export interface VisitorPolicy {
@@ -52,6 +53,10 @@ export interface FrameServiceDeps {
   profiles: ProfileService;
   members: MemberRepository;
   tracker: VisitorTracker;
+  /** Faces followed across the frames of the cameras this replica pulls. */
+  tracks: FaceTracks;
+  /** Frames of a track needed before an unknown face may become a visitor (the visitor policy). */
+  minSightings: number;
   feed: VisitFeed;
   todaysVisitors: TodaysVisitors;
   visitors: VisitorPolicy;
@@ -96,7 +101,51 @@ export class FrameService {
     return { cameraId, capturedAt: at.toISOString(), faces, skipped };
   }
 
-  private async recognised(match: Match, cameraId: string, at: Date): Promise<Omit<FrameFace, 'box' | 'quality' | 'skipped'>> {
+  /**
+   * A frame of a camera this replica pulls: its faces join their tracks, and each track not yet
+   * decided is decided from its best faces — a member gives one visit for the whole track (the
+   * dedup window still joins tracks close in time); a track of an unknown face long enough
+   * becomes a visitor where the policy says so. Returns how many faces the frame had.
+   */
+  async processPulledFrame(cameraId: string, bytes: Buffer, at: Date): Promise<number> {
+    const matches = await this.deps.identification.matchFaces(bytes, { lane: 'camera' });
+    const usable = matches.filter((m) => m.quality.ok);
+    const tracks = this.deps.tracks.observe(
+      cameraId,
+      usable.map(({ face, quality }) => ({ box: face.box, descriptor: face.descriptor, weight: quality.detectionScore * Math.min(1, quality.sizePx / 112) })),
+      at.getTime(),
+    );
+    // One track at a time: two tracks of one frame must not race to create the same visitor.
+    for (const [i, track] of tracks.entries()) {
+      if (track.memberId) continue; // decided: one visit per track
+      const { face, quality } = usable[i]!;
+      const descriptor = track.representative();
+      const match = this.deps.identification.matchDescriptor(descriptor);
+      if (match) {
+        const outcome = await this.recognised(match, cameraId, at, track.id);
+        if (outcome.match) track.memberId = match.memberId;
+        continue;
+      }
+      if (this.deps.visitors.policy !== 'track' || track.visitorTried || track.frames < this.deps.minSightings) continue;
+      track.visitorTried = true;
+      const { member, created } = await this.createVisitor(descriptor, face.box, quality);
+      if (created) this.deps.logger.info({ memberId: member.id, cameraId, trackId: track.id, frames: track.frames }, 'visitor member created');
+      const visitor = this.deps.identification.matchDescriptor(descriptor);
+      if (visitor && (await this.recognised(visitor, cameraId, at, track.id, created)).match) track.memberId = visitor.memberId;
+    }
+    return matches.length;
+  }
+
+  /** A new anonymous visitor member with this face (or the member it already is). */
+  private createVisitor(descriptor: number[], box: Box, quality: QualityView) {
+    const expiresAt = new Date(this.deps.clock().getTime() + this.deps.visitors.ttlDays * DAY_MS);
+    return this.deps.faces.createMemberWithFace(
+      (tx) => this.deps.members.create({ kind: 'visitor', consent: { faceRecognition: true, source: 'visitor-policy:track' }, expiresAt }, tx),
+      { descriptor, box, quality },
+    );
+  }
+
+  private async recognised(match: Match, cameraId: string, at: Date, trackId?: string, visitorCreated = false): Promise<Omit<FrameFace, 'box' | 'quality' | 'skipped'>> {
     const sighting = await this.deps.visits.recordSighting(match.memberId, cameraId, at);
     const card = sighting && (await this.deps.profiles.cardOf(match.memberId));
     if (!sighting || !card) return { match: null }; // purged while the frame was analysed
@@ -111,7 +160,8 @@ export class FrameService {
       tier: card.profile.tier,
       newVisit,
       distance: match.distance,
-      visitorCreated: false,
+      visitorCreated,
+      ...(trackId ? { trackId } : {}),
     });
     return { match, ...card, visit: { id: visit.id, newVisit, firstSeenAt: visit.firstSeenAt, sightings: visit.sightings } };
   }
@@ -127,15 +177,7 @@ export class FrameService {
     if (this.deps.visitors.policy !== 'track') return { match: null };
     const confirmed = this.deps.tracker.observe(descriptor, at.getTime(), frameId);
     if (!confirmed) return { match: null };
-    const expiresAt = new Date(this.deps.clock().getTime() + this.deps.visitors.ttlDays * DAY_MS);
-    const { member, created } = await this.deps.faces.createMemberWithFace(
-      (tx) =>
-        this.deps.members.create(
-          { kind: 'visitor', consent: { faceRecognition: true, source: 'visitor-policy:track' }, expiresAt },
-          tx,
-        ),
-      { descriptor: confirmed.descriptor, box, quality },
-    );
+    const { member, created } = await this.createVisitor(confirmed.descriptor, box, quality);
     if (created) this.deps.logger.info({ memberId: member.id, cameraId, sightings: confirmed.sightings }, 'visitor member created');
     const match = this.deps.identification.matchDescriptor(descriptor);
     if (!match) return { match: null };

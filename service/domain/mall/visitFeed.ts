@@ -11,6 +11,8 @@ export interface VisitEvent {
   newVisit: boolean;
   distance: number;
   visitorCreated: boolean;
+  /** The face track that decided it (cameras Visage pulls: one decision per track). */
+  trackId?: string;
 }
 
 /**
