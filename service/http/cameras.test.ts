@@ -5,6 +5,7 @@ import type { Visage } from '../app/startVisage.js';
 import { apiClient, expectError } from '../testSupport/apiClient.js';
 import { composeFrame, cropFace, PERSON_A, PERSON_B, STRANGERS } from '../testSupport/facePhotos.js';
 import { MjpegSource } from '../testSupport/mjpegSource.js';
+import { RtspSource } from '../testSupport/rtspSource.js';
 import { ADMIN_AUTH, type IsolatedVisage, startIsolatedVisage } from '../testSupport/testVisage.js';
 
 /**
@@ -22,6 +23,15 @@ const hasFfmpeg = (() => {
   }
 })();
 if (!hasFfmpeg) console.warn('camera stream tests skipped: ffmpeg is missing (apt-get install ffmpeg; .ci/run installs it)');
+const hasRtspServer = (() => {
+  try {
+    execFileSync('rtsp-server-perl', ['--help'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (!hasRtspServer) console.warn('RTSP camera test skipped: rtsp-server-perl is missing (apt-get install rtsp-server-perl; .ci/run installs it)');
 
 let service: IsolatedVisage;
 let visage: Visage;
@@ -105,6 +115,20 @@ describe.skipIf(!hasFfmpeg)('cameras Visage pulls', () => {
     expect(await visitsAt('door-c')).toEqual([]);
     const { rows } = await sql.query('SELECT count(*)::int AS n FROM members');
     expect(rows[0].n).toBe(2);
+  });
+
+  it.skipIf(!hasRtspServer)('pulls an RTSP camera too', async () => {
+    const a = await member(PERSON_A, 'RTSP walker');
+    const rtsp = new RtspSource();
+    try {
+      await rtsp.start(await Promise.all([0, 1, 2, 3].map((n) => composeFrame([{ face: PERSON_A, width: 240 + n * 20, left: 120 + n * 90, top: 140 + n * 10 }]))));
+      await camera(rtsp.url(), 'door-r', { sampleFps: 4 });
+      await eventually(20_000, async () => (await visitsAt('door-r')).length > 0);
+      expect(await visitsAt('door-r')).toEqual([a]);
+      expect((await stateOf('door-r')).state).toBe('streaming');
+    } finally {
+      await rtsp.kill();
+    }
   });
 
   it('goes reconnecting when the camera dies and streaming when it is back; a wrong URL fails with a reason; credentials never show', async () => {

@@ -40,7 +40,8 @@ export class FfmpegSource {
       '-nostdin',
       '-loglevel',
       'error',
-      ...(isRtsp ? ['-rtsp_transport', 'tcp', '-timeout', IO_TIMEOUT_US] : ['-rw_timeout', IO_TIMEOUT_US]),
+      // RTSP: ffmpeg's default transport (RTP over UDP, falling back to TCP when no packet arrives).
+      ...(isRtsp ? ['-timeout', IO_TIMEOUT_US] : ['-rw_timeout', IO_TIMEOUT_US]),
       '-i',
       this.url,
       '-an',
