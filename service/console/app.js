@@ -311,15 +311,55 @@ function livenessView() {
     h('p', {}, 'Face the camera, then follow the steps as they are shown. Frames are measured, never kept.'), start, video, steps, verdict, after));
 }
 
+// Cameras -------------------------------------------------------------------------------------
+
+/** The cameras Visage pulls, their streams refreshed every 2 s; add, disable or enable, remove. */
+async function camerasView() {
+  const rows = h('tbody', { id: 'camera-rows' });
+  const fields = { id: h('input', { id: 'camera-id', required: true, size: 12 }), name: h('input', { id: 'camera-name', required: true }), url: h('input', { id: 'camera-url', required: true, size: 40, placeholder: 'rtsp://user:password@host/stream' }) };
+  const add = h('form', { class: 'row', onsubmit: async (event) => {
+    event.preventDefault();
+    try {
+      await api('/v1/cameras', { method: 'POST', json: { id: fields.id.value.trim(), name: fields.name.value.trim(), url: fields.url.value.trim() } });
+      fields.url.value = '';
+      await refresh();
+    } catch (error) { say(describeError(error)); }
+  } }, h('label', {}, 'Id', fields.id), h('label', {}, 'Name', fields.name), h('label', {}, 'Stream URL', fields.url), h('button', { type: 'submit' }, 'Add camera'));
+  const act = (camera, init) => async () => {
+    try { await api(`/v1/cameras/${camera.id}`, init); await refresh(); } catch (error) { say(describeError(error)); }
+  };
+  const refresh = async () => {
+    const { cameras } = await api('/v1/cameras');
+    rows.replaceChildren(...cameras.map((camera) => h('tr', { 'data-camera': camera.id }, [
+      camera.name, camera.url, camera.stream.state, `${camera.sampleFps}/s`, `${camera.stream.analysed} analysed, ${camera.stream.dropped} dropped`,
+      camera.stream.lagMs === null ? '—' : `${camera.stream.lagMs} ms`, camera.stream.lastError ?? '',
+      h('span', {},
+        h('button', { type: 'button', onclick: act(camera, { method: 'PATCH', json: { enabled: !camera.enabled } }) }, camera.enabled ? 'Disable' : 'Enable'),
+        h('button', { type: 'button', class: 'danger', onclick: act(camera, { method: 'DELETE' }) }, 'Remove')),
+    ].map((c) => h('td', {}, c)))));
+  };
+  show('cameras', h('section', {}, h('h2', {}, 'Cameras'), add,
+    h('table', {}, h('thead', {}, h('tr', {}, ['Camera', 'Stream', 'State', 'Sampling', 'Frames', 'Lag', 'Last error', ''].map((x) => h('th', { scope: 'col' }, x)))), rows)));
+  await refresh();
+  liveAbort = new AbortController();
+  const signal = liveAbort.signal;
+  (async () => {
+    while (!signal.aborted) {
+      await sleep(2000);
+      if (!signal.aborted) await refresh().catch((error) => say(describeError(error)));
+    }
+  })();
+}
+
 // Live visits ---------------------------------------------------------------------------------
 
 function liveView() {
   const rows = h('tbody', { id: 'live-rows' });
   show('live', h('section', {}, h('h2', {}, 'Camera visits, live'),
-    h('table', {}, h('thead', {}, h('tr', {}, ['Time', 'Camera', 'Member', 'Tier', 'Distance'].map((x) => h('th', { scope: 'col' }, x)))), rows)));
+    h('table', {}, h('thead', {}, h('tr', {}, ['Time', 'Camera', 'Member', 'Tier', 'Distance', 'Track'].map((x) => h('th', { scope: 'col' }, x)))), rows)));
   liveAbort = new AbortController();
   streamEvents('/v1/events/visits', (event) => {
-    rows.prepend(h('tr', {}, [new Date(event.at).toLocaleTimeString(), event.cameraId, event.name ?? `visitor ${event.memberId.slice(0, 8)}`, event.tier, event.distance].map((c) => h('td', {}, String(c)))));
+    rows.prepend(h('tr', {}, [new Date(event.at).toLocaleTimeString(), event.cameraId, event.name ?? `visitor ${event.memberId.slice(0, 8)}`, event.tier, event.distance, event.trackId ? event.trackId.slice(0, 8) : '—'].map((c) => h('td', {}, String(c)))));
     while (rows.children.length > 100) rows.lastChild.remove();
   }, liveAbort.signal).catch((error) => { if (error.name !== 'AbortError') say(describeError(error)); });
 }
@@ -347,7 +387,7 @@ async function adminView() {
 
 // Wiring --------------------------------------------------------------------------------------
 
-const views = { search: searchView, identify: identifyView, liveness: livenessView, live: liveView, admin: () => adminView().catch((e) => say(describeError(e))) };
+const views = { search: searchView, identify: identifyView, liveness: livenessView, cameras: () => camerasView().catch((e) => say(describeError(e))), live: liveView, admin: () => adminView().catch((e) => say(describeError(e))) };
 nav.addEventListener('click', (event) => {
   const view = event.target.closest('[data-view]')?.dataset.view;
   if (view) views[view]();

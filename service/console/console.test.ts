@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -6,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Visage } from '../app/startVisage.js';
 import { apiClient } from '../testSupport/apiClient.js';
 import { composeFrame, cropFace, PERSON_B, STRANGERS } from '../testSupport/facePhotos.js';
+import { MjpegSource } from '../testSupport/mjpegSource.js';
 import { photoHeldUp, tiltedCorners } from '../testSupport/perspective.js';
 import { ADMIN_AUTH, startIsolatedVisage, type IsolatedVisage } from '../testSupport/testVisage.js';
 
@@ -18,6 +20,14 @@ import { ADMIN_AUTH, startIsolatedVisage, type IsolatedVisage } from '../testSup
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/console');
 const haveChromium = existsSync(CHROMIUM);
+const hasFfmpeg = (() => {
+  try {
+    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 if (!haveChromium) console.warn(`console browser tests skipped: ${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`);
 
 let service: IsolatedVisage;
@@ -150,5 +160,35 @@ describe.skipIf(!haveChromium)('operator console', () => {
     expect(await till.locator('#challenge-verdict').textContent()).toMatch(/^Not passed \(\d+ frames\)/);
     await till.screenshot({ path: path.join(ARTIFACTS, '7-liveness-challenge.png'), fullPage: true });
     await till.close();
+  });
+
+  it.skipIf(!hasFfmpeg)('adds a camera, shows its stream live, disables and removes it', async () => {
+    const camera = new MjpegSource(8);
+    await camera.start();
+    camera.play([await composeFrame([{ face: STRANGERS[1]!, width: 260, left: 300, top: 150 }])]);
+    const desk = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await desk.goto(`${visage.url}/console/`);
+      await desk.fill('#key', operatorKey);
+      await desk.keyboard.press('Enter');
+      await desk.locator('#nav').waitFor({ state: 'visible' });
+      await desk.click('[data-view="cameras"]');
+      await desk.fill('#camera-id', 'lobby');
+      await desk.fill('#camera-name', 'Lobby');
+      await desk.fill('#camera-url', camera.url('viewer:hunter2'));
+      await desk.getByRole('button', { name: 'Add camera' }).click();
+      const row = desk.locator('tr[data-camera="lobby"]');
+      await row.locator('td', { hasText: 'streaming' }).waitFor({ timeout: 20_000 });
+      expect(await row.textContent()).toContain('viewer:***@');
+      expect(await row.textContent()).not.toContain('hunter2');
+      await desk.screenshot({ path: path.join(ARTIFACTS, '8-cameras.png'), fullPage: true });
+      await row.getByRole('button', { name: 'Disable' }).click();
+      await row.locator('td', { hasText: 'disabled' }).waitFor({ timeout: 5_000 });
+      await row.getByRole('button', { name: 'Remove' }).click();
+      await row.waitFor({ state: 'detached', timeout: 5_000 });
+    } finally {
+      await desk.close();
+      await camera.kill();
+    }
   });
 });
