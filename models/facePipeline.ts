@@ -52,6 +52,7 @@ export class FacePipeline {
   private readonly pool: Piscina;
   private readonly scheduler: LaneScheduler;
   private model: ModelInfo | undefined;
+  private closing = false;
 
   constructor(private readonly options: FacePipelineOptions) {
     this.pool = new Piscina({
@@ -108,6 +109,7 @@ export class FacePipeline {
       maxSide && longest > maxSide ? await resizedCopy(image, maxSide) : minSide && longest < minSide ? await resizedCopy(image, minSide) : undefined;
     const task: AnalyzeTask = { pixels: image.pixels, width: image.width, height: image.height, detection, liveness: options.liveness, challenge: options.challenge };
     const transferList = [image.pixels.buffer as ArrayBuffer, ...(detection ? [detection.pixels.buffer as ArrayBuffer] : [])];
+    if (this.closing) throw new Error('the face pipeline is shutting down');
     const result = (await this.scheduler.run(options.lane ?? 'pos', () => this.pool.run(task, { name: 'analyze', transferList }))) as AnalyzeResult;
     const faces = result.faces
       .map((face) => ({
@@ -124,7 +126,13 @@ export class FacePipeline {
     };
   }
 
+  /**
+   * Stops the workers once the analyses under way have finished: a worker stopped in the middle of
+   * an inference takes the whole process down with it (ONNX Runtime's native threads).
+   */
   async close(): Promise<void> {
+    this.closing = true;
+    await Promise.race([this.scheduler.idle(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
     await this.pool.destroy();
   }
 }

@@ -39,6 +39,7 @@ interface Waiting {
 export class LaneScheduler {
   private running = 0;
   private readonly queues: Record<Lane, Waiting[]> = { pos: [], enroll: [], camera: [] };
+  private idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly slots: number,
@@ -64,6 +65,7 @@ export class LaneScheduler {
             .finally(() => {
               this.running--;
               this.dispatch();
+              if (this.running === 0 && LANES.every((l) => this.queues[l].length === 0)) for (const wake of this.idleWaiters.splice(0)) wake();
             });
         },
         shed: () => reject(new OverloadedError(lane)),
@@ -82,6 +84,12 @@ export class LaneScheduler {
       queue.push(task);
       this.dispatch();
     });
+  }
+
+  /** Resolves when nothing runs or waits (the pipeline waits for it before stopping its workers). */
+  idle(): Promise<void> {
+    if (this.running === 0 && LANES.every((l) => this.queues[l].length === 0)) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private dispatch(): void {

@@ -117,6 +117,21 @@ describe.skipIf(!hasFfmpeg)('cameras Visage pulls', () => {
     expect(rows[0].n).toBe(2);
   });
 
+  it('records a member within 2 s of appearing in front of a streaming camera', async () => {
+    const a = await member(PERSON_A, 'Arriving');
+    const empty = await composeFrame([]);
+    const made = await source([empty]);
+    await camera(made.url(), 'door-t', { sampleFps: 4 });
+    await eventually(15_000, async () => (await stateOf('door-t')).analysed >= 2);
+    const appeared = Date.now();
+    made.play(await Promise.all([0, 1, 2, 3].map((n) => composeFrame([{ face: PERSON_A, width: 240 + n * 20, left: 120 + n * 90, top: 140 + n * 10 }]))));
+    await eventually(10_000, async () => (await visitsAt('door-t')).length > 0);
+    const tookMs = Date.now() - appeared;
+    console.log(`member recorded ${tookMs} ms after appearing`);
+    expect(await visitsAt('door-t')).toEqual([a]);
+    expect(tookMs).toBeLessThan(2_000);
+  });
+
   it.skipIf(!hasRtspServer)('pulls an RTSP camera too', async () => {
     const a = await member(PERSON_A, 'RTSP walker');
     const rtsp = new RtspSource();

@@ -128,6 +128,11 @@ export class CameraIngest {
     this.retry.unref();
   }
 
+  /** Resolves when the frame under analysis (if any) is done. */
+  async settled(): Promise<void> {
+    while (this.busy) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
   stop(): void {
     this.stopped = true;
     clearTimeout(this.retry);

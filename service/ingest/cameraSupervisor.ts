@@ -103,8 +103,10 @@ export class CameraSupervisor {
     clearInterval(this.timer);
     await this.listener?.close();
     await this.running;
-    for (const ingest of this.ingests.values()) ingest.stop();
+    const stopping = [...this.ingests.values()];
     this.ingests.clear();
+    for (const ingest of stopping) ingest.stop();
+    await Promise.all(stopping.map((ingest) => ingest.settled()));
     // Gone cleanly: another replica may take the cameras over at once.
     await this.deps.cameras.release(this.deps.holder).catch(() => undefined);
   }

@@ -42,6 +42,11 @@ export class FfmpegSource {
       'error',
       // RTSP: ffmpeg's default transport (RTP over UDP, falling back to TCP when no packet arrives).
       ...(isRtsp ? ['-timeout', IO_TIMEOUT_US] : ['-rw_timeout', IO_TIMEOUT_US]),
+      // Frames as soon as they arrive: a visit is worth most in the seconds after someone walks in.
+      '-fflags',
+      'nobuffer',
+      '-flags',
+      'low_delay',
       '-i',
       this.url,
       '-an',
