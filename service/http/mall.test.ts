@@ -1,8 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Visage } from '../app/startVisage.js';
 import { apiClient, expectError } from '../testSupport/apiClient.js';
 import { composeFrame, cropFace, PERSON_A, PERSON_B, STRANGERS, type DemoFace } from '../testSupport/facePhotos.js';
+import { MjpegSource } from '../testSupport/mjpegSource.js';
 import { ADMIN_AUTH, type IsolatedVisage, startIsolatedVisage } from '../testSupport/testVisage.js';
 
 /**
@@ -48,6 +50,26 @@ const purchase = (transactionId: string, amount = 100, extra: Record<string, unk
   storeId: 'store-7',
   ...extra,
 });
+
+/** Polls until `check` gives a value (or fails after `ms`). */
+async function eventually<T>(ms: number, check: () => Promise<T | undefined>): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`not within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const hasFfmpeg = (() => {
+  try {
+    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 /** Posts frames of `stranger` walking in until the visitor policy makes them a visitor; their id. */
 async function visitorFrom(stranger: DemoFace, cameraId: string): Promise<string> {
@@ -160,6 +182,28 @@ describe('visitors (policy track)', () => {
     expect(fourth.body.faces[0].visitorCreated).toBeUndefined();
     expect(await countMembers('visitor')).toBe(before + 1);
     expect((await get(`/v1/members/${visitorId}/visits`)).body.items).toHaveLength(1);
+  });
+
+  it.skipIf(!hasFfmpeg)('makes a stranger walking past a pulled camera one visitor with one visit (one track, one decision)', async () => {
+    const camera = new MjpegSource(8);
+    await camera.start();
+    camera.play(await Promise.all([0, 1, 2, 3].map((n) => frameOf(STRANGERS[2]!, n))));
+    try {
+      expect((await post('/v1/cameras', { id: 'mall-east', name: 'East', url: camera.url(), sampleFps: 4 })).status).toBe(201);
+      const visitor = await eventually(20_000, async () => {
+        const { rows } = await sql.query("SELECT member_id FROM visits WHERE camera_id = 'mall-east'");
+        return rows[0]?.member_id as string | undefined;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 2000)); // the walk goes on: more frames of the same track
+      expect(await countMembers('visitor')).toBe(1);
+      expect((await get(`/v1/members/${visitor}`)).body).toMatchObject({ kind: 'visitor', faceCount: 1 });
+      const { rows } = await sql.query("SELECT count(*)::int AS n FROM visits WHERE camera_id = 'mall-east'");
+      expect(rows[0].n).toBe(1);
+    } finally {
+      await call('DELETE', '/v1/cameras/mall-east');
+      await camera.kill();
+      await new Promise((resolve) => setTimeout(resolve, 500)); // the ingest stopped and its last frame settled
+    }
   });
 
   it('never creates a member from blurred frames', async () => {
