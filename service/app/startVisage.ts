@@ -29,6 +29,8 @@ export interface VisageOptions {
 
 export interface Visage {
   url: string;
+  /** The PostgreSQL it uses (the embedded one's when no DATABASE_URL was given). */
+  databaseUrl: string;
   config: Config;
   index: FaceIndex;
   replica: ReplicaIndex;
@@ -104,5 +106,5 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
     replica.close,
     database.close,
   ]);
-  return { url: server.url, config, index: replica.index, replica, pipeline, modelsReady, maintenance: jobs, close };
+  return { url: server.url, databaseUrl: database.url, config, index: replica.index, replica, pipeline, modelsReady, maintenance: jobs, close };
 }
