@@ -41,7 +41,9 @@ export class FfmpegSource {
       '-loglevel',
       'error',
       // RTSP: ffmpeg's default transport (RTP over UDP, falling back to TCP when no packet arrives).
-      ...(isRtsp ? ['-timeout', IO_TIMEOUT_US] : ['-rw_timeout', IO_TIMEOUT_US]),
+      // MJPEG over HTTP carries no timestamps (ffmpeg would assume 25 frames a second and sample
+      // too few): arrival time is the frame's time.
+      ...(isRtsp ? ['-timeout', IO_TIMEOUT_US] : ['-rw_timeout', IO_TIMEOUT_US, '-use_wallclock_as_timestamps', '1']),
       // Frames as soon as they arrive: a visit is worth most in the seconds after someone walks in.
       '-fflags',
       'nobuffer',

@@ -79,8 +79,7 @@ export class CameraRepository {
    */
   async claim(holder: string, seconds: number, maxCameras: number): Promise<string[]> {
     const { rows } = await this.db.query<{ camera_id: string }>(
-      `WITH mine AS (SELECT camera_id FROM camera_leases WHERE holder = $1),
-            wanted AS (
+      `WITH wanted AS (
               SELECT c.id FROM cameras c LEFT JOIN camera_leases l ON l.camera_id = c.id
                WHERE c.enabled AND (l.camera_id IS NULL OR l.holder = $1 OR l.expires_at < now())
                ORDER BY (l.holder = $1) DESC NULLS LAST, c.id
