@@ -47,4 +47,15 @@ describe('the inference lanes', () => {
     await expect(lateFrame).rejects.toMatchObject({ lane: 'camera' });
     expect(shed).toEqual(['pos queue_full', 'camera too_late']);
   });
+
+  it('keeps a worker free of camera frames for the till', async () => {
+    const scheduler = new LaneScheduler(2, { pos: { maxQueued: 10 }, enroll: { maxQueued: 10 }, camera: { maxQueued: 10, maxRunning: 1 } });
+    const frames = [gate(), gate()];
+    const running = frames.map((f) => scheduler.run('camera', f.job));
+    expect(scheduler.queued('camera')).toBe(1); // the second frame waits: one worker is the till's
+    expect(await scheduler.run('pos', () => Promise.resolve('served at once'))).toBe('served at once');
+    for (const f of frames) f.open();
+    await Promise.all(running);
+  });
 });
+

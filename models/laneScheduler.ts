@@ -13,6 +13,11 @@ export interface LaneLimits {
   maxQueued: number;
   /** A task that waited longer than this is dropped when its turn comes (camera frames). */
   maxWaitMs?: number;
+  /**
+   * Workers the lane may occupy at once (all by default). Camera frames get one fewer than there
+   * are workers, so that a till never waits behind a frame on every worker.
+   */
+  maxRunning?: number;
 }
 
 export interface LaneObserver {
@@ -38,6 +43,7 @@ interface Waiting {
 
 export class LaneScheduler {
   private running = 0;
+  private readonly runningIn: Record<Lane, number> = { pos: 0, enroll: 0, camera: 0 };
   private readonly queues: Record<Lane, Waiting[]> = { pos: [], enroll: [], camera: [] };
   private idleWaiters: (() => void)[] = [];
 
@@ -60,10 +66,12 @@ export class LaneScheduler {
         enqueuedAt: this.now(),
         start: () => {
           this.running++;
+          this.runningIn[lane]++;
           job()
             .then(resolve, reject)
             .finally(() => {
               this.running--;
+              this.runningIn[lane]--;
               this.dispatch();
               if (this.running === 0 && LANES.every((l) => this.queues[l].length === 0)) for (const wake of this.idleWaiters.splice(0)) wake();
             });
@@ -71,7 +79,7 @@ export class LaneScheduler {
         shed: () => reject(new OverloadedError(lane)),
       };
       const queue = this.queues[lane];
-      if (this.running < this.slots && LANES.every((l) => this.queues[l].length === 0)) {
+      if (this.running < this.slots && this.mayRun(lane) && LANES.every((l) => this.queues[l].length === 0)) {
         this.observer?.started(lane, 0);
         task.start();
         return;
@@ -86,6 +94,10 @@ export class LaneScheduler {
     });
   }
 
+  private mayRun(lane: Lane): boolean {
+    return this.runningIn[lane] < (this.limits[lane].maxRunning ?? Infinity);
+  }
+
   /** Resolves when nothing runs or waits (the pipeline waits for it before stopping its workers). */
   idle(): Promise<void> {
     if (this.running === 0 && LANES.every((l) => this.queues[l].length === 0)) return Promise.resolve();
@@ -94,7 +106,7 @@ export class LaneScheduler {
 
   private dispatch(): void {
     while (this.running < this.slots) {
-      const lane = LANES.find((l) => this.queues[l].length > 0);
+      const lane = LANES.find((l) => this.queues[l].length > 0 && this.mayRun(l));
       if (!lane) return;
       const task = this.queues[lane].shift()!;
       const waited = this.now() - task.enqueuedAt;

@@ -111,6 +111,8 @@ const envSchema = z.object({
   INFERENCE_QUEUE_ENROLL: numberFromEnv(z.number().int().min(1).max(10_000)).default(16),
   INFERENCE_QUEUE_CAMERA: numberFromEnv(z.number().int().min(1).max(10_000)).default(4),
   CAMERA_FRAME_MAX_WAIT_MS: numberFromEnv(z.number().int().min(10).max(60_000)).default(1000),
+  /** Workers camera frames may occupy at once (default: all); fewer keeps workers free for the till, at the cost of cameras (README, "Load shedding"). */
+  CAMERA_MAX_WORKERS: numberFromEnv(z.number().int().min(1).max(64)).optional(),
   /** Passive liveness: a face scoring below this is refused where liveness is required (README, "Liveness at the till"). */
   LIVENESS_THRESHOLD: numberFromEnv(z.number().min(0).max(1)).default(0.4),
   /** Whether identify and verify require a live face when the request does not say: for `pos` keys, and for every other role. */
@@ -270,7 +272,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     inferenceLanes: Object.freeze({
       pos: { maxQueued: e.INFERENCE_QUEUE_POS },
       enroll: { maxQueued: e.INFERENCE_QUEUE_ENROLL },
-      camera: { maxQueued: e.INFERENCE_QUEUE_CAMERA, maxWaitMs: e.CAMERA_FRAME_MAX_WAIT_MS },
+      camera: { maxQueued: e.INFERENCE_QUEUE_CAMERA, maxWaitMs: e.CAMERA_FRAME_MAX_WAIT_MS, maxRunning: e.CAMERA_MAX_WORKERS ?? e.INFERENCE_THREADS },
     }),
     liveness: Object.freeze({
       threshold: e.LIVENESS_THRESHOLD,

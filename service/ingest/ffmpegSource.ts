@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 
 /** Where ffmpeg is (Debian's package: installed by .ci/run and the Dockerfile). */
 export const FFMPEG = process.env.FFMPEG_PATH ?? 'ffmpeg';
 
 /** A stalled source ends the process after this long without data (microseconds, as ffmpeg takes it). */
 const IO_TIMEOUT_US = '5000000';
+const CAMERA_NICENESS = 10;
 /** Frames are scaled down to this width at most: the detector reads 640 px anyway. */
 const MAX_WIDTH = 1280;
 
@@ -64,6 +66,14 @@ export class FfmpegSource {
     ];
     const child = spawn(FFMPEG, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    // Decoding camera streams yields the CPU to the till's inference (nice 10).
+    if (child.pid) {
+      try {
+        os.setPriority(child.pid, CAMERA_NICENESS);
+      } catch {
+        // not permitted here: the streams run at normal priority
+      }
+    }
     child.stdout.on('data', (chunk: Buffer) => this.take(chunk));
     child.stderr.on('data', (chunk: Buffer) => {
       const line = chunk.toString('utf8').trim().split('\n').at(-1);
