@@ -30,6 +30,8 @@ export interface CameraIngestDeps {
   process(cameraId: string, jpeg: Buffer, capturedAt: Date): Promise<unknown>;
   logger: Logger;
   random?: () => number;
+  /** The ffmpeg to run (tests point it at one that is not there). */
+  ffmpegPath?: string;
 }
 
 /**
@@ -61,10 +63,12 @@ export class CameraIngest {
   private connect(): void {
     if (this.stopped) return;
     this.streamedSinceStart = false;
-    this.source = new FfmpegSource(this.camera.url, this.camera.sampleFps, {
-      frame: (jpeg) => this.onFrame(jpeg),
-      ended: (error) => this.onEnded(error),
-    });
+    this.source = new FfmpegSource(
+      this.camera.url,
+      this.camera.sampleFps,
+      { frame: (jpeg) => this.onFrame(jpeg), ended: (error) => this.onEnded(error) },
+      this.deps.ffmpegPath,
+    );
     this.source.start();
   }
 

@@ -33,6 +33,7 @@ export class FfmpegSource {
     private readonly url: string,
     private readonly fps: number,
     private readonly events: FrameSourceEvents,
+    private readonly ffmpeg = FFMPEG,
   ) {}
 
   start(): void {
@@ -64,7 +65,7 @@ export class FfmpegSource {
       'mjpeg',
       'pipe:1',
     ];
-    const child = spawn(FFMPEG, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(this.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     // Decoding camera streams yields the CPU to the till's inference (nice 10).
     if (child.pid) {
