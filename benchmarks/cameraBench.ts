@@ -9,6 +9,7 @@
  *   npm run bench:cameras [-- --cameras 2,4,6,8,10 --seconds 20 --soak-seconds 600] [--json]
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,13 +20,16 @@ import { loadConfig } from '../service/config.js';
 import { composeFrame, cropFace, PERSON_A, PERSON_B, STRANGERS, type DemoFace } from '../service/testSupport/facePhotos.js';
 import { MjpegSource } from '../service/testSupport/mjpegSource.js';
 import { benchCommand } from './benchCommand.js';
+import { DEFAULT_LFW_DIR } from './lfw.js';
 
 const opts = benchCommand()
   .option('--cameras <list>', 'camera counts to try', '2,4,6,8,10')
   .option('--seconds <n>', 'measured seconds per camera count', '20')
-  .option('--soak-seconds <n>', 'then a mixed soak this long with the largest count that kept drops ≤ 5% (0: none)', '0')
+  .option('--soak-seconds <n>', 'then a mixed soak this long (0: none)', '0')
+  .option('--soak-cameras <n>', 'cameras during the soak (default: the largest count that kept drops ≤ 5%)')
+  .option('--lfw <folder>', 'enrollment photos for the soak: one person per folder (LFW View 1); without it, the demo faces', DEFAULT_LFW_DIR)
   .parse()
-  .opts<{ cameras: string; seconds: string; soakSeconds: string; json?: boolean }>();
+  .opts<{ cameras: string; seconds: string; soakSeconds: string; soakCameras?: string; lfw: string; json?: boolean }>();
 const seconds = Number(opts.seconds);
 
 const KEY = randomBytes(24).toString('base64url');
@@ -113,9 +117,21 @@ for (const count of opts.cameras.split(',').map(Number)) {
 
 let soak: Record<string, unknown> | undefined;
 if (Number(opts.soakSeconds) > 0) {
-  const sustained = [...sizing].reverse().find((row) => row.droppedShare <= 0.05)?.cameras ?? 1;
+  const sustained = opts.soakCameras ? Number(opts.soakCameras) : ([...sizing].reverse().find((row) => row.droppedShare <= 0.05)?.cameras ?? 1);
+  await addCameras(sustained);
+  // A different person for each enrollment (the same face twice is refused as another member's).
+  const people = existsSync(opts.lfw) ? (await fs.readdir(opts.lfw, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => path.join(opts.lfw, d.name)) : [];
+  const photoFor = async (n: number): Promise<Buffer> => {
+    const folder = people[n % Math.max(1, people.length)];
+    if (!folder) return Buffer.concat([await cropFace(STRANGERS[n % 3]!, { width: 280 + (n % 7) * 10 }), Buffer.alloc(n)]);
+    return fs.readFile(path.join(folder, (await fs.readdir(folder)).sort()[0]!));
+  };
   for (const [i, source] of sources.entries()) if (i >= sustained) await call('DELETE', `/v1/cameras/bench-${i}`).then(() => source.kill());
+  const streamsBefore = totals(await streams());
   const rssStart = process.memoryUsage().rss;
+  // Also from a minute in: pools, caches and the JIT are warm by then.
+  let rssWarm = rssStart;
+  setTimeout(() => (rssWarm = process.memoryUsage().rss), 60_000).unref();
   const accepted = { members: [] as string[], faces: [] as string[], purchases: [] as string[] };
   const errors: Record<string, number> = {};
   const note = (status: number) => {
@@ -129,7 +145,7 @@ if (Number(opts.soakSeconds) > 0) {
       if (created.status !== 201) continue;
       const id = String(created.json.id);
       accepted.members.push(id);
-      const enrolled = await call('POST', `/v1/members/${id}/faces`, Buffer.concat([await cropFace(STRANGERS[n % 3]!, { width: 280 + (n % 7) * 10 }), Buffer.alloc(n)]));
+      const enrolled = await call('POST', `/v1/members/${id}/faces`, await photoFor(n));
       note(enrolled.status);
       if (enrolled.status === 201) accepted.faces.push(String(enrolled.json.faceId));
       const bought = await call('POST', `/v1/members/${id}/purchases`, { transactionId: `soak-${n}`, amount: 10, currency: config.loyalty.currency, items: [{ sku: 's', category: 'c', quantity: 1, price: 10 }] });
@@ -149,6 +165,7 @@ if (Number(opts.soakSeconds) > 0) {
   })();
   await Promise.all([enrollments, tills]);
   const rssEnd = process.memoryUsage().rss;
+  const streamsAfter = totals(await streams());
   const count = dbCount;
   soak = {
     seconds: Number(opts.soakSeconds),
@@ -156,6 +173,9 @@ if (Number(opts.soakSeconds) > 0) {
     rssStartMb: Math.round(rssStart / 2 ** 20),
     rssEndMb: Math.round(rssEnd / 2 ** 20),
     rssGrowth: Number(((rssEnd - rssStart) / rssStart).toFixed(3)),
+    rssWarmMb: Math.round(rssWarm / 2 ** 20),
+    rssGrowthFromWarm: Number(((rssEnd - rssWarm) / rssWarm).toFixed(3)),
+    cameraFramesDropped: Number(((streamsAfter.dropped - streamsBefore.dropped) / Math.max(1, streamsAfter.framesIn - streamsBefore.framesIn)).toFixed(4)),
     errors5xxOtherThanShed: errors,
     acceptedWrites: { members: accepted.members.length, faces: accepted.faces.length, purchases: accepted.purchases.length },
     found: {
@@ -164,7 +184,7 @@ if (Number(opts.soakSeconds) > 0) {
       purchases: await count('SELECT count(*)::int AS n FROM purchases WHERE transaction_id = ANY($1)', accepted.purchases),
     },
   };
-  console.log(`soak ${opts.soakSeconds} s with ${sustained} cameras: RSS ${String(soak.rssStartMb)} → ${String(soak.rssEndMb)} MB (${(Number(soak.rssGrowth) * 100).toFixed(1)}%), 5xx other than shed: ${JSON.stringify(errors)}, accepted ${JSON.stringify(soak.acceptedWrites)}, found ${JSON.stringify(soak.found)}`);
+  console.log(`soak ${opts.soakSeconds} s with ${sustained} cameras (${(Number(soak.cameraFramesDropped) * 100).toFixed(1)}% frames dropped): RSS ${String(soak.rssStartMb)} → ${String(soak.rssWarmMb)} (1 min) → ${String(soak.rssEndMb)} MB (${(Number(soak.rssGrowth) * 100).toFixed(1)}%, ${(Number(soak.rssGrowthFromWarm) * 100).toFixed(1)}% from 1 min), 5xx other than shed: ${JSON.stringify(errors)}, accepted ${JSON.stringify(soak.acceptedWrites)}, found ${JSON.stringify(soak.found)}`);
 }
 
 /** Rows the query counts among `ids`, read straight from PostgreSQL. */
