@@ -4,7 +4,6 @@ import path from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { MjpegSource } from './testSupport/mjpegSource.js';
 import { S3BlobStore } from './blob/s3BlobStore.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embeddedPostgres.js';
@@ -14,6 +13,7 @@ import { freePort } from './testSupport/freePort.js';
 import { startReplica, type ReplicaProcess } from './testSupport/replicaProcess.js';
 import { startTestS3, S3_CREDENTIALS, type TestS3 } from './testSupport/s3Server.js';
 import { ADMIN_AUTH, createTestDatabase, makeDataDir, type TestDatabase } from './testSupport/testVisage.js';
+import { hasFfmpeg } from './testSupport/tools.js';
 
 /**
  * Replicas and faults, with the service running as separate processes (as on Kubernetes): two
@@ -21,14 +21,6 @@ import { ADMIN_AUTH, createTestDatabase, makeDataDir, type TestDatabase } from '
  * enrollments, the photo store stopped, and PostgreSQL stopped and started again.
  */
 
-const hasFfmpeg = (() => {
-  try {
-    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 const processes: ReplicaProcess[] = [];
 const cleanups: (() => Promise<unknown>)[] = [];

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -10,6 +9,7 @@ import { composeFrame, cropFace, PERSON_B, STRANGERS } from '../testSupport/face
 import { MjpegSource } from '../testSupport/mjpegSource.js';
 import { photoHeldUp, tiltedCorners } from '../testSupport/perspective.js';
 import { ADMIN_AUTH, startIsolatedVisage, type IsolatedVisage } from '../testSupport/testVisage.js';
+import { hasFfmpeg } from '../testSupport/tools.js';
 
 /**
  * The operator console in real headless Chromium (Debian's package, driven by playwright-core):
@@ -20,14 +20,6 @@ import { ADMIN_AUTH, startIsolatedVisage, type IsolatedVisage } from '../testSup
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/console');
 const haveChromium = existsSync(CHROMIUM);
-const hasFfmpeg = (() => {
-  try {
-    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 if (!haveChromium) console.warn(`console browser tests skipped: ${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`);
 
 let service: IsolatedVisage;

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Visage } from '../app/startVisage.js';
@@ -7,6 +6,7 @@ import { composeFrame, cropFace, PERSON_A, PERSON_B, STRANGERS } from '../testSu
 import { MjpegSource } from '../testSupport/mjpegSource.js';
 import { RtspSource } from '../testSupport/rtspSource.js';
 import { ADMIN_AUTH, type IsolatedVisage, startIsolatedVisage } from '../testSupport/testVisage.js';
+import { eventually, hasCommand, hasFfmpeg } from '../testSupport/tools.js';
 
 /**
  * Cameras Visage pulls itself, over HTTP against the real service and Debian's ffmpeg: an MJPEG
@@ -14,23 +14,8 @@ import { ADMIN_AUTH, type IsolatedVisage, startIsolatedVisage } from '../testSup
  * back, a wrong URL, credentials kept out of answers and logs, a camera disabled.
  */
 
-const hasFfmpeg = (() => {
-  try {
-    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 if (!hasFfmpeg) console.warn('camera stream tests skipped: ffmpeg is missing (apt-get install ffmpeg; .ci/run installs it)');
-const hasRtspServer = (() => {
-  try {
-    execFileSync('rtsp-server-perl', ['--help'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasRtspServer = hasCommand('rtsp-server-perl', ['--help']);
 if (!hasRtspServer) console.warn('RTSP camera test skipped: rtsp-server-perl is missing (apt-get install rtsp-server-perl; .ci/run installs it)');
 
 let service: IsolatedVisage;
@@ -40,16 +25,6 @@ const logLines: string[] = [];
 const admin = apiClient(() => visage.url, ADMIN_AUTH);
 const sources: MjpegSource[] = [];
 
-/** Polls until `check` holds (or fails after `ms`). */
-async function eventually<T>(ms: number, check: () => Promise<T | undefined | false>): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 async function camera(url: string, id: string, extra: Record<string, unknown> = {}) {
   const res = await admin.post('/v1/cameras', { id, name: `Camera ${id}`, url, ...extra });

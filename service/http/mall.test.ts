@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Visage } from '../app/startVisage.js';
@@ -6,6 +5,7 @@ import { apiClient, expectError } from '../testSupport/apiClient.js';
 import { composeFrame, cropFace, PERSON_A, PERSON_B, STRANGERS, type DemoFace } from '../testSupport/facePhotos.js';
 import { MjpegSource } from '../testSupport/mjpegSource.js';
 import { ADMIN_AUTH, type IsolatedVisage, startIsolatedVisage } from '../testSupport/testVisage.js';
+import { eventually, hasFfmpeg } from '../testSupport/tools.js';
 
 /**
  * The mall flows over HTTP against the real PostgreSQL and models, with the visitor policy on:
@@ -51,25 +51,7 @@ const purchase = (transactionId: string, amount = 100, extra: Record<string, unk
   ...extra,
 });
 
-/** Polls until `check` gives a value (or fails after `ms`). */
-async function eventually<T>(ms: number, check: () => Promise<T | undefined>): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
-const hasFfmpeg = (() => {
-  try {
-    execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 /** Posts frames of `stranger` walking in until the visitor policy makes them a visitor; their id. */
 async function visitorFrom(stranger: DemoFace, cameraId: string): Promise<string> {
