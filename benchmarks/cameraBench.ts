@@ -166,7 +166,9 @@ if (Number(opts.soakSeconds) > 0) {
   await Promise.all([enrollments, tills]);
   const rssEnd = process.memoryUsage().rss;
   const streamsAfter = totals(await streams());
-  const count = dbCount;
+  // Every accepted write, looked up in PostgreSQL.
+  const sql = new pg.Pool({ connectionString: visage.databaseUrl, max: 1 });
+  const count = async (query: string, ids: string[]) => Number((await sql.query<{ n: number }>(query, [ids])).rows[0]!.n);
   soak = {
     seconds: Number(opts.soakSeconds),
     cameras: sustained,
@@ -184,18 +186,10 @@ if (Number(opts.soakSeconds) > 0) {
       purchases: await count('SELECT count(*)::int AS n FROM purchases WHERE transaction_id = ANY($1)', accepted.purchases),
     },
   };
+  await sql.end();
   console.log(`soak ${opts.soakSeconds} s with ${sustained} cameras (${(Number(soak.cameraFramesDropped) * 100).toFixed(1)}% frames dropped): RSS ${String(soak.rssStartMb)} → ${String(soak.rssWarmMb)} (1 min) → ${String(soak.rssEndMb)} MB (${(Number(soak.rssGrowth) * 100).toFixed(1)}%, ${(Number(soak.rssGrowthFromWarm) * 100).toFixed(1)}% from 1 min), 5xx other than shed: ${JSON.stringify(errors)}, accepted ${JSON.stringify(soak.acceptedWrites)}, found ${JSON.stringify(soak.found)}`);
 }
 
-/** Rows the query counts among `ids`, read straight from PostgreSQL. */
-async function dbCount(query: string, ids: string[]): Promise<number> {
-  const sql = new pg.Pool({ connectionString: visage.databaseUrl, max: 1 });
-  try {
-    return Number((await sql.query<{ n: number }>(query, [ids])).rows[0]!.n);
-  } finally {
-    await sql.end();
-  }
-}
 
 for (const source of sources) await source.kill();
 await visage.close();

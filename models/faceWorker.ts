@@ -52,9 +52,9 @@ export async function analyze(task: AnalyzeTask): Promise<AnalyzeResult> {
     const passive = await liveness;
     for (const face of result.faces) face.livenessScore = await passive.score(task.pixels, task.width, task.height, face.box);
   }
-  const [largest] = [...result.faces].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
-  if (task.challenge && largest) {
+  if (task.challenge && result.faces.length > 0) {
     // The session follows one face: the largest.
+    const largest = result.faces.reduce((a, b) => (b.box.width * b.box.height > a.box.width * a.box.height ? b : a));
     largest.eyeOpenness = await eyeOpenness(task.pixels, task.width, task.height, largest.box);
     const points = largest.landmarks;
     if (points?.length === 5) {

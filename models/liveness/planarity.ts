@@ -2,7 +2,7 @@ import type { Box, Point } from '../types.js';
 import { homography } from './homography.js';
 
 /** Side of the grey face patch a challenge session keeps from its first frame (48×48 = 2,304 bytes). */
-export const PATCH_SIDE = 48;
+const PATCH_SIDE = 48;
 
 /** The reference a frame is compared with: the first frame's face patch, where it was, its eyes and mouth corners. */
 export interface PlanarityReference {
@@ -27,7 +27,7 @@ function sample(rgb: Uint8Array, width: number, height: number, x: number, y: nu
 }
 
 /** The square around the face's five points, a little wider than them: cheeks, nose and mouth, little background. */
-export function faceRegion(landmarks: Point[]): Box {
+function faceRegion(landmarks: Point[]): Box {
   const xs = landmarks.map((p) => p.x);
   const ys = landmarks.map((p) => p.y);
   const side = 1.5 * Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys));

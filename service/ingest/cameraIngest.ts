@@ -42,7 +42,8 @@ export interface CameraIngestDeps {
 export class CameraIngest {
   private source: FfmpegSource | undefined;
   private pending: { jpeg: Buffer; at: Date } | undefined;
-  private busy = false;
+  /** The frame under analysis, if any. */
+  private inFlight: Promise<void> | undefined;
   private stopped = false;
   private streamedSinceStart = false;
   private everStreamed = false;
@@ -89,11 +90,10 @@ export class CameraIngest {
   }
 
   private pump(): void {
-    if (this.busy || !this.pending || this.stopped) return;
+    if (this.inFlight || !this.pending || this.stopped) return;
     const { jpeg, at } = this.pending;
     this.pending = undefined;
-    this.busy = true;
-    this.deps
+    this.inFlight = this.deps
       .process(this.camera.id, jpeg, at)
       .then(
         () => {
@@ -107,7 +107,7 @@ export class CameraIngest {
         },
       )
       .finally(() => {
-        this.busy = false;
+        this.inFlight = undefined;
         this.pump();
       });
   }
@@ -134,7 +134,7 @@ export class CameraIngest {
 
   /** Resolves when the frame under analysis (if any) is done. */
   async settled(): Promise<void> {
-    while (this.busy) await new Promise((resolve) => setTimeout(resolve, 20));
+    await this.inFlight;
   }
 
   stop(): void {

@@ -4,7 +4,7 @@ import { CAMERA_CHANGES_CHANNEL, type Camera, type CameraRepository } from '../r
 import { CameraIngest, type CameraIngestDeps, type CameraStatus } from './cameraIngest.js';
 
 /** A lease lasts this long; the holder renews it every heartbeat: a dead replica's cameras are taken over within lease + heartbeat. */
-export const LEASE_SECONDS = 8;
+const LEASE_SECONDS = 8;
 const HEARTBEAT_MS = 2_000;
 /** Cameras one replica pulls at most (each is an ffmpeg process and a share of the workers). */
 const MAX_CAMERAS_PER_REPLICA = 64;

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 
 /** Where ffmpeg is (Debian's package: installed by .ci/run and the Dockerfile). */
-export const FFMPEG = process.env.FFMPEG_PATH ?? 'ffmpeg';
+const FFMPEG = process.env.FFMPEG_PATH ?? 'ffmpeg';
 
 /** A stalled source ends the process after this long without data (microseconds, as ffmpeg takes it). */
 const IO_TIMEOUT_US = '5000000';

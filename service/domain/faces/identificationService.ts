@@ -93,17 +93,26 @@ export class IdentificationService {
    * `todayFirst` (the till), a face no member of the whole gallery is close to may still be one
    * of today's visitors under their own threshold.
    */
-  async matchFaces(bytes: Buffer, options: { maxFaces?: number; threshold?: number; todayFirst?: boolean; liveness?: boolean; lane?: Lane }): Promise<FaceMatch[]> {
-    const threshold = this.threshold(options.threshold, this.deps.rule.thresholds.match);
+  /** The faces of an image (largest first) with their quality (and liveness, when asked), not yet searched. */
+  async judgedFaces(bytes: Buffer, options: { maxFaces?: number; liveness?: boolean; lane?: Lane }) {
     const image = await analyzeWhenReady(this.deps.pipeline, bytes, { liveness: options.liveness, lane: options.lane ?? 'pos' });
     return image.faces.slice(0, options.maxFaces ?? image.faces.length).map((face) => {
       const verdict = judgeQuality(face.measures, this.deps.identifyPolicy);
-      // A face too poor to trust is never matched: "unknown" is the safe answer at a till.
-      const quality = qualityView(face.measures, verdict);
-      // Nor is one that may be a photo or a screen held up to the camera.
-      const liveness = options.liveness ? this.deps.liveness.judge(face.livenessScore) : undefined;
+      return {
+        face,
+        quality: qualityView(face.measures, verdict),
+        liveness: options.liveness ? this.deps.liveness.judge(face.livenessScore) : undefined,
+      };
+    });
+  }
+
+  async matchFaces(bytes: Buffer, options: { maxFaces?: number; threshold?: number; todayFirst?: boolean; liveness?: boolean; lane?: Lane }): Promise<FaceMatch[]> {
+    const threshold = this.threshold(options.threshold, this.deps.rule.thresholds.match);
+    return (await this.judgedFaces(bytes, options)).map(({ face, quality, liveness }) => {
+      // A face that may be a photo or a screen held up to the camera is never matched …
       if (liveness && !liveness.live) return { face, quality, match: null, unknownReason: 'spoof_suspected' as const, liveness };
-      if (!verdict.ok) return { face, quality, match: null, unknownReason: 'low_quality' as const, ...(liveness ? { liveness } : {}) };
+      // … nor one too poor to trust: "unknown" is the safe answer at a till.
+      if (!quality.ok) return { face, quality, match: null, unknownReason: 'low_quality' as const, ...(liveness ? { liveness } : {}) };
       const found = this.nearestMatch(face.descriptor, threshold);
       if (options.todayFirst && options.threshold === undefined && found.unknownReason === 'no_close_member') {
         const today = this.todaysMatch(face.descriptor);

@@ -35,7 +35,7 @@ export interface ChallengeVerdict {
 }
 
 /** A head turn moves the nose sideways by this share of the eye distance from where it started (a 25° turn ≈ 0.3; a tilted print ≈ 0.05). */
-export const TURN_CUE = 0.15;
+const TURN_CUE = 0.15;
 /** A blink: the eyes at most this share of their usual openness in a frame, open again in a later one. */
 const SHUT_SHARE = 0.65;
 const REOPENED_SHARE = 0.85;
@@ -48,7 +48,7 @@ const REOPENED_SHARE = 0.85;
 export const PLANAR_FIT = 0.95;
 /** Frames turned at least this far from the first one are the ones the planarity test reads. */
 const PLANARITY_MIN_TURN = 0.08;
-export const MIN_FRAMES = 3;
+const MIN_FRAMES = 3;
 
 const eyeDistance = (p: Point[]) => Math.hypot(p[0]!.x - p[1]!.x, p[0]!.y - p[1]!.y);
 

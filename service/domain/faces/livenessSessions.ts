@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { FacePipeline } from '../../../models/facePipeline.js';
+import { meanVector } from '../../../models/vectors.js';
 import type { LivenessSession, LivenessSessionRepository, StoredFrame } from '../../repositories/livenessSessionRepository.js';
 import {
   livenessFaceMismatch,
@@ -17,7 +18,7 @@ import type { LivenessPolicy } from './livenessPolicy.js';
 import type { MatchRule } from './matchRule.js';
 
 /** The frames of a session must all arrive within this long of its first one. */
-export const CHALLENGE_WINDOW_MS = 10_000;
+const CHALLENGE_WINDOW_MS = 10_000;
 /** More frames than a few a second for ten seconds is not a till following the challenge. */
 const MAX_FRAMES = 60;
 
@@ -48,7 +49,6 @@ const view = (session: LivenessSession): SessionView => ({
   used: session.usedAt !== null,
 });
 
-const mean = (vectors: number[][]): number[] => vectors[0]!.map((_, i) => vectors.reduce((sum, v) => sum + v[i]!, 0) / vectors.length);
 
 /**
  * Active liveness challenges for tills with a camera that can send a short burst (the shape AWS
@@ -114,7 +114,7 @@ export class LivenessSessions {
       verdict.reasons.push('face_changed');
       verdict.live = false;
     }
-    const descriptor = verdict.live ? this.deps.rule.canonical(mean(session.frames.map((f) => f.descriptor))) ?? null : null;
+    const descriptor = verdict.live ? this.deps.rule.canonical(meanVector(session.frames.map((f) => f.descriptor))) ?? null : null;
     const saved = await this.deps.sessions.saveVerdict(id, verdict, verdict.live, descriptor, this.deps.clock());
     if (!saved) return this.get(id); // judged by another request meanwhile
     return view(saved);

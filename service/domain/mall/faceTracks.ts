@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Box } from '../../../models/types.js';
+import { meanVector } from '../../../models/vectors.js';
 import type { MatchRule } from '../faces/matchRule.js';
 
 /** One face seen in a frame of a camera: where, what it looks like, how much to trust it. */
@@ -29,6 +30,8 @@ export class FaceTrack {
   /** A visitor member was already tried for this track (the visitor policy). */
   visitorTried = false;
   private best: { descriptor: Float32Array; weight: number }[] = [];
+  /** The representative, computed once per change of the best faces (it is compared with every face of every frame). */
+  private face: number[] | undefined;
 
   constructor(
     readonly cameraId: string,
@@ -43,14 +46,13 @@ export class FaceTrack {
     this.best.push({ descriptor: Float32Array.from(observation.descriptor), weight: Math.max(observation.weight, 1e-3) });
     this.best.sort((a, b) => b.weight - a.weight);
     this.best.length = Math.min(this.best.length, TOP_FACES);
+    this.face = undefined;
   }
 
   /** The weighted mean of the track's best faces: steadier than any single frame's. */
   representative(): number[] {
-    const total = this.best.reduce((sum, f) => sum + f.weight, 0);
-    const out = new Array<number>(this.best[0]!.descriptor.length).fill(0);
-    for (const { descriptor, weight } of this.best) for (let i = 0; i < out.length; i++) out[i]! += (descriptor[i]! * weight) / total;
-    return out;
+    this.face ??= Array.from(meanVector(this.best.map((f) => f.descriptor), this.best.map((f) => f.weight)));
+    return this.face;
   }
 }
 

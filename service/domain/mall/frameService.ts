@@ -108,8 +108,9 @@ export class FrameService {
    * becomes a visitor where the policy says so. Returns how many faces the frame had.
    */
   async processPulledFrame(cameraId: string, bytes: Buffer, at: Date): Promise<number> {
-    const matches = await this.deps.identification.matchFaces(bytes, { lane: 'camera' });
-    const usable = matches.filter((m) => m.quality.ok);
+    // Only analysed here: each track is searched once, with its best faces, not each face.
+    const faces = await this.deps.identification.judgedFaces(bytes, { lane: 'camera' });
+    const usable = faces.filter((f) => f.quality.ok);
     const tracks = this.deps.tracks.observe(
       cameraId,
       usable.map(({ face, quality }) => ({ box: face.box, descriptor: face.descriptor, weight: quality.detectionScore * Math.min(1, quality.sizePx / 112) })),
@@ -133,7 +134,7 @@ export class FrameService {
       const visitor = this.deps.identification.matchDescriptor(descriptor);
       if (visitor && (await this.recognised(visitor, cameraId, at, track.id, created)).match) track.memberId = visitor.memberId;
     }
-    return matches.length;
+    return faces.length;
   }
 
   /** A new anonymous visitor member with this face (or the member it already is). */

@@ -1,3 +1,4 @@
+import { meanVector } from '../../../models/vectors.js';
 import type { MatchRule } from '../faces/matchRule.js';
 
 /**
@@ -35,11 +36,7 @@ export interface ConfirmedVisitor {
   sightings: number;
 }
 
-function mean(sightings: readonly Sighting[]): Float32Array {
-  const out = new Float32Array(sightings[0]!.descriptor.length);
-  for (const { descriptor } of sightings) for (let i = 0; i < out.length; i++) out[i]! += descriptor[i]! / sightings.length;
-  return out;
-}
+const mean = (sightings: readonly Sighting[]): Float32Array => meanVector(sightings.map((s) => s.descriptor));
 
 export class VisitorTracker {
   private candidates: Candidate[] = [];

@@ -1,11 +1,8 @@
 import { z } from 'zod';
-import { cameraNotFound } from '../../domain/errors.js';
 import { endpoint } from '../endpoint.js';
+import { cameraPath } from './pathParams.js';
 import * as out from '../responses.js';
 import { cameraParams, createCameraSchema, frameQuerySchema, updateCameraSchema } from '../schemas.js';
-
-/** A malformed camera id names no camera. */
-const cameraPath = { params: cameraParams, notFound: { cameraId: cameraNotFound } };
 import { parseInput } from '../validation.js';
 import { faceOutcome } from './recognition.js';
 

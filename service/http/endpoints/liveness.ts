@@ -1,9 +1,6 @@
-import { livenessSessionNotFound } from '../../domain/errors.js';
 import { endpoint } from '../endpoint.js';
 import * as out from '../responses.js';
-import { livenessSessionParams } from '../schemas.js';
-
-const sessionPath = { params: livenessSessionParams, notFound: { sessionId: livenessSessionNotFound } };
+import { livenessSessionPath as sessionPath } from './pathParams.js';
 const SESSION_ERRORS = ['LIVENESS_SESSION_NOT_FOUND', 'LIVENESS_SESSION_EXPIRED'] as const;
 
 /** Active liveness challenges: a till proves a live face over a short burst of frames before it identifies. */

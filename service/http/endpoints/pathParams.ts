@@ -1,5 +1,5 @@
-import { faceNotFound, keyNotFound, memberNotFound } from '../../domain/errors.js';
-import { faceParams, keyParams, memberParams } from '../schemas.js';
+import { cameraNotFound, faceNotFound, keyNotFound, livenessSessionNotFound, memberNotFound } from '../../domain/errors.js';
+import { cameraParams, faceParams, keyParams, livenessSessionParams, memberParams } from '../schemas.js';
 
 /*
  * The path parameters shared by several endpoints, with the not-found error a malformed id gets
@@ -8,3 +8,5 @@ import { faceParams, keyParams, memberParams } from '../schemas.js';
 export const memberPath = { params: memberParams, notFound: { id: memberNotFound } };
 export const facePath = { params: faceParams, notFound: { id: memberNotFound, faceId: faceNotFound } };
 export const keyPath = { params: keyParams, notFound: { keyId: keyNotFound } };
+export const cameraPath = { params: cameraParams, notFound: { cameraId: cameraNotFound } };
+export const livenessSessionPath = { params: livenessSessionParams, notFound: { sessionId: livenessSessionNotFound } };
