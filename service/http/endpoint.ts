@@ -59,6 +59,12 @@ export interface Reply {
   headers?: Record<string, string>;
 }
 
+/** 204 once `done` has: the answer of a removal. */
+export const noContent = async (done: Promise<unknown>): Promise<Reply> => {
+  await done;
+  return { status: 204 };
+};
+
 /** Declares an endpoint; the identity, there for type inference of the handler's input. */
 export function endpoint<P extends z.ZodObject = z.ZodObject, Q extends z.ZodType = z.ZodObject, B extends z.ZodType = z.ZodUndefined>(
   declaration: Endpoint<P, Q, B>,

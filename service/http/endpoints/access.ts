@@ -1,4 +1,4 @@
-import { endpoint } from '../endpoint.js';
+import { endpoint, noContent } from '../endpoint.js';
 import { keyPath } from './pathParams.js';
 import * as out from '../responses.js';
 import { auditQuerySchema, createKeySchema } from '../schemas.js';
@@ -49,10 +49,9 @@ export const accessEndpoints = [
     audit: 'key.revoke',
     responses: { 204: { description: 'revoked' } },
     errors: ['KEY_NOT_FOUND'],
-    handle: async ({ params, audit }, { keys }) => {
+    handle: ({ params, audit }, { keys }) => {
       audit({ details: { keyId: params.keyId } });
-      await keys.revoke(params.keyId);
-      return { status: 204 };
+      return noContent(keys.revoke(params.keyId));
     },
   }),
   endpoint({

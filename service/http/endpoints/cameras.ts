@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { endpoint } from '../endpoint.js';
+import { endpoint, noContent } from '../endpoint.js';
 import { cameraPath } from './pathParams.js';
 import * as out from '../responses.js';
 import { cameraParams, createCameraSchema, frameQuerySchema, updateCameraSchema } from '../schemas.js';
@@ -59,10 +59,7 @@ export const cameraEndpoints = [
     audit: 'camera.delete',
     responses: { 204: { description: 'removed' } },
     errors: ['CAMERA_NOT_FOUND'],
-    handle: async ({ params }, { cameras }) => {
-      await cameras.delete(params.cameraId);
-      return { status: 204 };
-    },
+    handle: ({ params }, { cameras }) => noContent(cameras.delete(params.cameraId)),
   }),
   endpoint({
     method: 'post',

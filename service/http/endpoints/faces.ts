@@ -1,4 +1,4 @@
-import { endpoint } from '../endpoint.js';
+import { endpoint, noContent } from '../endpoint.js';
 import { memberPath, facePath } from './pathParams.js';
 import * as out from '../responses.js';
 import { enrollQuerySchema } from '../schemas.js';
@@ -82,9 +82,6 @@ export const faceEndpoints = [
     audit: 'face.delete',
     responses: { 204: { description: 'removed' } },
     errors: ['MEMBER_NOT_FOUND', 'FACE_NOT_FOUND'],
-    handle: async ({ params }, { faces }) => {
-      await faces.deleteFace(params.id, params.faceId);
-      return { status: 204 };
-    },
+    handle: ({ params }, { faces }) => noContent(faces.deleteFace(params.id, params.faceId)),
   }),
 ];
