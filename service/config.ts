@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Lane, LaneLimits } from '../models/laneScheduler.js';
 import type { LivenessMode } from './domain/faces/livenessPolicy.js';
 import type { LoyaltyRules, Tier } from './domain/members/loyalty.js';
+import type { RetryPolicy } from './webhooks/retrySchedule.js';
 import { FACE_MODEL_KEYS, FACE_MODELS, readCalibratedThresholds, type FaceModelSpec, type Metric, type ModelThresholds } from '../models/faceModels.js';
 import { MatchRule, thresholdFromCloseness } from './domain/faces/matchRule.js';
 
@@ -122,6 +123,16 @@ const envSchema = z.object({
   ENROLL_LIVENESS: z.enum(['required', 'off']).default('off'),
   /** How long an active liveness challenge session may be used, seconds (its frames must span at most 10 s of it). */
   LIVENESS_SESSION_SECONDS: numberFromEnv(z.number().int().min(10).max(600)).default(60),
+  /** Webhooks (README, "Events for mall systems"): deliveries sent at once per replica, each one's timeout, the idle poll for due retries. */
+  WEBHOOK_WORKERS: numberFromEnv(z.number().int().min(1).max(64)).default(4),
+  WEBHOOK_TIMEOUT_SECONDS: numberFromEnv(z.number().min(0.1).max(60)).default(10),
+  WEBHOOK_POLL_MILLISECONDS: numberFromEnv(z.number().int().min(50).max(60_000)).default(1000),
+  /** Retries: the first wait (doubling with each failure, with jitter), the longest wait, and how long to keep trying before a delivery is failed. */
+  WEBHOOK_RETRY_BASE_SECONDS: numberFromEnv(z.number().min(0.01).max(3600)).default(5),
+  WEBHOOK_RETRY_MAX_SECONDS: numberFromEnv(z.number().min(0.01).max(86_400)).default(3600),
+  WEBHOOK_RETRY_WINDOW_HOURS: numberFromEnv(z.number().min(0.0001).max(720)).default(24),
+  /** Delivered and failed deliveries are listed this long, then compacted with their events. */
+  WEBHOOK_RETENTION_DAYS: numberFromEnv(z.number().min(0).max(3650)).default(7),
   /** Check every answer (status, body, error code) against its endpoint's declaration; the test suite turns it on. */
   API_CONTRACT_CHECKS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   /** S3/MinIO for enrollment photos; unset: the filesystem under VISAGE_DATA_DIR. */
@@ -172,6 +183,7 @@ export type Config = Readonly<{
   apiContractChecks: boolean;
   inferenceLanes: Readonly<Record<Lane, LaneLimits>>;
   liveness: Readonly<{ threshold: number; defaults: Readonly<{ pos: LivenessMode; others: LivenessMode }>; enroll: LivenessMode; sessionSeconds: number }>;
+  webhooks: Readonly<{ workers: number; timeoutMs: number; pollMs: number; retry: Readonly<RetryPolicy>; retentionDays: number }>;
   visitors: Readonly<{ policy: 'off' | 'track'; minSightings: number; sightingWindowSeconds: number; ttlDays: number }>;
   loyalty: Readonly<LoyaltyRules>;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
@@ -279,6 +291,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       defaults: Object.freeze({ pos: e.LIVENESS_DEFAULT_POS, others: e.LIVENESS_DEFAULT }),
       enroll: e.ENROLL_LIVENESS,
       sessionSeconds: e.LIVENESS_SESSION_SECONDS,
+    }),
+    webhooks: Object.freeze({
+      workers: e.WEBHOOK_WORKERS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_SECONDS * 1000,
+      pollMs: e.WEBHOOK_POLL_MILLISECONDS,
+      retry: Object.freeze({ baseSeconds: e.WEBHOOK_RETRY_BASE_SECONDS, maxSeconds: e.WEBHOOK_RETRY_MAX_SECONDS, windowHours: e.WEBHOOK_RETRY_WINDOW_HOURS }),
+      retentionDays: e.WEBHOOK_RETENTION_DAYS,
     }),
     visitors: Object.freeze({
       policy: e.VISITOR_POLICY,

@@ -1,4 +1,6 @@
 import client from 'prom-client';
+import type { OutboxDepth } from './repositories/outboxRepository.js';
+import type { DeliveryObserver } from './webhooks/deliveryWorkers.js';
 import { LANES, type Lane, type LaneObserver } from '../models/laneScheduler.js';
 
 /** Prometheus metrics of one service instance (its own registry, so tests can run several). */
@@ -13,6 +15,9 @@ export class Metrics {
   /** The inference lanes: how long tasks waited for a worker, and how many were shed (lane full) or dropped (waited too long). */
   readonly inferenceWait: client.Histogram<'lane'>;
   readonly inferenceShed: client.Counter<'lane' | 'why'>;
+  /** Webhook attempts by outcome, and how long delivered events took from their commit. */
+  readonly webhookDeliveries: client.Counter<'outcome'>;
+  readonly webhookLatency: client.Histogram;
 
   constructor(indexSize: () => number, indexSeq: () => number) {
     client.collectDefaultMetrics({ register: this.registry });
@@ -54,6 +59,18 @@ export class Metrics {
       labelNames: ['lane', 'why'],
       registers: [this.registry],
     });
+    this.webhookDeliveries = new client.Counter({
+      name: 'visage_webhook_deliveries_total',
+      help: "Webhook delivery attempts by outcome: delivered, retry (failed, another attempt scheduled), failed (the retry window is over)",
+      labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    this.webhookLatency = new client.Histogram({
+      name: 'visage_webhook_delivery_latency_seconds',
+      help: 'From the commit of an event to its delivery (retries included), for delivered events',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60, 600, 3600],
+      registers: [this.registry],
+    });
     this.gaugeOf('visage_index_templates', "Face templates in this replica's in-memory index", indexSize);
     this.gaugeOf('visage_index_change_seq', "The last template change-log sequence this replica's index reflects", indexSeq);
   }
@@ -72,6 +89,42 @@ export class Metrics {
       registers: [this.registry],
       collect() {
         for (const lane of LANES) this.set({ lane }, queued(lane));
+      },
+    });
+  }
+
+  /** What the delivery workers report (service/webhooks/deliveryWorkers.ts). */
+  readonly deliveryObserver: DeliveryObserver = {
+    attempted: (outcome, seconds) => {
+      this.webhookDeliveries.inc({ outcome });
+      if (seconds !== undefined) this.webhookLatency.observe(seconds);
+    },
+  };
+
+  /** The outbox's depth (deliveries not yet made, all replicas) and the age of its oldest, read from PostgreSQL when Prometheus scrapes. */
+  watchOutbox(depth: () => Promise<OutboxDepth>): void {
+    let last: Promise<OutboxDepth | undefined> | undefined;
+    // One query per scrape for both gauges; the database away leaves them as they were, not /metrics failing.
+    const read = () =>
+      (last ??= depth()
+        .catch(() => undefined)
+        .finally(() => setImmediate(() => (last = undefined))));
+    new client.Gauge({
+      name: 'visage_webhook_outbox_pending',
+      help: 'Webhook deliveries not yet made (pending, all replicas)',
+      registers: [this.registry],
+      async collect() {
+        const depth = await read();
+        if (depth) this.set(depth.pending);
+      },
+    });
+    new client.Gauge({
+      name: 'visage_webhook_outbox_oldest_seconds',
+      help: 'Age of the oldest pending webhook delivery, seconds (0 when none)',
+      registers: [this.registry],
+      async collect() {
+        const depth = await read();
+        if (depth) this.set(depth.oldestPendingSeconds);
       },
     });
   }

@@ -73,7 +73,18 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
   const metrics = new Metrics(() => replica.index.size, () => replica.sync.seq);
   const { pipeline, modelsReady } = startPipeline(config, logger, metrics);
 
-  const services = wireServices({ config, pool, databaseUrl: database.url, index: replica.index, pipeline, blobs, clock: options.clock ?? systemClock, logger });
+  const services = wireServices({
+    config,
+    pool,
+    databaseUrl: database.url,
+    index: replica.index,
+    pipeline,
+    blobs,
+    clock: options.clock ?? systemClock,
+    logger,
+    deliveryObserver: metrics.deliveryObserver,
+  });
+  metrics.watchOutbox(() => services.repositories.outbox.depth());
   await services.keys.seedAdmin(config.adminKey, services.adminKeyFile);
   await services.todaysVisitors.refresh().catch((error: unknown) => logger.warn({ err: error }, "today's visitors not loaded"));
 
@@ -97,9 +108,11 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
 
   const jobs = await startJobs({ ...services, photoSweepSeconds: config.photoSweep.intervalSeconds, logger });
   services.cameraSupervisor.start();
+  services.deliveryWorkers.start();
   const close = shutdownInOrder([
     jobs.stop,
     () => services.cameraSupervisor.close(),
+    () => services.deliveryWorkers.close(),
     server.close,
     () => pipeline.close(),
     () => services.audit.flush(),

@@ -43,6 +43,14 @@ import { PointsLedgerRepository } from '../repositories/pointsLedgerRepository.j
 import { PurchaseRepository } from '../repositories/purchaseRepository.js';
 import { ReindexRepository } from '../repositories/reindexRepository.js';
 import { VisitRepository } from '../repositories/visitRepository.js';
+import { OutboxRepository } from '../repositories/outboxRepository.js';
+import { WebhookDeliveryRepository } from '../repositories/webhookDeliveryRepository.js';
+import { WebhookSubscriptionRepository } from '../repositories/webhookSubscriptionRepository.js';
+import { Outbox } from '../domain/events/outbox.js';
+import { WebhookSubscriptions } from '../domain/events/webhookSubscriptions.js';
+import { DeliveryWorkers, type DeliveryObserver } from '../webhooks/deliveryWorkers.js';
+import { sendWebhook } from '../webhooks/webhookSender.js';
+import { packageVersion } from './version.js';
 
 /** What the domain is built on: the database, the index, the models, the photo store, the time. */
 export interface Foundations {
@@ -55,6 +63,8 @@ export interface Foundations {
   blobs: BlobStore;
   clock: Clock;
   logger: Logger;
+  /** Where the delivery workers report each attempt (the metrics). */
+  deliveryObserver?: DeliveryObserver;
 }
 
 export type Services = ReturnType<typeof wireServices>;
@@ -64,12 +74,14 @@ export type Services = ReturnType<typeof wireServices>;
  * started: the service's composition root and the medium tests (services against a real
  * PostgreSQL, without HTTP) build the same graph here.
  */
-export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs, clock, logger }: Foundations) {
+export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs, clock, logger, deliveryObserver }: Foundations) {
   const members = new MemberRepository(pool);
   const templates = new FaceTemplateRepository(pool);
   const pendingDeletions = new PendingBlobDeletionRepository(pool);
   const visitRepository = new VisitRepository(pool);
   const purchaseRepository = new PurchaseRepository(pool);
+  const outboxRepository = new OutboxRepository(pool);
+  const outbox = new Outbox(outboxRepository, clock);
 
   const keys = new ApiKeyService(new ApiKeyRepository(pool), clock, logger);
   const audit = new AuditLog(new AuditRepository(pool), logger);
@@ -124,10 +136,11 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     purchases: purchaseRepository,
     profiles,
     photoEraser,
+    outbox,
     tiers: config.loyalty.tiers,
   });
-  const visits = new VisitService({ pool, members, visits: visitRepository, dedupSeconds: config.frameDedupSeconds });
-  const purchases = new PurchaseService({ pool, members, purchases: purchaseRepository, ledger: new PointsLedgerRepository(), profiles, rules: config.loyalty, clock });
+  const visits = new VisitService({ pool, members, visits: visitRepository, profiles, outbox, dedupSeconds: config.frameDedupSeconds });
+  const purchases = new PurchaseService({ pool, members, purchases: purchaseRepository, ledger: new PointsLedgerRepository(), profiles, outbox, rules: config.loyalty, clock });
   const feed = new VisitFeed();
   const tracker = new VisitorTracker({ minSightings: config.visitors.minSightings, windowMs: config.visitors.sightingWindowSeconds * 1000, rule });
   const frames = new FrameService({
@@ -135,7 +148,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     identification,
     visits,
     profiles,
-    members,
+    members: memberService,
     tracker,
     tracks: new FaceTracks(rule),
     minSightings: config.visitors.minSightings,
@@ -154,11 +167,31 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     logger,
     process: (cameraId, jpeg, capturedAt) => frames.processPulledFrame(cameraId, jpeg, capturedAt),
   });
+  // Webhooks: the subscriptions, and the workers that send this replica's share (started by the composition root).
+  const userAgent = `Visage-Webhooks/${packageVersion()}`;
+  const webhookOptions = { timeoutMs: config.webhooks.timeoutMs, userAgent };
+  const webhooks = new WebhookSubscriptions({
+    subscriptions: new WebhookSubscriptionRepository(pool),
+    deliveries: new WebhookDeliveryRepository(pool),
+    outbox: outboxRepository,
+    send: (target, event) => sendWebhook(target, event, webhookOptions),
+    retentionDays: config.webhooks.retentionDays,
+    clock,
+  });
+  const deliveryWorkers = new DeliveryWorkers({
+    databaseUrl,
+    concurrency: config.webhooks.workers,
+    pollMs: config.webhooks.pollMs,
+    retry: config.webhooks.retry,
+    ...webhookOptions,
+    observer: deliveryObserver,
+    logger,
+  });
   const reindex = new ReindexService({ pool, pipeline, index, blobs, members, templates, reindex: new ReindexRepository(pool), enrollPolicy, logger });
 
   return {
     /** The repositories the services share (medium tests look through them). */
-    repositories: { members, templates, visits: visitRepository, purchases: purchaseRepository, pendingDeletions },
+    repositories: { members, templates, visits: visitRepository, purchases: purchaseRepository, pendingDeletions, outbox: outboxRepository },
     keys,
     audit,
     liveness,
@@ -174,6 +207,8 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     purchases,
     visits,
     reindex,
+    webhooks,
+    deliveryWorkers,
     photoEraser,
     todaysVisitors,
     visitorExpiry: new VisitorExpiry(members, memberService, clock, logger),

@@ -3,10 +3,10 @@ import pg from 'pg';
 export type Pool = pg.Pool;
 export type Queryable = pg.Pool | pg.PoolClient;
 
-export function createPool(connectionString: string): pg.Pool {
+export function createPool(connectionString: string, max = 10): pg.Pool {
   return new pg.Pool({
     connectionString,
-    max: 10,
+    max,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
     // A query stuck behind a dead server must not hold a request for ever.

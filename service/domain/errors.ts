@@ -29,6 +29,8 @@ export type DomainErrorCode =
   | 'LIVENESS_FACE_MISMATCH'
   | 'CAMERA_NOT_FOUND'
   | 'CAMERA_ALREADY_EXISTS'
+  | 'WEBHOOK_NOT_FOUND'
+  | 'DELIVERY_NOT_FOUND'
   | 'NOT_READY'
   | 'DEPENDENCY_UNAVAILABLE';
 
@@ -73,6 +75,8 @@ export const livenessNotPassed = (reasons: unknown) => fail('LIVENESS_NOT_PASSED
 export const livenessFaceMismatch = () => fail('LIVENESS_FACE_MISMATCH', 'the face is not the one the liveness session saw');
 
 export const cameraNotFound = (cameraId?: string) => fail('CAMERA_NOT_FOUND', cameraId ? `no camera ${cameraId}` : 'no such camera');
+export const webhookNotFound = (webhookId?: string) => fail('WEBHOOK_NOT_FOUND', webhookId ? `no webhook subscription ${webhookId}` : 'no such webhook subscription');
+export const deliveryNotFound = (deliveryId?: string) => fail('DELIVERY_NOT_FOUND', deliveryId ? `no delivery ${deliveryId} of this subscription` : 'no such delivery');
 export const cameraAlreadyExists = (cameraId: string) => fail('CAMERA_ALREADY_EXISTS', `camera ${cameraId} already exists`);
 
 export const modelsLoading = () => fail('NOT_READY', 'the face models are still loading');

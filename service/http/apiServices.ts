@@ -12,6 +12,7 @@ import type { PurchaseService } from '../domain/mall/purchaseService.js';
 import type { VisitFeed } from '../domain/mall/visitFeed.js';
 import type { VisitService } from '../domain/mall/visitService.js';
 import type { MemberService } from '../domain/members/memberService.js';
+import type { WebhookSubscriptions } from '../domain/events/webhookSubscriptions.js';
 import type { Metrics } from '../metrics.js';
 
 /** The running face model and its thresholds (in its metric's scale), as GET /v1/me shows them. */
@@ -40,6 +41,7 @@ export interface ApiServices {
   liveness: LivenessPolicy;
   livenessSessions: LivenessSessions;
   reindex: ReindexService;
+  webhooks: WebhookSubscriptions;
   audit: AuditLog;
   readiness: ReadinessCheck;
   metrics: Metrics;

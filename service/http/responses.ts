@@ -229,3 +229,45 @@ export const me = z.looseObject({
 
 export const health = z.looseObject({ status: z.string() });
 export const readiness = z.looseObject({ status: z.literal('ready'), checks: z.record(z.string(), z.boolean()) });
+
+export const webhookSubscription = z
+  .looseObject({
+    id: z.string(),
+    url: z.string(),
+    events: z.array(z.string()),
+    description: z.string().nullable(),
+    paused: z.boolean(),
+    createdAt: time,
+    updatedAt: time,
+  })
+  .meta({ id: 'WebhookSubscription' });
+export const createdWebhook = webhookSubscription.extend({
+  secret: z.string().meta({ description: 'whsec_…: signs every delivery (Standard Webhooks); shown in this answer only' }),
+});
+export const webhookList = z.looseObject({ webhooks: z.array(webhookSubscription) });
+
+export const webhookDelivery = z
+  .looseObject({
+    id: z.string(),
+    subscriptionId: z.string(),
+    eventId: z.string(),
+    eventType: z.string(),
+    status: z.enum(['pending', 'delivered', 'failed']),
+    attempts: z.number().int(),
+    nextAttemptAt: time.nullable(),
+    lastAttemptAt: time.nullable(),
+    lastStatusCode: z.number().int().nullable(),
+    lastError: z.string().nullable(),
+    deliveredAt: time.nullable(),
+    createdAt: time,
+  })
+  .meta({ id: 'WebhookDelivery' });
+export const deliveryPage = page(webhookDelivery);
+
+export const webhookTestResult = z.looseObject({
+  delivered: z.boolean(),
+  statusCode: z.number().int().nullable(),
+  error: z.string().nullable(),
+  eventId: z.string(),
+  durationMs: z.number(),
+});

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ROLES } from '../repositories/apiKeyRepository.js';
 import { readCursor } from '../repositories/pageCursor.js';
+import { EVENT_TYPES } from '../domain/events/events.js';
 
 /** Request shapes of the HTTP API (the endpoint declarations use them; /openapi.json is generated from them). */
 
@@ -155,12 +156,39 @@ const cursors = {
   visit: cursorOf(uuid),
   purchase: cursorOf(transactionId),
   audit: cursorOf(z.string().regex(/^[0-9]{1,19}$/)),
+  delivery: cursorOf(uuid),
 };
+
+/** Webhook subscriptions: an http(s) URL (credentials in it are refused: the secret signs instead) and the events it wants. */
+export const webhookParams = z.object({ webhookId: uuid });
+export const deliveryParams = z.object({ webhookId: uuid, deliveryId: uuid });
+const webhookFields = {
+  url: z
+    .url({ protocol: /^https?$/, error: 'an http:// or https:// URL' })
+    .max(2000)
+    .refine((url) => !/^https?:\/\/[^/?#]*@/i.test(url), 'no credentials in the URL: receivers verify the signature'),
+  events: z.array(z.enum(EVENT_TYPES)).min(1).max(EVENT_TYPES.length),
+  description: z.string().min(1).max(500),
+};
+export const createWebhookSchema = z.strictObject({ url: webhookFields.url, events: webhookFields.events, description: webhookFields.description.optional() });
+export const updateWebhookSchema = z
+  .strictObject({
+    url: webhookFields.url.optional(),
+    events: webhookFields.events.optional(),
+    description: webhookFields.description.nullable().optional(),
+    paused: z.boolean().optional().meta({ description: 'true pauses deliveries (events keep queueing); false resumes them' }),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, 'at least one field to change');
 
 const pageLimit = (max: number) => queryNumber(z.number().int().min(1).max(max));
 
 export const visitPageQuery = z.strictObject({ limit: pageLimit(200), cursor: cursors.visit.optional() });
 export const purchasePageQuery = z.strictObject({ limit: pageLimit(200), cursor: cursors.purchase.optional() });
+export const deliveryPageQuery = z.strictObject({
+  limit: pageLimit(200),
+  cursor: cursors.delivery.optional(),
+  status: z.enum(['pending', 'delivered', 'failed']).optional(),
+});
 
 /**
  * GET /v1/members: exactly one of phone, name (prefix) or one external id kind (a search); or only

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Box } from '../../../models/types.js';
-import type { Member, MemberRepository } from '../../repositories/memberRepository.js';
+import type { Member } from '../../repositories/memberRepository.js';
 import { invalidInput } from '../errors.js';
 import type { Clock } from '../shared/clock.js';
 import type { UnknownReason } from '../faces/matchRule.js';
 import type { FaceService } from '../faces/faceService.js';
 import type { IdentificationService, Match } from '../faces/identificationService.js';
 import type { QualityView } from '../faces/faceView.js';
+import type { MemberService } from '../members/memberService.js';
 import type { MemberProfile, ProfileService } from '../members/profileService.js';
 import type { VisitService } from './visitService.js';
 import type { TodaysVisitors } from './todaysVisitors.js';
@@ -51,7 +52,8 @@ export interface FrameServiceDeps {
   identification: IdentificationService;
   visits: VisitService;
   profiles: ProfileService;
-  members: MemberRepository;
+  /** Creates visitors (and reports `visitor.created`). */
+  members: Pick<MemberService, 'createWithin'>;
   tracker: VisitorTracker;
   /** Faces followed across the frames of the cameras this replica pulls. */
   tracks: FaceTracks;
@@ -141,7 +143,7 @@ export class FrameService {
   private createVisitor(descriptor: number[], box: Box, quality: QualityView) {
     const expiresAt = new Date(this.deps.clock().getTime() + this.deps.visitors.ttlDays * DAY_MS);
     return this.deps.faces.createMemberWithFace(
-      (tx) => this.deps.members.create({ kind: 'visitor', consent: { faceRecognition: true, source: 'visitor-policy:track' }, expiresAt }, tx),
+      (tx) => this.deps.members.createWithin({ kind: 'visitor', consent: { faceRecognition: true, source: 'visitor-policy:track' }, expiresAt }, tx),
       { descriptor, box, quality },
     );
   }

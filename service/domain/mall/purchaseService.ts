@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { LoyaltyRules } from '../members/loyalty.js';
+import type { Outbox } from '../events/outbox.js';
 import { withTransaction, type Pool, type Queryable } from '../../db/pool.js';
 import { invalidInput, memberNotFound, transactionConflict } from '../errors.js';
 import type { MemberRepository } from '../../repositories/memberRepository.js';
@@ -71,6 +72,7 @@ export interface PurchaseServiceDeps {
   purchases: PurchaseRepository;
   ledger: PointsLedgerRepository;
   profiles: ProfileService;
+  outbox: Outbox;
   rules: LoyaltyRules;
   clock: Clock;
 }
@@ -123,6 +125,12 @@ export class PurchaseService {
         pointsBalance: profile.pointsBalance + points,
       };
       await this.deps.purchases.saveResponse(request.transactionId, receipt, tx);
+      await this.deps.outbox.record(
+        tx,
+        'purchase.recorded',
+        { memberId, transactionId: request.transactionId, amount: request.amount, currency: request.currency, pointsAdded: points, pointsBalance: receipt.pointsBalance },
+        at,
+      );
       return { receipt, replayed: false };
     });
   }

@@ -1,5 +1,7 @@
 import { withTransaction, type Pool } from '../../db/pool.js';
 import { memberNotFound } from '../errors.js';
+import type { Outbox } from '../events/outbox.js';
+import type { ProfileService } from '../members/profileService.js';
 import type { MemberRepository } from '../../repositories/memberRepository.js';
 import type { Page, PageCursor } from '../../repositories/pageCursor.js';
 import type { RecordedSighting, Visit, VisitRepository } from '../../repositories/visitRepository.js';
@@ -8,6 +10,8 @@ export interface VisitServiceDeps {
   pool: Pool;
   members: MemberRepository;
   visits: VisitRepository;
+  profiles: ProfileService;
+  outbox: Outbox;
   /** Sightings of one member at one camera closer together than this are one visit. */
   dedupSeconds: number;
 }
@@ -16,12 +20,22 @@ export interface VisitServiceDeps {
 export class VisitService {
   constructor(private readonly deps: VisitServiceDeps) {}
 
-  /** Records a sighting; undefined when the member no longer exists (purged while the frame ran). */
+  /**
+   * Records a sighting; a new visit is reported as `visit.started`. Undefined when the member no
+   * longer exists (purged while the frame ran).
+   */
   recordSighting(memberId: string, cameraId: string, at: Date): Promise<RecordedSighting | undefined> {
     return withTransaction(this.deps.pool, async (tx) => {
       // The row lock serialises simultaneous frames of one member (one visit, not two) and a purge.
-      if (!(await this.deps.members.lockForUpdate(memberId, tx))) return undefined;
-      return this.deps.visits.recordSighting(memberId, cameraId, at, this.deps.dedupSeconds, tx);
+      const member = await this.deps.members.lockForUpdate(memberId, tx);
+      if (!member) return undefined;
+      const sighting = await this.deps.visits.recordSighting(memberId, cameraId, at, this.deps.dedupSeconds, tx);
+      if (sighting.newVisit) {
+        const { visit } = sighting;
+        const standing = await this.deps.profiles.atVisitStart(member, new Date(visit.firstSeenAt), tx);
+        await this.deps.outbox.record(tx, 'visit.started', { memberId, kind: member.kind, visitId: visit.id, cameraId, ...standing }, at);
+      }
+      return sighting;
     });
   }
 

@@ -1,6 +1,7 @@
 import type { FaceIndex } from '../../../index/faceIndex.js';
 import { memberPhotoPrefix } from '../../blob/blobStore.js';
-import { withTransaction, type Pool } from '../../db/pool.js';
+import { withTransaction, type Pool, type Queryable } from '../../db/pool.js';
+import type { Outbox } from '../events/outbox.js';
 import { invalidInput, memberNotFound, notAVisitor } from '../errors.js';
 import type { FaceTemplateRepository } from '../../repositories/faceTemplateRepository.js';
 import type { Member, MemberLookup, MemberPatch, MemberRepository, NewMember } from '../../repositories/memberRepository.js';
@@ -46,6 +47,7 @@ export interface MemberServiceDeps {
   purchases: PurchaseRepository;
   profiles: ProfileService;
   photoEraser: PhotoEraser;
+  outbox: Outbox;
   tiers: readonly Tier[];
 }
 
@@ -55,7 +57,14 @@ export class MemberService {
 
   create(input: NewMember): Promise<Member> {
     this.checkTier(input.tier);
-    return withTransaction(this.deps.pool, (tx) => this.deps.members.create(input, tx));
+    return withTransaction(this.deps.pool, (tx) => this.createWithin(input, tx));
+  }
+
+  /** Creates a member in the caller's transaction (with its first face, say), reporting `member.created` or `visitor.created`. */
+  async createWithin(input: NewMember, tx: Queryable): Promise<Member> {
+    const member = await this.deps.members.create(input, tx);
+    await this.deps.outbox.record(tx, member.kind === 'visitor' ? 'visitor.created' : 'member.created', { memberId: member.id });
+    return member;
   }
 
   /** Tiers an operator may assign are the ladder's (TIER_SPEND_THRESHOLDS). */
@@ -97,14 +106,16 @@ export class MemberService {
       const visitor = await this.deps.members.lockForUpdate(id, tx);
       if (!visitor) throw memberNotFound(id);
       if (visitor.kind !== 'visitor') throw notAVisitor(id);
-      return this.deps.members.update(id, { ...conversion, kind: 'member', expiresAt: null }, tx);
+      const member = await this.deps.members.update(id, { ...conversion, kind: 'member', expiresAt: null }, tx);
+      await this.deps.outbox.record(tx, 'visitor.converted', { memberId: id });
+      return member;
     });
     return this.withProfile(member, id);
   }
 
   /**
-   * Erases everything of a member: rows (one transaction, which also records the pending photo
-   * erasure), index entries, then the photos themselves.
+   * Erases everything of a member: rows and outbox events (one transaction, which also records the
+   * pending photo erasure and queues `member.purged`), index entries, then the photos themselves.
    */
   async purge(id: string): Promise<PurgeResult> {
     const prefix = memberPhotoPrefix(id);
@@ -116,6 +127,8 @@ export class MemberService {
       await this.deps.pendingDeletions.add(prefix, tx);
       // Visits, purchases, ledger entries and external ids go with the row (ON DELETE CASCADE).
       await this.deps.members.delete(id, tx);
+      // Its events go from the outbox, sent or not; mall systems are told to forget the member too.
+      await this.deps.outbox.memberPurged(tx, id);
       return { templates: removed, events };
     });
     this.deps.index.removeMember(id);

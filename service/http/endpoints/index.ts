@@ -9,6 +9,7 @@ import { memberActivityEndpoints } from './memberActivity.js';
 import { memberEndpoints } from './members.js';
 import { probeEndpoints } from './probes.js';
 import { recognitionEndpoints } from './recognition.js';
+import { webhookEndpoints } from './webhooks.js';
 
 /** Every endpoint of the service. */
 export const ENDPOINTS: readonly Endpoint[] = [
@@ -21,5 +22,6 @@ export const ENDPOINTS: readonly Endpoint[] = [
   ...livenessEndpoints,
   ...cameraEndpoints,
   ...eventEndpoints,
+  ...webhookEndpoints,
   ...adminEndpoints,
 ];

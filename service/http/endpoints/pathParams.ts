@@ -1,5 +1,5 @@
-import { cameraNotFound, faceNotFound, keyNotFound, livenessSessionNotFound, memberNotFound } from '../../domain/errors.js';
-import { cameraParams, faceParams, keyParams, livenessSessionParams, memberParams } from '../schemas.js';
+import { cameraNotFound, deliveryNotFound, faceNotFound, keyNotFound, livenessSessionNotFound, memberNotFound, webhookNotFound } from '../../domain/errors.js';
+import { cameraParams, deliveryParams, faceParams, keyParams, livenessSessionParams, memberParams, webhookParams } from '../schemas.js';
 
 /*
  * The path parameters shared by several endpoints, with the not-found error a malformed id gets
@@ -10,3 +10,5 @@ export const facePath = { params: faceParams, notFound: { id: memberNotFound, fa
 export const keyPath = { params: keyParams, notFound: { keyId: keyNotFound } };
 export const cameraPath = { params: cameraParams, notFound: { cameraId: cameraNotFound } };
 export const livenessSessionPath = { params: livenessSessionParams, notFound: { sessionId: livenessSessionNotFound } };
+export const webhookPath = { params: webhookParams, notFound: { webhookId: webhookNotFound } };
+export const deliveryPath = { params: deliveryParams, notFound: { webhookId: webhookNotFound, deliveryId: deliveryNotFound } };

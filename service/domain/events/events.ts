@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+
+/**
+ * The events mall systems may subscribe to, and what each carries: ids, amounts, tiers — only what
+ * a receiver needs. Never a descriptor, a photo or a request body: the payloads below are the
+ * whole of what leaves Visage.
+ */
+export interface EventData {
+  /** A recognised member's first sighting at a camera (a new visit; later sightings join it). */
+  'visit.started': {
+    memberId: string;
+    kind: 'member' | 'visitor';
+    visitId: string;
+    cameraId: string;
+    tier: string;
+    /** The member's segment with this visit counted: `new` or `regular`. */
+    segment: 'new' | 'regular' | 'dormant';
+    /** True when the member was dormant before this visit: the reactivation signal. */
+    returningFromDormant: boolean;
+  };
+  'purchase.recorded': {
+    memberId: string;
+    transactionId: string;
+    amount: number;
+    currency: string;
+    pointsAdded: number;
+    pointsBalance: number;
+  };
+  'visitor.created': { memberId: string };
+  'visitor.converted': { memberId: string };
+  'member.created': { memberId: string };
+  'member.purged': { memberId: string };
+}
+
+export type EventType = keyof EventData;
+
+export const EVENT_TYPES = [
+  'visit.started',
+  'purchase.recorded',
+  'visitor.created',
+  'visitor.converted',
+  'member.created',
+  'member.purged',
+] as const satisfies readonly EventType[];
+
+/** What a receiver gets: the body of one webhook request. */
+export interface VisageEvent<T extends EventType = EventType> {
+  id: string;
+  type: T;
+  occurredAt: string;
+  data: EventData[T];
+}
+
+/** A new event with its id: the same id goes out with every attempt (`webhook-id`), so receivers drop duplicates. */
+export function newEvent<T extends EventType>(type: T, data: EventData[T], occurredAt: Date): VisageEvent<T> {
+  return { id: randomUUID(), type, occurredAt: occurredAt.toISOString(), data };
+}
+
+/** The member an event is about, whose purge removes it; none for `member.purged`, which must go out. */
+export function subjectOf(event: VisageEvent): string | null {
+  return event.type === 'member.purged' ? null : event.data.memberId;
+}

@@ -1,0 +1,61 @@
+import type { Queryable } from '../db/pool.js';
+import type { VisageEvent } from '../domain/events/events.js';
+
+/** What the metrics report of the queue: deliveries not yet made, and how long the oldest has waited. */
+export interface OutboxDepth {
+  pending: number;
+  oldestPendingSeconds: number;
+}
+
+/** The transactional outbox: events written with the changes they report, and their fan-out. */
+export class OutboxRepository {
+  constructor(private readonly db: Queryable) {}
+
+  /**
+   * Writes an event and a pending delivery for every subscription that wants its type, in one
+   * statement of the caller's transaction: both exist exactly when the change does. Paused
+   * subscriptions get theirs too (they go out on resume).
+   */
+  async append(event: VisageEvent, memberId: string | null, tx: Queryable): Promise<void> {
+    await tx.query(
+      `WITH event AS (
+         INSERT INTO outbox_events (id, type, member_id, payload) VALUES ($1, $2, $3, $4) RETURNING id, seq)
+       INSERT INTO webhook_deliveries (subscription_id, event_id, event_seq)
+       SELECT s.id, event.id, event.seq FROM event, webhook_subscriptions s WHERE $2 = ANY (s.events)`,
+      [event.id, event.type, memberId, event],
+    );
+  }
+
+  /** Removes every event about a member, delivered or not, with their deliveries (a purge). */
+  async forgetMember(memberId: string, tx: Queryable): Promise<number> {
+    const { rowCount } = await tx.query('DELETE FROM outbox_events WHERE member_id = $1', [memberId]);
+    return rowCount ?? 0;
+  }
+
+  async depth(): Promise<OutboxDepth> {
+    const { rows } = await this.db.query<{ pending: string; oldest: number | null }>(
+      `SELECT count(*) AS pending, extract(epoch FROM clock_timestamp() - min(created_at))::float8 AS oldest
+       FROM webhook_deliveries WHERE status = 'pending'`,
+    );
+    return { pending: Number(rows[0]!.pending), oldestPendingSeconds: rows[0]!.oldest ?? 0 };
+  }
+
+  /**
+   * Compaction: deliveries finished (delivered, or failed and not re-sent) longer ago than the
+   * retention, then events left without a delivery that are older than it.
+   */
+  async compact(retentionDays: number): Promise<{ deliveries: number; events: number }> {
+    const deliveries = await this.db.query(
+      `DELETE FROM webhook_deliveries
+       WHERE status <> 'pending' AND coalesce(delivered_at, last_attempt_at) < clock_timestamp() - make_interval(days => $1)`,
+      [retentionDays],
+    );
+    const events = await this.db.query(
+      `DELETE FROM outbox_events e
+       WHERE e.created_at < clock_timestamp() - make_interval(days => $1)
+         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id)`,
+      [retentionDays],
+    );
+    return { deliveries: deliveries.rowCount ?? 0, events: events.rowCount ?? 0 };
+  }
+}

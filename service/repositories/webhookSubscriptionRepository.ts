@@ -1,0 +1,84 @@
+import type { Queryable } from '../db/pool.js';
+import type { EventType } from '../domain/events/events.js';
+
+export interface WebhookSubscription {
+  id: string;
+  url: string;
+  events: EventType[];
+  description: string | null;
+  paused: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type SubscriptionPatch = Partial<Pick<WebhookSubscription, 'url' | 'events' | 'description' | 'paused'>>;
+
+interface SubscriptionRow {
+  id: string;
+  url: string;
+  events: EventType[];
+  description: string | null;
+  secret: string;
+  paused: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const toSubscription = (row: SubscriptionRow): WebhookSubscription => ({
+  id: row.id,
+  url: row.url,
+  events: row.events,
+  description: row.description,
+  paused: row.paused,
+  createdAt: row.created_at.toISOString(),
+  updatedAt: row.updated_at.toISOString(),
+});
+
+/** Webhook subscriptions. The signing secret is read only to sign (secretOf), never with the rest. */
+export class WebhookSubscriptionRepository {
+  constructor(private readonly db: Queryable) {}
+
+  async create(subscription: Pick<WebhookSubscription, 'id' | 'url' | 'events' | 'description'> & { secret: string }): Promise<WebhookSubscription> {
+    const { rows } = await this.db.query<SubscriptionRow>(
+      'INSERT INTO webhook_subscriptions (id, url, events, description, secret) VALUES ($1, $2, $3, $4, $5) RETURNING *',
+      [subscription.id, subscription.url, subscription.events, subscription.description, subscription.secret],
+    );
+    return toSubscription(rows[0]!);
+  }
+
+  async find(id: string): Promise<WebhookSubscription | undefined> {
+    const { rows } = await this.db.query<SubscriptionRow>('SELECT * FROM webhook_subscriptions WHERE id = $1', [id]);
+    return rows[0] && toSubscription(rows[0]);
+  }
+
+  async list(): Promise<WebhookSubscription[]> {
+    const { rows } = await this.db.query<SubscriptionRow>('SELECT * FROM webhook_subscriptions ORDER BY created_at, id');
+    return rows.map(toSubscription);
+  }
+
+  /** Where to send and how to sign: what the sender needs and nothing else does. */
+  async target(id: string): Promise<{ url: string; secret: string } | undefined> {
+    const { rows } = await this.db.query<{ url: string; secret: string }>('SELECT url, secret FROM webhook_subscriptions WHERE id = $1', [id]);
+    return rows[0];
+  }
+
+  async update(id: string, patch: SubscriptionPatch): Promise<WebhookSubscription | undefined> {
+    const { rows } = await this.db.query<SubscriptionRow>(
+      `UPDATE webhook_subscriptions SET
+         url = coalesce($2, url),
+         events = coalesce($3, events),
+         description = CASE WHEN $4::boolean THEN $5 ELSE description END,
+         paused = coalesce($6, paused),
+         updated_at = now()
+       WHERE id = $1 RETURNING *`,
+      [id, patch.url ?? null, patch.events ?? null, patch.description !== undefined, patch.description ?? null, patch.paused ?? null],
+    );
+    return rows[0] && toSubscription(rows[0]);
+  }
+
+  /** Removes the subscription with its deliveries; false when there was none. */
+  async delete(id: string): Promise<boolean> {
+    const { rowCount } = await this.db.query('DELETE FROM webhook_subscriptions WHERE id = $1', [id]);
+    return (rowCount ?? 0) > 0;
+  }
+}

@@ -1,0 +1,127 @@
+import type { Logger } from 'pino';
+import { listenForChanges, type ChangeListener } from '../db/changeListener.js';
+import { createPool, withTransaction, type Pool } from '../db/pool.js';
+import { WEBHOOK_DELIVERIES_CHANNEL, WebhookDeliveryRepository, type DeliveryStatus } from '../repositories/webhookDeliveryRepository.js';
+import { retryDelaySeconds, type RetryPolicy } from './retrySchedule.js';
+import { sendWebhook } from './webhookSender.js';
+
+export type DeliveryOutcome = 'delivered' | 'retry' | 'failed';
+
+/** What the metrics learn of each attempt. */
+export interface DeliveryObserver {
+  attempted(outcome: DeliveryOutcome, commitToDeliverySeconds?: number): void;
+}
+
+export interface DeliveryWorkersDeps {
+  databaseUrl: string;
+  /** Deliveries this replica sends at once (each to a different subscription). */
+  concurrency: number;
+  /** How often idle workers look for due retries without a notification, ms. */
+  pollMs: number;
+  timeoutMs: number;
+  retry: RetryPolicy;
+  userAgent: string;
+  observer?: DeliveryObserver;
+  logger: Logger;
+}
+
+const OUTCOME_OF: Record<DeliveryStatus, DeliveryOutcome> = { delivered: 'delivered', pending: 'retry', failed: 'failed' };
+
+/**
+ * The delivery workers of one replica. Every replica runs them; they share the queue in
+ * PostgreSQL, where a worker claims a subscription's next delivery with FOR UPDATE SKIP LOCKED and
+ * holds that row lock while it sends, so one delivery is sent by one worker at a time and a
+ * subscription's events go out in order. A worker that dies mid-send (SIGKILL) loses its
+ * connection, its transaction rolls back, and the delivery is claimed again: at least once, never
+ * lost. Workers wake on the NOTIFY a queued delivery sends, and poll for due retries.
+ */
+export class DeliveryWorkers {
+  private pool: Pool | undefined;
+  private deliveries: WebhookDeliveryRepository | undefined;
+  private listener: ChangeListener | undefined;
+  private poll: NodeJS.Timeout | undefined;
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private loops: Promise<void>[] = [];
+  private stopped = false;
+  /** Bumped by every wake-up: a worker that saw it change while claiming looks again before it sleeps. */
+  private wakes = 0;
+  private sleepers: (() => void)[] = [];
+
+  constructor(private readonly deps: DeliveryWorkersDeps) {}
+
+  start(): void {
+    // Its own connections: each worker holds one for the length of a send.
+    this.pool = createPool(this.deps.databaseUrl, this.deps.concurrency);
+    this.deliveries = new WebhookDeliveryRepository(this.pool);
+    this.listener = listenForChanges(this.deps.databaseUrl, WEBHOOK_DELIVERIES_CHANNEL, () => this.wake(), this.deps.logger);
+    this.poll = setInterval(() => this.wake(), this.deps.pollMs);
+    this.poll.unref();
+    this.loops = Array.from({ length: this.deps.concurrency }, () => this.work());
+  }
+
+  private wake(): void {
+    this.wakes += 1;
+    const sleepers = this.sleepers;
+    this.sleepers = [];
+    for (const wake of sleepers) wake();
+  }
+
+  private sleep(): Promise<void> {
+    return new Promise((resolve) => this.sleepers.push(resolve));
+  }
+
+  private async work(): Promise<void> {
+    while (!this.stopped) {
+      const wakesBefore = this.wakes;
+      let sent = false;
+      try {
+        sent = await this.deliverOne();
+      } catch (error) {
+        // The database is away, most likely: the delivery stays queued; try again at the next poll.
+        this.deps.logger.warn({ err: error }, 'webhook delivery could not run');
+        await this.sleep();
+        continue;
+      }
+      if (!sent && wakesBefore === this.wakes && !this.stopped) await this.sleep();
+    }
+  }
+
+  /** Claims one due delivery, sends it and records the outcome, in one transaction; false when none is due. */
+  private deliverOne(): Promise<boolean> {
+    const deliveries = this.deliveries!;
+    return withTransaction(this.pool!, async (tx) => {
+      const claimed = await deliveries.claimNext(tx);
+      if (!claimed) return false;
+      const result = await sendWebhook(claimed, claimed.event, { timeoutMs: this.deps.timeoutMs, userAgent: this.deps.userAgent });
+      const retryIn = retryDelaySeconds(claimed.attempts + 1, this.deps.retry);
+      const status = await deliveries.recordAttempt(claimed.id, result, retryIn, this.deps.retry.windowHours, tx);
+      const latency = status === 'delivered' ? (Date.now() - claimed.eventCreatedAt.getTime()) / 1000 : undefined;
+      this.deps.observer?.attempted(OUTCOME_OF[status], latency);
+      if (status === 'pending') this.wakeIn(retryIn);
+      else if (status === 'failed') this.deps.logger.warn({ deliveryId: claimed.id, subscriptionId: claimed.subscriptionId, eventId: claimed.event.id, error: result.error }, 'webhook delivery failed for good');
+      return true;
+    });
+  }
+
+  /** A retry due sooner than the next poll is tried on time. */
+  private wakeIn(seconds: number): void {
+    if (seconds * 1000 >= this.deps.pollMs) return;
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      this.wake();
+    }, seconds * 1000);
+    timer.unref();
+    this.retryTimers.add(timer);
+  }
+
+  /** Stops claiming, lets the sends under way finish (each within its timeout), and closes the connections. */
+  async close(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.poll);
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    this.wake();
+    await Promise.all(this.loops);
+    await this.listener?.close();
+    await this.pool?.end();
+  }
+}

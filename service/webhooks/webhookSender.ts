@@ -1,0 +1,49 @@
+import { Webhook } from 'standardwebhooks';
+import type { AttemptResult } from '../repositories/webhookDeliveryRepository.js';
+
+/** Where a delivery goes and the secret it is signed with. */
+export interface WebhookTarget {
+  url: string;
+  secret: string;
+}
+
+/** The longest error text kept with a delivery: the receiver's own words are not stored at length. */
+const MAX_ERROR_CHARS = 200;
+
+/**
+ * Sends one event by the Standard Webhooks convention: a JSON body, `webhook-id` (the event's id,
+ * the same on every attempt, so receivers drop duplicates), `webhook-timestamp` (this attempt, in
+ * seconds) and `webhook-signature` (HMAC-SHA256 of id.timestamp.body with the subscription's
+ * secret). A 2xx answer is delivered; anything else, a redirect included, is retried. The answer's
+ * body is read and thrown away: nothing a receiver says is stored but its status.
+ */
+export async function sendWebhook(
+  target: WebhookTarget,
+  event: { id: string },
+  options: { timeoutMs: number; userAgent: string },
+): Promise<AttemptResult> {
+  const body = JSON.stringify(event);
+  const timestamp = new Date();
+  const headers = {
+    'content-type': 'application/json',
+    'user-agent': options.userAgent,
+    'webhook-id': event.id,
+    'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+    'webhook-signature': new Webhook(target.secret).sign(event.id, timestamp, body),
+  };
+  try {
+    const response = await fetch(target.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs) });
+    await response.arrayBuffer().catch(() => undefined);
+    const delivered = response.status >= 200 && response.status < 300;
+    return { delivered, statusCode: response.status, error: delivered ? null : `HTTP ${response.status}` };
+  } catch (error) {
+    return { delivered: false, statusCode: null, error: describeFailure(error).slice(0, MAX_ERROR_CHARS) };
+  }
+}
+
+/** A network failure in a few words: the cause's code when fetch wraps one (ECONNREFUSED, …). */
+function describeFailure(error: unknown): string {
+  const err = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (err.name === 'TimeoutError') return 'timed out';
+  return err.cause?.code ?? err.cause?.message ?? err.message ?? String(error);
+}
