@@ -47,12 +47,12 @@ export class OutboxRepository {
   async compact(retentionDays: number): Promise<{ deliveries: number; events: number }> {
     const deliveries = await this.db.query(
       `DELETE FROM webhook_deliveries
-       WHERE status <> 'pending' AND coalesce(delivered_at, last_attempt_at) < clock_timestamp() - make_interval(days => $1)`,
+       WHERE status <> 'pending' AND coalesce(delivered_at, last_attempt_at) < clock_timestamp() - $1::float8 * interval '1 day'`,
       [retentionDays],
     );
     const events = await this.db.query(
       `DELETE FROM outbox_events e
-       WHERE e.created_at < clock_timestamp() - make_interval(days => $1)
+       WHERE e.created_at < clock_timestamp() - $1::float8 * interval '1 day'
          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id)`,
       [retentionDays],
     );

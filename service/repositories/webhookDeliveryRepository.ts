@@ -123,11 +123,11 @@ export class WebhookDeliveryRepository {
          last_attempt_at = clock_timestamp(),
          last_status_code = $3,
          last_error = $4,
-         delivered_at = CASE WHEN $2 THEN clock_timestamp() END,
-         next_attempt_at = clock_timestamp() + make_interval(secs => $5),
+         delivered_at = CASE WHEN $2::boolean THEN clock_timestamp() END,
+         next_attempt_at = clock_timestamp() + make_interval(secs => $5::float8),
          status = CASE
-           WHEN $2 THEN 'delivered'
-           WHEN clock_timestamp() + make_interval(secs => $5) > window_started_at + make_interval(secs => $6 * 3600) THEN 'failed'
+           WHEN $2::boolean THEN 'delivered'
+           WHEN clock_timestamp() + make_interval(secs => $5::float8) > window_started_at + make_interval(secs => $6::float8 * 3600) THEN 'failed'
            ELSE 'pending' END
        WHERE id = $1 RETURNING status`,
       [id, result.delivered, result.statusCode, result.error, retryInSeconds, windowHours],

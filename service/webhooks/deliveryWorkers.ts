@@ -73,7 +73,7 @@ export class DeliveryWorkers {
   private async work(): Promise<void> {
     while (!this.stopped) {
       const wakesBefore = this.wakes;
-      let sent = false;
+      let sent: boolean;
       try {
         sent = await this.deliverOne();
       } catch (error) {
