@@ -8,8 +8,9 @@ import { apiClient } from '../testSupport/apiClient.js';
 import { composeFrame, cropFace, PERSON_B, STRANGERS } from '../testSupport/facePhotos.js';
 import { MjpegSource } from '../testSupport/mjpegSource.js';
 import { photoHeldUp, tiltedCorners } from '../testSupport/perspective.js';
-import { ADMIN_AUTH, startIsolatedVisage, type IsolatedVisage } from '../testSupport/testVisage.js';
+import { ADMIN_AUTH, startIsolatedVisage, TEST_ADMIN_KEY, type IsolatedVisage } from '../testSupport/testVisage.js';
 import { hasFfmpeg } from '../testSupport/tools.js';
+import { WebhookReceiver } from '../testSupport/webhookReceiver.js';
 
 /**
  * The operator console in real headless Chromium (Debian's package, driven by playwright-core):
@@ -33,7 +34,8 @@ const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${n
 
 describe.skipIf(!haveChromium)('operator console', () => {
   beforeAll(async () => {
-    service = await startIsolatedVisage();
+    // Webhook retries give up after about 2 s here (24 h in production): a failed delivery to retry from the console.
+    service = await startIsolatedVisage({ WEBHOOK_RETRY_BASE_SECONDS: '0.2', WEBHOOK_RETRY_WINDOW_HOURS: '0.0005', WEBHOOK_POLL_MILLISECONDS: '200' });
     ({ visage } = service);
     await visage.modelsReady;
     operatorKey = (await admin.post('/v1/keys', { role: 'operator', name: 'service desk' })).body.key;
@@ -181,6 +183,49 @@ describe.skipIf(!haveChromium)('operator console', () => {
     } finally {
       await desk.close();
       await camera.kill();
+    }
+  });
+
+  it('subscribes a receiver to webhooks (secret shown once), tests it, and retries a failed delivery', async () => {
+    const receiver = await WebhookReceiver.start();
+    const desk = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      await desk.goto(`${visage.url}/console/`);
+      await desk.fill('#key', TEST_ADMIN_KEY);
+      await desk.keyboard.press('Enter');
+      await desk.click('[data-view="webhooks"]');
+      await desk.fill('#webhook-url', receiver.url);
+      await desk.fill('#webhook-description', 'CRM');
+      await desk.check('[data-event="member.created"]');
+      await desk.getByRole('button', { name: 'Subscribe' }).click();
+      receiver.secret = (await desk.locator('#webhook-secret code').textContent()) ?? '';
+      expect(receiver.secret).toMatch(/^whsec_/);
+      const row = desk.locator('#webhook-rows tr', { hasText: receiver.url });
+      await row.getByRole('button', { name: 'Test' }).click();
+      await desk.locator('#status', { hasText: 'Test delivered (200' }).waitFor();
+      expect(receiver.received[0]).toMatchObject({ verified: true, event: { type: 'webhook.test' } });
+
+      receiver.reply = () => ({ status: 500 });
+      const member = await admin.post('/v1/members', { name: 'Webhook Person', consent: { faceRecognition: true, source: 'desk' } });
+      /** Opens the deliveries again until one shows `status`. */
+      const untilShown = async (status: string) => {
+        for (let tries = 0; ; tries++) {
+          await row.getByRole('button', { name: 'Deliveries' }).click();
+          if (await desk.locator('#webhook-deliveries td', { hasText: status }).isVisible()) return;
+          expect(tries).toBeLessThan(40);
+          await desk.waitForTimeout(250);
+        }
+      };
+      await untilShown('failed');
+      await desk.screenshot({ path: path.join(ARTIFACTS, '9-webhook-failed.png'), fullPage: true });
+      receiver.reply = () => ({ status: 200 });
+      await desk.getByRole('button', { name: 'Retry' }).click();
+      await untilShown('delivered');
+      expect(receiver.of('member.created').map((r) => r.event.data.memberId)).toEqual([member.body.id]);
+      await desk.screenshot({ path: path.join(ARTIFACTS, '10-webhook-retried.png'), fullPage: true });
+    } finally {
+      await desk.close();
+      await receiver.close();
     }
   });
 });
