@@ -56,7 +56,7 @@ const memberIds: string[] = [];
 for (let n = 0; n < 20; n++) memberIds.push(String((await post(nextReplica(), '/v1/members', { name: `Shopper ${n}`, consent: { faceRecognition: true, source: 'bench' } })).json.id));
 
 const receiver = await WebhookReceiver.start();
-const subscribed = await post(replicas.a!, '/v1/webhooks', { url: receiver.url, events: ['purchase.recorded'], description: 'bench' });
+const subscribed = await post(replicas.a, '/v1/webhooks', { url: receiver.url, events: ['purchase.recorded'], description: 'bench' });
 receiver.secret = String(subscribed.json.secret);
 
 let purchaseNo = 0;

@@ -52,6 +52,8 @@ export class DeliveryWorkers {
   start(): void {
     // Its own connections: each worker holds one for the length of a send.
     this.pool = createPool(this.deps.databaseUrl, this.deps.concurrency);
+    // An idle connection dropped by the server (a restart) must not take the process down.
+    this.pool.on('error', (error) => this.deps.logger.warn({ err: error }, 'idle webhook delivery connection failed'));
     this.deliveries = new WebhookDeliveryRepository(this.pool);
     this.listener = listenForChanges(this.deps.databaseUrl, WEBHOOK_DELIVERIES_CHANNEL, () => this.wake(), this.deps.logger);
     this.poll = setInterval(() => this.wake(), this.deps.pollMs);
