@@ -13,7 +13,7 @@ export interface EventData {
     visitId: string;
     cameraId: string;
     tier: string;
-    /** The member's segment with this visit counted: `new` or `regular`. */
+    /** The member's segment with this visit counted (so `new` or `regular` in practice). */
     segment: 'new' | 'regular' | 'dormant';
     /** True when the member was dormant before this visit: the reactivation signal. */
     returningFromDormant: boolean;

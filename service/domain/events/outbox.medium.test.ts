@@ -32,9 +32,8 @@ const purchase = (transactionId: string, amount = 120) => ({ transactionId, amou
 describe('transactional outbox (medium)', () => {
   it('writes member.created, visit.started (new visits only) and purchase.recorded with their changes', async () => {
     const memberId = await newMember();
-    const at = t.services.visits;
-    const first = await at.recordSighting(memberId, 'north', new Date());
-    await at.recordSighting(memberId, 'north', new Date()); // joins the visit: no event
+    const first = await t.services.visits.recordSighting(memberId, 'north', new Date());
+    await t.services.visits.recordSighting(memberId, 'north', new Date()); // joins the visit: no event
     await t.services.purchases.record(memberId, purchase('tx-outbox-1'));
     await t.services.purchases.record(memberId, purchase('tx-outbox-1')); // a replay: no event
 
@@ -132,6 +131,32 @@ describe('transactional outbox (medium)', () => {
     for (const { row } of everything) {
       expect(row).not.toMatch(/descriptor|photo|embedding|\[(-?[0-9.e-]+,){16,}/i);
     }
+    await t.services.webhooks.delete(subscription.id);
+  });
+
+  it('compacts deliveries finished before the retention period, and events left without one; keeps what is pending', async () => {
+    const subscription = await t.services.webhooks.create({ url: 'http://127.0.0.1:9/compact', events: ['purchase.recorded'] });
+    const memberId = await newMember();
+    for (const n of [1, 2, 3]) await t.services.purchases.record(memberId, purchase(`tx-compact-${n}`));
+    const deliveryOf = async (n: number) =>
+      (
+        await t.pool.query<{ id: string; event_id: string }>(
+          `SELECT d.id, d.event_id FROM webhook_deliveries d JOIN outbox_events e ON e.id = d.event_id WHERE e.payload->'data'->>'transactionId' = $1`,
+          [`tx-compact-${n}`],
+        )
+      ).rows[0]!;
+    const [old, recent, pending] = [await deliveryOf(1), await deliveryOf(2), await deliveryOf(3)];
+    await t.pool.query(`UPDATE webhook_deliveries SET status = 'delivered', delivered_at = now() - interval '8 days' WHERE id = $1`, [old.id]);
+    await t.pool.query(`UPDATE webhook_deliveries SET status = 'delivered', delivered_at = now() - interval '1 day' WHERE id = $1`, [recent.id]);
+    await t.pool.query(`UPDATE outbox_events SET created_at = now() - interval '9 days' WHERE id = ANY($1)`, [[old.event_id, recent.event_id, pending.event_id]]);
+
+    expect(t.config.webhooks.retentionDays).toBe(7);
+    const compacted = await t.services.webhooks.compact();
+    expect(compacted.deliveries).toBeGreaterThanOrEqual(1);
+    const { rows: deliveries } = await t.pool.query<{ id: string }>('SELECT id FROM webhook_deliveries WHERE subscription_id = $1', [subscription.id]);
+    expect(deliveries.map((d) => d.id).sort()).toEqual([recent.id, pending.id].sort());
+    const { rows: events } = await t.pool.query<{ id: string }>('SELECT id FROM outbox_events WHERE id = ANY($1)', [[old.event_id, recent.event_id, pending.event_id]]);
+    expect(events.map((e) => e.id).sort()).toEqual([recent.event_id, pending.event_id].sort());
     await t.services.webhooks.delete(subscription.id);
   });
 });
