@@ -15,15 +15,16 @@ CREATE TABLE webhook_subscriptions (
 
 -- The transactional outbox: an event is written in the transaction of the change it reports, so it
 -- exists exactly when the change does. `payload` is the JSON body receivers get — ids, amounts,
--- tiers; never a descriptor, a photo or a request body. `member_id` is the member it is about, so
--- that a purge can remove every event of theirs (member.purged itself has none).
+-- tiers; never a descriptor, a photo or a request body — kept as json, not jsonb, so that it goes out
+-- with its fields in the order written. `member_id` is the member it is about, so that a purge can
+-- remove every event of theirs (member.purged itself has none).
 CREATE TABLE outbox_events (
   id uuid PRIMARY KEY,
   -- Delivery order: a member's events are written under the member's row lock, one after another.
   seq bigserial NOT NULL UNIQUE,
   type text NOT NULL,
   member_id uuid,
-  payload jsonb NOT NULL,
+  payload json NOT NULL,
   created_at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 CREATE INDEX outbox_events_member ON outbox_events (member_id) WHERE member_id IS NOT NULL;
