@@ -4,7 +4,8 @@ import type { Visage } from '../app/startVisage.js';
 import { apiClient, expectError } from '../testSupport/apiClient.js';
 import { composeFrame, cropFace, PERSON_A, type DemoFace } from '../testSupport/facePhotos.js';
 import { ADMIN_AUTH, type IsolatedVisage, startIsolatedVisage } from '../testSupport/testVisage.js';
-import { eventually } from '../testSupport/tools.js';
+import { MjpegSource } from '../testSupport/mjpegSource.js';
+import { eventually, hasFfmpeg } from '../testSupport/tools.js';
 import { WebhookReceiver } from '../testSupport/webhookReceiver.js';
 
 /**
@@ -141,6 +142,29 @@ describe('events delivered', () => {
       ['visit.started', 'delivered', 1],
       ['member.created', 'delivered', 1],
     ]);
+  });
+
+  it.skipIf(!hasFfmpeg)('a camera Visage pulls sees a member walk in: visit.started within 2 s of their appearing, once for the track', async () => {
+    await subscribe(['visit.started']);
+    const memberId = await enrolledMember(PERSON_A);
+    const door = new MjpegSource(8);
+    await door.start();
+    try {
+      door.play([await composeFrame([])]);
+      expect((await post('/v1/cameras', { id: 'door-w', name: 'Door', url: door.url(), sampleFps: 4 })).status).toBe(201);
+      await eventually(15_000, async () => (await get('/v1/cameras/door-w')).body.stream.analysed >= 2);
+      const appeared = Date.now();
+      door.play(await Promise.all([0, 1, 2, 3].map((n) => composeFrame([{ face: PERSON_A, width: 240 + n * 20, left: 120 + n * 90, top: 140 + n * 10 }]))));
+      const [visit] = await receiver.waitFor('visit.started', 5000);
+      console.log(`visit.started received ${visit!.at - appeared} ms after the member appeared`);
+      expect(visit!.at - appeared).toBeLessThan(2000);
+      expect(visit).toMatchObject({ verified: true, event: { data: { memberId, cameraId: 'door-w' } } });
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // more frames of the same track
+      expect(receiver.of('visit.started')).toHaveLength(1);
+    } finally {
+      await call('DELETE', '/v1/cameras/door-w');
+      await door.kill();
+    }
   });
 
   it('retries a receiver that answers 500 twice: delivered at the third attempt, kept once by webhook-id', async () => {

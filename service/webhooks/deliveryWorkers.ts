@@ -46,6 +46,8 @@ export class DeliveryWorkers {
   /** Bumped by every wake-up: a worker that saw it change while claiming looks again before it sleeps. */
   private wakes = 0;
   private sleepers: (() => void)[] = [];
+  /** Set while claiming fails (the database away): said once, not by every worker at every poll. */
+  private failing = false;
 
   constructor(private readonly deps: DeliveryWorkersDeps) {}
 
@@ -78,9 +80,11 @@ export class DeliveryWorkers {
       let sent: boolean;
       try {
         sent = await this.deliverOne();
+        this.failing = false;
       } catch (error) {
         // The database is away, most likely: the delivery stays queued; try again at the next poll.
-        this.deps.logger.warn({ err: error }, 'webhook delivery could not run');
+        if (!this.failing) this.deps.logger.warn({ err: error }, 'webhook deliveries cannot run; retrying at each poll');
+        this.failing = true;
         await this.sleep();
         continue;
       }
