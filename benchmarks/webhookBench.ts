@@ -4,7 +4,9 @@
  * - steady: --events purchases at --rate a second (each commits a purchase.recorded event);
  * - burst: --events purchases from 16 concurrent clients, as fast as the service takes them;
  * - chaos: --events purchases at half the rate while the receiver answers 503 for 5 s and then
- *   replica A is killed with SIGKILL and restarted; every accepted purchase must be delivered.
+ *   replica A is killed with SIGKILL and restarted; every accepted purchase must be delivered;
+ * - drain: --events purchases queued behind a paused subscription, then resumed: how fast one
+ *   subscription's backlog goes out (its deliveries are sequential, to keep them in order).
  * Latency is from the event's row in the outbox (written just before its transaction commits) to
  * its arrival at the receiver (both on this machine's clock): commit-to-delivery, a little over.
  *
@@ -177,6 +179,17 @@ await restarting;
 phases.push(await measure('chaos', chaosAccepted, 300_000));
 console.log('done');
 
+process.stdout.write(`drain: ${events} events queued behind a paused subscription, then resumed… `);
+const patch = (body: object) => fetch(`${replicas.b!.url}/v1/webhooks/${String(subscribed.json.id)}`, { method: 'PATCH', headers: auth, body: JSON.stringify(body) });
+await patch({ paused: true });
+const queued = await concurrently(events, 16);
+const resumedAt = Date.now();
+await patch({ paused: false });
+const drain = await measure('drain', queued, 120_000);
+const lastArrival = Math.max(...receiver.of('purchase.recorded').filter((r) => queued.includes(String(r.event.data.transactionId))).map((r) => r.at));
+const drainPerSecond = Math.round(drain.delivered / ((lastArrival - resumedAt) / 1000));
+console.log(`done: ${drainPerSecond} deliveries/s`);
+
 await Promise.all([replicas.a?.stop(), replicas.b?.stop()]);
 await receiver.close();
 await sql.end();
@@ -190,4 +203,5 @@ for (const p of phases) {
     `${p.phase.padEnd(10)}${String(p.accepted).padEnd(10)}${String(p.delivered).padEnd(11)}${String(p.missing).padEnd(9)}${String(p.duplicates).padEnd(12)}${String(p.p50Ms).padEnd(8)}${String(p.p95Ms).padEnd(8)}${String(p.p99Ms).padEnd(8)}${String(p.maxMs).padEnd(8)}${p.invalidSignatures}`,
   );
 }
-if (opts.json) console.log(JSON.stringify({ events, rate, cores: os.availableParallelism(), phases }));
+console.log(`\ndrain: a paused subscription's ${drain.delivered} queued events went out at ${drainPerSecond}/s once resumed (missing ${drain.missing}, duplicates ${drain.duplicates})`);
+if (opts.json) console.log(JSON.stringify({ events, rate, cores: os.availableParallelism(), phases, drain: { ...drain, perSecond: drainPerSecond } }));

@@ -203,6 +203,30 @@ describe('events delivered', () => {
     expect(metrics).toMatch(/^visage_webhook_outbox_oldest_seconds /m);
   });
 
+  it('sends to two subscriptions side by side, each in order', async () => {
+    const other = await WebhookReceiver.start();
+    try {
+      await subscribe(['purchase.recorded']);
+      const res = await post('/v1/webhooks', { url: other.url, events: ['purchase.recorded'] });
+      other.secret = res.body.secret;
+      // Slow receivers: one after the other, 2 × 6 deliveries would take 2.4 s.
+      receiver.reply = () => ({ status: 200, delayMs: 200 });
+      other.reply = () => ({ status: 200, delayMs: 200 });
+      const memberId = await newMember();
+      const started = Date.now();
+      for (const n of [1, 2, 3, 4, 5, 6]) await post(`/v1/members/${memberId}/purchases`, purchase(`tx-side-${n}`));
+      await eventually(5000, () => Promise.resolve(receiver.unique().length === 6 && other.unique().length === 6));
+      const tookMs = Date.now() - started;
+      const order = (r: WebhookReceiver) => r.unique().map((x) => x.event.data.transactionId);
+      const expected = [1, 2, 3, 4, 5, 6].map((n) => `tx-side-${n}`);
+      expect([order(receiver), order(other)]).toEqual([expected, expected]);
+      expect(other.received.every((r) => r.verified)).toBe(true);
+      expect(tookMs).toBeLessThan(2000);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('holds deliveries of a paused subscription and sends them, in order, when it resumes', async () => {
     const id = await subscribe(['member.created', 'purchase.recorded']);
     expect((await call('PATCH', `/v1/webhooks/${id}`, { paused: true })).status).toBe(200);

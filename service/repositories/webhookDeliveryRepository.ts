@@ -87,8 +87,10 @@ export class WebhookDeliveryRepository {
    * is released by the commit of the outcome, or by the rollback when the worker dies mid-send.
    */
   async claimNext(tx: Queryable): Promise<ClaimedDelivery | undefined> {
-    const { rows } = await tx.query<{ id: string; subscription_id: string; url: string; secret: string; payload: VisageEvent; event_created_at: Date; attempts: number }>(
-      `SELECT d.id, d.subscription_id, s.url, s.secret, e.payload, e.created_at AS event_created_at, d.attempts
+    // Named: prepared once per connection, as it runs for every delivery and every wake-up.
+    const { rows } = await tx.query<{ id: string; subscription_id: string; url: string; secret: string; payload: VisageEvent; event_created_at: Date; attempts: number }>({
+      name: 'webhook-claim-next',
+      text: `SELECT d.id, d.subscription_id, s.url, s.secret, e.payload, e.created_at AS event_created_at, d.attempts
        FROM webhook_subscriptions s
        CROSS JOIN LATERAL (
          SELECT id FROM webhook_deliveries q WHERE q.subscription_id = s.id AND q.status = 'pending' ORDER BY q.event_seq LIMIT 1
@@ -99,7 +101,7 @@ export class WebhookDeliveryRepository {
        ORDER BY d.next_attempt_at
        LIMIT 1
        FOR UPDATE OF d SKIP LOCKED`,
-    );
+    });
     const row = rows[0];
     return row && {
       id: row.id,
@@ -117,8 +119,9 @@ export class WebhookDeliveryRepository {
    * beyond the retry window — then the delivery is failed. Answers the status it was left in.
    */
   async recordAttempt(id: string, result: AttemptResult, retryInSeconds: number, windowHours: number, tx: Queryable): Promise<DeliveryStatus> {
-    const { rows } = await tx.query<{ status: DeliveryStatus }>(
-      `UPDATE webhook_deliveries SET
+    const { rows } = await tx.query<{ status: DeliveryStatus }>({
+      name: 'webhook-record-attempt',
+      text: `UPDATE webhook_deliveries SET
          attempts = attempts + 1,
          last_attempt_at = clock_timestamp(),
          last_status_code = $3,
@@ -130,8 +133,8 @@ export class WebhookDeliveryRepository {
            WHEN clock_timestamp() + make_interval(secs => $5::float8) > window_started_at + make_interval(secs => $6::float8 * 3600) THEN 'failed'
            ELSE 'pending' END
        WHERE id = $1 RETURNING status`,
-      [id, result.delivered, result.statusCode, result.error, retryInSeconds, windowHours],
-    );
+      values: [id, result.delivered, result.statusCode, result.error, retryInSeconds, windowHours],
+    });
     return rows[0]!.status;
   }
 

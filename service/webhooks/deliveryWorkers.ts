@@ -58,16 +58,26 @@ export class DeliveryWorkers {
     this.pool.on('error', (error) => this.deps.logger.warn({ err: error }, 'idle webhook delivery connection failed'));
     this.deliveries = new WebhookDeliveryRepository(this.pool);
     this.listener = listenForChanges(this.deps.databaseUrl, WEBHOOK_DELIVERIES_CHANNEL, () => this.wake(), this.deps.logger);
-    this.poll = setInterval(() => this.wake(), this.deps.pollMs);
+    // The poll wakes everyone: retries of several subscriptions may have come due.
+    this.poll = setInterval(() => this.wake(true), this.deps.pollMs);
     this.poll.unref();
     this.loops = Array.from({ length: this.deps.concurrency }, () => this.work());
   }
 
-  private wake(): void {
+  /**
+   * Wakes one sleeping worker (`all`: every one). One is enough for a new event: a worker that
+   * delivers something wakes the next, so as many work at once as there are subscriptions with
+   * work, without every worker of every replica querying for each event.
+   */
+  private wake(all = false): void {
     this.wakes += 1;
-    const sleepers = this.sleepers;
-    this.sleepers = [];
-    for (const wake of sleepers) wake();
+    const woken = all ? this.sleepers.splice(0) : this.sleepers.splice(0, 1);
+    for (const resume of woken) resume();
+  }
+
+  /** A worker that delivered something wakes one more: another subscription may have work. A hint, not news: `wakes` stays. */
+  private recruit(): void {
+    this.sleepers.shift()?.();
   }
 
   private sleep(): Promise<void> {
@@ -88,7 +98,8 @@ export class DeliveryWorkers {
         await this.sleep();
         continue;
       }
-      if (!sent && wakesBefore === this.wakes && !this.stopped) await this.sleep();
+      if (sent) this.recruit();
+      else if (wakesBefore === this.wakes && !this.stopped) await this.sleep();
     }
   }
 
@@ -125,7 +136,7 @@ export class DeliveryWorkers {
     this.stopped = true;
     clearInterval(this.poll);
     for (const timer of this.retryTimers) clearTimeout(timer);
-    this.wake();
+    this.wake(true);
     await Promise.all(this.loops);
     await this.listener?.close();
     await this.pool?.end();
