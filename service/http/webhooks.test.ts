@@ -181,6 +181,26 @@ describe('events delivered', () => {
     expect(delivery).toMatchObject({ status: 'delivered', attempts: 3, lastStatusCode: 200 });
   });
 
+  it("waits as long as a receiver's Retry-After asks; pauses a subscription whose receiver answers 410 Gone", async () => {
+    const id = await subscribe(['member.created']);
+    receiver.reply = (_request, nth) => (nth === 0 ? { status: 503, headers: { 'retry-after': '30' } } : { status: 200 });
+    await newMember();
+    await receiver.waitFor('member.created', 5000);
+    const [first, second] = receiver.received;
+    // Not the 0.1–0.2 s of the schedule's first wait, and not 30 s either: the longest wait (1 s here) caps it.
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(900);
+    expect(second!.at - first!.at).toBeLessThan(2500);
+
+    receiver.reply = () => ({ status: 410 });
+    await newMember();
+    await eventually(3000, async () => (await get(`/v1/webhooks/${id}`)).body.paused === true);
+    const [gone] = await deliveriesOf(id, '?status=pending');
+    expect(gone).toMatchObject({ attempts: 1, lastStatusCode: 410 });
+    receiver.reply = () => ({ status: 200 });
+    await call('PATCH', `/v1/webhooks/${id}`, { paused: false });
+    await eventually(3000, () => Promise.resolve(receiver.of('member.created').length === 2));
+  });
+
   it('fails a delivery after the retry window, lists it, and sends it again on request', async () => {
     const id = await subscribe(['member.created']);
     receiver.reply = () => ({ status: 500 });

@@ -40,6 +40,8 @@ export interface AttemptResult {
   delivered: boolean;
   statusCode: number | null;
   error: string | null;
+  /** A receiver's Retry-After (429, 503), seconds: the next attempt waits at least this long. */
+  retryAfterSeconds?: number;
 }
 
 interface DeliveryRow {

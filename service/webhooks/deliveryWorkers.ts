@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { listenForChanges, type ChangeListener } from '../db/changeListener.js';
 import { createPool, withTransaction, type Pool } from '../db/pool.js';
 import { WEBHOOK_DELIVERIES_CHANNEL, WebhookDeliveryRepository, type DeliveryStatus } from '../repositories/webhookDeliveryRepository.js';
+import { WebhookSubscriptionRepository } from '../repositories/webhookSubscriptionRepository.js';
 import { retryDelaySeconds, type RetryPolicy } from './retrySchedule.js';
 import { sendWebhook } from './webhookSender.js';
 
@@ -25,6 +26,8 @@ export interface DeliveryWorkersDeps {
   logger: Logger;
 }
 
+const GONE = 410;
+
 const OUTCOME_OF: Record<DeliveryStatus, DeliveryOutcome> = { delivered: 'delivered', pending: 'retry', failed: 'failed' };
 
 /**
@@ -38,6 +41,7 @@ const OUTCOME_OF: Record<DeliveryStatus, DeliveryOutcome> = { delivered: 'delive
 export class DeliveryWorkers {
   private pool: Pool | undefined;
   private deliveries: WebhookDeliveryRepository | undefined;
+  private subscriptions: WebhookSubscriptionRepository | undefined;
   private listener: ChangeListener | undefined;
   private poll: NodeJS.Timeout | undefined;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
@@ -57,6 +61,7 @@ export class DeliveryWorkers {
     // An idle connection dropped by the server (a restart) must not take the process down.
     this.pool.on('error', (error) => this.deps.logger.warn({ err: error }, 'idle webhook delivery connection failed'));
     this.deliveries = new WebhookDeliveryRepository(this.pool);
+    this.subscriptions = new WebhookSubscriptionRepository(this.pool);
     this.listener = listenForChanges(this.deps.databaseUrl, WEBHOOK_DELIVERIES_CHANNEL, () => this.wake(), this.deps.logger);
     // The poll wakes everyone: retries of several subscriptions may have come due.
     this.poll = setInterval(() => this.wake(true), this.deps.pollMs);
@@ -110,14 +115,25 @@ export class DeliveryWorkers {
       const claimed = await deliveries.claimNext(tx);
       if (!claimed) return false;
       const result = await sendWebhook(claimed, claimed.event, { timeoutMs: this.deps.timeoutMs, userAgent: this.deps.userAgent });
-      const retryIn = retryDelaySeconds(claimed.attempts + 1, this.deps.retry);
+      // A receiver that asks for time (Retry-After) gets it, up to the longest wait.
+      const retryIn = Math.max(retryDelaySeconds(claimed.attempts + 1, this.deps.retry), Math.min(result.retryAfterSeconds ?? 0, this.deps.retry.maxSeconds));
       const status = await deliveries.recordAttempt(claimed.id, result, retryIn, this.deps.retry.windowHours, tx);
+      if (result.statusCode === GONE) await this.pauseGone(claimed.subscriptionId, claimed.url);
       const latency = status === 'delivered' ? (Date.now() - claimed.eventCreatedAt.getTime()) / 1000 : undefined;
       this.deps.observer?.attempted(OUTCOME_OF[status], latency);
       if (status === 'pending') this.wakeIn(retryIn);
       else if (status === 'failed') this.deps.logger.warn({ deliveryId: claimed.id, subscriptionId: claimed.subscriptionId, eventId: claimed.event.id, error: result.error }, 'webhook delivery failed for good');
       return true;
     });
+  }
+
+  /**
+   * 410 Gone: the receiver says the endpoint is no more (Standard Webhooks). The subscription is
+   * paused rather than retried for a day; its events keep queueing until an operator resumes it.
+   */
+  private async pauseGone(subscriptionId: string, url: string): Promise<void> {
+    await this.subscriptions!.update(subscriptionId, { paused: true });
+    this.deps.logger.warn({ subscriptionId, url }, 'webhook receiver answered 410 Gone: subscription paused');
   }
 
   /** A retry due sooner than the next poll is tried on time. */

@@ -35,10 +35,18 @@ export async function sendWebhook(
     const response = await fetch(target.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs) });
     await response.arrayBuffer().catch(() => undefined);
     const delivered = response.status >= 200 && response.status < 300;
-    return { delivered, statusCode: response.status, error: delivered ? null : `HTTP ${response.status}` };
+    const retryAfterSeconds = response.status === 429 || response.status === 503 ? secondsOf(response.headers.get('retry-after')) : undefined;
+    return { delivered, statusCode: response.status, error: delivered ? null : `HTTP ${response.status}`, ...(retryAfterSeconds ? { retryAfterSeconds } : {}) };
   } catch (error) {
     return { delivered: false, statusCode: null, error: describeFailure(error).slice(0, MAX_ERROR_CHARS) };
   }
+}
+
+/** A Retry-After header — seconds, or an HTTP date — as seconds from now; undefined when absent or unreadable. */
+function secondsOf(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const seconds = /^\d+$/.test(header.trim()) ? Number(header) : (Date.parse(header) - Date.now()) / 1000;
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : undefined;
 }
 
 /** A network failure in a few words: the cause's code when fetch wraps one (ECONNREFUSED, …). */
