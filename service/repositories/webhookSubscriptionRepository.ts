@@ -62,8 +62,8 @@ export class WebhookSubscriptionRepository {
     return rows[0];
   }
 
-  async update(id: string, patch: SubscriptionPatch): Promise<WebhookSubscription | undefined> {
-    const { rows } = await this.db.query<SubscriptionRow>(
+  async update(id: string, patch: SubscriptionPatch, db: Queryable = this.db): Promise<WebhookSubscription | undefined> {
+    const { rows } = await db.query<SubscriptionRow>(
       `UPDATE webhook_subscriptions SET
          url = coalesce($2, url),
          events = coalesce($3, events),

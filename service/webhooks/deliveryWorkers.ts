@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { listenForChanges, type ChangeListener } from '../db/changeListener.js';
-import { createPool, withTransaction, type Pool } from '../db/pool.js';
+import { createPool, withTransaction, type Pool, type Queryable } from '../db/pool.js';
 import { WEBHOOK_DELIVERIES_CHANNEL, WebhookDeliveryRepository, type DeliveryStatus } from '../repositories/webhookDeliveryRepository.js';
 import { WebhookSubscriptionRepository } from '../repositories/webhookSubscriptionRepository.js';
 import { retryDelaySeconds, type RetryPolicy } from './retrySchedule.js';
@@ -118,7 +118,7 @@ export class DeliveryWorkers {
       // A receiver that asks for time (Retry-After) gets it, up to the longest wait.
       const retryIn = Math.max(retryDelaySeconds(claimed.attempts + 1, this.deps.retry), Math.min(result.retryAfterSeconds ?? 0, this.deps.retry.maxSeconds));
       const status = await deliveries.recordAttempt(claimed.id, result, retryIn, this.deps.retry.windowHours, tx);
-      if (result.statusCode === GONE) await this.pauseGone(claimed.subscriptionId, claimed.url);
+      if (result.statusCode === GONE) await this.pauseGone(claimed.subscriptionId, claimed.url, tx);
       const latency = status === 'delivered' ? (Date.now() - claimed.eventCreatedAt.getTime()) / 1000 : undefined;
       this.deps.observer?.attempted(OUTCOME_OF[status], latency);
       if (status === 'pending') this.wakeIn(retryIn);
@@ -131,8 +131,9 @@ export class DeliveryWorkers {
    * 410 Gone: the receiver says the endpoint is no more (Standard Webhooks). The subscription is
    * paused rather than retried for a day; its events keep queueing until an operator resumes it.
    */
-  private async pauseGone(subscriptionId: string, url: string): Promise<void> {
-    await this.subscriptions!.update(subscriptionId, { paused: true });
+  private async pauseGone(subscriptionId: string, url: string, tx: Queryable): Promise<void> {
+    // In the worker's own transaction: its pool has no connection to spare.
+    await this.subscriptions!.update(subscriptionId, { paused: true }, tx);
     this.deps.logger.warn({ subscriptionId, url }, 'webhook receiver answered 410 Gone: subscription paused');
   }
 
