@@ -14,14 +14,18 @@ export class OutboxRepository {
   /**
    * Writes an event and a pending delivery for every subscription that wants its type, in one
    * statement of the caller's transaction: both exist exactly when the change does. Paused
-   * subscriptions get theirs too (they go out on resume).
+   * subscriptions get theirs too (they go out on resume). An event no subscription wants is not
+   * written at all: a deployment without webhooks keeps no log of its members' comings and goings.
    */
   async append(event: VisageEvent, memberId: string | null, tx: Queryable): Promise<void> {
     await tx.query(
-      `WITH event AS (
-         INSERT INTO outbox_events (id, type, member_id, payload) VALUES ($1, $2, $3, $4) RETURNING id, seq)
+      `WITH wanting AS (SELECT id FROM webhook_subscriptions WHERE $2 = ANY (events)),
+       event AS (
+         INSERT INTO outbox_events (id, type, member_id, payload)
+         SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM wanting)
+         RETURNING id, seq)
        INSERT INTO webhook_deliveries (subscription_id, event_id, event_seq)
-       SELECT s.id, event.id, event.seq FROM event, webhook_subscriptions s WHERE $2 = ANY (s.events)`,
+       SELECT wanting.id, event.id, event.seq FROM event, wanting`,
       [event.id, event.type, memberId, event],
     );
   }

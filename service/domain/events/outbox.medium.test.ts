@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServices, type TestServices } from '../../testSupport/testServices.js';
-import type { VisageEvent } from './events.js';
+import { EVENT_TYPES, type VisageEvent } from './events.js';
 
 /**
  * The transactional outbox against the real PostgreSQL, without HTTP or delivery workers: which
@@ -10,8 +10,11 @@ import type { VisageEvent } from './events.js';
 
 const DAY_MS = 86_400_000;
 let t: TestServices;
+let everything: string;
 beforeAll(async () => {
   t = await startTestServices({ DORMANT_AFTER_DAYS: '90', FRAME_DEDUP_SECONDS: '600' });
+  // A subscription to every event (no workers run here: nothing is sent), so that every event is written.
+  everything = (await t.services.webhooks.create({ url: 'http://127.0.0.1:9/everything', events: [...EVENT_TYPES] })).id;
 });
 afterAll(async () => {
   await t?.close();
@@ -45,6 +48,17 @@ describe('transactional outbox (medium)', () => {
     });
     expect(events[2]!.data).toEqual({ memberId, transactionId: 'tx-outbox-1', amount: 120, currency: 'CNY', pointsAdded: expect.any(Number), pointsBalance: expect.any(Number) });
     for (const event of events) expect(Number.isNaN(Date.parse(event.occurredAt))).toBe(false);
+  });
+
+  it('writes no event that no subscription wants', async () => {
+    await t.services.webhooks.update(everything, { events: ['member.purged'] });
+    try {
+      const memberId = await newMember();
+      await t.services.purchases.record(memberId, purchase('tx-outbox-unwanted'));
+      expect(await eventsOf(memberId)).toEqual([]);
+    } finally {
+      await t.services.webhooks.update(everything, { events: [...EVENT_TYPES] });
+    }
   });
 
   it('writes nothing for a change that was refused or rolled back', async () => {
@@ -141,10 +155,16 @@ describe('transactional outbox (medium)', () => {
     const deliveryOf = async (n: number) =>
       (
         await t.pool.query<{ id: string; event_id: string }>(
-          `SELECT d.id, d.event_id FROM webhook_deliveries d JOIN outbox_events e ON e.id = d.event_id WHERE e.payload->'data'->>'transactionId' = $1`,
-          [`tx-compact-${n}`],
+          `SELECT d.id, d.event_id FROM webhook_deliveries d JOIN outbox_events e ON e.id = d.event_id
+           WHERE e.payload->'data'->>'transactionId' = $1 AND d.subscription_id = $2`,
+          [`tx-compact-${n}`, subscription.id],
         )
       ).rows[0]!;
+    // Only this test's subscription holds these events.
+    await t.pool.query(
+      `DELETE FROM webhook_deliveries d USING outbox_events e WHERE e.id = d.event_id AND e.member_id = $1 AND d.subscription_id <> $2`,
+      [memberId, subscription.id],
+    );
     const [old, recent, pending] = [await deliveryOf(1), await deliveryOf(2), await deliveryOf(3)];
     await t.pool.query(`UPDATE webhook_deliveries SET status = 'delivered', delivered_at = now() - interval '8 days' WHERE id = $1`, [old.id]);
     await t.pool.query(`UPDATE webhook_deliveries SET status = 'delivered', delivered_at = now() - interval '1 day' WHERE id = $1`, [recent.id]);

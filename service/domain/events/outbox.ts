@@ -5,8 +5,8 @@ import { newEvent, subjectOf, type EventData, type EventType, type VisageEvent }
 
 /**
  * Where the domain reports what happened. Always called inside the transaction of the change, so
- * the event is committed with it or not at all (the transactional outbox); the delivery workers
- * (service/webhooks/) send it on.
+ * the event is committed with it or not at all (the transactional outbox), for the subscriptions
+ * that want it then; the delivery workers (service/webhooks/) send it on.
  */
 export class Outbox {
   constructor(
