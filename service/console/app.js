@@ -414,6 +414,10 @@ async function webhooksView() {
           say(result.delivered ? `Test delivered (${result.statusCode}, ${result.durationMs} ms)` : `Test not delivered: ${result.error}`);
         }) }, 'Test'),
         h('button', { type: 'button', class: 'secondary', onclick: () => showDeliveries(w).catch((e) => say(describeError(e))) }, 'Deliveries'),
+        h('button', { type: 'button', class: 'secondary', onclick: act(async () => {
+          const rotated = await api(`/v1/webhooks/${w.id}/rotate-secret`, { method: 'POST', json: {} });
+          shown.replaceChildren(`New signing secret (shown once; the old one also signs until ${new Date(rotated.previousSecretUntil).toLocaleString()}): `, h('code', {}, rotated.secret));
+        }) }, 'Rotate secret'),
         h('button', { type: 'button', class: 'danger', onclick: act(() => api(`/v1/webhooks/${w.id}`, { method: 'DELETE' })) }, 'Remove')),
     ].map((c) => h('td', {}, c)))));
   };

@@ -222,6 +222,11 @@ describe.skipIf(!haveChromium)('operator console', () => {
       await desk.getByRole('button', { name: 'Retry' }).click();
       await untilShown('delivered');
       expect(receiver.of('member.created').map((r) => r.event.data.memberId)).toEqual([member.body.id]);
+      await row.getByRole('button', { name: 'Rotate secret' }).click();
+      await desk.locator('#webhook-secret', { hasText: 'the old one also signs until' }).waitFor();
+      const rotated = (await desk.locator('#webhook-secret code').textContent()) ?? '';
+      expect(rotated).toMatch(/^whsec_/);
+      expect(rotated).not.toBe(receiver.secret);
       await desk.screenshot({ path: path.join(ARTIFACTS, '10-webhook-retried.png'), fullPage: true });
     } finally {
       await desk.close();

@@ -244,6 +244,9 @@ export const webhookSubscription = z
 export const createdWebhook = webhookSubscription.extend({
   secret: z.string().meta({ description: 'whsec_…: signs every delivery (Standard Webhooks); shown in this answer only' }),
 });
+export const rotatedWebhook = createdWebhook.extend({
+  previousSecretUntil: time.meta({ description: 'the old secret signs beside the new one until then' }),
+});
 export const webhookList = z.looseObject({ webhooks: z.array(webhookSubscription) });
 
 export const webhookDelivery = z

@@ -180,6 +180,9 @@ export const updateWebhookSchema = z
   })
   .refine((patch) => Object.keys(patch).length > 0, 'at least one field to change');
 
+/** A secret rotation: how long the old secret keeps signing beside the new one (24 h unless said; 0 stops it at once). */
+export const rotateSecretSchema = z.strictObject({ graceHours: z.number().min(0).max(168).optional() }).optional();
+
 const pageLimit = (max: number) => queryNumber(z.number().int().min(1).max(max));
 
 export const visitPageQuery = z.strictObject({ limit: pageLimit(200), cursor: cursors.visit.optional() });

@@ -107,6 +107,33 @@ describe('webhook subscriptions', () => {
     expectError(await call('DELETE', `/v1/webhooks/${id}`), 404, 'WEBHOOK_NOT_FOUND');
   });
 
+  it('rotates the secret: both sign during the grace, then only the new one', async () => {
+    const id = await subscribe(['member.created']);
+    const oldSecret = receiver.secret;
+    const rotated = await post(`/v1/webhooks/${id}/rotate-secret`, { graceHours: 1 });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.secret).toMatch(/^whsec_/);
+    expect(rotated.body.secret).not.toBe(oldSecret);
+    expect(Date.parse(rotated.body.previousSecretUntil) - Date.now()).toBeGreaterThan(3_500_000);
+    // A receiver still holding the old secret verifies, and one given the new one does too.
+    expect((await post(`/v1/webhooks/${id}/test`)).body.delivered).toBe(true);
+    receiver.secret = rotated.body.secret;
+    await newMember();
+    await receiver.waitFor('member.created', 3000);
+    expect(receiver.received.map((r) => r.verified)).toEqual([true, true]);
+
+    // No grace (no body: 24 h; graceHours 0: at once): the old secret stops signing.
+    const again = await post(`/v1/webhooks/${id}/rotate-secret`, { graceHours: 0 });
+    receiver.secret = rotated.body.secret;
+    await post(`/v1/webhooks/${id}/test`);
+    receiver.secret = again.body.secret;
+    await post(`/v1/webhooks/${id}/test`);
+    expect(receiver.received.slice(2).map((r) => r.verified)).toEqual([false, true]);
+    expect((await post(`/v1/webhooks/${id}/rotate-secret`)).body.previousSecretUntil).toBeDefined();
+    expectError(await post(`/v1/webhooks/${id}/rotate-secret`, { graceHours: 1000 }), 400, 'VALIDATION_FAILED');
+    expectError(await post('/v1/webhooks/00000000-0000-4000-8000-000000000000/rotate-secret'), 404, 'WEBHOOK_NOT_FOUND');
+  });
+
   it('sends a signed test event on request and answers what the receiver said', async () => {
     const id = await subscribe(['member.created'], { description: 'test' });
     const ok = await post(`/v1/webhooks/${id}/test`);

@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/pool.js';
 import type { VisageEvent } from '../domain/events/events.js';
 import { toPage, type Page, type PageCursor } from './pageCursor.js';
+import { SIGNING_SECRETS } from './webhookSubscriptionRepository.js';
 
 export const WEBHOOK_DELIVERIES_CHANNEL = 'visage_webhook_deliveries';
 
@@ -27,7 +28,8 @@ export interface ClaimedDelivery {
   id: string;
   subscriptionId: string;
   url: string;
-  secret: string;
+  /** The secrets to sign with: the current one, and the previous one during a rotation's grace. */
+  secrets: string[];
   event: VisageEvent;
   /** When the event was committed: the start of its commit-to-delivery latency. */
   eventCreatedAt: Date;
@@ -90,9 +92,9 @@ export class WebhookDeliveryRepository {
    */
   async claimNext(tx: Queryable): Promise<ClaimedDelivery | undefined> {
     // Named: prepared once per connection, as it runs for every delivery and every wake-up.
-    const { rows } = await tx.query<{ id: string; subscription_id: string; url: string; secret: string; payload: VisageEvent; event_created_at: Date; attempts: number }>({
+    const { rows } = await tx.query<{ id: string; subscription_id: string; url: string; secrets: string[]; payload: VisageEvent; event_created_at: Date; attempts: number }>({
       name: 'webhook-claim-next',
-      text: `SELECT d.id, d.subscription_id, s.url, s.secret, e.payload, e.created_at AS event_created_at, d.attempts
+      text: `SELECT d.id, d.subscription_id, s.url, ${SIGNING_SECRETS} AS secrets, e.payload, e.created_at AS event_created_at, d.attempts
        FROM webhook_subscriptions s
        CROSS JOIN LATERAL (
          SELECT id FROM webhook_deliveries q WHERE q.subscription_id = s.id AND q.status = 'pending' ORDER BY q.event_seq LIMIT 1
@@ -109,7 +111,7 @@ export class WebhookDeliveryRepository {
       id: row.id,
       subscriptionId: row.subscription_id,
       url: row.url,
-      secret: row.secret,
+      secrets: row.secrets,
       event: row.payload,
       eventCreatedAt: row.event_created_at,
       attempts: row.attempts,

@@ -34,7 +34,10 @@ const toSubscription = (row: SubscriptionRow): WebhookSubscription => ({
   updatedAt: row.updated_at.toISOString(),
 });
 
-/** Webhook subscriptions. The signing secret is read only to sign (secretOf), never with the rest. */
+/** The secrets a delivery is signed with, from a subscription row `s`: the current one, and the previous one until its grace ends. */
+export const SIGNING_SECRETS = `array_remove(ARRAY[s.secret, CASE WHEN s.previous_secret_until > clock_timestamp() THEN s.previous_secret END], NULL)`;
+
+/** Webhook subscriptions. The signing secrets are read only to sign (target), never with the rest. */
 export class WebhookSubscriptionRepository {
   constructor(private readonly db: Queryable) {}
 
@@ -57,9 +60,23 @@ export class WebhookSubscriptionRepository {
   }
 
   /** Where to send and how to sign: what the sender needs and nothing else does. */
-  async target(id: string): Promise<{ url: string; secret: string } | undefined> {
-    const { rows } = await this.db.query<{ url: string; secret: string }>('SELECT url, secret FROM webhook_subscriptions WHERE id = $1', [id]);
+  async target(id: string): Promise<{ url: string; secrets: string[] } | undefined> {
+    const { rows } = await this.db.query<{ url: string; secrets: string[] }>(`SELECT url, ${SIGNING_SECRETS} AS secrets FROM webhook_subscriptions s WHERE id = $1`, [id]);
     return rows[0];
+  }
+
+  /**
+   * A new signing secret; the current one keeps signing beside it for `graceSeconds` (a second
+   * signature), then stops. Undefined when there is no such subscription.
+   */
+  async rotateSecret(id: string, secret: string, graceSeconds: number): Promise<(WebhookSubscription & { previousSecretUntil: string }) | undefined> {
+    const { rows } = await this.db.query<SubscriptionRow & { previous_secret_until: Date }>(
+      `UPDATE webhook_subscriptions SET previous_secret = secret, previous_secret_until = clock_timestamp() + make_interval(secs => $3::float8),
+         secret = $2, updated_at = now()
+       WHERE id = $1 RETURNING *`,
+      [id, secret, graceSeconds],
+    );
+    return rows[0] && { ...toSubscription(rows[0]), previousSecretUntil: rows[0].previous_secret_until.toISOString() };
   }
 
   async update(id: string, patch: SubscriptionPatch, db: Queryable = this.db): Promise<WebhookSubscription | undefined> {

@@ -1,10 +1,10 @@
 import { Webhook } from 'standardwebhooks';
 import type { AttemptResult } from '../repositories/webhookDeliveryRepository.js';
 
-/** Where a delivery goes and the secret it is signed with. */
+/** Where a delivery goes and the secrets it is signed with (two during a rotation's grace). */
 export interface WebhookTarget {
   url: string;
-  secret: string;
+  secrets: string[];
 }
 
 /** The longest error text kept with a delivery: the receiver's own words are not stored at length. */
@@ -14,7 +14,7 @@ const MAX_ERROR_CHARS = 200;
  * Sends one event by the Standard Webhooks convention: a JSON body, `webhook-id` (the event's id,
  * the same on every attempt, so receivers drop duplicates), `webhook-timestamp` (this attempt, in
  * seconds) and `webhook-signature` (HMAC-SHA256 of id.timestamp.body with the subscription's
- * secret). A 2xx answer is delivered; anything else, a redirect included, is retried. The answer's
+ * secret, and with the previous one too while a rotation's grace lasts). A 2xx answer is delivered; anything else, a redirect included, is retried. The answer's
  * body is read and thrown away: nothing a receiver says is stored but its status.
  */
 export async function sendWebhook(
@@ -29,7 +29,8 @@ export async function sendWebhook(
     'user-agent': options.userAgent,
     'webhook-id': event.id,
     'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
-    'webhook-signature': new Webhook(target.secret).sign(event.id, timestamp, body),
+    // Space-separated signatures: a receiver verifies with whichever secret it holds.
+    'webhook-signature': target.secrets.map((secret) => new Webhook(secret).sign(event.id, timestamp, body)).join(' '),
   };
   try {
     const response = await fetch(target.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs) });

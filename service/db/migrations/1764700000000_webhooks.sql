@@ -8,6 +8,10 @@ CREATE TABLE webhook_subscriptions (
   events text[] NOT NULL,
   description text,
   secret text NOT NULL,
+  -- After a rotation the old secret signs too (a second signature) until this time, so receivers
+  -- can switch at their pace.
+  previous_secret text,
+  previous_secret_until timestamptz,
   paused boolean NOT NULL DEFAULT false,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()

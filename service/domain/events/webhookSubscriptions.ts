@@ -14,7 +14,7 @@ export interface NewSubscription {
 }
 
 /** Sends one event to one target now (service/webhooks/webhookSender.ts). */
-export type SendNow = (target: { url: string; secret: string }, event: { id: string; type: string; occurredAt: string; data: unknown }) => Promise<AttemptResult>;
+export type SendNow = (target: { url: string; secrets: string[] }, event: { id: string; type: string; occurredAt: string; data: unknown }) => Promise<AttemptResult>;
 
 export interface WebhookSubscriptionsDeps {
   subscriptions: WebhookSubscriptionRepository;
@@ -64,6 +64,16 @@ export class WebhookSubscriptions {
 
   async delete(id: string): Promise<void> {
     if (!(await this.deps.subscriptions.delete(id))) this.notFound(id);
+  }
+
+  /**
+   * A new signing secret, answered this once. The old one keeps signing beside it (a second
+   * signature in `webhook-signature`) for `graceHours`, so the receiver can switch without a gap.
+   */
+  async rotateSecret(id: string, graceHours: number): Promise<WebhookSubscription & { secret: string; previousSecretUntil: string }> {
+    const secret = newSecret();
+    const rotated = (await this.deps.subscriptions.rotateSecret(id, secret, graceHours * 3600)) ?? this.notFound(id);
+    return { ...rotated, secret };
   }
 
   /**

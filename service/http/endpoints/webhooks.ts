@@ -1,9 +1,10 @@
 import { endpoint, noContent } from '../endpoint.js';
 import { deliveryPath, webhookPath } from './pathParams.js';
 import * as out from '../responses.js';
-import { createWebhookSchema, deliveryPageQuery, updateWebhookSchema } from '../schemas.js';
+import { createWebhookSchema, deliveryPageQuery, rotateSecretSchema, updateWebhookSchema } from '../schemas.js';
 
 const DEFAULT_PAGE = 50;
+const DEFAULT_ROTATION_GRACE_HOURS = 24;
 
 /** Webhook subscriptions of mall systems (admin): events pushed, signed, retried (README, "Events for mall systems"). */
 export const webhookEndpoints = [
@@ -63,6 +64,18 @@ export const webhookEndpoints = [
     responses: { 204: { description: 'removed' } },
     errors: ['WEBHOOK_NOT_FOUND'],
     handle: ({ params }, { webhooks }) => noContent(webhooks.delete(params.webhookId)),
+  }),
+  endpoint({
+    method: 'post',
+    path: '/v1/webhooks/:webhookId/rotate-secret',
+    summary: 'A new signing secret (admin), shown in this answer only; the old one keeps signing beside it for graceHours (24)',
+    roles: [],
+    ...webhookPath,
+    json: rotateSecretSchema,
+    audit: 'webhook.rotate_secret',
+    responses: { 200: { description: 'the subscription, its new secret, and until when the old one still signs', schema: out.rotatedWebhook } },
+    errors: ['WEBHOOK_NOT_FOUND'],
+    handle: async ({ params, body }, { webhooks }) => ({ body: await webhooks.rotateSecret(params.webhookId, body?.graceHours ?? DEFAULT_ROTATION_GRACE_HOURS) }),
   }),
   endpoint({
     method: 'post',
