@@ -143,6 +143,9 @@ describe('webhook subscriptions', () => {
     expect(receiver.received[0]).toMatchObject({ verified: true, webhookId: ok.body.eventId, event: { type: 'webhook.test', data: { subscriptionId: id } } });
     receiver.reply = () => ({ status: 503 });
     expect((await post(`/v1/webhooks/${id}/test`)).body).toMatchObject({ delivered: false, statusCode: 503, error: 'HTTP 503' });
+    // A receiver that streams a huge answer is cut off after 64 KB; its 200 still counts.
+    receiver.reply = () => ({ status: 200, body: Buffer.alloc(50 * 1024 * 1024, 'x') });
+    expect((await post(`/v1/webhooks/${id}/test`)).body).toMatchObject({ delivered: true, statusCode: 200 });
   });
 });
 

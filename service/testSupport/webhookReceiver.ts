@@ -14,7 +14,7 @@ export interface ReceivedWebhook {
 }
 
 /** What the receiver answers to a request: a status, and how long it takes to say it. */
-export type Reply = (request: ReceivedWebhook, nth: number) => { status: number; delayMs?: number; headers?: Record<string, string> };
+export type Reply = (request: ReceivedWebhook, nth: number) => { status: number; delayMs?: number; headers?: Record<string, string>; body?: Buffer };
 
 /**
  * A real HTTP receiver on loopback, as a CRM would run one: every request is verified with the
@@ -52,11 +52,12 @@ export class WebhookReceiver {
       verified = false;
     }
     const request: ReceivedWebhook = { webhookId: String(req.headers['webhook-id']), verified, event: JSON.parse(body) as ReceivedWebhook['event'], status: 0, at: Date.now() };
-    const { status, delayMs, headers } = this.reply(request, this.received.filter((r) => r.webhookId === request.webhookId).length);
+    const { status, delayMs, headers, body: answer } = this.reply(request, this.received.filter((r) => r.webhookId === request.webhookId).length);
     request.status = status;
     this.received.push(request);
     if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
-    res.writeHead(status, { 'content-type': 'text/plain', ...headers }).end(status < 300 ? 'ok' : 'no');
+    res.on('error', () => undefined); // the sender may cut a long answer off
+    res.writeHead(status, { 'content-type': 'text/plain', ...headers }).end(answer ?? (status < 300 ? 'ok' : 'no'));
   }
 
   /** The events accepted (2xx), each once: what a receiver dropping duplicates by webhook-id keeps. */

@@ -34,12 +34,34 @@ export async function sendWebhook(
   };
   try {
     const response = await fetch(target.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs) });
-    await response.arrayBuffer().catch(() => undefined);
+    await discardBody(response);
     const delivered = response.status >= 200 && response.status < 300;
     const retryAfterSeconds = response.status === 429 || response.status === 503 ? secondsOf(response.headers.get('retry-after')) : undefined;
     return { delivered, statusCode: response.status, error: delivered ? null : `HTTP ${response.status}`, ...(retryAfterSeconds ? { retryAfterSeconds } : {}) };
   } catch (error) {
     return { delivered: false, statusCode: null, error: describeFailure(error).slice(0, MAX_ERROR_CHARS) };
+  }
+}
+
+/** How much of an answer's body is read (and thrown away) before the rest is cut off. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * Reads a short answer's body to its end, so the connection can be reused, and cuts a long one off:
+ * a receiver streaming megabytes back must not fill this process's memory.
+ */
+async function discardBody(response: Response): Promise<void> {
+  const reader = response.body?.getReader();
+  if (!reader) return;
+  try {
+    for (let read = 0; read <= MAX_BODY_BYTES; ) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      read += value.byteLength;
+    }
+    await reader.cancel();
+  } catch {
+    // A body cut off by the receiver or by the timeout: the status is what counts.
   }
 }
 
