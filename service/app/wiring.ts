@@ -147,7 +147,6 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     faces,
     identification,
     visits,
-    profiles,
     members: memberService,
     tracker,
     tracks: new FaceTracks(rule),

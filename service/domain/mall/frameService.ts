@@ -9,7 +9,7 @@ import type { FaceService } from '../faces/faceService.js';
 import type { IdentificationService, Match } from '../faces/identificationService.js';
 import type { QualityView } from '../faces/faceView.js';
 import type { MemberService } from '../members/memberService.js';
-import type { MemberProfile, ProfileService } from '../members/profileService.js';
+import type { MemberProfile } from '../members/profileService.js';
 import type { VisitService } from './visitService.js';
 import type { TodaysVisitors } from './todaysVisitors.js';
 import type { VisitFeed } from './visitFeed.js';
@@ -51,7 +51,6 @@ export interface FrameServiceDeps {
   faces: FaceService;
   identification: IdentificationService;
   visits: VisitService;
-  profiles: ProfileService;
   /** Creates visitors (and reports `visitor.created`). */
   members: Pick<MemberService, 'createWithin'>;
   tracker: VisitorTracker;
@@ -150,9 +149,8 @@ export class FrameService {
 
   private async recognised(match: Match, cameraId: string, at: Date, trackId?: string, visitorCreated = false): Promise<Omit<FrameFace, 'box' | 'quality' | 'skipped'>> {
     const sighting = await this.deps.visits.recordSighting(match.memberId, cameraId, at);
-    const card = sighting && (await this.deps.profiles.cardOf(match.memberId));
-    if (!sighting || !card) return { match: null }; // purged while the frame was analysed
-    const { visit, newVisit } = sighting;
+    if (!sighting) return { match: null }; // purged while the frame was analysed
+    const { visit, newVisit, card } = sighting;
     this.deps.todaysVisitors.add(match.memberId);
     this.deps.feed.publish({
       at: at.toISOString(),

@@ -1,7 +1,7 @@
 import { withTransaction, type Pool } from '../../db/pool.js';
 import { memberNotFound } from '../errors.js';
 import type { Outbox } from '../events/outbox.js';
-import type { ProfileService } from '../members/profileService.js';
+import type { MemberCard, ProfileService } from '../members/profileService.js';
 import type { MemberRepository } from '../../repositories/memberRepository.js';
 import type { Page, PageCursor } from '../../repositories/pageCursor.js';
 import type { RecordedSighting, Visit, VisitRepository } from '../../repositories/visitRepository.js';
@@ -21,21 +21,22 @@ export class VisitService {
   constructor(private readonly deps: VisitServiceDeps) {}
 
   /**
-   * Records a sighting; a new visit is reported as `visit.started`. Undefined when the member no
-   * longer exists (purged while the frame ran).
+   * Records a sighting, with the member's card as it stands after it; a new visit is reported as
+   * `visit.started`. Undefined when the member no longer exists (purged while the frame ran).
    */
-  recordSighting(memberId: string, cameraId: string, at: Date): Promise<RecordedSighting | undefined> {
+  recordSighting(memberId: string, cameraId: string, at: Date): Promise<(RecordedSighting & { card: MemberCard }) | undefined> {
     return withTransaction(this.deps.pool, async (tx) => {
       // The row lock serialises simultaneous frames of one member (one visit, not two) and a purge.
       const member = await this.deps.members.lockForUpdate(memberId, tx);
       if (!member) return undefined;
       const sighting = await this.deps.visits.recordSighting(memberId, cameraId, at, this.deps.dedupSeconds, tx);
-      if (sighting.newVisit) {
-        const { visit } = sighting;
-        const standing = await this.deps.profiles.atVisitStart(member, new Date(visit.firstSeenAt), tx);
-        await this.deps.outbox.record(tx, 'visit.started', { memberId, kind: member.kind, visitId: visit.id, cameraId, ...standing }, at);
+      const { visit, newVisit } = sighting;
+      const { profile, returningFromDormant } = await this.deps.profiles.afterSighting(member, newVisit ? new Date(visit.firstSeenAt) : undefined, tx);
+      if (newVisit) {
+        const { tier, segment } = profile;
+        await this.deps.outbox.record(tx, 'visit.started', { memberId, kind: member.kind, visitId: visit.id, cameraId, tier, segment, returningFromDormant }, at);
       }
-      return sighting;
+      return { ...sighting, card: { member, profile } };
     });
   }
 

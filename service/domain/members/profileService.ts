@@ -1,9 +1,9 @@
 import type { LoyaltyRules } from './loyalty.js';
 import type { Queryable } from '../../db/pool.js';
 import type { Member, MemberKind, MemberRepository } from '../../repositories/memberRepository.js';
-import type { MemberActivityRepository } from '../../repositories/memberActivityRepository.js';
+import type { MemberActivity, MemberActivityRepository } from '../../repositories/memberActivityRepository.js';
 import type { Clock } from '../shared/clock.js';
-import { deriveProfile, PROFILE_WINDOW_DAYS, type DerivedProfile, type Segment } from './profile.js';
+import { deriveProfile, PROFILE_WINDOW_DAYS, type DerivedProfile } from './profile.js';
 
 /** Events read per member and kind for a profile: far more than a year of weekly visits. */
 const PROFILE_EVENT_LIMIT = 2_000;
@@ -34,31 +34,39 @@ export class ProfileService {
 
   async profileOf(member: Member, db?: Queryable): Promise<MemberProfile> {
     const now = this.deps.clock();
+    return this.profileAt(member, await this.activityUntil(member.id, now, db), now);
+  }
+
+  /**
+   * The member's profile right after a sighting recorded in `db`'s transaction, and — when the
+   * sighting started a visit at `newVisitAt` — whether the member was dormant before it (the same
+   * profile without that visit): one read of the member's events for the camera's answer and
+   * `visit.started` both.
+   */
+  async afterSighting(member: Member, newVisitAt: Date | undefined, db: Queryable): Promise<{ profile: MemberProfile; returningFromDormant: boolean }> {
+    // A camera's clock may run a little ahead of ours: the visit counts from its own time.
+    const now = new Date(Math.max(this.deps.clock().getTime(), newVisitAt?.getTime() ?? 0));
+    const activity = await this.activityUntil(member.id, now, db);
+    const profile = this.profileAt(member, activity, now);
+    if (!newVisitAt) return { profile, returningFromDormant: false };
+    const thisVisit = activity.visits.findIndex((at) => at.getTime() === newVisitAt.getTime());
+    const before = this.profileAt(member, { ...activity, visits: activity.visits.filter((_, i) => i !== thisVisit) }, now);
+    return { profile, returningFromDormant: before.segment === 'dormant' };
+  }
+
+  /** The member's events of the profile window that ends `now`. */
+  private activityUntil(memberId: string, now: Date, db?: Queryable): Promise<MemberActivity> {
     const since = new Date(now.getTime() - PROFILE_WINDOW_DAYS * 86_400_000);
-    const { visits, purchases, pointsBalance } = await this.deps.activity.since(member.id, since, PROFILE_EVENT_LIMIT, db);
+    return this.deps.activity.since(memberId, since, PROFILE_EVENT_LIMIT, db);
+  }
+
+  private profileAt(member: Member, { visits, purchases, pointsBalance }: MemberActivity, now: Date): MemberProfile {
     const { behaviourTags, ...derived } = deriveProfile(
       { createdAt: new Date(member.createdAt), assignedTier: member.tier, visits, purchases },
       now,
       this.deps.rules,
     );
     return { kind: member.kind, pointsBalance, tags: [...new Set([...member.tags, ...behaviourTags])], ...derived };
-  }
-
-  /**
-   * What `visit.started` says of a member whose visit began at `startedAt` (already recorded in
-   * `db`'s transaction): tier and segment with the visit counted, and whether the member was
-   * dormant before it — the same profile without that visit.
-   */
-  async atVisitStart(member: Member, startedAt: Date, db: Queryable): Promise<{ tier: string; segment: Segment; returningFromDormant: boolean }> {
-    // A camera's clock may run a little ahead of ours: the visit counts from its own time.
-    const now = new Date(Math.max(this.deps.clock().getTime(), startedAt.getTime()));
-    const since = new Date(now.getTime() - PROFILE_WINDOW_DAYS * 86_400_000);
-    const { visits, purchases } = await this.deps.activity.since(member.id, since, PROFILE_EVENT_LIMIT, db);
-    const input = { createdAt: new Date(member.createdAt), assignedTier: member.tier, visits, purchases };
-    const withVisit = deriveProfile(input, now, this.deps.rules);
-    const thisVisit = visits.findIndex((at) => at.getTime() === startedAt.getTime());
-    const before = deriveProfile({ ...input, visits: visits.filter((_, i) => i !== thisVisit) }, now, this.deps.rules);
-    return { tier: withVisit.tier, segment: withVisit.segment, returningFromDormant: before.segment === 'dormant' };
   }
 
   /** The member and their profile; undefined when there is no such member (purged a moment ago). */
