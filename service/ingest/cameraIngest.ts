@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { OverloadedError } from '../../models/laneScheduler.js';
 import { maskCredentials } from '../domain/mall/cameraUrl.js';
 import type { Camera } from '../repositories/cameraRepository.js';
+import { exponentialBackoff } from '../shared/backoff.js';
 import { FfmpegSource } from './ffmpegSource.js';
 
 export type CameraState = 'connecting' | 'streaming' | 'reconnecting' | 'failed' | 'disabled';
@@ -121,7 +122,7 @@ export class CameraIngest {
     let delay: number;
     if (this.everStreamed) {
       this.status.state = 'reconnecting';
-      delay = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** this.attempt++) * (0.5 + random());
+      delay = exponentialBackoff(this.attempt++, FIRST_RETRY_MS, MAX_RETRY_MS) * (0.5 + random());
     } else {
       // Never a frame since it was configured: a wrong URL, a missing ffmpeg, a camera not there yet.
       this.status.state = 'failed';

@@ -80,7 +80,7 @@ export class CameraSupervisor {
       ingest.start();
       this.deps.logger.info({ cameraId: id }, 'pulling camera');
     }
-    for (const [id, ingest] of this.ingests) await cameras.saveStatus(id, holder, ingest.status);
+    await cameras.saveStatuses(holder, new Map([...this.ingests].map(([id, ingest]) => [id, ingest.status])));
   }
 
   /** The stream of each camera, as this replica or the one pulling it reports it. */

@@ -95,8 +95,13 @@ export class CameraRepository {
   }
 
   /** Publishes the holder's view of a camera's stream (only while it holds the lease). */
-  async saveStatus(cameraId: string, holder: string, status: object): Promise<void> {
-    await this.db.query('UPDATE camera_leases SET status = $3 WHERE camera_id = $1 AND holder = $2', [cameraId, holder, JSON.stringify(status)]);
+  async saveStatuses(holder: string, statuses: Map<string, object>): Promise<void> {
+    if (statuses.size === 0) return;
+    // One statement for every camera the holder pulls, each heartbeat.
+    await this.db.query(
+      `UPDATE camera_leases l SET status = s.value FROM jsonb_each($2::jsonb) s WHERE l.camera_id = s.key AND l.holder = $1`,
+      [holder, JSON.stringify(Object.fromEntries(statuses))],
+    );
   }
 
   /** Gives up `holder`'s leases (at shutdown: another replica takes the cameras over at once). */

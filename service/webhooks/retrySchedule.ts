@@ -1,3 +1,5 @@
+import { exponentialBackoff } from '../shared/backoff.js';
+
 /** How deliveries are retried: exponential backoff with jitter, within a window (24 h by default). */
 export interface RetryPolicy {
   /** The wait after the first failed attempt, seconds; it doubles with each further failure. */
@@ -14,6 +16,6 @@ export interface RetryPolicy {
  * are not hit by every replica's retries in the same second, while the wait still grows.
  */
 export function retryDelaySeconds(failedAttempts: number, policy: RetryPolicy, random: () => number = Math.random): number {
-  const exponential = Math.min(policy.maxSeconds, policy.baseSeconds * 2 ** Math.max(0, failedAttempts - 1));
+  const exponential = exponentialBackoff(failedAttempts - 1, policy.baseSeconds, policy.maxSeconds);
   return exponential / 2 + (random() * exponential) / 2;
 }

@@ -88,11 +88,6 @@ export class IdentificationService {
     return Number(cosineSimilarity(probe, index.descriptorOf(hit.label) ?? []).toFixed(4));
   }
 
-  /**
-   * Every face of the image (largest first) with its member; poor faces are never matched. With
-   * `todayFirst` (the till), a face no member of the whole gallery is close to may still be one
-   * of today's visitors under their own threshold.
-   */
   /** The faces of an image (largest first) with their quality (and liveness, when asked), not yet searched. */
   async judgedFaces(bytes: Buffer, options: { maxFaces?: number; liveness?: boolean; lane?: Lane }) {
     const image = await analyzeWhenReady(this.deps.pipeline, bytes, { liveness: options.liveness, lane: options.lane ?? 'pos' });
@@ -106,6 +101,11 @@ export class IdentificationService {
     });
   }
 
+  /**
+   * Every face of the image (largest first) with its member; poor faces are never matched. With
+   * `todayFirst` (the till), a face no member of the whole gallery is close to may still be one
+   * of today's visitors under their own threshold.
+   */
   async matchFaces(bytes: Buffer, options: { maxFaces?: number; threshold?: number; todayFirst?: boolean; liveness?: boolean; lane?: Lane }): Promise<FaceMatch[]> {
     const threshold = this.threshold(options.threshold, this.deps.rule.thresholds.match);
     return (await this.judgedFaces(bytes, options)).map(({ face, quality, liveness }) => {
