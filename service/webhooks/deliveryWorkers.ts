@@ -39,9 +39,9 @@ const OUTCOME_OF: Record<DeliveryStatus, DeliveryOutcome> = { delivered: 'delive
  * lost. Workers wake on the NOTIFY a queued delivery sends, and poll for due retries.
  */
 export class DeliveryWorkers {
-  private pool: Pool | undefined;
-  private deliveries: WebhookDeliveryRepository | undefined;
-  private subscriptions: WebhookSubscriptionRepository | undefined;
+  private readonly pool: Pool;
+  private readonly deliveries: WebhookDeliveryRepository;
+  private readonly subscriptions: WebhookSubscriptionRepository;
   private listener: ChangeListener | undefined;
   private poll: NodeJS.Timeout | undefined;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
@@ -53,15 +53,16 @@ export class DeliveryWorkers {
   /** Set while claiming fails (the database away): said once, not by every worker at every poll. */
   private failing = false;
 
-  constructor(private readonly deps: DeliveryWorkersDeps) {}
-
-  start(): void {
-    // Its own connections: each worker holds one for the length of a send.
-    this.pool = createPool(this.deps.databaseUrl, this.deps.concurrency);
+  constructor(private readonly deps: DeliveryWorkersDeps) {
+    // Its own connections (opened when first used): each worker holds one for the length of a send.
+    this.pool = createPool(deps.databaseUrl, deps.concurrency);
     // An idle connection dropped by the server (a restart) must not take the process down.
-    this.pool.on('error', (error) => this.deps.logger.warn({ err: error }, 'idle webhook delivery connection failed'));
+    this.pool.on('error', (error) => deps.logger.warn({ err: error }, 'idle webhook delivery connection failed'));
     this.deliveries = new WebhookDeliveryRepository(this.pool);
     this.subscriptions = new WebhookSubscriptionRepository(this.pool);
+  }
+
+  start(): void {
     this.listener = listenForChanges(this.deps.databaseUrl, WEBHOOK_DELIVERIES_CHANNEL, () => this.wake(), this.deps.logger);
     // The poll wakes everyone: retries of several subscriptions may have come due.
     this.poll = setInterval(() => this.wake(true), this.deps.pollMs);
@@ -108,23 +109,25 @@ export class DeliveryWorkers {
     }
   }
 
-  /** Claims one due delivery, sends it and records the outcome, in one transaction; false when none is due. */
-  private deliverOne(): Promise<boolean> {
-    const deliveries = this.deliveries!;
-    return withTransaction(this.pool!, async (tx) => {
-      const claimed = await deliveries.claimNext(tx);
-      if (!claimed) return false;
+  /** Claims one due delivery, sends it and records the outcome, in one transaction; false when none was due. */
+  private async deliverOne(): Promise<boolean> {
+    const done = await withTransaction(this.pool, async (tx) => {
+      const claimed = await this.deliveries.claimNext(tx);
+      if (!claimed) return undefined;
       const result = await sendWebhook(claimed, claimed.event, { timeoutMs: this.deps.timeoutMs, userAgent: this.deps.userAgent });
       // A receiver that asks for time (Retry-After) gets it, up to the longest wait.
       const retryIn = Math.max(retryDelaySeconds(claimed.attempts + 1, this.deps.retry), Math.min(result.retryAfterSeconds ?? 0, this.deps.retry.maxSeconds));
-      const status = await deliveries.recordAttempt(claimed.id, result, retryIn, this.deps.retry.windowHours, tx);
+      const status = await this.deliveries.recordAttempt(claimed.id, result, retryIn, this.deps.retry.windowHours, tx);
       if (result.statusCode === GONE) await this.pauseGone(claimed.subscriptionId, claimed.url, tx);
-      const latency = status === 'delivered' ? (Date.now() - claimed.eventCreatedAt.getTime()) / 1000 : undefined;
-      this.deps.observer?.attempted(OUTCOME_OF[status], latency);
-      if (status === 'pending') this.wakeIn(retryIn);
-      else if (status === 'failed') this.deps.logger.warn({ deliveryId: claimed.id, subscriptionId: claimed.subscriptionId, eventId: claimed.event.id, error: result.error }, 'webhook delivery failed for good');
-      return true;
+      return { claimed, result, retryIn, status };
     });
+    if (!done) return false;
+    // Told once the outcome is committed.
+    const { claimed, result, retryIn, status } = done;
+    this.deps.observer?.attempted(OUTCOME_OF[status], status === 'delivered' ? (Date.now() - claimed.eventCreatedAt.getTime()) / 1000 : undefined);
+    if (status === 'pending') this.wakeIn(retryIn);
+    else if (status === 'failed') this.deps.logger.warn({ deliveryId: claimed.id, subscriptionId: claimed.subscriptionId, eventId: claimed.event.id, error: result.error }, 'webhook delivery failed for good');
+    return true;
   }
 
   /**
@@ -133,7 +136,7 @@ export class DeliveryWorkers {
    */
   private async pauseGone(subscriptionId: string, url: string, tx: Queryable): Promise<void> {
     // In the worker's own transaction: its pool has no connection to spare.
-    await this.subscriptions!.update(subscriptionId, { paused: true }, tx);
+    await this.subscriptions.update(subscriptionId, { paused: true }, tx);
     this.deps.logger.warn({ subscriptionId, url }, 'webhook receiver answered 410 Gone: subscription paused');
   }
 
@@ -156,6 +159,6 @@ export class DeliveryWorkers {
     this.wake(true);
     await Promise.all(this.loops);
     await this.listener?.close();
-    await this.pool?.end();
+    await this.pool.end();
   }
 }
