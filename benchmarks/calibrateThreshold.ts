@@ -102,6 +102,34 @@ for (let step = 1; step <= 30; step++) {
 }
 const todayThreshold = inScale(todayCloseness);
 
+// The false-match curve (identification's partitions take their thresholds from it): every
+// different-person pair of *all* View 1 images, DevTrain and DevTest, for the longest tail the
+// photos give. Counted on threshold alone: the margin can only turn a false match into
+// "ambiguous", so the curve bounds the full rule's false matches from above.
+const curveImages = images.filter((image) => descriptors.get(image));
+const curveScores: number[] = [];
+for (let i = 0; i < curveImages.length; i++) {
+  const a = descriptors.get(curveImages[i]!)!;
+  for (let j = i + 1; j < curveImages.length; j++) {
+    if (identityOf(curveImages[i]!) === identityOf(curveImages[j]!)) continue;
+    curveScores.push(closenessOf(metric, euclideanDistance(a, descriptors.get(curveImages[j]!)!)));
+  }
+}
+const curveStep = metric === 'cosine' ? 0.005 : 0.005;
+const curveFrom = Math.floor((matchCloseness - 0.15) / curveStep) * curveStep;
+const curvePoints: [number, number][] = [];
+for (let c = curveFrom; ; c += curveStep) {
+  const at = Number(c.toFixed(3));
+  const count = curveScores.filter((score) => score >= at).length;
+  curvePoints.push([at, count]);
+  if (count === 0) break;
+}
+const falseMatchCurve = {
+  pairs: curveScores.length,
+  source: `LFW View 1, every different-person pair of its ${curveImages.length} photos with a face (DevTrain and DevTest), the face nearest the centre; threshold only (the margin can only lower it)`,
+  points: curvePoints,
+};
+
 const testScores = test.map((p) => pairCloseness(descriptors, p, metric));
 const atVerify = accuracyAt(test, testScores, thresholdFromCloseness(metric, verifyThreshold));
 const atMatch = accuracyAt(test, testScores, matchCloseness);
@@ -161,6 +189,7 @@ if (!opts.dryRun) {
     margin,
     today: todayThreshold,
     verify: verifyThreshold,
+    falseMatchCurve,
     calibration: {
       command: `FACE_MODEL=${model.key} npm run calibrate`,
       data: 'LFW View 1: thresholds from pairsDevTrain and its images, figures on pairsDevTest',
@@ -168,7 +197,10 @@ if (!opts.dryRun) {
       ...report,
     },
   };
-  fs.writeFileSync(thresholdsFilePath(model.key), `${JSON.stringify(file, null, 2)}\n`);
+  // The curve's [closeness, count] points one to a line.
+  const text = JSON.stringify(file, null, 2).replace(/\[\s+(-?[0-9.e-]+),\s+([0-9]+)\s+\]/g, '[$1, $2]');
+  fs.writeFileSync(thresholdsFilePath(model.key), `${text}\n`);
   console.log(`\nwrote ${path.relative(process.cwd(), thresholdsFilePath(model.key))}`);
 }
+console.log(`\nfalse-match curve: ${falseMatchCurve.pairs} different-person pairs of ${curveImages.length} View 1 photos; the closest at ${inScale(curvePoints.at(-2)?.[0] ?? curveFrom)} and beyond: ${curvePoints.at(-2)?.[1] ?? 0}`);
 if (opts.json) console.log(JSON.stringify(report));

@@ -69,6 +69,20 @@ export class EntryTable {
     return true;
   }
 
+  /** Members with at least one template. */
+  get memberCount(): number {
+    return this.memberSlotById.size;
+  }
+
+  /** How many templates a member has (a walk of its short chain, no array). */
+  countOf(memberId: string): number {
+    const memberSlot = this.memberSlotById.get(memberId);
+    if (memberSlot === undefined) return 0;
+    let count = 0;
+    for (let slot = this.firstOfMember[memberSlot]!; slot !== -1; slot = this.nextInMember[slot]!) count++;
+    return count;
+  }
+
   labelsOf(memberId: string): number[] {
     const memberSlot = this.memberSlotById.get(memberId);
     if (memberSlot === undefined) return [];

@@ -164,6 +164,15 @@ export class FaceIndex {
     return labels.length;
   }
 
+  /** Members with at least one template here. */
+  get memberCount(): number {
+    return this.entries.memberCount;
+  }
+
+  templateCountOf(memberId: string): number {
+    return this.entries.countOf(memberId);
+  }
+
   templatesOf(memberId: string): IndexEntry[] {
     return this.entries.labelsOf(memberId).map((label) => this.entries.get(label)!);
   }

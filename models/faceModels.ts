@@ -90,9 +90,23 @@ export interface ModelThresholds {
   verify: number;
 }
 
+/**
+ * The model's measured false-match curve: over `pairs` different-person pairs of real photos, how
+ * many were at least as close as each closeness (cosine similarity, or the negated distance),
+ * closest last. Identification sets each partition's threshold from it and the partition's size.
+ */
+export interface FalseMatchCurve {
+  pairs: number;
+  /** What the pairs are (data set, images, which face). */
+  source: string;
+  /** [closeness, pairs at least that close], closeness rising. */
+  points: [number, number][];
+}
+
 export interface ThresholdsFile extends ModelThresholds {
   model: DescriptorModel;
   metric: Metric;
+  falseMatchCurve?: FalseMatchCurve;
   /** How the numbers were chosen (command, data, date). */
   calibration: Record<string, unknown>;
 }
@@ -108,4 +122,10 @@ export function readCalibratedThresholds(spec: FaceModelSpec): ModelThresholds {
     throw new Error(`${thresholdsFilePath(spec.key)} was calibrated for ${file.model.name} ${file.model.version}, not ${spec.name} ${spec.version}: run npm run calibrate`);
   }
   return { match: file.match, margin: file.margin, today: file.today, verify: file.verify };
+}
+
+/** The false-match curve committed for a model, if its calibration measured one. */
+export function readFalseMatchCurve(spec: FaceModelSpec): FalseMatchCurve | undefined {
+  const file = JSON.parse(readFileSync(thresholdsFilePath(spec.key), 'utf8')) as ThresholdsFile;
+  return file.falseMatchCurve;
 }

@@ -60,6 +60,18 @@ const envSchema = z.object({
   MATCH_THRESHOLD: numberFromEnv(z.number()).optional(),
   /** 1:N threshold for members seen at an entrance camera today (set it to MATCH_THRESHOLD to turn the narrowing off). */
   TODAY_MATCH_THRESHOLD: numberFromEnv(z.number()).optional(),
+  /**
+   * The expected share of strangers a search may match to someone (README, "Identification at a
+   * mall group's size"): each partition's threshold is set from its size and the model's measured
+   * false-match curve to hold it.
+   */
+  TARGET_FPIR: numberFromEnv(z.number().gt(0).max(0.1)).default(0.001),
+  /** Members active at a mall within this many days (or whose home it is) are its regulars, searched before the group. */
+  REGULAR_DAYS: numberFromEnv(z.number().min(1).max(3650)).default(180),
+  /** The largest group (templates) searched without a second factor; unset: what TARGET_FPIR allows; 0: never. */
+  GROUP_SEARCH_MAX_TEMPLATES: numberFromEnv(z.number().int().min(0)).optional(),
+  /** How long a till's recognitionId may be used (a second factor, a redemption), seconds. */
+  RECOGNITION_TTL_SECONDS: numberFromEnv(z.number().int().min(10).max(3600)).default(120),
   /** 1:N margin to the best different member, in the model's scale (0 turns it off). */
   MATCH_MARGIN: numberFromEnv(z.number()).optional(),
   VERIFY_THRESHOLD: numberFromEnv(z.number()).optional(),
@@ -174,6 +186,8 @@ export type Config = Readonly<{
   inferenceThreads: number;
   onnxIntraOpThreads: number;
   frameDedupSeconds: number;
+  /** Identification at a mall group's size: the target FPIR, who is a regular, the group's limit, recognitions' life. */
+  recognition: Readonly<{ targetFpir: number; regularDays: number; groupMaxTemplates: number | undefined; recognitionTtlSeconds: number }>;
   photoSweep: Readonly<{ intervalSeconds: number; graceSeconds: number }>;
   indexSync: Readonly<{ pollMs: number; snapshotSeconds: number; changeLogRetentionDays: number }>;
   s3: Readonly<{ endpoint: string; accessKey: string; secretKey: string; bucket: string; region: string }> | undefined;
@@ -268,6 +282,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     inferenceThreads: e.INFERENCE_THREADS,
     onnxIntraOpThreads: e.ONNX_INTRA_OP_THREADS,
     frameDedupSeconds: e.FRAME_DEDUP_SECONDS,
+    recognition: Object.freeze({
+      targetFpir: e.TARGET_FPIR,
+      regularDays: e.REGULAR_DAYS,
+      groupMaxTemplates: e.GROUP_SEARCH_MAX_TEMPLATES,
+      recognitionTtlSeconds: e.RECOGNITION_TTL_SECONDS,
+    }),
     photoSweep: Object.freeze({ intervalSeconds: e.PHOTO_SWEEP_SECONDS, graceSeconds: e.PHOTO_SWEEP_GRACE_SECONDS }),
     indexSync: Object.freeze({
       pollMs: e.INDEX_POLL_MILLISECONDS,

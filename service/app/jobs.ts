@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { LivenessSessions } from '../domain/faces/livenessSessions.js';
 import type { PhotoEraser } from '../domain/faces/photoEraser.js';
-import { TODAYS_VISITORS_REFRESH_MS, type TodaysVisitors } from '../domain/mall/todaysVisitors.js';
+import { PARTITIONS_REFRESH_MS, type MallPartitions } from '../domain/recognition/mallPartitions.js';
+import type { Recognitions } from '../domain/recognition/recognitions.js';
 import type { VisitorExpiry } from '../domain/members/visitorExpiry.js';
 import type { WebhookSubscriptions } from '../domain/events/webhookSubscriptions.js';
 import { repeatEvery } from './repeatEvery.js';
@@ -18,26 +19,32 @@ export interface BackgroundJobs {
 }
 
 /**
- * The periodic maintenance: photos whose erasure is pending, expired anonymous visitors, today's
- * visitors gallery, the outbox's compaction. Each runs once at start, then on its timer; a failure is logged and retried.
+ * The periodic maintenance: photos whose erasure is pending, expired anonymous visitors, the malls'
+ * partitions (today's visitors, regulars), expired recognitions' descriptors, the outbox's compaction. Each runs once at start, then on its timer; a failure is logged and retried.
  */
+/** Expired recognitions lose their descriptor within this. */
+const RECOGNITION_SWEEP_INTERVAL_MS = 10_000;
+
 export async function startJobs(deps: {
   photoEraser: PhotoEraser;
   livenessSessions: LivenessSessions;
   visitorExpiry: VisitorExpiry;
-  todaysVisitors: TodaysVisitors;
+  partitions: MallPartitions;
+  recognitions: Recognitions;
   webhooks: WebhookSubscriptions;
   photoSweepSeconds: number;
   logger: Logger;
 }): Promise<BackgroundJobs> {
-  const { photoEraser, visitorExpiry, todaysVisitors, logger } = deps;
+  const { photoEraser, visitorExpiry, partitions, recognitions, logger } = deps;
   const warn = (what: string) => (error: unknown) => logger.warn({ err: error }, what);
   await photoEraser.sweep().catch(warn('initial photo sweep failed'));
   await visitorExpiry.sweep().catch(warn('initial visitor expiry sweep failed'));
   const stops = [
     repeatEvery(deps.photoSweepSeconds * 1000, () => photoEraser.sweep(), warn('photo sweep failed')),
     repeatEvery(VISITOR_EXPIRY_INTERVAL_MS, () => visitorExpiry.sweep(), warn('visitor expiry sweep failed')),
-    repeatEvery(TODAYS_VISITORS_REFRESH_MS, () => todaysVisitors.refresh(), warn("today's visitors refresh failed")),
+    repeatEvery(PARTITIONS_REFRESH_MS, () => partitions.refresh(), warn('mall partitions refresh failed')),
+    // A recognition's descriptor is kept only while it may be used.
+    repeatEvery(RECOGNITION_SWEEP_INTERVAL_MS, () => recognitions.sweep(), warn('recognition sweep failed')),
     repeatEvery(LIVENESS_SWEEP_INTERVAL_MS, () => deps.livenessSessions.sweep(), warn('liveness session sweep failed')),
     repeatEvery(OUTBOX_COMPACTION_INTERVAL_MS, () => deps.webhooks.compact(), warn('outbox compaction failed')),
   ];

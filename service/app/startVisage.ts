@@ -86,7 +86,7 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
   });
   metrics.watchOutbox(() => services.repositories.outbox.depth());
   await services.keys.seedAdmin(config.adminKey, services.adminKeyFile);
-  await services.todaysVisitors.refresh().catch((error: unknown) => logger.warn({ err: error }, "today's visitors not loaded"));
+  await services.partitions.refresh().catch((error: unknown) => logger.warn({ err: error }, 'mall partitions not loaded'));
 
   const openapi = openApiDocument(ENDPOINTS, packageVersion());
   const app = createApp(

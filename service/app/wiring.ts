@@ -22,7 +22,16 @@ import { CameraService } from '../domain/mall/cameras.js';
 import { FaceTracks } from '../domain/mall/faceTracks.js';
 import { FrameService } from '../domain/mall/frameService.js';
 import { PurchaseService } from '../domain/mall/purchaseService.js';
-import { TodaysVisitors } from '../domain/mall/todaysVisitors.js';
+import { CameraMalls } from '../domain/mall/cameraMalls.js';
+import { MallService } from '../domain/mall/malls.js';
+import { MallPartitions } from '../domain/recognition/mallPartitions.js';
+import { PartitionSearch } from '../domain/recognition/partitionSearch.js';
+import { PartitionThresholds } from '../domain/recognition/partitionThresholds.js';
+import { Recognitions } from '../domain/recognition/recognitions.js';
+import { readFalseMatchCurve } from '../../models/faceModels.js';
+import { MallRepository } from '../repositories/mallRepository.js';
+import { PartitionRepository } from '../repositories/partitionRepository.js';
+import { RecognitionRepository } from '../repositories/recognitionRepository.js';
 import { VisitFeed } from '../domain/mall/visitFeed.js';
 import { VisitorTracker } from '../domain/mall/visitorTracker.js';
 import { VisitService } from '../domain/mall/visitService.js';
@@ -87,8 +96,27 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
   const audit = new AuditLog(new AuditRepository(pool), logger);
   const photoEraser = new PhotoEraser(blobs, pendingDeletions, logger, config.photoSweep.graceSeconds);
   const profiles = new ProfileService({ members, activity: new MemberActivityRepository(pool), rules: config.loyalty, clock });
-  const todaysVisitors = new TodaysVisitors(visitRepository, config.loyalty.timeZone, clock);
+  const mallRepository = new MallRepository(pool);
+  const activity = new PartitionRepository(pool);
+  const partitions = new MallPartitions(activity, { defaultTimeZone: config.loyalty.timeZone, regularDays: config.recognition.regularDays }, clock);
   const rule = new MatchRule(config.faceModel.metric, config.thresholds);
+  const partitionThresholds = new PartitionThresholds(config.faceModel.metric, readFalseMatchCurve(config.faceModel));
+  const { targetFpir } = config.recognition;
+  const search = new PartitionSearch({ index, partitions, rule, thresholds: partitionThresholds, options: { targetFpir, groupMaxTemplates: config.recognition.groupMaxTemplates } });
+  const recognitions = new Recognitions({
+    pool,
+    recognitions: new RecognitionRepository(pool),
+    templates,
+    activity,
+    partitions,
+    rule,
+    thresholds: partitionThresholds,
+    model: config.faceModel,
+    targetFpir,
+    ttlSeconds: config.recognition.recognitionTtlSeconds,
+    clock,
+    logger,
+  });
   const enrollPolicy = enrollmentPolicy(config);
   const liveness = new LivenessPolicy(config.liveness);
 
@@ -120,11 +148,12 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     index,
     members,
     profiles,
-    todaysVisitors,
+    search,
     rule,
     identifyPolicy: identificationPolicy(config),
     liveness,
     livenessSessions,
+    recognitions,
   });
   const memberService = new MemberService({
     pool,
@@ -137,10 +166,23 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     profiles,
     photoEraser,
     outbox,
+    partitions,
     tiers: config.loyalty.tiers,
   });
-  const visits = new VisitService({ pool, members, visits: visitRepository, profiles, outbox, dedupSeconds: config.frameDedupSeconds });
-  const purchases = new PurchaseService({ pool, members, purchases: purchaseRepository, ledger: new PointsLedgerRepository(), profiles, outbox, rules: config.loyalty, clock });
+  const visits = new VisitService({ pool, members, visits: visitRepository, activity, profiles, outbox, dedupSeconds: config.frameDedupSeconds });
+  const purchases = new PurchaseService({
+    pool,
+    members,
+    purchases: purchaseRepository,
+    ledger: new PointsLedgerRepository(),
+    profiles,
+    outbox,
+    activity,
+    partitions,
+    rules: config.loyalty,
+    clock,
+  });
+  const cameraRepository = new CameraRepository(pool);
   const feed = new VisitFeed();
   const tracker = new VisitorTracker({ minSightings: config.visitors.minSightings, windowMs: config.visitors.sightingWindowSeconds * 1000, rule });
   const frames = new FrameService({
@@ -152,13 +194,13 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     tracks: new FaceTracks(rule),
     minSightings: config.visitors.minSightings,
     feed,
-    todaysVisitors,
+    partitions,
+    cameraMalls: new CameraMalls(cameraRepository),
     visitors: { policy: config.visitors.policy, ttlDays: config.visitors.ttlDays },
     clock,
     logger,
   });
   // The cameras this replica pulls (started by the composition root, not here).
-  const cameraRepository = new CameraRepository(pool);
   const cameraSupervisor = new CameraSupervisor({
     cameras: cameraRepository,
     holder: `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
@@ -201,7 +243,8 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     records: new FaceRecords({ members, templates, blobs }),
     feed,
     frames,
-    cameras: new CameraService({ cameras: cameraRepository, streams: cameraSupervisor }),
+    cameras: new CameraService({ cameras: cameraRepository, streams: cameraSupervisor, malls: mallRepository }),
+    malls: new MallService(mallRepository),
     cameraSupervisor,
     purchases,
     visits,
@@ -209,7 +252,8 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     webhooks,
     deliveryWorkers,
     photoEraser,
-    todaysVisitors,
+    partitions,
+    recognitions,
     visitorExpiry: new VisitorExpiry(members, memberService, clock, logger),
     /** Where the generated admin key is written when none is configured. */
     adminKeyFile: path.join(config.dataDir, 'admin-key'),

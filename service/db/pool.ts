@@ -43,3 +43,4 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 }
 
 export const UNIQUE_VIOLATION = '23505';
+export const FOREIGN_KEY_VIOLATION = '23503';

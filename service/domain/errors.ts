@@ -31,6 +31,14 @@ export type DomainErrorCode =
   | 'CAMERA_ALREADY_EXISTS'
   | 'WEBHOOK_NOT_FOUND'
   | 'DELIVERY_NOT_FOUND'
+  | 'MALL_NOT_FOUND'
+  | 'MALL_ALREADY_EXISTS'
+  | 'STORE_NOT_FOUND'
+  | 'STORE_ALREADY_EXISTS'
+  | 'RECOGNITION_NOT_FOUND'
+  | 'RECOGNITION_EXPIRED'
+  | 'RECOGNITION_USED'
+  | 'SECOND_FACTOR_LOCKED'
   | 'NOT_READY'
   | 'DEPENDENCY_UNAVAILABLE';
 
@@ -78,6 +86,16 @@ export const cameraNotFound = (cameraId?: string) => fail('CAMERA_NOT_FOUND', ca
 export const webhookNotFound = (webhookId?: string) => fail('WEBHOOK_NOT_FOUND', webhookId ? `no webhook subscription ${webhookId}` : 'no such webhook subscription');
 export const deliveryNotFound = (deliveryId?: string) => fail('DELIVERY_NOT_FOUND', deliveryId ? `no delivery ${deliveryId} of this subscription` : 'no such delivery');
 export const cameraAlreadyExists = (cameraId: string) => fail('CAMERA_ALREADY_EXISTS', `camera ${cameraId} already exists`);
+
+export const mallNotFound = (mallId?: string) => fail('MALL_NOT_FOUND', mallId ? `no mall ${mallId}` : 'no such mall');
+export const mallAlreadyExists = (mallId: string) => fail('MALL_ALREADY_EXISTS', `mall ${mallId} already exists`);
+export const storeNotFound = (storeId?: string) => fail('STORE_NOT_FOUND', storeId ? `no store ${storeId}` : 'no such store');
+export const storeAlreadyExists = (storeId: string) => fail('STORE_ALREADY_EXISTS', `store ${storeId} already exists`);
+export const recognitionNotFound = () => fail('RECOGNITION_NOT_FOUND', 'no such recognition for this key');
+export const recognitionExpired = () => fail('RECOGNITION_EXPIRED', 'the recognition expired: identify the face again');
+export const recognitionUsed = () => fail('RECOGNITION_USED', 'the recognition was already used: identify the face again');
+export const secondFactorLocked = (tries: number) =>
+  fail('SECOND_FACTOR_LOCKED', `this recognition had its ${tries} second-factor tries: identify the face again`, { tries });
 
 export const modelsLoading = () => fail('NOT_READY', 'the face models are still loading');
 export const photoStoreUnavailable = () => fail('DEPENDENCY_UNAVAILABLE', 'the photo store is not available; try again shortly');

@@ -8,6 +8,7 @@ import type { LivenessSessions } from '../domain/faces/livenessSessions.js';
 import type { ReindexService } from '../domain/faces/reindexService.js';
 import type { CameraService } from '../domain/mall/cameras.js';
 import type { FrameService } from '../domain/mall/frameService.js';
+import type { MallService } from '../domain/mall/malls.js';
 import type { PurchaseService } from '../domain/mall/purchaseService.js';
 import type { VisitFeed } from '../domain/mall/visitFeed.js';
 import type { VisitService } from '../domain/mall/visitService.js';
@@ -35,6 +36,7 @@ export interface ApiServices {
   feed: VisitFeed;
   frames: FrameService;
   cameras: CameraService;
+  malls: MallService;
   purchases: PurchaseService;
   visits: VisitService;
   keys: ApiKeyService;

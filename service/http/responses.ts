@@ -55,6 +55,7 @@ export const member = z
     tier: z.string(),
     tags: z.array(z.string()),
     consent: z.looseObject({ faceRecognition: z.boolean(), source: z.string().nullable(), at: time.nullable() }),
+    homeMallId: z.string(),
     expiresAt: time.nullable(),
     createdAt: time,
     updatedAt: time,
@@ -97,7 +98,7 @@ export const faceWithDescriptorList = z.looseObject({ faces: z.array(faceTemplat
 export const enrollmentCheck = z.looseObject({ box, quality, enrollable: z.boolean().optional() });
 
 const match = z
-  .looseObject({ memberId: z.string(), faceId: z.string(), similarity: z.number(), distance: z.number(), via: z.literal('todays-visitors').optional() })
+  .looseObject({ memberId: z.string(), faceId: z.string(), similarity: z.number(), distance: z.number(), via: z.enum(['todays-visitors', 'regulars', 'second-factor']).optional() })
   .meta({ id: 'Match' });
 
 const livenessVerdict = z
@@ -113,6 +114,7 @@ const identifiedFace = z.looseObject({
   member: member.optional(),
   profile: profile.optional(),
   profileUnavailable: z.boolean().optional(),
+  recognitionId: z.string().optional(),
 });
 
 export const identifyResult = z.looseObject({ faces: z.array(identifiedFace) });
@@ -200,7 +202,16 @@ export const purchasePage = page(
 
 export const visitPage = page(z.looseObject({ id: z.string(), cameraId: z.string(), firstSeenAt: time, lastSeenAt: time, sightings: z.number().int() }));
 
-const apiKey = z.looseObject({ id: z.string(), name: z.string(), role: z.string(), keyPrefix: z.string(), expiresAt: time.nullable(), revokedAt: time.nullable() });
+const apiKey = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  role: z.string(),
+  keyPrefix: z.string(),
+  mallId: z.string().nullable(),
+  storeId: z.string().nullable(),
+  expiresAt: time.nullable(),
+  revokedAt: time.nullable(),
+});
 export const createdKey = apiKey.extend({ key: z.string() });
 export const keyList = z.looseObject({ keys: z.array(apiKey) });
 
@@ -225,6 +236,32 @@ export const me = z.looseObject({
   role: z.string(),
   faceModel: z.looseObject({ key: z.string(), name: z.string(), version: z.string(), dimension: z.number().int(), metric: z.enum(['cosine', 'euclidean']) }),
   thresholds: z.looseObject({ match: z.number(), margin: z.number(), today: z.number(), verify: z.number() }),
+});
+
+export const mall = z.looseObject({ id: z.string(), name: z.string(), timeZone: z.string().nullable(), createdAt: time, updatedAt: time }).meta({ id: 'Mall' });
+export const mallList = z.looseObject({ malls: z.array(mall) });
+export const store = z.looseObject({ id: z.string(), mallId: z.string(), name: z.string(), brand: z.string().nullable(), createdAt: time, updatedAt: time }).meta({ id: 'Store' });
+export const storeList = z.looseObject({ stores: z.array(store) });
+
+const partitionState = z.looseObject({
+  name: z.enum(['todays-visitors', 'regulars', 'group']),
+  templates: z.number().int(),
+  members: z.number().int(),
+  threshold: z.number().nullable(),
+  expectedFpir: z.number().nullable(),
+  searched: z.boolean(),
+  skipped: z.enum(['empty', 'too_large', 'same_as_group']).optional(),
+});
+export const recognitionAdmin = z.looseObject({
+  targetFpir: z.number(),
+  groupMaxTemplates: z.number().int().nullable(),
+  curve: z.looseObject({ pairs: z.number().int(), source: z.string() }).nullable(),
+  malls: z.array(z.looseObject({ mallId: z.string(), partitions: z.array(partitionState), expectedFpir: z.number().nullable() })),
+});
+
+export const secondFactorResult = z.looseObject({
+  faces: z.array(identifiedFace),
+  triesLeft: z.number().int(),
 });
 
 export const health = z.looseObject({ status: z.string() });

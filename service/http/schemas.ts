@@ -10,6 +10,18 @@ const externalIds = z.record(z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'a lower
 const tag = z.string().min(1).max(64);
 const transactionId = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, '1 to 128 letters, digits or . _ : -');
 
+/** Mall and store ids: what the malls and stores tables accept. */
+export const mallId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a mall id: 1 to 64 lower-case letters, digits, _ or -, led by a letter or digit');
+export const storeId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a store id: 1 to 64 letters, digits, _ . or -, led by a letter or digit');
+const ianaTimeZone = z.string().min(1).max(64).refine((zone) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'an IANA time zone such as Asia/Shanghai');
+
 const consentSchema = z.strictObject({
   faceRecognition: z.boolean(),
   source: z.string().min(1).max(200),
@@ -22,6 +34,8 @@ export const createMemberSchema = z.strictObject({
   tier: z.string().min(1).max(32).optional(),
   tags: z.array(tag).max(50).optional(),
   consent: consentSchema.optional(),
+  /** The member's home mall; unset: the creating key's mall, else the default mall. */
+  homeMallId: mallId.optional(),
 });
 
 export const updateMemberSchema = z
@@ -32,6 +46,7 @@ export const updateMemberSchema = z
     tier: z.string().min(1).max(32).optional(),
     tags: z.array(tag).max(50).optional(),
     consent: consentSchema.optional(),
+    homeMallId: mallId.optional(),
   })
   .refine((patch) => Object.keys(patch).length > 0, 'at least one field to change');
 
@@ -131,10 +146,18 @@ export const createCameraSchema = z.strictObject({
   url: cameraFields.url,
   sampleFps: cameraFields.sampleFps.optional(),
   enabled: cameraFields.enabled.optional(),
+  /** The camera's mall; unset: the creating key's, else the default mall. */
+  mallId: mallId.optional(),
 });
 
 export const updateCameraSchema = z
-  .strictObject({ name: cameraFields.name.optional(), url: cameraFields.url.optional(), sampleFps: cameraFields.sampleFps.optional(), enabled: cameraFields.enabled.optional() })
+  .strictObject({
+    name: cameraFields.name.optional(),
+    url: cameraFields.url.optional(),
+    sampleFps: cameraFields.sampleFps.optional(),
+    enabled: cameraFields.enabled.optional(),
+    mallId: mallId.optional(),
+  })
   .refine((patch) => Object.keys(patch).length > 0, 'at least one field to change');
 
 /** A page cursor this API gave out, whose row key is one `key` accepts (the page's key column). */
@@ -227,7 +250,32 @@ export const createKeySchema = z.strictObject({
   role: z.enum(ROLES),
   name: z.string().min(1).max(100),
   expiresAt: isoTime.optional(),
+  /** Bind the key to a mall, or to a store (a till's key; its mall follows). */
+  mallId: mallId.optional(),
+  storeId: storeId.optional(),
 });
+
+export const mallParams = z.object({ mallId });
+export const storeParams = z.object({ storeId });
+
+export const createMallSchema = z.strictObject({ id: mallId, name: z.string().min(1).max(200), timeZone: ianaTimeZone.optional() });
+export const updateMallSchema = z
+  .strictObject({ name: z.string().min(1).max(200).optional(), timeZone: ianaTimeZone.nullable().optional() })
+  .refine((patch) => Object.keys(patch).length > 0, 'at least one field to change');
+
+export const createStoreSchema = z.strictObject({ id: storeId, mallId, name: z.string().min(1).max(200), brand: z.string().min(1).max(100).optional() });
+export const updateStoreSchema = z
+  .strictObject({ mallId: mallId.optional(), name: z.string().min(1).max(200).optional(), brand: z.string().min(1).max(100).nullable().optional() })
+  .refine((patch) => Object.keys(patch).length > 0, 'at least one field to change');
+export const storeListQuery = z.strictObject({ mallId: mallId.optional() });
+
+/** A second factor for a recognition: the last four digits of the phone, or the whole number (a 1:1 check). */
+export const secondFactorSchema = z.union([
+  z.strictObject({ recognitionId: uuid, phoneLast4: z.string().regex(/^[0-9]{4}$/, 'the last four digits of the phone number') }),
+  z.strictObject({ recognitionId: uuid, phone }),
+]);
+
+export const recognitionAdminQuery = z.strictObject({ mallId: mallId.optional() });
 
 export const auditQuerySchema = z.strictObject({
   memberId: z.uuid().optional(),

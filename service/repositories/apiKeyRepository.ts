@@ -8,6 +8,9 @@ export interface ApiKey {
   name: string;
   role: Role;
   keyPrefix: string;
+  /** The mall and store the key is bound to (a till's key is bound to its store); null: the whole group. */
+  mallId: string | null;
+  storeId: string | null;
   createdAt: string;
   expiresAt: string | null;
   revokedAt: string | null;
@@ -24,6 +27,8 @@ interface KeyRow {
   role: Role;
   key_digest: Buffer;
   key_prefix: string;
+  mall_id: string | null;
+  store_id: string | null;
   created_at: Date;
   expires_at: Date | null;
   revoked_at: Date | null;
@@ -34,6 +39,8 @@ const toKey = (row: KeyRow): StoredKey => ({
   name: row.name,
   role: row.role,
   keyPrefix: row.key_prefix,
+  mallId: row.mall_id,
+  storeId: row.store_id,
   createdAt: row.created_at.toISOString(),
   expiresAt: row.expires_at?.toISOString() ?? null,
   revokedAt: row.revoked_at?.toISOString() ?? null,
@@ -44,11 +51,11 @@ export class ApiKeyRepository {
   constructor(private readonly db: Queryable) {}
 
   /** Inserts the key; a key whose digest exists already is returned as stored (never revived). */
-  async insert(key: { name: string; role: Role; digest: Buffer; keyPrefix: string; expiresAt: Date | null }): Promise<StoredKey> {
+  async insert(key: { name: string; role: Role; digest: Buffer; keyPrefix: string; expiresAt: Date | null; mallId?: string | null; storeId?: string | null }): Promise<StoredKey> {
     const { rows } = await this.db.query<KeyRow>(
-      `INSERT INTO api_keys (name, role, key_digest, key_prefix, expires_at) VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO api_keys (name, role, key_digest, key_prefix, expires_at, mall_id, store_id) VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (key_digest) DO NOTHING RETURNING *`,
-      [key.name, key.role, key.digest, key.keyPrefix, key.expiresAt],
+      [key.name, key.role, key.digest, key.keyPrefix, key.expiresAt, key.mallId ?? null, key.storeId ?? null],
     );
     return rows[0] ? toKey(rows[0]) : (await this.findByDigest(key.digest))!;
   }

@@ -9,11 +9,13 @@ export interface Camera {
   url: string;
   sampleFps: number;
   enabled: boolean;
+  /** The mall the camera is in (its faces are searched in that mall's partitions). */
+  mallId: string;
   createdAt: string;
   updatedAt: string;
 }
 
-export type CameraPatch = Partial<Pick<Camera, 'name' | 'url' | 'sampleFps' | 'enabled'>>;
+export type CameraPatch = Partial<Pick<Camera, 'name' | 'url' | 'sampleFps' | 'enabled' | 'mallId'>>;
 
 interface CameraRow {
   id: string;
@@ -21,6 +23,7 @@ interface CameraRow {
   url: string;
   sample_fps: number;
   enabled: boolean;
+  mall_id: string;
   created_at: Date;
   updated_at: Date;
 }
@@ -31,6 +34,7 @@ const toCamera = (row: CameraRow): Camera => ({
   url: row.url,
   sampleFps: row.sample_fps,
   enabled: row.enabled,
+  mallId: row.mall_id,
   createdAt: row.created_at.toISOString(),
   updatedAt: row.updated_at.toISOString(),
 });
@@ -40,10 +44,10 @@ export class CameraRepository {
   constructor(private readonly db: Queryable) {}
 
   /** Inserts a camera; undefined when the id is taken. */
-  async create(camera: Pick<Camera, 'id' | 'name' | 'url' | 'sampleFps' | 'enabled'>): Promise<Camera | undefined> {
+  async create(camera: Pick<Camera, 'id' | 'name' | 'url' | 'sampleFps' | 'enabled' | 'mallId'>): Promise<Camera | undefined> {
     const { rows } = await this.db.query<CameraRow>(
-      'INSERT INTO cameras (id, name, url, sample_fps, enabled) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING *',
-      [camera.id, camera.name, camera.url, camera.sampleFps, camera.enabled],
+      'INSERT INTO cameras (id, name, url, sample_fps, enabled, mall_id) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING *',
+      [camera.id, camera.name, camera.url, camera.sampleFps, camera.enabled, camera.mallId],
     );
     return rows[0] && toCamera(rows[0]);
   }
@@ -51,6 +55,12 @@ export class CameraRepository {
   async find(id: string): Promise<Camera | undefined> {
     const { rows } = await this.db.query<CameraRow>('SELECT * FROM cameras WHERE id = $1', [id]);
     return rows[0] && toCamera(rows[0]);
+  }
+
+  /** The mall a registered camera belongs to. */
+  async mallOf(id: string): Promise<string | undefined> {
+    const { rows } = await this.db.query<{ mall_id: string }>('SELECT mall_id FROM cameras WHERE id = $1', [id]);
+    return rows[0]?.mall_id;
   }
 
   async list(): Promise<Camera[]> {
@@ -61,9 +71,9 @@ export class CameraRepository {
   async update(id: string, patch: CameraPatch): Promise<Camera | undefined> {
     const { rows } = await this.db.query<CameraRow>(
       `UPDATE cameras SET name = coalesce($2, name), url = coalesce($3, url), sample_fps = coalesce($4, sample_fps),
-              enabled = coalesce($5, enabled), updated_at = now()
+              enabled = coalesce($5, enabled), mall_id = coalesce($6, mall_id), updated_at = now()
         WHERE id = $1 RETURNING *`,
-      [id, patch.name ?? null, patch.url ?? null, patch.sampleFps ?? null, patch.enabled ?? null],
+      [id, patch.name ?? null, patch.url ?? null, patch.sampleFps ?? null, patch.enabled ?? null, patch.mallId ?? null],
     );
     return rows[0] && toCamera(rows[0]);
   }

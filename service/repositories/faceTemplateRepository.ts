@@ -136,6 +136,20 @@ export class FaceTemplateRepository {
     return (rowCount ?? 0) > 0;
   }
 
+  /**
+   * The templates (with descriptors) of one model of the members a second factor names: those
+   * whose phone ends in `last4` (through the index on the digits), or the one with `phone`.
+   */
+  async forSecondFactor(factor: { last4: string } | { phone: string }, model: DescriptorModel, db: Queryable = this.db): Promise<IndexableTemplate[]> {
+    const [where, value] = 'last4' in factor ? ['m.phone_last4 = $1', factor.last4] : ['m.phone = $1', factor.phone];
+    const { rows } = await db.query<{ id: string; label: string; member_id: string; descriptor: number[] }>(
+      `SELECT t.id, t.label, t.member_id, t.descriptor FROM face_templates t JOIN members m ON m.id = t.member_id
+        WHERE ${where} AND t.model_name = $2 AND t.model_version = $3`,
+      [value, model.name, model.version],
+    );
+    return rows.map((r) => ({ id: r.id, label: Number(r.label), memberId: r.member_id, descriptor: r.descriptor }));
+  }
+
   /** Every template of one model with its descriptor, in label order, a page at a time (keyset pagination). */
   async *streamForIndex(model: DescriptorModel, pageSize = 5000): AsyncGenerator<IndexableTemplate[]> {
     let after = -1;

@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { externalIdAlreadyRegistered, phoneAlreadyRegistered } from '../domain/errors.js';
-import { UNIQUE_VIOLATION, type Queryable } from '../db/pool.js';
+import { externalIdAlreadyRegistered, mallNotFound, phoneAlreadyRegistered } from '../domain/errors.js';
+import { FOREIGN_KEY_VIOLATION, UNIQUE_VIOLATION, type Queryable } from '../db/pool.js';
 import { toPage, type Page, type PageCursor } from './pageCursor.js';
 
 export type MemberKind = 'member' | 'visitor';
@@ -22,6 +22,8 @@ export interface Member {
   consent: Consent;
   /** Visitors only: when they are purged unless converted. */
   expiresAt: string | null;
+  /** The mall where the member enrolled, or one an operator set. */
+  homeMallId: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -35,6 +37,7 @@ export interface NewMember {
   tags?: string[];
   consent?: { faceRecognition: boolean; source: string };
   expiresAt?: Date;
+  homeMallId?: string;
 }
 
 export type MemberPatch = Omit<NewMember, 'kind' | 'expiresAt'>;
@@ -54,6 +57,7 @@ interface MemberRow {
   consent_source: string | null;
   consent_at: Date | null;
   expires_at: Date | null;
+  home_mall_id: string;
   created_at: Date;
   updated_at: Date;
 }
@@ -72,6 +76,7 @@ const toMember = (row: MemberRow): Member => ({
     at: row.consent_at?.toISOString() ?? null,
   },
   expiresAt: row.expires_at?.toISOString() ?? null,
+  homeMallId: row.home_mall_id,
   createdAt: row.created_at.toISOString(),
   updatedAt: row.updated_at.toISOString(),
 });
@@ -89,6 +94,9 @@ function rethrowConflict(error: unknown): never {
   if (code === UNIQUE_VIOLATION && constraint === 'member_external_ids_pkey') {
     throw externalIdAlreadyRegistered();
   }
+  if (code === FOREIGN_KEY_VIOLATION && constraint === 'members_home_mall_id_fkey') {
+    throw mallNotFound();
+  }
   throw error;
 }
 
@@ -99,8 +107,8 @@ export class MemberRepository {
   async create(input: NewMember, db: Queryable = this.db): Promise<Member> {
     try {
       const { rows } = await db.query<{ id: string }>(
-        `INSERT INTO members (kind, name, phone, tier, tags, consent_face_recognition, consent_source, consent_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $6 THEN now() END, $8)
+        `INSERT INTO members (kind, name, phone, tier, tags, consent_face_recognition, consent_source, consent_at, expires_at, home_mall_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $6 THEN now() END, $8, $9)
          RETURNING id`,
         [
           input.kind ?? 'member',
@@ -111,6 +119,7 @@ export class MemberRepository {
           input.consent?.faceRecognition ?? false,
           input.consent?.source ?? null,
           input.expiresAt ?? null,
+          input.homeMallId ?? 'default',
         ],
       );
       const id = rows[0]!.id;
@@ -166,6 +175,7 @@ export class MemberRepository {
     if (patch.phone !== undefined) set('phone', patch.phone);
     if (patch.tier !== undefined) set('tier', patch.tier);
     if (patch.tags !== undefined) set('tags', patch.tags);
+    if (patch.homeMallId !== undefined) set('home_mall_id', patch.homeMallId);
     if (patch.consent !== undefined) {
       set('consent_face_recognition', patch.consent.faceRecognition);
       set('consent_source', patch.consent.source);

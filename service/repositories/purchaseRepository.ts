@@ -74,11 +74,15 @@ export class PurchaseRepository {
   }
 
   /** Inserts the purchase unless its transaction id exists already; returns whether it did. */
-  async insertOnce(purchase: NewPurchase, tx: Queryable): Promise<boolean> {
-    const result = await tx.query(
-      `INSERT INTO purchases (transaction_id, member_id, request_hash, amount, currency, items, store_id, at, points)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (transaction_id) DO NOTHING`,
+  /**
+   * Inserts the purchase unless its transaction id is taken; returns the mall it happened in (the
+   * store's, else `fallbackMallId`), or undefined when the id was taken.
+   */
+  async insertOnce(purchase: NewPurchase, fallbackMallId: string, tx: Queryable): Promise<string | undefined> {
+    const result = await tx.query<{ mall_id: string }>(
+      `INSERT INTO purchases (transaction_id, member_id, request_hash, amount, currency, items, store_id, at, points, mall_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, coalesce((SELECT mall_id FROM stores WHERE id = $7), $10))
+       ON CONFLICT (transaction_id) DO NOTHING RETURNING mall_id`,
       [
         purchase.transactionId,
         purchase.memberId,
@@ -89,9 +93,10 @@ export class PurchaseRepository {
         purchase.storeId,
         purchase.at,
         purchase.points,
+        fallbackMallId,
       ],
     );
-    return result.rowCount === 1;
+    return result.rows[0]?.mall_id;
   }
 
   async saveResponse(transactionId: string, response: unknown, tx: Queryable): Promise<void> {

@@ -39,11 +39,11 @@ export class VisitRepository {
   constructor(private readonly db: Queryable) {}
 
   /**
-   * Records that `memberId` was seen by `cameraId` at `at`: it joins the member's latest visit at
+   * Records that `memberId` was seen by `cameraId` (in `mallId`) at `at`: it joins the member's latest visit at
    * that camera when within `dedupSeconds` of it, else starts a new visit. Call it inside a
    * transaction holding the member's row lock, so that simultaneous frames cannot both start one.
    */
-  async recordSighting(memberId: string, cameraId: string, at: Date, dedupSeconds: number, tx: Queryable): Promise<RecordedSighting> {
+  async recordSighting(memberId: string, cameraId: string, mallId: string, at: Date, dedupSeconds: number, tx: Queryable): Promise<RecordedSighting> {
     const { rows: joined } = await tx.query<VisitRow>(
       `UPDATE visits SET last_seen_at = greatest(last_seen_at, $3), first_seen_at = least(first_seen_at, $3), sightings = sightings + 1
        WHERE id = (
@@ -56,8 +56,8 @@ export class VisitRepository {
     );
     if (joined[0]) return { visit: toVisit(joined[0]), newVisit: false };
     const { rows } = await tx.query<VisitRow>(
-      `INSERT INTO visits (member_id, camera_id, first_seen_at, last_seen_at) VALUES ($1, $2, $3, $3) RETURNING *`,
-      [memberId, cameraId, at],
+      `INSERT INTO visits (member_id, camera_id, mall_id, first_seen_at, last_seen_at) VALUES ($1, $2, $4, $3, $3) RETURNING *`,
+      [memberId, cameraId, at, mallId],
     );
     return { visit: toVisit(rows[0]!), newVisit: true };
   }
@@ -65,16 +65,6 @@ export class VisitRepository {
   /** The member's visits, newest first. */
   page(memberId: string, limit: number, after?: PageCursor): Promise<Page<Visit>> {
     return historyPage<VisitRow, Visit>(this.db, { table: 'visits', time: 'first_seen_at', key: 'id', keyType: 'uuid' }, memberId, limit, after, toVisit);
-  }
-
-  /** Members with a visit since midnight (in `timeZone`) of the day `now` falls in. */
-  async memberIdsSinceLocalMidnight(now: Date, timeZone: string): Promise<string[]> {
-    const { rows } = await this.db.query<{ member_id: string }>(
-      `SELECT DISTINCT member_id FROM visits
-       WHERE last_seen_at >= (date_trunc('day', $1::timestamptz AT TIME ZONE $2) AT TIME ZONE $2) AND first_seen_at <= $1`,
-      [now, timeZone],
-    );
-    return rows.map((row) => row.member_id);
   }
 
   async countByMember(memberId: string, db: Queryable = this.db): Promise<number> {

@@ -13,6 +13,9 @@ export interface Principal {
   keyId: string;
   name: string;
   role: Role;
+  /** The mall and store the key is bound to; null: the whole group. */
+  mallId: string | null;
+  storeId: string | null;
 }
 
 const KEY_PREFIX = 'vsg_';
@@ -36,7 +39,8 @@ export class ApiKeyService {
     private readonly logger: Logger,
   ) {}
 
-  async create(input: { name: string; role: Role; expiresAt?: string }): Promise<ApiKey & { key: string }> {
+  /** A new key; `binding` is the mall and store it is bound to, already checked (MallService.bindingOf). */
+  async create(input: { name: string; role: Role; expiresAt?: string }, binding: { mallId: string | null; storeId: string | null } = { mallId: null, storeId: null }): Promise<ApiKey & { key: string }> {
     const expiresAt = input.expiresAt ? new Date(input.expiresAt) : null;
     if (expiresAt && expiresAt <= this.clock()) throw invalidInput('expiresAt is in the past');
     const secret = `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
@@ -46,6 +50,7 @@ export class ApiKeyService {
       digest: digestOf(secret),
       keyPrefix: secret.slice(0, 12),
       expiresAt,
+      ...binding,
     });
     return { ...stored, key: secret };
   }
@@ -73,7 +78,7 @@ export class ApiKeyService {
     if (!key || !timingSafeEqual(key.digest, digest)) return undefined;
     if (key.revokedAt) return undefined;
     if (key.expiresAt && new Date(key.expiresAt) <= this.clock()) return undefined;
-    return { keyId: key.id, name: key.name, role: key.role };
+    return { keyId: key.id, name: key.name, role: key.role, mallId: key.mallId, storeId: key.storeId };
   }
 
   private async lookup(digest: Buffer): Promise<StoredKey | undefined> {

@@ -35,8 +35,8 @@ const purchase = (transactionId: string, amount = 120) => ({ transactionId, amou
 describe('transactional outbox (medium)', () => {
   it('writes member.created, visit.started (new visits only) and purchase.recorded with their changes', async () => {
     const memberId = await newMember();
-    const first = await t.services.visits.recordSighting(memberId, 'north', new Date());
-    await t.services.visits.recordSighting(memberId, 'north', new Date()); // joins the visit: no event
+    const first = await t.services.visits.recordSighting(memberId, 'north', 'default', new Date());
+    await t.services.visits.recordSighting(memberId, 'north', 'default', new Date()); // joins the visit: no event
     await t.services.purchases.record(memberId, purchase('tx-outbox-1'));
     await t.services.purchases.record(memberId, purchase('tx-outbox-1')); // a replay: no event
 
@@ -77,7 +77,7 @@ describe('transactional outbox (medium)', () => {
     await t.services.webhooks.update(wantsAll.id, { paused: true });
     expect(wantsAll.events).toEqual(['visit.started', 'member.created']);
     const memberId = await newMember();
-    await t.services.visits.recordSighting(memberId, 'gate', new Date());
+    await t.services.visits.recordSighting(memberId, 'gate', 'default', new Date());
     const { rows } = await t.pool.query<{ subscription_id: string; type: string; status: string }>(
       `SELECT d.subscription_id, e.type, d.status FROM webhook_deliveries d JOIN outbox_events e ON e.id = d.event_id
        WHERE e.payload->'data'->>'memberId' = $1 ORDER BY e.seq, d.subscription_id`,
@@ -93,11 +93,11 @@ describe('transactional outbox (medium)', () => {
 
   it('marks a dormant member walking in as returningFromDormant, once', async () => {
     const memberId = await newMember();
-    await t.services.visits.recordSighting(memberId, 'north', new Date());
+    await t.services.visits.recordSighting(memberId, 'north', 'default', new Date());
     t.advanceClock(120 * DAY_MS); // past DORMANT_AFTER_DAYS=90 without a visit or a purchase
     const back = new Date(Date.now() + 120 * DAY_MS);
-    await t.services.visits.recordSighting(memberId, 'north', back);
-    await t.services.visits.recordSighting(memberId, 'south', new Date(back.getTime() + 60_000));
+    await t.services.visits.recordSighting(memberId, 'north', 'default', back);
+    await t.services.visits.recordSighting(memberId, 'south', 'default', new Date(back.getTime() + 60_000));
     const visits = (await eventsOf(memberId)).filter((e): e is VisageEvent<'visit.started'> => e.type === 'visit.started');
     expect(visits.map((e) => [e.data.cameraId, e.data.returningFromDormant, e.data.segment])).toEqual([
       ['north', false, 'new'],
@@ -117,8 +117,8 @@ describe('transactional outbox (medium)', () => {
     const subscription = await t.services.webhooks.create({ url: 'http://127.0.0.1:9/crm', events: ['visit.started', 'member.purged', 'purchase.recorded'] });
     const memberId = await newMember();
     const other = await newMember();
-    await t.services.visits.recordSighting(memberId, 'north', new Date());
-    await t.services.visits.recordSighting(other, 'north', new Date());
+    await t.services.visits.recordSighting(memberId, 'north', 'default', new Date());
+    await t.services.visits.recordSighting(other, 'north', 'default', new Date());
     await t.services.purchases.record(memberId, purchase('tx-outbox-purge'));
     // One of the member's deliveries has gone out already: it goes too.
     await t.pool.query(

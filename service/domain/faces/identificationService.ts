@@ -12,19 +12,17 @@ import { analyzeWhenReady, requireMember, requireQuality } from './faceAnalysis.
 import { cosineSimilarity, type MatchRule, type UnknownReason } from './matchRule.js';
 import { qualityView, roundDistance, type QualityView } from './faceView.js';
 import type { MemberProfile, ProfileService } from '../members/profileService.js';
-import { TodaysGallery } from '../mall/todaysGallery.js';
-import type { TodaysVisitors } from '../mall/todaysVisitors.js';
-
-/** Templates read per search: enough to find the best *different* member behind a member's own templates. */
-const NEIGHBOURS_FOR_DECISION = 10;
+import { DEFAULT_MALL } from '../recognition/mallPartitions.js';
+import type { PartitionSearch } from '../recognition/partitionSearch.js';
+import type { Recognitions, SecondFactor, TillContext } from '../recognition/recognitions.js';
 
 export interface Match {
   memberId: string;
   faceId: string;
   distance: number;
   similarity: number;
-  /** Set when the face was found among today's visitors under their own threshold. */
-  via?: 'todays-visitors';
+  /** Set when the face was found in one of the mall's partitions (today's visitors, regulars) under its own threshold. */
+  via?: 'todays-visitors' | 'regulars' | 'second-factor';
 }
 
 export interface IdentifiedFace {
@@ -39,6 +37,18 @@ export interface IdentifiedFace {
   unknownReason?: UnknownReason;
   /** The passive liveness verdict, when the request required one. */
   liveness?: LivenessVerdict;
+  /** At a till: the single-use id naming this face as seen there (RECOGNITION_TTL_SECONDS). */
+  recognitionId?: string;
+}
+
+/** Where an identification happens, and how strict it may be. */
+export interface IdentifyOptions {
+  /** A stricter threshold than the partitions' (model scale). */
+  threshold?: number;
+  /** The mall whose partitions are searched (default: the default mall; a till's is its key's). */
+  mallId?: string;
+  /** The till asking: its faces are named by single-use recognitions. */
+  till?: TillContext;
 }
 
 /** One face of an analysed image with its nearest member, before any member is read. */
@@ -56,21 +66,18 @@ export interface IdentificationServiceDeps {
   index: FaceIndex;
   members: MemberRepository;
   profiles: ProfileService;
-  todaysVisitors: TodaysVisitors;
+  /** The mall's partitions, then the group, each at the threshold its size allows. */
+  search: PartitionSearch;
   rule: MatchRule;
   identifyPolicy: QualityPolicy;
   liveness: LivenessPolicy;
   livenessSessions: LivenessSessions;
+  recognitions: Recognitions;
 }
 
 /** 1:N identification (with the member's profile for a till) and 1:1 verification of faces. */
 export class IdentificationService {
-  private readonly todaysGallery: TodaysGallery;
-  private gallerySynced = { version: -1, size: -1 };
-
-  constructor(private readonly deps: IdentificationServiceDeps) {
-    this.todaysGallery = new TodaysGallery(deps.index);
-  }
+  constructor(private readonly deps: IdentificationServiceDeps) {}
 
   /** The checked threshold: a request may ask for a stricter one, never a looser one. */
   private threshold(requested: number | undefined, configured: number): number {
@@ -102,77 +109,67 @@ export class IdentificationService {
   }
 
   /**
-   * Every face of the image (largest first) with its member; poor faces are never matched. With
-   * `todayFirst` (the till), a face no member of the whole gallery is close to may still be one
-   * of today's visitors under their own threshold.
+   * Every face of the image (largest first) with its member at a mall (its partitions first, the
+   * group while its size allows); poor faces are never matched.
    */
-  async matchFaces(bytes: Buffer, options: { maxFaces?: number; threshold?: number; todayFirst?: boolean; liveness?: boolean; lane?: Lane }): Promise<FaceMatch[]> {
-    const threshold = this.threshold(options.threshold, this.deps.rule.thresholds.match);
+  async matchFaces(bytes: Buffer, options: { maxFaces?: number; threshold?: number; liveness?: boolean; lane?: Lane; mallId?: string }): Promise<FaceMatch[]> {
+    const requested = options.threshold === undefined ? undefined : this.threshold(options.threshold, this.deps.rule.thresholds.match);
     return (await this.judgedFaces(bytes, options)).map(({ face, quality, liveness }) => {
       // A face that may be a photo or a screen held up to the camera is never matched …
       if (liveness && !liveness.live) return { face, quality, match: null, unknownReason: 'spoof_suspected' as const, liveness };
       // … nor one too poor to trust: "unknown" is the safe answer at a till.
       if (!quality.ok) return { face, quality, match: null, unknownReason: 'low_quality' as const, ...(liveness ? { liveness } : {}) };
-      const found = this.nearestMatch(face.descriptor, threshold);
-      if (options.todayFirst && options.threshold === undefined && found.unknownReason === 'no_close_member') {
-        const today = this.todaysMatch(face.descriptor);
-        if (today) return { face, quality, match: today, ...(liveness ? { liveness } : {}) };
-      }
-      return { face, quality, ...found, ...(liveness ? { liveness } : {}) };
+      return { face, quality, ...this.nearestMatch(face.descriptor, options.mallId, requested), ...(liveness ? { liveness } : {}) };
     });
   }
 
-  /** Today's visitor this face is, under TODAY_MATCH_THRESHOLD and the margin against everyone. */
-  private todaysMatch(descriptor: ArrayLike<number>): Match | null {
-    const visitors = this.deps.todaysVisitors;
-    const day = visitors.list();
-    if (day.length === 0) return null;
-    // The copy follows the list and the index: re-synced when either may have moved.
-    if (this.gallerySynced.version !== visitors.version || this.gallerySynced.size !== this.deps.index.size) {
-      this.todaysGallery.sync(day);
-      this.gallerySynced = { version: visitors.version, size: this.deps.index.size };
-    }
-    const ranked = this.todaysGallery.rank(descriptor);
-    const best = ranked[0];
-    // Most faces end here: only a close enough visitor is worth a second search of the whole gallery.
-    if (!best || !this.deps.rule.within(best.distance, this.deps.rule.thresholds.today)) return null;
-    const rivals = [ranked.find((h) => h.memberId !== best.memberId), this.deps.index.search(descriptor, NEIGHBOURS_FOR_DECISION).find((h) => h.memberId !== best.memberId)];
-    const found = this.deps.rule.decideToday(best, rivals);
-    return found ? { ...this.toMatch(found, descriptor), via: 'todays-visitors' } : null;
-  }
-
   /** Identification with what a cashier needs: the member and their profile for each known face. */
-  async identify(bytes: Buffer, options: { maxFaces?: number; threshold?: number; liveness?: boolean }): Promise<IdentifiedFace[]> {
-    const faces = await this.matchFaces(bytes, { ...options, todayFirst: true });
-    return Promise.all(
-      faces.map(async ({ face, quality, match, unknownReason, liveness }) => ({
-        box: face.box,
-        quality,
-        ...(liveness ? { liveness } : {}),
-        ...(await this.withCard(match, unknownReason)),
-      })),
-    );
+  async identify(bytes: Buffer, options: IdentifyOptions & { maxFaces?: number; liveness?: boolean }): Promise<IdentifiedFace[]> {
+    const faces = await this.matchFaces(bytes, { ...options, mallId: options.till?.mallId ?? options.mallId });
+    return this.answer(faces, options.till);
   }
 
   /**
    * Identification bound to a passed challenge session: the photo's largest face must be the face
    * the session saw; the session is used up (single use) before anything about the face is told.
    */
-  async identifyWithSession(bytes: Buffer, sessionId: string, options: { threshold?: number }): Promise<IdentifiedFace[]> {
-    const [found] = await this.matchFaces(bytes, { ...options, maxFaces: 1, todayFirst: true });
+  async identifyWithSession(bytes: Buffer, sessionId: string, options: IdentifyOptions): Promise<IdentifiedFace[]> {
+    const [found] = await this.matchFaces(bytes, { ...options, maxFaces: 1, mallId: options.till?.mallId ?? options.mallId });
     if (!found) throw noFace();
     await this.deps.livenessSessions.consume(sessionId, found.face.descriptor);
-    return [{ box: found.face.box, quality: found.quality, ...(await this.withCard(found.match, found.unknownReason)) }];
+    return this.answer([found], options.till, true);
   }
 
-  async identifyDescriptor(given: number[], options: { threshold?: number; liveness?: boolean }): Promise<IdentifiedFace[]> {
+  async identifyDescriptor(given: number[], options: IdentifyOptions & { liveness?: boolean }): Promise<IdentifiedFace[]> {
     // A descriptor carries no pixels to judge: where liveness is required, only a photo will do.
     if (options.liveness) throw livenessNeedsPhoto();
-    const threshold = this.threshold(options.threshold, this.deps.rule.thresholds.match);
+    const requested = options.threshold === undefined ? undefined : this.threshold(options.threshold, this.deps.rule.thresholds.match);
     const descriptor = this.checkedDescriptor(given);
-    const found = this.nearestMatch(descriptor, threshold);
-    const today = options.threshold === undefined && found.unknownReason === 'no_close_member' ? this.todaysMatch(descriptor) : null;
-    return [await (today ? this.withCard(today) : this.withCard(found.match, found.unknownReason))];
+    const found = this.nearestMatch(descriptor, options.till?.mallId ?? options.mallId, requested);
+    const [recognitionId] = options.till ? await this.deps.recognitions.mint(options.till, [{ descriptor, memberId: found.match?.memberId ?? null, via: found.match?.via ?? null, liveness: null }]) : [];
+    return [{ ...(await this.withCard(found.match, found.unknownReason)), ...(recognitionId ? { recognitionId } : {}) }];
+  }
+
+  /**
+   * The answer of each face: its member's card, and at a till the single-use recognition that
+   * names the face as it was seen there (what a second factor or a redemption refers to).
+   */
+  private async answer(faces: FaceMatch[], till: TillContext | undefined, livenessSession = false): Promise<IdentifiedFace[]> {
+    const ids = till
+      ? await this.deps.recognitions.mint(
+          till,
+          faces.map(({ face, match, liveness }) => ({ descriptor: face.descriptor, memberId: match?.memberId ?? null, via: match?.via ?? null, liveness: livenessSession ? true : (liveness?.live ?? null) })),
+        )
+      : [];
+    return Promise.all(
+      faces.map(async ({ face, quality, match, unknownReason, liveness }, i) => ({
+        box: face.box,
+        quality,
+        ...(liveness ? { liveness } : {}),
+        ...(await this.withCard(match, unknownReason)),
+        ...(ids[i] ? { recognitionId: ids[i] } : {}),
+      })),
+    );
   }
 
   /**
@@ -189,14 +186,39 @@ export class IdentificationService {
     return canonical;
   }
 
-  /** The member a descriptor is under the configured decision rule, or null. */
-  matchDescriptor(descriptor: ArrayLike<number>): Match | null {
-    return this.nearestMatch(descriptor, this.deps.rule.thresholds.match).match;
+  /** How each mall is searched: partitions, thresholds, expected FPIR. */
+  partitionReport(mallIds: readonly string[]) {
+    return this.deps.search.report(mallIds);
   }
 
-  private nearestMatch(descriptor: ArrayLike<number>, threshold: number): { match: Match | null; unknownReason?: UnknownReason } {
-    const decision = this.deps.rule.decide(this.deps.index.search(descriptor, NEIGHBOURS_FOR_DECISION), threshold);
-    return decision.hit ? { match: this.toMatch(decision.hit, descriptor) } : { match: null, unknownReason: decision.unknownReason };
+  /**
+   * A second factor for a face a till saw (its recognition): the member among those with these
+   * phone digits, answered like identify.
+   */
+  async secondFactor(till: TillContext, recognitionId: string, factor: SecondFactor): Promise<{ faces: IdentifiedFace[]; triesLeft: number }> {
+    const outcome = await this.deps.recognitions.secondFactor(till, recognitionId, factor);
+    const match: Match | null = outcome.hit
+      ? { memberId: outcome.hit.memberId, faceId: outcome.hit.templateId, distance: roundDistance(outcome.hit.distance), similarity: outcome.similarity!, via: 'second-factor' }
+      : null;
+    const face = { ...(await this.withCard(match, outcome.unknownReason)), recognitionId: outcome.recognitionId };
+    return { faces: [face], triesLeft: outcome.triesLeft };
+  }
+
+  /** The member a descriptor is at a mall under the decision rule, or null. */
+  matchDescriptor(descriptor: ArrayLike<number>, mallId?: string): Match | null {
+    return this.nearestMatch(descriptor, mallId).match;
+  }
+
+  /** The member a descriptor is at a mall, or why it is unknown. */
+  matchDescriptorAt(descriptor: ArrayLike<number>, mallId: string): { match: Match | null; unknownReason?: UnknownReason } {
+    return this.nearestMatch(descriptor, mallId);
+  }
+
+  private nearestMatch(descriptor: ArrayLike<number>, mallId = DEFAULT_MALL, requested?: number): { match: Match | null; unknownReason?: UnknownReason } {
+    const decision = this.deps.search.decide(descriptor, mallId, requested);
+    if (!decision.hit) return { match: null, unknownReason: decision.unknownReason };
+    const match = this.toMatch(decision.hit, descriptor);
+    return { match: decision.via === 'group' || decision.via === undefined ? match : { ...match, via: decision.via } };
   }
 
   private async withCard(match: Match | null, unknownReason?: UnknownReason): Promise<Pick<IdentifiedFace, 'match' | 'member' | 'profile' | 'profileUnavailable' | 'unknownReason'>> {

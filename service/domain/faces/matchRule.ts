@@ -4,7 +4,7 @@ import { l2Normalise } from '../../../models/vectors.js';
 import { invalidInput } from '../errors.js';
 
 /** Why a face was answered "unknown". */
-export type UnknownReason = 'no_close_member' | 'ambiguous' | 'low_quality' | 'spoof_suspected';
+export type UnknownReason = 'no_close_member' | 'ambiguous' | 'low_quality' | 'spoof_suspected' | 'needs_second_factor';
 
 export interface Decision {
   /** The best template of the member the face is; absent when unknown. */
@@ -76,6 +76,11 @@ export class MatchRule {
   /** The model's own score of an index distance: cosine similarity, or the distance itself. */
   score(distance: number): number {
     return round(this.metric === 'cosine' ? 1 - (distance * distance) / 2 : distance, 4);
+  }
+
+  /** The stricter of two thresholds (model scale). */
+  stricter(a: number, b: number): number {
+    return this.bar(a) >= this.bar(b) ? a : b;
   }
 
   /** Whether an index distance is within a threshold given in the model's scale. */

@@ -1,5 +1,7 @@
 import type { Camera, CameraPatch, CameraRepository } from '../../repositories/cameraRepository.js';
-import { cameraAlreadyExists, cameraNotFound } from '../errors.js';
+import { cameraAlreadyExists, cameraNotFound, mallNotFound } from '../errors.js';
+import type { MallRepository } from '../../repositories/mallRepository.js';
+import { DEFAULT_MALL } from '../recognition/mallPartitions.js';
 import { checkedCameraUrl, maskedCameraUrl } from './cameraUrl.js';
 
 /** What the replica pulling a camera says of its stream (service/ingest/). */
@@ -12,16 +14,27 @@ export type CameraView = Omit<Camera, 'url'> & { url: string; stream: object | u
 /** Cameras as a resource: added, listed with their stream's state, changed, removed. The URL is answered masked. */
 export class CameraService {
   constructor(
-    private readonly deps: { cameras: CameraRepository; streams: CameraStreams },
+    private readonly deps: { cameras: CameraRepository; streams: CameraStreams; malls: Pick<MallRepository, 'findMall'> },
   ) {}
+
+  private async requireMall(mallId: string | undefined): Promise<void> {
+    if (mallId !== undefined && !(await this.deps.malls.findMall(mallId))) throw mallNotFound(mallId);
+  }
 
   private async viewsOf(cameras: Camera[]): Promise<CameraView[]> {
     const streams = await this.deps.streams.views(cameras);
     return cameras.map((camera) => ({ ...camera, url: maskedCameraUrl(camera.url), stream: streams.get(camera.id) }));
   }
 
-  async create(input: { id: string; name: string; url: string; sampleFps?: number; enabled?: boolean }): Promise<CameraView> {
-    const camera = await this.deps.cameras.create({ ...input, url: checkedCameraUrl(input.url), sampleFps: input.sampleFps ?? 4, enabled: input.enabled ?? true });
+  async create(input: { id: string; name: string; url: string; sampleFps?: number; enabled?: boolean; mallId?: string }): Promise<CameraView> {
+    await this.requireMall(input.mallId);
+    const camera = await this.deps.cameras.create({
+      ...input,
+      url: checkedCameraUrl(input.url),
+      sampleFps: input.sampleFps ?? 4,
+      enabled: input.enabled ?? true,
+      mallId: input.mallId ?? DEFAULT_MALL,
+    });
     if (!camera) throw cameraAlreadyExists(input.id);
     return (await this.viewsOf([camera]))[0]!;
   }
@@ -37,6 +50,7 @@ export class CameraService {
   }
 
   async update(id: string, patch: CameraPatch): Promise<CameraView> {
+    await this.requireMall(patch.mallId);
     const camera = await this.deps.cameras.update(id, { ...patch, ...(patch.url !== undefined ? { url: checkedCameraUrl(patch.url) } : {}) });
     if (!camera) throw cameraNotFound(id);
     return (await this.viewsOf([camera]))[0]!;

@@ -11,7 +11,8 @@ import type { QualityView } from '../faces/faceView.js';
 import type { MemberService } from '../members/memberService.js';
 import type { MemberProfile } from '../members/profileService.js';
 import type { VisitService } from './visitService.js';
-import type { TodaysVisitors } from './todaysVisitors.js';
+import type { MallPartitions } from '../recognition/mallPartitions.js';
+import type { CameraMalls } from './cameraMalls.js';
 import type { VisitFeed } from './visitFeed.js';
 import type { FaceTracks } from './faceTracks.js';
 import type { VisitorTracker } from './visitorTracker.js';
@@ -59,7 +60,9 @@ export interface FrameServiceDeps {
   /** Frames of a track needed before an unknown face may become a visitor (the visitor policy). */
   minSightings: number;
   feed: VisitFeed;
-  todaysVisitors: TodaysVisitors;
+  /** Today's visitors and regulars of each mall (a recognised member joins both at once). */
+  partitions: MallPartitions;
+  cameraMalls: CameraMalls;
   visitors: VisitorPolicy;
   clock: Clock;
   logger: Logger;
@@ -73,15 +76,17 @@ export interface FrameServiceDeps {
 export class FrameService {
   constructor(private readonly deps: FrameServiceDeps) {}
 
-  async processFrame(cameraId: string, bytes: Buffer, capturedAt?: Date): Promise<FrameResult> {
+  /** A pushed frame; `keyMallId` is the mall of the key that pushed it (for a camera not registered here). */
+  async processFrame(cameraId: string, bytes: Buffer, capturedAt?: Date, keyMallId?: string | null): Promise<FrameResult> {
     const now = this.deps.clock();
     const at = capturedAt ?? now;
     if (at.getTime() > now.getTime() + MAX_CLOCK_SKEW_MS) {
       throw invalidInput('capturedAt is in the future');
     }
     const frameId = randomUUID();
+    const mallId = await this.deps.cameraMalls.mallOf(cameraId, keyMallId);
     // Camera frames go last in the inference queue (and are dropped when it is behind): the till comes first.
-    const matches = await this.deps.identification.matchFaces(bytes, { lane: 'camera' });
+    const matches = await this.deps.identification.matchFaces(bytes, { lane: 'camera', mallId });
     const skipped: Record<string, number> = {};
     const faces: FrameFace[] = [];
     // One face at a time: two faces of one frame must not race to create the same visitor.
@@ -93,10 +98,10 @@ export class FrameService {
       }
       const base = { box: face.box, quality, skipped: false };
       if (match) {
-        faces.push({ ...base, ...(await this.recognised(match, cameraId, at)) });
+        faces.push({ ...base, ...(await this.recognised(match, cameraId, mallId, at)) });
         continue;
       }
-      const outcome = await this.unknown(face.descriptor, face.box, quality, cameraId, at, frameId);
+      const outcome = unknownReason === 'no_close_member' ? await this.unknown(face.descriptor, face.box, quality, cameraId, mallId, at, frameId) : { match: null };
       faces.push({ ...base, ...outcome, ...(outcome.match ? {} : { unknownReason }) });
     }
     return { cameraId, capturedAt: at.toISOString(), faces, skipped };
@@ -109,6 +114,7 @@ export class FrameService {
    * becomes a visitor where the policy says so. Returns how many faces the frame had.
    */
   async processPulledFrame(cameraId: string, bytes: Buffer, at: Date): Promise<number> {
+    const mallId = await this.deps.cameraMalls.mallOf(cameraId);
     // Only analysed here: each track is searched once, with its best faces, not each face.
     const faces = await this.deps.identification.judgedFaces(bytes, { lane: 'camera' });
     const usable = faces.filter((f) => f.quality.ok);
@@ -122,36 +128,38 @@ export class FrameService {
       if (track.memberId) continue; // decided: one visit per track
       const { face, quality } = usable[i]!;
       const descriptor = track.representative();
-      const match = this.deps.identification.matchDescriptor(descriptor);
-      if (match) {
-        const outcome = await this.recognised(match, cameraId, at, track.id);
-        if (outcome.match) track.memberId = match.memberId;
+      const found = this.deps.identification.matchDescriptorAt(descriptor, mallId);
+      if (found.match) {
+        const outcome = await this.recognised(found.match, cameraId, mallId, at, track.id);
+        if (outcome.match) track.memberId = found.match.memberId;
         continue;
       }
+      // A face that may be a member the mall's partitions could not search (or a look-alike) never becomes a visitor.
+      if (found.unknownReason !== 'no_close_member') continue;
       if (this.deps.visitors.policy !== 'track' || track.visitorTried || track.frames < this.deps.minSightings) continue;
       track.visitorTried = true;
-      const { member, created } = await this.createVisitor(descriptor, face.box, quality);
+      const { member, created } = await this.createVisitor(descriptor, face.box, quality, mallId);
       if (created) this.deps.logger.info({ memberId: member.id, cameraId, trackId: track.id, frames: track.frames }, 'visitor member created');
-      const visitor = this.deps.identification.matchDescriptor(descriptor);
-      if (visitor && (await this.recognised(visitor, cameraId, at, track.id, created)).match) track.memberId = visitor.memberId;
+      const visitor = this.deps.identification.matchDescriptor(descriptor, mallId);
+      if (visitor && (await this.recognised(visitor, cameraId, mallId, at, track.id, created)).match) track.memberId = visitor.memberId;
     }
     return faces.length;
   }
 
   /** A new anonymous visitor member with this face (or the member it already is). */
-  private createVisitor(descriptor: number[], box: Box, quality: QualityView) {
+  private createVisitor(descriptor: number[], box: Box, quality: QualityView, mallId: string) {
     const expiresAt = new Date(this.deps.clock().getTime() + this.deps.visitors.ttlDays * DAY_MS);
     return this.deps.faces.createMemberWithFace(
-      (tx) => this.deps.members.createWithin({ kind: 'visitor', consent: { faceRecognition: true, source: 'visitor-policy:track' }, expiresAt }, tx),
+      (tx) => this.deps.members.createWithin({ kind: 'visitor', consent: { faceRecognition: true, source: 'visitor-policy:track' }, expiresAt, homeMallId: mallId }, tx),
       { descriptor, box, quality },
     );
   }
 
-  private async recognised(match: Match, cameraId: string, at: Date, trackId?: string, visitorCreated = false): Promise<Omit<FrameFace, 'box' | 'quality' | 'skipped'>> {
-    const sighting = await this.deps.visits.recordSighting(match.memberId, cameraId, at);
+  private async recognised(match: Match, cameraId: string, mallId: string, at: Date, trackId?: string, visitorCreated = false): Promise<Omit<FrameFace, 'box' | 'quality' | 'skipped'>> {
+    const sighting = await this.deps.visits.recordSighting(match.memberId, cameraId, mallId, at);
     if (!sighting) return { match: null }; // purged while the frame was analysed
     const { visit, newVisit, card } = sighting;
-    this.deps.todaysVisitors.add(match.memberId);
+    this.deps.partitions.addVisit(mallId, match.memberId);
     this.deps.feed.publish({
       at: at.toISOString(),
       cameraId,
@@ -172,16 +180,17 @@ export class FrameService {
     box: Box,
     quality: QualityView,
     cameraId: string,
+    mallId: string,
     at: Date,
     frameId: string,
   ): Promise<Omit<FrameFace, 'box' | 'quality' | 'skipped'>> {
     if (this.deps.visitors.policy !== 'track') return { match: null };
     const confirmed = this.deps.tracker.observe(descriptor, at.getTime(), frameId);
     if (!confirmed) return { match: null };
-    const { member, created } = await this.createVisitor(confirmed.descriptor, box, quality);
+    const { member, created } = await this.createVisitor(confirmed.descriptor, box, quality, mallId);
     if (created) this.deps.logger.info({ memberId: member.id, cameraId, sightings: confirmed.sightings }, 'visitor member created');
-    const match = this.deps.identification.matchDescriptor(descriptor);
+    const match = this.deps.identification.matchDescriptor(descriptor, mallId);
     if (!match) return { match: null };
-    return { ...(await this.recognised(match, cameraId, at)), visitorCreated: created };
+    return { ...(await this.recognised(match, cameraId, mallId, at)), visitorCreated: created };
   }
 }

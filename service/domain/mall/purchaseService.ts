@@ -9,6 +9,8 @@ import type { Page, PageCursor } from '../../repositories/pageCursor.js';
 import type { PointsLedgerRepository } from '../../repositories/pointsLedgerRepository.js';
 import type { Purchase, PurchaseItem, PurchaseRepository } from '../../repositories/purchaseRepository.js';
 import type { Clock } from '../shared/clock.js';
+import type { PartitionRepository } from '../../repositories/partitionRepository.js';
+import { DEFAULT_MALL, type MallPartitions } from '../recognition/mallPartitions.js';
 import type { ProfileService } from '../members/profileService.js';
 import { tierFor } from '../members/profile.js';
 
@@ -73,6 +75,9 @@ export interface PurchaseServiceDeps {
   ledger: PointsLedgerRepository;
   profiles: ProfileService;
   outbox: Outbox;
+  /** Where members are active (a purchase makes a regular), in the database and in this replica's memory. */
+  activity: PartitionRepository;
+  partitions: MallPartitions;
   rules: LoyaltyRules;
   clock: Clock;
 }
@@ -86,7 +91,8 @@ export interface PurchaseServiceDeps {
 export class PurchaseService {
   constructor(private readonly deps: PurchaseServiceDeps) {}
 
-  async record(memberId: string, request: PurchaseRequest): Promise<RecordedPurchase> {
+  /** `keyMallId`: the mall of the till's key, for a purchase whose store is not registered. */
+  async record(memberId: string, request: PurchaseRequest, keyMallId: string = DEFAULT_MALL): Promise<RecordedPurchase> {
     const { rules } = this.deps;
     if (request.currency !== rules.currency) {
       throw invalidInput(`this deployment accrues points in ${rules.currency}, not ${request.currency}`);
@@ -96,7 +102,7 @@ export class PurchaseService {
     if (at.getTime() > now.getTime() + MAX_CLOCK_SKEW_MS) throw invalidInput('at is in the future');
     const requestHash = purchaseRequestHash(memberId, request);
 
-    return withTransaction(this.deps.pool, async (tx) => {
+    const recorded = await withTransaction(this.deps.pool, async (tx) => {
       const member = await this.deps.members.lockForUpdate(memberId, tx);
       if (!member) throw memberNotFound(memberId);
       const earlier = await this.replayOf(request.transactionId, requestHash, tx);
@@ -105,15 +111,18 @@ export class PurchaseService {
       const profile = await this.deps.profiles.profileOf(member, tx);
       const tier = tierFor(profile.spendLast365Days, member.tier, rules.tiers);
       const points = pointsFor(request.amount, rules.pointsPerCurrencyUnit, tier.pointsMultiplier);
-      const inserted = await this.deps.purchases.insertOnce(
+      const mallId = await this.deps.purchases.insertOnce(
         { ...request, memberId, storeId: request.storeId ?? null, at, points, requestHash },
+        keyMallId,
         tx,
       );
-      if (!inserted) {
+      if (!mallId) {
         // Another member's request took this id between our check and insert (it has committed).
         return (await this.replayOf(request.transactionId, requestHash, tx))!;
       }
       await this.deps.ledger.append({ memberId, delta: points, reason: 'purchase', transactionId: request.transactionId }, tx);
+      // A purchase makes the member a regular of the mall (REGULAR_DAYS).
+      await this.deps.activity.touch(memberId, mallId, at, 'purchase', tx);
       const receipt: PurchaseReceipt = {
         transactionId: request.transactionId,
         memberId,
@@ -131,8 +140,12 @@ export class PurchaseService {
         { memberId, transactionId: request.transactionId, amount: request.amount, currency: request.currency, pointsAdded: points, pointsBalance: receipt.pointsBalance },
         at,
       );
-      return { receipt, replayed: false };
+      return { receipt, replayed: false, mallId };
     });
+    const { mallId, ...answer } = recorded as RecordedPurchase & { mallId?: string };
+    // This replica knows the new regular at once; the others at their next read.
+    if (mallId) this.deps.partitions.addRegular(mallId, memberId);
+    return answer;
   }
 
   /** The stored answer when this transaction id was seen before with the same request. */

@@ -4,12 +4,15 @@ import type { Outbox } from '../events/outbox.js';
 import type { MemberCard, ProfileService } from '../members/profileService.js';
 import type { MemberRepository } from '../../repositories/memberRepository.js';
 import type { Page, PageCursor } from '../../repositories/pageCursor.js';
+import type { PartitionRepository } from '../../repositories/partitionRepository.js';
 import type { RecordedSighting, Visit, VisitRepository } from '../../repositories/visitRepository.js';
 
 export interface VisitServiceDeps {
   pool: Pool;
   members: MemberRepository;
   visits: VisitRepository;
+  /** Where members are active (a mall's regulars). */
+  activity: PartitionRepository;
   profiles: ProfileService;
   outbox: Outbox;
   /** Sightings of one member at one camera closer together than this are one visit. */
@@ -24,12 +27,14 @@ export class VisitService {
    * Records a sighting, with the member's card as it stands after it; a new visit is reported as
    * `visit.started`. Undefined when the member no longer exists (purged while the frame ran).
    */
-  recordSighting(memberId: string, cameraId: string, at: Date): Promise<(RecordedSighting & { card: MemberCard }) | undefined> {
+  recordSighting(memberId: string, cameraId: string, mallId: string, at: Date): Promise<(RecordedSighting & { card: MemberCard }) | undefined> {
     return withTransaction(this.deps.pool, async (tx) => {
       // The row lock serialises simultaneous frames of one member (one visit, not two) and a purge.
       const member = await this.deps.members.lockForUpdate(memberId, tx);
       if (!member) return undefined;
-      const sighting = await this.deps.visits.recordSighting(memberId, cameraId, at, this.deps.dedupSeconds, tx);
+      const sighting = await this.deps.visits.recordSighting(memberId, cameraId, mallId, at, this.deps.dedupSeconds, tx);
+      // A visit makes the member a regular of the mall (REGULAR_DAYS), in the same transaction.
+      await this.deps.activity.touch(memberId, mallId, at, 'visit', tx);
       const { visit, newVisit } = sighting;
       const { profile, returningFromDormant } = await this.deps.profiles.afterSighting(member, newVisit ? new Date(visit.firstSeenAt) : undefined, tx);
       if (newVisit) {

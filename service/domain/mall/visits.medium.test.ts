@@ -18,11 +18,11 @@ describe('visits (medium)', () => {
     const memberId = await newMember();
     const t0 = new Date('2026-11-20T10:00:00Z');
     const at = (minutes: number) => new Date(t0.getTime() + minutes * 60_000);
-    const first = await t.services.visits.recordSighting(memberId, 'north', t0);
+    const first = await t.services.visits.recordSighting(memberId, 'north', 'default', t0);
     expect(first).toMatchObject({ newVisit: true, visit: { sightings: 1 } });
-    expect(await t.services.visits.recordSighting(memberId, 'north', at(5))).toMatchObject({ newVisit: false, visit: { id: first!.visit.id, sightings: 2 } });
-    expect(await t.services.visits.recordSighting(memberId, 'south', at(6))).toMatchObject({ newVisit: true });
-    expect(await t.services.visits.recordSighting(memberId, 'north', at(30))).toMatchObject({ newVisit: true });
+    expect(await t.services.visits.recordSighting(memberId, 'north', 'default', at(5))).toMatchObject({ newVisit: false, visit: { id: first!.visit.id, sightings: 2 } });
+    expect(await t.services.visits.recordSighting(memberId, 'south', 'default', at(6))).toMatchObject({ newVisit: true });
+    expect(await t.services.visits.recordSighting(memberId, 'north', 'default', at(30))).toMatchObject({ newVisit: true });
     const history = await t.services.visits.history(memberId, 10);
     expect(history.items.map((v) => v.cameraId)).toEqual(['north', 'south', 'north']);
   });
@@ -30,7 +30,7 @@ describe('visits (medium)', () => {
   it('records nothing for a member purged meanwhile, and has no history for an unknown one', async () => {
     const memberId = await newMember();
     await t.services.members.purge(memberId);
-    expect(await t.services.visits.recordSighting(memberId, 'north', new Date())).toBeUndefined();
+    expect(await t.services.visits.recordSighting(memberId, 'north', 'default', new Date())).toBeUndefined();
     await expect(t.services.visits.history(memberId, 10)).rejects.toMatchObject({ code: 'MEMBER_NOT_FOUND' });
   });
 });

@@ -12,6 +12,7 @@ import type { VisitRepository } from '../../repositories/visitRepository.js';
 import type { Tier } from './loyalty.js';
 import type { PhotoEraser } from '../faces/photoEraser.js';
 import type { MemberProfile, ProfileService } from './profileService.js';
+import type { MallPartitions } from '../recognition/mallPartitions.js';
 
 export interface MemberWithFaces extends Member {
   faceCount: number;
@@ -48,6 +49,8 @@ export interface MemberServiceDeps {
   profiles: ProfileService;
   photoEraser: PhotoEraser;
   outbox: Outbox;
+  /** A member is a regular of their home mall from the start (this replica at once, the others at their next read). */
+  partitions: MallPartitions;
   tiers: readonly Tier[];
 }
 
@@ -64,6 +67,7 @@ export class MemberService {
   async createWithin(input: NewMember, tx: Queryable): Promise<Member> {
     const member = await this.deps.members.create(input, tx);
     await this.deps.outbox.record(tx, member.kind === 'visitor' ? 'visitor.created' : 'member.created', { memberId: member.id });
+    this.deps.partitions.addRegular(member.homeMallId, member.id);
     return member;
   }
 
@@ -94,6 +98,7 @@ export class MemberService {
   async update(id: string, patch: MemberPatch): Promise<MemberWithFaces> {
     this.checkTier(patch.tier);
     const member = await withTransaction(this.deps.pool, (tx) => this.deps.members.update(id, patch, tx));
+    if (member && patch.homeMallId !== undefined) this.deps.partitions.addRegular(member.homeMallId, member.id);
     return this.withProfile(member, id);
   }
 

@@ -25,7 +25,7 @@ describe('members (medium)', () => {
   it('purges a member: rows, photos and index entries all gone, then MEMBER_NOT_FOUND', async () => {
     const member = await t.services.members.create({ name: 'To Purge', phone: '+8613700000001', externalIds: { wechat: 'wx-purge' }, consent });
     const face = await t.services.faces.enrollFace(member.id, await cropFace(PERSON_A));
-    await t.services.visits.recordSighting(member.id, 'north', new Date());
+    await t.services.visits.recordSighting(member.id, 'north', 'default', new Date());
     await t.services.purchases.record(member.id, { transactionId: 'purge-1', amount: 10, currency: 'CNY', items: [{ sku: 'a', category: 'b', quantity: 1, price: 10 }] });
     expect(t.index.templatesOf(member.id)).toHaveLength(1);
     expect((await photosOf(member.id)).length).toBeGreaterThan(0);

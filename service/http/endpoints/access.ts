@@ -24,10 +24,11 @@ export const accessEndpoints = [
     json: createKeySchema,
     audit: 'key.create',
     responses: { 201: { description: 'the key, shown once', schema: out.createdKey } },
-    errors: [],
-    handle: async ({ body, audit }, { keys }) => {
-      const created = await keys.create(body);
-      audit({ details: { keyId: created.id, role: created.role, name: created.name } });
+    errors: ['MALL_NOT_FOUND', 'STORE_NOT_FOUND'],
+    handle: async ({ body, audit }, { keys, malls }) => {
+      const { mallId, storeId, ...key } = body;
+      const created = await keys.create(key, await malls.bindingOf({ mallId, storeId }));
+      audit({ details: { keyId: created.id, role: created.role, name: created.name, mallId: created.mallId, storeId: created.storeId } });
       return { status: 201, body: created };
     },
   }),

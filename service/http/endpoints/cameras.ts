@@ -16,8 +16,8 @@ export const cameraEndpoints = [
     json: createCameraSchema,
     audit: 'camera.create',
     responses: { 201: { description: 'the camera (URL credentials masked)', schema: out.cameraView } },
-    errors: ['CAMERA_ALREADY_EXISTS'],
-    handle: async ({ body }, { cameras }) => ({ status: 201, body: await cameras.create(body) }),
+    errors: ['CAMERA_ALREADY_EXISTS', 'MALL_NOT_FOUND'],
+    handle: async ({ body, principal }, { cameras }) => ({ status: 201, body: await cameras.create({ ...body, mallId: body.mallId ?? principal?.mallId ?? undefined }) }),
   }),
   endpoint({
     method: 'get',
@@ -41,13 +41,13 @@ export const cameraEndpoints = [
   endpoint({
     method: 'patch',
     path: '/v1/cameras/:cameraId',
-    summary: 'Change a camera (name, url, sampleFps; enabled: false stops it within a second on every replica)',
+    summary: 'Change a camera (name, url, sampleFps, mallId; enabled: false stops it within a second on every replica)',
     roles: ['operator'],
     ...cameraPath,
     json: updateCameraSchema,
     audit: 'camera.update',
     responses: { 200: { description: 'the camera', schema: out.cameraView } },
-    errors: ['CAMERA_NOT_FOUND'],
+    errors: ['CAMERA_NOT_FOUND', 'MALL_NOT_FOUND'],
     handle: async ({ params, body }, { cameras }) => ({ body: await cameras.update(params.cameraId, body) }),
   }),
   endpoint({
@@ -71,9 +71,9 @@ export const cameraEndpoints = [
     image: { fields: z.object({ capturedAt: z.string().optional() }) },
     responses: { 200: { description: 'the detections', schema: out.frameResult } },
     errors: [],
-    handle: async ({ params, query, upload }, { frames, metrics }) => {
+    handle: async ({ params, query, upload, principal }, { frames, metrics }) => {
       const { capturedAt } = query.capturedAt ? query : parseInput(frameQuerySchema, { capturedAt: upload!.fields.capturedAt }, 'fields');
-      const result = await frames.processFrame(params.cameraId, upload!.image, capturedAt === undefined ? undefined : new Date(capturedAt));
+      const result = await frames.processFrame(params.cameraId, upload!.image, capturedAt === undefined ? undefined : new Date(capturedAt), principal?.mallId);
       for (const face of result.faces) {
         metrics.faceOutcomes.inc({ source: 'frame', outcome: faceOutcome(face) });
         if (face.visit) metrics.visits.inc({ new: String(face.visit.newVisit) });

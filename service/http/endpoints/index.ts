@@ -5,6 +5,7 @@ import { cameraEndpoints } from './cameras.js';
 import { eventEndpoints } from './events.js';
 import { faceEndpoints } from './faces.js';
 import { livenessEndpoints } from './liveness.js';
+import { mallEndpoints } from './malls.js';
 import { memberActivityEndpoints } from './memberActivity.js';
 import { memberEndpoints } from './members.js';
 import { probeEndpoints } from './probes.js';
@@ -23,5 +24,6 @@ export const ENDPOINTS: readonly Endpoint[] = [
   ...cameraEndpoints,
   ...eventEndpoints,
   ...webhookEndpoints,
+  ...mallEndpoints,
   ...adminEndpoints,
 ];

@@ -21,8 +21,9 @@ export const memberActivityEndpoints = [
       200: { description: 'the first answer again, for a repeated request (header idempotent-replayed: true)', schema: out.purchaseReceipt },
     },
     errors: ['MEMBER_NOT_FOUND', 'TRANSACTION_CONFLICT'],
-    handle: async ({ params, body }, { purchases }) => {
-      const { receipt, replayed } = await purchases.record(params.id, body);
+    handle: async ({ params, body, principal }, { purchases }) => {
+      // A till's key names its store (and so the mall) when the request does not.
+      const { receipt, replayed } = await purchases.record(params.id, { ...body, storeId: body.storeId ?? principal?.storeId ?? undefined }, principal?.mallId ?? undefined);
       return { status: replayed ? 200 : 201, headers: { 'idempotent-replayed': String(replayed) }, body: receipt };
     },
   }),

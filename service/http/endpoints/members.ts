@@ -13,8 +13,9 @@ export const memberEndpoints = [
     json: createMemberSchema,
     audit: 'member.create',
     responses: { 201: { description: 'the member', schema: out.member } },
-    errors: ['PHONE_ALREADY_REGISTERED', 'EXTERNAL_ID_ALREADY_REGISTERED'],
-    handle: async ({ body }, { members }) => ({ status: 201, body: await members.create(body) }),
+    errors: ['PHONE_ALREADY_REGISTERED', 'EXTERNAL_ID_ALREADY_REGISTERED', 'MALL_NOT_FOUND'],
+    // A member enrolled at a mall's desk has that mall as home unless the body names another.
+    handle: async ({ body, principal }, { members }) => ({ status: 201, body: await members.create({ ...body, homeMallId: body.homeMallId ?? principal?.mallId ?? undefined }) }),
   }),
   endpoint({
     method: 'get',
@@ -46,7 +47,7 @@ export const memberEndpoints = [
     json: updateMemberSchema,
     audit: 'member.update',
     responses: { 200: { description: 'the member', schema: out.memberWithProfile } },
-    errors: ['MEMBER_NOT_FOUND', 'PHONE_ALREADY_REGISTERED', 'EXTERNAL_ID_ALREADY_REGISTERED'],
+    errors: ['MEMBER_NOT_FOUND', 'PHONE_ALREADY_REGISTERED', 'EXTERNAL_ID_ALREADY_REGISTERED', 'MALL_NOT_FOUND'],
     handle: async ({ params, body }, { members }) => ({ body: await members.update(params.id, body) }),
   }),
   endpoint({

@@ -1,5 +1,5 @@
-import { cameraNotFound, deliveryNotFound, faceNotFound, keyNotFound, livenessSessionNotFound, memberNotFound, webhookNotFound } from '../../domain/errors.js';
-import { cameraParams, deliveryParams, faceParams, keyParams, livenessSessionParams, memberParams, webhookParams } from '../schemas.js';
+import { cameraNotFound, deliveryNotFound, faceNotFound, keyNotFound, livenessSessionNotFound, mallNotFound, memberNotFound, storeNotFound, webhookNotFound } from '../../domain/errors.js';
+import { cameraParams, deliveryParams, faceParams, keyParams, livenessSessionParams, mallParams, memberParams, storeParams, webhookParams } from '../schemas.js';
 
 /*
  * The path parameters shared by several endpoints, with the not-found error a malformed id gets
@@ -12,3 +12,5 @@ export const cameraPath = { params: cameraParams, notFound: { cameraId: cameraNo
 export const livenessSessionPath = { params: livenessSessionParams, notFound: { sessionId: livenessSessionNotFound } };
 export const webhookPath = { params: webhookParams, notFound: { webhookId: webhookNotFound } };
 export const deliveryPath = { params: deliveryParams, notFound: { webhookId: webhookNotFound, deliveryId: deliveryNotFound } };
+export const mallPath = { params: mallParams, notFound: { mallId: mallNotFound } };
+export const storePath = { params: storeParams, notFound: { storeId: storeNotFound } };

@@ -2,16 +2,29 @@ import { z } from 'zod';
 import type { IdentifiedFace } from '../../domain/faces/identificationService.js';
 import type { LivenessVerdict } from '../../domain/faces/livenessPolicy.js';
 import type { Metrics } from '../../metrics.js';
-import { memberNotFound } from '../../domain/errors.js';
+import { memberNotFound, recognitionNotFound } from '../../domain/errors.js';
 import { endpoint } from '../endpoint.js';
 import { invalidRequest } from '../httpErrors.js';
 import * as out from '../responses.js';
-import { descriptorSchema, identifyQuerySchema, memberParams, verifyQuerySchema } from '../schemas.js';
+import { descriptorSchema, identifyQuerySchema, memberParams, secondFactorSchema, verifyQuerySchema } from '../schemas.js';
+import type { Principal } from '../../domain/access/apiKeys.js';
+import { DEFAULT_MALL } from '../../domain/recognition/mallPartitions.js';
+import type { TillContext } from '../../domain/recognition/recognitions.js';
 
 /** How a face was answered, for the outcome counter. */
 export function faceOutcome(face: { match: { via?: string } | null; unknownReason?: string }): string {
-  if (face.match) return face.match.via === 'todays-visitors' ? 'via_todays_visitors' : 'member';
+  if (face.match) return face.match.via ? `via_${face.match.via.replace(/-/g, '_')}` : 'member';
   return face.unknownReason ?? 'no_close_member';
+}
+
+/**
+ * Where an identification happens: the key's mall (the default mall for an unbound key); a till
+ * (a pos key) has its faces named by single-use recognitions.
+ */
+function placeOf(principal: Principal | undefined): { mallId: string; till?: TillContext } {
+  const mallId = principal?.mallId ?? DEFAULT_MALL;
+  if (!principal || principal.role !== 'pos') return { mallId };
+  return { mallId, till: { keyId: principal.keyId, mallId, storeId: principal.storeId } };
 }
 
 /** The audit note of an identification: who was found, how close, liveness refusals (never the descriptor or the photo). */
@@ -41,7 +54,8 @@ export const recognitionEndpoints = [
     responses: { 200: { description: 'the faces, largest first', schema: out.identifyResult } },
     errors: ['NO_FACE', 'LIVENESS_SESSION_NOT_FOUND', 'LIVENESS_SESSION_EXPIRED', 'LIVENESS_SESSION_USED', 'LIVENESS_NOT_PASSED', 'LIVENESS_FACE_MISMATCH'],
     handle: async ({ query, body, upload, audit, principal }, { identification, liveness, metrics }) => {
-      const { livenessSession, ...options } = query;
+      const { livenessSession, ...given } = query;
+      const options = { ...given, ...placeOf(principal) };
       const mode = livenessSession ? 'session' : liveness.modeFor(principal?.role, query.liveness);
       const required = mode === 'required';
       let found: IdentifiedFace[];
@@ -55,6 +69,28 @@ export const recognitionEndpoints = [
       for (const face of found) metrics.faceOutcomes.inc({ source: 'identify', outcome: faceOutcome(face) });
       if (required) countLiveness(metrics, 'identify', found.map((face) => face.liveness));
       return { body: { faces: found } };
+    },
+  }),
+  endpoint({
+    method: 'post',
+    path: '/v1/identify/second-factor',
+    summary:
+      "A second factor for a face the till's identify could not search for (unknownReason needs_second_factor): the last four phone digits (or the whole number, a 1:1 check) and the face's recognitionId; answered like identify",
+    roles: ['pos'],
+    json: secondFactorSchema,
+    audit: 'pos.second-factor',
+    responses: { 200: { description: 'the face, with its member when the digits and the face agree', schema: out.secondFactorResult } },
+    errors: ['RECOGNITION_NOT_FOUND', 'RECOGNITION_EXPIRED', 'RECOGNITION_USED', 'SECOND_FACTOR_LOCKED'],
+    handle: async ({ body, audit, principal }, { identification, metrics }) => {
+      const { till } = placeOf(principal);
+      // Only a till's own recognitions: any other caller has none.
+      if (!till) throw recognitionNotFound();
+      const { recognitionId, ...factor } = body;
+      const answer = await identification.secondFactor(till, recognitionId, factor);
+      const [face] = answer.faces;
+      audit({ memberId: face?.match?.memberId ?? null, details: { recognitionId, factor: 'phone' in factor ? 'phone' : 'phoneLast4', matched: Boolean(face?.match), triesLeft: answer.triesLeft } });
+      for (const found of answer.faces) metrics.faceOutcomes.inc({ source: 'second_factor', outcome: faceOutcome(found) });
+      return { body: answer };
     },
   }),
   endpoint({

@@ -7,25 +7,42 @@ interface MemberTemplates {
 }
 
 /**
- * Today's visitors' templates, copied out of the index into plain arrays so that searching them
- * all is one tight loop (≈1 ms for thousands of members) instead of a native call per template.
- * Members are added as they appear in the list and dropped when they leave it; a template the
- * index no longer holds (removed, purged) is never answered.
+ * One partition's templates (a mall's visitors today, its regulars), copied out of the index into
+ * plain arrays so that searching them all is one exact, tight loop (≈1 ms per few thousand
+ * templates) instead of a native call per template: an exact search finds every hard match an
+ * HNSW graph may miss, and below the sizes a partition may be searched at it is cheap enough.
+ * Members are added as they join the partition and dropped when they leave; a template the index
+ * no longer holds (removed, purged) is never answered.
  */
-export class TodaysGallery {
+export class PartitionGallery {
   private readonly members = new Map<string, MemberTemplates>();
+  private templateCount = 0;
 
   constructor(private readonly index: FaceIndex) {}
 
-  /** Brings the copy in line with today's member list. */
-  sync(memberIds: readonly string[]): void {
-    const wanted = new Set(memberIds);
-    for (const memberId of this.members.keys()) if (!wanted.has(memberId)) this.members.delete(memberId);
+  /** Templates held (the partition's size, as its threshold counts it). */
+  get templates(): number {
+    return this.templateCount;
+  }
+
+  /** Brings the copy in line with the partition's member list. */
+  sync(wanted: ReadonlySet<string>): void {
+    for (const [memberId, known] of this.members) {
+      if (wanted.has(memberId)) continue;
+      this.templateCount -= known.entries.length;
+      this.members.delete(memberId);
+    }
     for (const memberId of wanted) {
       const known = this.members.get(memberId);
       const current = this.index.templatesOf(memberId);
       // Copy when new, and again when the member gained or lost a template.
       if (known && known.entries.length === current.length && current.every((t) => known.entries.some((e) => e.label === t.label))) continue;
+      if (known) this.templateCount -= known.entries.length;
+      this.templateCount += current.length;
+      if (current.length === 0) {
+        this.members.delete(memberId);
+        continue;
+      }
       const { dimension } = this.index;
       const descriptors = new Float32Array(current.length * dimension);
       current.forEach((t, i) => descriptors.set(this.index.descriptorOf(t.label) ?? [], i * dimension));

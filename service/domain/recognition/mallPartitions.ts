@@ -1,0 +1,123 @@
+import type { MallMember, PartitionRepository } from '../../repositories/partitionRepository.js';
+import type { Clock } from '../shared/clock.js';
+
+/** How often the partitions are read again (what changed since the last read). */
+export const PARTITIONS_REFRESH_MS = 30_000;
+/** How often they are read whole (drops regulars whose window passed, homes that moved). */
+const FULL_REFRESH_MS = 10 * 60_000;
+const DAY_MS = 86_400_000;
+
+/** The default mall: a deployment that never names a mall runs as this one. */
+export const DEFAULT_MALL = 'default';
+
+interface MallSets {
+  today: Set<string>;
+  regulars: Set<string>;
+  /** The local day `today` belongs to ('' until read). */
+  day: string;
+  timeZone: string;
+}
+
+/**
+ * Who is in each mall's partitions, in memory: today's visitors (seen by the mall's cameras since
+ * its local midnight) and its regulars (home members, and members who visited, bought or were
+ * found by a second factor there within `regularDays`). A till searches these before the whole
+ * group (service/domain/recognition/partitionSearch.ts). Read from PostgreSQL every 30 s (what
+ * changed; all of it every 10 minutes), so every replica sees every replica's activity, and added
+ * to at once for what this replica records.
+ */
+export class MallPartitions {
+  private readonly malls = new Map<string, MallSets>();
+  private lastRead: Date | undefined;
+  private lastFullRead = 0;
+  /** Changes whenever a partition may have: readers keep derived data (galleries) until it moves. */
+  version = 0;
+
+  constructor(
+    private readonly repository: PartitionRepository,
+    private readonly options: { defaultTimeZone: string; regularDays: number },
+    private readonly clock: Clock,
+  ) {}
+
+  private localDay(timeZone: string): string {
+    return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(this.clock());
+  }
+
+  private sets(mallId: string): MallSets {
+    let sets = this.malls.get(mallId);
+    if (!sets) {
+      const timeZone = this.options.defaultTimeZone;
+      sets = { today: new Set(), regulars: new Set(), day: this.localDay(timeZone), timeZone };
+      this.malls.set(mallId, sets);
+    }
+    return sets;
+  }
+
+  /** The malls known here. */
+  mallIds(): string[] {
+    return [...this.malls.keys()];
+  }
+
+  /** Members seen at the mall today (empty once its local midnight has passed, until the next read). */
+  todayOf(mallId: string): ReadonlySet<string> {
+    const sets = this.malls.get(mallId);
+    if (!sets || this.localDay(sets.timeZone) !== sets.day) return new Set();
+    return sets.today;
+  }
+
+  regularsOf(mallId: string): ReadonlySet<string> {
+    return this.malls.get(mallId)?.regulars ?? new Set();
+  }
+
+  /** A visit this replica recorded: the member is today's visitor and a regular of the mall. */
+  addVisit(mallId: string, memberId: string): void {
+    const sets = this.sets(mallId);
+    if (this.localDay(sets.timeZone) !== sets.day) return; // the next read starts the new day
+    if (!sets.today.has(memberId) || !sets.regulars.has(memberId)) {
+      sets.today.add(memberId);
+      sets.regulars.add(memberId);
+      this.version++;
+    }
+  }
+
+  /** A member who became a regular here (a second factor, a purchase, a new home). */
+  addRegular(mallId: string, memberId: string): void {
+    const sets = this.sets(mallId);
+    if (!sets.regulars.has(memberId)) {
+      sets.regulars.add(memberId);
+      this.version++;
+    }
+  }
+
+  async refresh(): Promise<void> {
+    const now = this.clock();
+    const full = !this.lastRead || now.getTime() - this.lastFullRead >= FULL_REFRESH_MS;
+    const activeSince = new Date(now.getTime() - this.options.regularDays * DAY_MS);
+    // A little overlap: a row committed late with an earlier timestamp is still read.
+    const changedSince = full ? undefined : new Date(this.lastRead!.getTime() - 60_000);
+    const [zones, today, regulars] = await Promise.all([
+      this.repository.mallTimeZones(this.options.defaultTimeZone),
+      this.repository.todaysVisitors(now, this.options.defaultTimeZone),
+      this.repository.regulars(activeSince, changedSince),
+    ]);
+    const next = new Map<string, MallSets>();
+    for (const { mallId, timeZone } of zones) {
+      const previous = this.malls.get(mallId);
+      next.set(mallId, { today: new Set(), regulars: full || !previous ? new Set() : previous.regulars, day: this.localDay(timeZone), timeZone });
+    }
+    const add = (members: MallMember[], pick: (sets: MallSets) => Set<string>) => {
+      for (const { mallId, memberId } of members) {
+        const sets = next.get(mallId);
+        if (sets) pick(sets).add(memberId);
+      }
+    };
+    add(today, (sets) => sets.today);
+    add(regulars, (sets) => sets.regulars);
+    add(today, (sets) => sets.regulars); // a visit today is activity within any window
+    this.malls.clear();
+    for (const [mallId, sets] of next) this.malls.set(mallId, sets);
+    this.lastRead = now;
+    if (full) this.lastFullRead = now.getTime();
+    this.version++;
+  }
+}

@@ -1,0 +1,133 @@
+import type pg from 'pg';
+import { FOREIGN_KEY_VIOLATION, type Queryable } from '../db/pool.js';
+
+export interface Mall {
+  id: string;
+  name: string;
+  /** Null: the deployment's MALL_TIMEZONE. */
+  timeZone: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Store {
+  id: string;
+  mallId: string;
+  name: string;
+  brand: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface MallRow {
+  id: string;
+  name: string;
+  time_zone: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+interface StoreRow {
+  id: string;
+  mall_id: string;
+  name: string;
+  brand: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const toMall = (row: MallRow): Mall => ({
+  id: row.id,
+  name: row.name,
+  timeZone: row.time_zone,
+  createdAt: row.created_at.toISOString(),
+  updatedAt: row.updated_at.toISOString(),
+});
+
+const toStore = (row: StoreRow): Store => ({
+  id: row.id,
+  mallId: row.mall_id,
+  name: row.name,
+  brand: row.brand,
+  createdAt: row.created_at.toISOString(),
+  updatedAt: row.updated_at.toISOString(),
+});
+
+/** What a write that names a mall can run into. */
+export type MallWrite<T> = { ok: T } | { conflict: true } | { unknownMall: true };
+
+const isForeignKeyViolation = (error: unknown): boolean => (error as pg.DatabaseError).code === FOREIGN_KEY_VIOLATION;
+
+/** Malls and their stores (reference data: small, read often, written by operators). */
+export class MallRepository {
+  constructor(private readonly db: Queryable) {}
+
+  /** Inserts a mall; undefined when the id is taken. */
+  async createMall(mall: Pick<Mall, 'id' | 'name' | 'timeZone'>): Promise<Mall | undefined> {
+    const { rows } = await this.db.query<MallRow>(
+      'INSERT INTO malls (id, name, time_zone) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING RETURNING *',
+      [mall.id, mall.name, mall.timeZone],
+    );
+    return rows[0] && toMall(rows[0]);
+  }
+
+  async findMall(id: string): Promise<Mall | undefined> {
+    const { rows } = await this.db.query<MallRow>('SELECT * FROM malls WHERE id = $1', [id]);
+    return rows[0] && toMall(rows[0]);
+  }
+
+  async listMalls(): Promise<Mall[]> {
+    const { rows } = await this.db.query<MallRow>('SELECT * FROM malls ORDER BY id');
+    return rows.map(toMall);
+  }
+
+  /** Applies the fields given (a null time zone returns the mall to MALL_TIMEZONE). */
+  async updateMall(id: string, patch: Partial<Pick<Mall, 'name' | 'timeZone'>>): Promise<Mall | undefined> {
+    const { rows } = await this.db.query<MallRow>(
+      `UPDATE malls SET name = coalesce($2, name),
+              time_zone = CASE WHEN $3 THEN $4 ELSE time_zone END, updated_at = now()
+        WHERE id = $1 RETURNING *`,
+      [id, patch.name ?? null, patch.timeZone !== undefined, patch.timeZone ?? null],
+    );
+    return rows[0] && toMall(rows[0]);
+  }
+
+  async createStore(store: Pick<Store, 'id' | 'mallId' | 'name' | 'brand'>): Promise<MallWrite<Store>> {
+    try {
+      const { rows } = await this.db.query<StoreRow>(
+        'INSERT INTO stores (id, mall_id, name, brand) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING RETURNING *',
+        [store.id, store.mallId, store.name, store.brand],
+      );
+      return rows[0] ? { ok: toStore(rows[0]) } : { conflict: true };
+    } catch (error) {
+      if (isForeignKeyViolation(error)) return { unknownMall: true };
+      throw error;
+    }
+  }
+
+  async findStore(id: string): Promise<Store | undefined> {
+    const { rows } = await this.db.query<StoreRow>('SELECT * FROM stores WHERE id = $1', [id]);
+    return rows[0] && toStore(rows[0]);
+  }
+
+  /** Stores, of one mall when given, by id. */
+  async listStores(mallId?: string): Promise<Store[]> {
+    const { rows } = await this.db.query<StoreRow>('SELECT * FROM stores WHERE $1::text IS NULL OR mall_id = $1 ORDER BY id', [mallId ?? null]);
+    return rows.map(toStore);
+  }
+
+  async updateStore(id: string, patch: Partial<Pick<Store, 'mallId' | 'name' | 'brand'>>): Promise<MallWrite<Store | undefined>> {
+    try {
+      const { rows } = await this.db.query<StoreRow>(
+        `UPDATE stores SET mall_id = coalesce($2, mall_id), name = coalesce($3, name),
+                brand = CASE WHEN $4 THEN $5 ELSE brand END, updated_at = now()
+          WHERE id = $1 RETURNING *`,
+        [id, patch.mallId ?? null, patch.name ?? null, patch.brand !== undefined, patch.brand ?? null],
+      );
+      return { ok: rows[0] && toStore(rows[0]) };
+    } catch (error) {
+      if (isForeignKeyViolation(error)) return { unknownMall: true };
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import type { Queryable } from '../db/pool.js';
+
+/** A face as a till saw it, named by a single-use id (RECOGNITION_TTL_SECONDS). */
+export interface Recognition {
+  id: string;
+  keyId: string;
+  mallId: string;
+  storeId: string | null;
+  /** The member the face was matched to (by identify or a second factor); null while unknown. */
+  memberId: string | null;
+  via: string | null;
+  /** The face's descriptor while the recognition is live; null once expired. */
+  descriptor: number[] | null;
+  modelName: string;
+  liveness: boolean | null;
+  secondFactorTries: number;
+  createdAt: Date;
+  expiresAt: Date;
+  usedAt: Date | null;
+}
+
+export interface NewRecognition {
+  keyId: string;
+  mallId: string;
+  storeId: string | null;
+  memberId: string | null;
+  via: string | null;
+  descriptor: ArrayLike<number>;
+  modelName: string;
+  liveness: boolean | null;
+  expiresAt: Date;
+}
+
+interface RecognitionRow {
+  id: string;
+  key_id: string;
+  mall_id: string;
+  store_id: string | null;
+  member_id: string | null;
+  via: string | null;
+  descriptor: number[] | null;
+  model_name: string;
+  liveness: boolean | null;
+  second_factor_tries: number;
+  created_at: Date;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
+const toRecognition = (row: RecognitionRow): Recognition => ({
+  id: row.id,
+  keyId: row.key_id,
+  mallId: row.mall_id,
+  storeId: row.store_id,
+  memberId: row.member_id,
+  via: row.via,
+  descriptor: row.descriptor,
+  modelName: row.model_name,
+  liveness: row.liveness,
+  secondFactorTries: row.second_factor_tries,
+  createdAt: row.created_at,
+  expiresAt: row.expires_at,
+  usedAt: row.used_at,
+});
+
+export class RecognitionRepository {
+  constructor(private readonly db: Queryable) {}
+
+  /** Records the faces of one identification (one statement); returns their ids in order. */
+  async insertMany(recognitions: NewRecognition[]): Promise<string[]> {
+    if (recognitions.length === 0) return [];
+    const ids = recognitions.map(() => randomUUID());
+    const values: unknown[] = [];
+    const tuples = recognitions.map((r, i) => {
+      values.push(ids[i], r.keyId, r.mallId, r.storeId, r.memberId, r.via, Array.from(r.descriptor), r.modelName, r.liveness, r.expiresAt);
+      const at = values.length - 10;
+      return `(${Array.from({ length: 10 }, (_, k) => `$${at + k + 1}`).join(', ')})`;
+    });
+    await this.db.query(
+      `INSERT INTO recognitions (id, key_id, mall_id, store_id, member_id, via, descriptor, model_name, liveness, expires_at) VALUES ${tuples.join(', ')}`,
+      values,
+    );
+    return ids;
+  }
+
+  /** Reads a recognition and locks it for the rest of the transaction (one second factor at a time). */
+  async lock(id: string, db: Queryable): Promise<Recognition | undefined> {
+    const { rows } = await db.query<RecognitionRow>('SELECT * FROM recognitions WHERE id = $1 FOR UPDATE', [id]);
+    return rows[0] && toRecognition(rows[0]);
+  }
+
+  async countTry(id: string, db: Queryable): Promise<void> {
+    await db.query('UPDATE recognitions SET second_factor_tries = second_factor_tries + 1 WHERE id = $1', [id]);
+  }
+
+  /** The member a second factor found: the recognition now names them. */
+  async attachMember(id: string, memberId: string, via: string, db: Queryable): Promise<void> {
+    await db.query('UPDATE recognitions SET member_id = $2, via = $3, second_factor_tries = second_factor_tries + 1 WHERE id = $1', [id, memberId, via]);
+  }
+
+  /**
+   * Forgets the descriptors of expired recognitions, and the rows themselves `keepSeconds` after
+   * they expired (until then a late use is told "expired", not "unknown").
+   */
+  async sweep(now: Date, keepSeconds: number): Promise<{ forgotten: number; deleted: number }> {
+    const forgotten = await this.db.query('UPDATE recognitions SET descriptor = NULL WHERE expires_at <= $1 AND descriptor IS NOT NULL', [now]);
+    const deleted = await this.db.query('DELETE FROM recognitions WHERE expires_at <= $1::timestamptz - make_interval(secs => $2)', [now, keepSeconds]);
+    return { forgotten: forgotten.rowCount ?? 0, deleted: deleted.rowCount ?? 0 };
+  }
+}
