@@ -15,6 +15,7 @@ export interface BackgroundJobs {
   /** Runs the periodic maintenance at once (tests; the timers run it in production). */
   expireVisitors: () => Promise<number>;
   erasePendingPhotos: () => Promise<void>;
+  forgetExpiredRecognitions: () => Promise<void>;
   stop: () => void;
 }
 
@@ -51,6 +52,7 @@ export async function startJobs(deps: {
   return {
     expireVisitors: () => visitorExpiry.sweep(),
     erasePendingPhotos: () => photoEraser.sweep(),
+    forgetExpiredRecognitions: () => recognitions.sweep(),
     stop: () => stops.forEach((stop) => stop()),
   };
 }

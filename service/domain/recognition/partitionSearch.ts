@@ -107,16 +107,18 @@ export class PartitionSearch {
     plan.today.sync(today);
     const candidates: { name: PartitionName; templates: number; members: number; floor: number; skip?: PartitionState['skipped'] }[] = [
       { name: 'todays-visitors', templates: plan.today.templates, members: today.size, floor: rule.thresholds.today },
-      // Regulars are part of the group: the same size is the same set, searched once, as the group.
-      { name: 'regulars', templates: regularTemplates, members: regulars.size, floor: rule.thresholds.match, skip: regularTemplates === group ? 'same_as_group' : undefined },
+      { name: 'regulars', templates: regularTemplates, members: regulars.size, floor: rule.thresholds.match },
       { name: 'group', templates: group, members: index.memberCount, floor: rule.thresholds.match },
     ];
+    const [, regularsCandidate, groupCandidate] = candidates as [unknown, (typeof candidates)[number], (typeof candidates)[number]];
     for (const c of candidates) if (c.templates === 0) c.skip = 'empty';
+    // Regulars are part of the group: the same size is the same set, searched once (as the group, while it may be).
+    const regularsAreGroup = regularTemplates === group;
     // The target is shared by the partitions a search goes through; the group only while it is small enough.
-    const withGroup = candidates.filter((c) => !c.skip).length;
-    const groupMax = options.groupMaxTemplates ?? thresholds.maxTemplates(options.targetFpir / Math.max(1, withGroup));
-    const groupCandidate = candidates[2]!;
+    const distinct = candidates.filter((c) => !c.skip && !(c === regularsCandidate && regularsAreGroup)).length;
+    const groupMax = options.groupMaxTemplates ?? thresholds.maxTemplates(options.targetFpir / Math.max(1, distinct));
     if (!groupCandidate.skip && group > groupMax) groupCandidate.skip = 'too_large';
+    else if (!regularsCandidate.skip && regularsAreGroup) regularsCandidate.skip = 'same_as_group';
     const share = options.targetFpir / Math.max(1, candidates.filter((c) => !c.skip).length);
     const states = candidates.map(({ name, templates, members, floor, skip }): PartitionState => {
       const base = { name, templates, members };
