@@ -74,6 +74,11 @@ export class EntryTable {
     return this.memberSlotById.size;
   }
 
+  /** The members with at least one template. */
+  members(): string[] {
+    return [...this.memberSlotById.keys()];
+  }
+
   /** How many templates a member has (a walk of its short chain, no array). */
   countOf(memberId: string): number {
     const memberSlot = this.memberSlotById.get(memberId);

@@ -169,6 +169,10 @@ export class FaceIndex {
     return this.entries.memberCount;
   }
 
+  memberIds(): string[] {
+    return this.entries.members();
+  }
+
   templateCountOf(memberId: string): number {
     return this.entries.countOf(memberId);
   }

@@ -5,7 +5,7 @@ import { PartitionGallery } from './partitionGallery.js';
 const d = (v: number) => new Float32Array(128).fill(v); // any dimension: the gallery takes the index's
 
 describe("a partition's gallery", () => {
-  it('ranks each listed member by its best template, exactly, and never answers a removed template', () => {
+  it('ranks each member of the partition by its best template, and never answers a removed template', () => {
     const index = new FaceIndex({ dimensions: 128 });
     index.add({ label: 1, templateId: 'a1', memberId: 'a' }, d(0.1));
     index.add({ label: 2, templateId: 'a2', memberId: 'a' }, d(0.3));

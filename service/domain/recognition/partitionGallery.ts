@@ -1,77 +1,61 @@
-import type { FaceIndex, IndexHit } from '../../../index/faceIndex.js';
-
-interface MemberTemplates {
-  entries: { label: number; templateId: string }[];
-  /** The templates' descriptors, one after another (the index's dimension each). */
-  descriptors: Float32Array;
-}
+import { FaceIndex, type IndexHit } from '../../../index/faceIndex.js';
 
 /**
- * One partition's templates (a mall's visitors today, its regulars), copied out of the index into
- * plain arrays so that searching them all is one exact, tight loop (≈1 ms per few thousand
- * templates) instead of a native call per template: an exact search finds every hard match an
- * HNSW graph may miss, and below the sizes a partition may be searched at it is cheap enough.
- * Members are added as they join the partition and dropped when they leave; a template the index
- * no longer holds (removed, purged) is never answered.
+ * Search-time candidate list of a partition's graph. Partitions are searched only while their
+ * threshold can hold the target FPIR (≈12,000 templates at 0.1% with the default model), and at
+ * that size ef=256 found the exact nearest member for every hard probe (`npm run bench:scale`,
+ * README); below ef templates the search visits every one, so it is exact.
+ */
+export const PARTITION_EF = 256;
+
+/** Templates read per partition search: enough to find the best *different* member of the partition. */
+const PARTITION_NEIGHBOURS = 10;
+
+/**
+ * One partition's templates (a mall's visitors today, its regulars) in a small HNSW graph of its
+ * own, copied from the group's index: a partition search costs what a search of its size costs
+ * (an exact scan of 12,000 512-d templates took 5–6 ms on the event loop; this graph, a fraction
+ * of a millisecond), and finds what the group's graph might rank below ef other members' templates.
+ * Members are added as they join the partition and dropped when they leave; a template the
+ * group's index no longer holds (removed, purged) is never answered.
  */
 export class PartitionGallery {
-  private readonly members = new Map<string, MemberTemplates>();
-  private templateCount = 0;
+  private readonly own: FaceIndex;
 
-  constructor(private readonly index: FaceIndex) {}
+  constructor(private readonly index: FaceIndex) {
+    this.own = new FaceIndex({ dimensions: index.dimension, efSearch: PARTITION_EF });
+  }
 
   /** Templates held (the partition's size, as its threshold counts it). */
   get templates(): number {
-    return this.templateCount;
+    return this.own.size;
   }
 
-  /** Brings the copy in line with the partition's member list. */
+  /** Brings the copy in line with the partition's member list and the group's index. */
   sync(wanted: ReadonlySet<string>): void {
-    for (const [memberId, known] of this.members) {
-      if (wanted.has(memberId)) continue;
-      this.templateCount -= known.entries.length;
-      this.members.delete(memberId);
-    }
+    for (const memberId of this.own.memberIds()) if (!wanted.has(memberId)) this.own.removeMember(memberId);
     for (const memberId of wanted) {
-      const known = this.members.get(memberId);
       const current = this.index.templatesOf(memberId);
-      // Copy when new, and again when the member gained or lost a template.
-      if (known && known.entries.length === current.length && current.every((t) => known.entries.some((e) => e.label === t.label))) continue;
-      if (known) this.templateCount -= known.entries.length;
-      this.templateCount += current.length;
-      if (current.length === 0) {
-        this.members.delete(memberId);
-        continue;
+      const held = this.own.templatesOf(memberId);
+      // Most members are unchanged since the last sync: nothing to copy.
+      if (held.length === current.length && held.every((h) => this.index.has(h.label))) continue;
+      for (const entry of held) if (!this.index.has(entry.label)) this.own.remove(entry.label);
+      for (const entry of current) {
+        if (this.own.has(entry.label)) continue;
+        const descriptor = this.index.descriptorOf(entry.label);
+        if (descriptor) this.own.add(entry, descriptor);
       }
-      const { dimension } = this.index;
-      const descriptors = new Float32Array(current.length * dimension);
-      current.forEach((t, i) => descriptors.set(this.index.descriptorOf(t.label) ?? [], i * dimension));
-      this.members.set(memberId, { entries: current.map((t) => ({ label: t.label, templateId: t.templateId })), descriptors });
     }
   }
 
-  /** Each member's best template, nearest first (exact distances). */
+  /** Each member's best template among the partition's nearest, nearest first. */
   rank(probe: ArrayLike<number>): IndexHit[] {
-    const query = Float32Array.from(probe); // one typed array: the inner loop stays monomorphic
-    const dimension = query.length;
-    const hits: IndexHit[] = [];
-    this.members.forEach((templates, memberId) => {
-      const { entries, descriptors } = templates;
-      let best = -1;
-      let bestSquared = Number.POSITIVE_INFINITY;
-      for (let t = 0; t < entries.length; t++) {
-        let sum = 0;
-        for (let i = 0, o = t * dimension; i < dimension; i++) {
-          const d = descriptors[o + i]! - query[i]!;
-          sum += d * d;
-        }
-        if (sum < bestSquared && this.index.has(entries[t]!.label)) {
-          best = t;
-          bestSquared = sum;
-        }
-      }
-      if (best >= 0) hits.push({ label: entries[best]!.label, templateId: entries[best]!.templateId, memberId, distance: Math.sqrt(bestSquared) });
-    });
-    return hits.sort((a, b) => a.distance - b.distance);
+    const best = new Map<string, IndexHit>();
+    for (const hit of this.own.search(probe, PARTITION_NEIGHBOURS)) {
+      if (!this.index.has(hit.label)) continue; // removed from the group since the last sync
+      const known = best.get(hit.memberId);
+      if (!known || hit.distance < known.distance) best.set(hit.memberId, hit);
+    }
+    return [...best.values()].sort((a, b) => a.distance - b.distance);
   }
 }
