@@ -104,13 +104,31 @@ export class IndexSync {
     return this.appliedSeq;
   }
 
+  /** Catch-ups and exclusive work, one after another. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Runs `work` between catch-ups, never beside one: templates it adds from PostgreSQL (a member
+   * who joined this replica's malls) cannot overtake a change of the log, since every change
+   * committed after its read comes after the position the index stands at.
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    return this.serialized(work);
+  }
+
   /** Applies every change after the current position; concurrent calls share one run (plus one more). */
   catchUp(): Promise<number> {
     if (this.running) {
       this.again = true;
       return this.running;
     }
-    this.running = this.drain()
+    this.running = this.serialized(() => this.drain())
       .then((applied) => {
         this.caughtUpAt = Date.now();
         return applied;

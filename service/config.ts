@@ -70,6 +70,26 @@ const envSchema = z.object({
   REGULAR_DAYS: numberFromEnv(z.number().min(1).max(3650)).default(180),
   /** The largest group (templates) searched without a second factor; unset: what TARGET_FPIR allows; 0: never. */
   GROUP_SEARCH_MAX_TEMPLATES: numberFromEnv(z.number().int().min(0)).optional(),
+  /**
+   * The malls this replica serves: "all", or mall ids separated by commas. A replica serving some
+   * malls holds in memory only the templates of those malls' regulars; the group-wide search and
+   * the second factor read PostgreSQL.
+   */
+  SERVE_MALLS: z
+    .string()
+    .default('all')
+    .transform((value, ctx) => {
+      if (value.trim() === 'all') return 'all' as const;
+      const ids = value.split(',').map((id) => id.trim()).filter(Boolean);
+      const bad = ids.filter((id) => !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(id));
+      if (ids.length === 0 || bad.length > 0) {
+        ctx.addIssue({ code: 'custom', message: `"all" or mall ids separated by commas${bad.length > 0 ? ` (not a mall id: ${bad.join(', ')})` : ''}` });
+        return z.NEVER;
+      }
+      return [...new Set(ids)];
+    }),
+  /** How often a replica reads the malls' partitions again (today's visitors, regulars; serving some malls, who joined them), seconds. */
+  PARTITIONS_REFRESH_SECONDS: numberFromEnv(z.number().min(0.1).max(3600)).default(30),
   /** How long a till's recognitionId may be used (a second factor, a redemption), seconds. */
   RECOGNITION_TTL_SECONDS: numberFromEnv(z.number().int().min(10).max(3600)).default(120),
   /** 1:N margin to the best different member, in the model's scale (0 turns it off). */
@@ -187,7 +207,7 @@ export type Config = Readonly<{
   onnxIntraOpThreads: number;
   frameDedupSeconds: number;
   /** Identification at a mall group's size: the target FPIR, who is a regular, the group's limit, recognitions' life. */
-  recognition: Readonly<{ targetFpir: number; regularDays: number; groupMaxTemplates: number | undefined; recognitionTtlSeconds: number }>;
+  recognition: Readonly<{ targetFpir: number; regularDays: number; groupMaxTemplates: number | undefined; recognitionTtlSeconds: number; serveMalls: 'all' | readonly string[]; partitionsRefreshSeconds: number }>;
   photoSweep: Readonly<{ intervalSeconds: number; graceSeconds: number }>;
   indexSync: Readonly<{ pollMs: number; snapshotSeconds: number; changeLogRetentionDays: number }>;
   s3: Readonly<{ endpoint: string; accessKey: string; secretKey: string; bucket: string; region: string }> | undefined;
@@ -287,6 +307,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       regularDays: e.REGULAR_DAYS,
       groupMaxTemplates: e.GROUP_SEARCH_MAX_TEMPLATES,
       recognitionTtlSeconds: e.RECOGNITION_TTL_SECONDS,
+      serveMalls: e.SERVE_MALLS === 'all' ? 'all' : Object.freeze(e.SERVE_MALLS),
+      partitionsRefreshSeconds: e.PARTITIONS_REFRESH_SECONDS,
     }),
     photoSweep: Object.freeze({ intervalSeconds: e.PHOTO_SWEEP_SECONDS, graceSeconds: e.PHOTO_SWEEP_GRACE_SECONDS }),
     indexSync: Object.freeze({

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { LivenessSessions } from '../domain/faces/livenessSessions.js';
 import type { PhotoEraser } from '../domain/faces/photoEraser.js';
-import { PARTITIONS_REFRESH_MS, type MallPartitions } from '../domain/recognition/mallPartitions.js';
+import type { ServedIndex } from '../domain/recognition/servedIndex.js';
 import type { Recognitions } from '../domain/recognition/recognitions.js';
 import type { VisitorExpiry } from '../domain/members/visitorExpiry.js';
 import type { WebhookSubscriptions } from '../domain/events/webhookSubscriptions.js';
@@ -30,20 +30,22 @@ export async function startJobs(deps: {
   photoEraser: PhotoEraser;
   livenessSessions: LivenessSessions;
   visitorExpiry: VisitorExpiry;
-  partitions: MallPartitions;
+  servedIndex: ServedIndex;
   recognitions: Recognitions;
   webhooks: WebhookSubscriptions;
   photoSweepSeconds: number;
+  partitionsRefreshSeconds: number;
   logger: Logger;
 }): Promise<BackgroundJobs> {
-  const { photoEraser, visitorExpiry, partitions, recognitions, logger } = deps;
+  const { photoEraser, visitorExpiry, servedIndex, recognitions, logger } = deps;
   const warn = (what: string) => (error: unknown) => logger.warn({ err: error }, what);
   await photoEraser.sweep().catch(warn('initial photo sweep failed'));
   await visitorExpiry.sweep().catch(warn('initial visitor expiry sweep failed'));
   const stops = [
     repeatEvery(deps.photoSweepSeconds * 1000, () => photoEraser.sweep(), warn('photo sweep failed')),
     repeatEvery(VISITOR_EXPIRY_INTERVAL_MS, () => visitorExpiry.sweep(), warn('visitor expiry sweep failed')),
-    repeatEvery(PARTITIONS_REFRESH_MS, () => partitions.refresh(), warn('mall partitions refresh failed')),
+    // The malls' partitions, and (serving some malls) the members who joined or left them.
+    repeatEvery(deps.partitionsRefreshSeconds * 1000, () => servedIndex.refresh(), warn('mall partitions refresh failed')),
     // A recognition's descriptor is kept only while it may be used.
     repeatEvery(RECOGNITION_SWEEP_INTERVAL_MS, () => recognitions.sweep(), warn('recognition sweep failed')),
     repeatEvery(LIVENESS_SWEEP_INTERVAL_MS, () => deps.livenessSessions.sweep(), warn('liveness session sweep failed')),

@@ -2,7 +2,8 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { FaceIndex } from '../../index/faceIndex.js';
 import { IndexSync, openIndex } from '../../index/indexSync.js';
-import type { IndexedModel } from '../../models/faceModels.js';
+import type { DescriptorModel, IndexedModel } from '../../models/faceModels.js';
+import { servedScopeOf } from '../repositories/servedScope.js';
 import type { Config } from '../config.js';
 import { listenForChanges } from '../db/changeListener.js';
 import { repeatEvery } from './repeatEvery.js';
@@ -33,10 +34,20 @@ export async function startReplicaIndex(deps: {
   logger: Logger;
 }): Promise<ReplicaIndex> {
   const { config, logger } = deps;
-  const changes = new TemplateChangeRepository(deps.pool);
-  const snapshotDir = path.join(config.dataDir, 'index');
+  const repository = new TemplateChangeRepository(deps.pool);
+  const templateRepository = new FaceTemplateRepository(deps.pool);
+  // A replica serving some malls holds only their regulars: the log and the rebuild are filtered.
+  const { serveMalls, regularDays } = config.recognition;
+  const scope = () => servedScopeOf(serveMalls, regularDays, new Date());
+  const changes = {
+    state: () => repository.state(),
+    changesSince: (seq: number, limit: number, model: DescriptorModel) => repository.changesSince(seq, limit, model, scope()),
+  };
+  const templates = { streamForIndex: (model: DescriptorModel) => templateRepository.streamForIndex(model, scope()) };
+  // A snapshot holds what its replica served: one taken for other malls is not this replica's.
+  const snapshotDir = path.join(config.dataDir, serveMalls === 'all' ? 'index' : `index-malls-${[...serveMalls].sort().join(',')}`);
   const started = performance.now();
-  const opened = await openIndex({ snapshotDir, changes, templates: new FaceTemplateRepository(deps.pool), model: deps.model, logger });
+  const opened = await openIndex({ snapshotDir, changes, templates, model: deps.model, logger });
   const sync = new IndexSync({ index: opened.index, seq: opened.seq, instanceId: opened.instanceId, changes, model: deps.model, snapshotDir, logger });
   await sync.catchUp();
   const startup = { source: opened.source, templates: opened.index.size, ms: Math.round(performance.now() - started) };
@@ -46,7 +57,7 @@ export async function startReplicaIndex(deps: {
   const listener = listenForChanges(deps.databaseUrl, TEMPLATE_CHANGES_CHANNEL, () => sync.poke(), logger);
   const stopCompaction = repeatEvery(
     COMPACTION_INTERVAL_MS,
-    () => changes.compact(new Date(Date.now() - config.indexSync.changeLogRetentionDays * 86_400_000)),
+    () => repository.compact(new Date(Date.now() - config.indexSync.changeLogRetentionDays * 86_400_000)),
     (error) => logger.warn({ err: error }, 'change-log compaction failed'),
   );
 

@@ -83,10 +83,11 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
     clock: options.clock ?? systemClock,
     logger,
     deliveryObserver: metrics.deliveryObserver,
+    indexExclusive: (work) => replica.sync.exclusive(work),
   });
   metrics.watchOutbox(() => services.repositories.outbox.depth());
   await services.keys.seedAdmin(config.adminKey, services.adminKeyFile);
-  await services.partitions.refresh().catch((error: unknown) => logger.warn({ err: error }, 'mall partitions not loaded'));
+  await services.servedIndex.refresh().catch((error: unknown) => logger.warn({ err: error }, 'mall partitions not loaded'));
 
   const openapi = openApiDocument(ENDPOINTS, packageVersion());
   const app = createApp(
@@ -106,7 +107,7 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
   const server = await listen(app, config);
   logger.info({ url: server.url, blobStore: blobs.kind, database: database.embedded ? 'embedded' : 'external' }, 'visage listening');
 
-  const jobs = await startJobs({ ...services, photoSweepSeconds: config.photoSweep.intervalSeconds, logger });
+  const jobs = await startJobs({ ...services, photoSweepSeconds: config.photoSweep.intervalSeconds, partitionsRefreshSeconds: config.recognition.partitionsRefreshSeconds, logger });
   services.cameraSupervisor.start();
   services.deliveryWorkers.start();
   const close = shutdownInOrder([

@@ -28,6 +28,7 @@ import { MallPartitions } from '../domain/recognition/mallPartitions.js';
 import { PartitionSearch } from '../domain/recognition/partitionSearch.js';
 import { PartitionThresholds } from '../domain/recognition/partitionThresholds.js';
 import { Recognitions } from '../domain/recognition/recognitions.js';
+import { ServedIndex } from '../domain/recognition/servedIndex.js';
 import { readFalseMatchCurve } from '../../models/faceModels.js';
 import { MallRepository } from '../repositories/mallRepository.js';
 import { PartitionRepository } from '../repositories/partitionRepository.js';
@@ -74,6 +75,8 @@ export interface Foundations {
   logger: Logger;
   /** Where the delivery workers report each attempt (the metrics). */
   deliveryObserver?: DeliveryObserver;
+  /** Runs work between the index's change-log catch-ups (IndexSync.exclusive); unset: at once (no change log here). */
+  indexExclusive?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 export type Services = ReturnType<typeof wireServices>;
@@ -83,7 +86,7 @@ export type Services = ReturnType<typeof wireServices>;
  * started: the service's composition root and the medium tests (services against a real
  * PostgreSQL, without HTTP) build the same graph here.
  */
-export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs, clock, logger, deliveryObserver }: Foundations) {
+export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs, clock, logger, deliveryObserver, indexExclusive }: Foundations) {
   const members = new MemberRepository(pool);
   const templates = new FaceTemplateRepository(pool);
   const pendingDeletions = new PendingBlobDeletionRepository(pool);
@@ -98,17 +101,34 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
   const profiles = new ProfileService({ members, activity: new MemberActivityRepository(pool), rules: config.loyalty, clock });
   const mallRepository = new MallRepository(pool);
   const activity = new PartitionRepository(pool);
-  const partitions = new MallPartitions(activity, { defaultTimeZone: config.loyalty.timeZone, regularDays: config.recognition.regularDays }, clock);
+  const { serveMalls, regularDays } = config.recognition;
+  const partitions = new MallPartitions(activity, { defaultTimeZone: config.loyalty.timeZone, regularDays, serveMalls }, clock);
+  const servedIndex = new ServedIndex({
+    index,
+    partitions,
+    templates,
+    model: config.faceModel,
+    serveMalls,
+    exclusive: indexExclusive ?? ((work) => work()),
+    logger,
+  });
   const rule = new MatchRule(config.faceModel.metric, config.thresholds);
   const partitionThresholds = new PartitionThresholds(config.faceModel.metric, readFalseMatchCurve(config.faceModel));
   const { targetFpir } = config.recognition;
-  const search = new PartitionSearch({ index, partitions, rule, thresholds: partitionThresholds, options: { targetFpir, groupMaxTemplates: config.recognition.groupMaxTemplates } });
+  const search = new PartitionSearch({
+    index,
+    partitions,
+    group: servedIndex,
+    rule,
+    thresholds: partitionThresholds,
+    options: { targetFpir, groupMaxTemplates: config.recognition.groupMaxTemplates },
+  });
   const recognitions = new Recognitions({
     pool,
     recognitions: new RecognitionRepository(pool),
     templates,
     activity,
-    partitions,
+    served: servedIndex,
     rule,
     thresholds: partitionThresholds,
     model: config.faceModel,
@@ -133,6 +153,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     rule,
     enrollPolicy,
     enrollLiveness: config.liveness.enroll === 'required' ? liveness : undefined,
+    served: servedIndex,
     logger,
   });
   const livenessSessions = new LivenessSessions({
@@ -228,7 +249,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     observer: deliveryObserver,
     logger,
   });
-  const reindex = new ReindexService({ pool, pipeline, index, blobs, members, templates, reindex: new ReindexRepository(pool), enrollPolicy, logger });
+  const reindex = new ReindexService({ pool, pipeline, index, blobs, members, templates, reindex: new ReindexRepository(pool), enrollPolicy, served: servedIndex, logger });
 
   return {
     /** The repositories the services share (medium tests look through them). */
@@ -253,6 +274,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     deliveryWorkers,
     photoEraser,
     partitions,
+    servedIndex,
     recognitions,
     visitorExpiry: new VisitorExpiry(members, memberService, clock, logger),
     /** Where the generated admin key is written when none is configured. */

@@ -246,7 +246,7 @@ export const storeList = z.looseObject({ stores: z.array(store) });
 const partitionState = z.looseObject({
   name: z.enum(['todays-visitors', 'regulars', 'group']),
   templates: z.number().int(),
-  members: z.number().int(),
+  members: z.number().int().nullable(),
   threshold: z.number().nullable(),
   expectedFpir: z.number().nullable(),
   searched: z.boolean(),

@@ -1,5 +1,6 @@
 import type { Box } from '../../models/types.js';
 import type { DescriptorModel } from '../../models/faceModels.js';
+import { servedMemberSql, type ServedScope } from './servedScope.js';
 import type { Queryable } from '../db/pool.js';
 
 export interface FaceTemplate {
@@ -136,6 +137,31 @@ export class FaceTemplateRepository {
     return (rowCount ?? 0) > 0;
   }
 
+  /** The templates (with descriptors) of one model of some members (a replica loading members who joined its malls). */
+  async forMembers(memberIds: readonly string[], model: DescriptorModel): Promise<IndexableTemplate[]> {
+    if (memberIds.length === 0) return [];
+    const { rows } = await this.db.query<{ id: string; label: string; member_id: string; descriptor: number[] }>(
+      `SELECT id, label, member_id, descriptor FROM face_templates WHERE member_id = ANY($1::uuid[]) AND model_name = $2 AND model_version = $3`,
+      [memberIds, model.name, model.version],
+    );
+    return rows.map((r) => ({ id: r.id, label: Number(r.label), memberId: r.member_id, descriptor: r.descriptor }));
+  }
+
+  /** How many templates of one model the whole group has (the group partition's size, for a replica that does not hold it). */
+  async countOfModel(model: DescriptorModel): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM face_templates WHERE model_name = $1 AND model_version = $2', [model.name, model.version]);
+    return rows[0]!.n;
+  }
+
+  /** Every template of one model, with descriptors (the group-wide search of a replica that does not hold the group; only while it is small). */
+  async allOfModel(model: DescriptorModel): Promise<IndexableTemplate[]> {
+    const { rows } = await this.db.query<{ id: string; label: string; member_id: string; descriptor: number[] }>(
+      'SELECT id, label, member_id, descriptor FROM face_templates WHERE model_name = $1 AND model_version = $2',
+      [model.name, model.version],
+    );
+    return rows.map((r) => ({ id: r.id, label: Number(r.label), memberId: r.member_id, descriptor: r.descriptor }));
+  }
+
   /**
    * The templates (with descriptors) of one model of the members a second factor names: those
    * whose phone ends in `last4` (through the index on the digits), or the one with `phone`.
@@ -150,14 +176,18 @@ export class FaceTemplateRepository {
     return rows.map((r) => ({ id: r.id, label: Number(r.label), memberId: r.member_id, descriptor: r.descriptor }));
   }
 
-  /** Every template of one model with its descriptor, in label order, a page at a time (keyset pagination). */
-  async *streamForIndex(model: DescriptorModel, pageSize = 5000): AsyncGenerator<IndexableTemplate[]> {
+  /**
+   * Every template of one model with its descriptor (of the served members only, with a
+   * `scope`), in label order, a page at a time (keyset pagination).
+   */
+  async *streamForIndex(model: DescriptorModel, scope?: ServedScope, pageSize = 5000): AsyncGenerator<IndexableTemplate[]> {
     let after = -1;
+    const served = scope ? `AND ${servedMemberSql('member_id', 5, 6)}` : '';
     for (;;) {
       const { rows } = await this.db.query<{ id: string; label: string; member_id: string; descriptor: number[] }>(
         `SELECT id, label, member_id, descriptor FROM face_templates
-         WHERE label > $1 AND model_name = $3 AND model_version = $4 ORDER BY label LIMIT $2`,
-        [after, pageSize, model.name, model.version],
+         WHERE label > $1 AND model_name = $3 AND model_version = $4 ${served} ORDER BY label LIMIT $2`,
+        scope ? [after, pageSize, model.name, model.version, scope.mallIds, scope.activeSince] : [after, pageSize, model.name, model.version],
       );
       if (rows.length === 0) return;
       yield rows.map((r) => ({ id: r.id, label: Number(r.label), memberId: r.member_id, descriptor: r.descriptor }));

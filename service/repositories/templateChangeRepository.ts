@@ -1,3 +1,4 @@
+import { servedMemberSql, type ServedScope } from './servedScope.js';
 import type { DescriptorModel } from '../../models/faceModels.js';
 import type { Queryable } from '../db/pool.js';
 
@@ -34,13 +35,18 @@ export class TemplateChangeRepository {
     return { instanceId: row.instance_id, horizon: Number(row.change_horizon), latest: Number(row.latest ?? row.change_horizon) };
   }
 
-  async changesSince(seq: number, limit: number, model: DescriptorModel): Promise<TemplateChange[]> {
+  /**
+   * Changes after `seq`, in order; an add carries its descriptor when the template is of `model`
+   * (and, with a `scope`, of a member the replica serves: the others' adds are passed over).
+   */
+  async changesSince(seq: number, limit: number, model: DescriptorModel, scope?: ServedScope): Promise<TemplateChange[]> {
+    const served = scope ? `AND ${servedMemberSql('c.member_id', 5, 6)}` : '';
     const { rows } = await this.db.query<{ seq: string; op: 'add' | 'remove'; template_id: string; member_id: string; label: string; descriptor: number[] | null }>(
       `SELECT c.seq, c.op, c.template_id, c.member_id, c.label,
-              CASE WHEN c.op = 'add' AND t.model_name = $3 AND t.model_version = $4 THEN t.descriptor END AS descriptor
+              CASE WHEN c.op = 'add' AND t.model_name = $3 AND t.model_version = $4 ${served} THEN t.descriptor END AS descriptor
        FROM template_changes c LEFT JOIN face_templates t ON t.id = c.template_id
        WHERE c.seq > $1 ORDER BY c.seq LIMIT $2`,
-      [seq, limit, model.name, model.version],
+      scope ? [seq, limit, model.name, model.version, scope.mallIds, scope.activeSince] : [seq, limit, model.name, model.version],
     );
     return rows.map((r) => ({
       seq: Number(r.seq),

@@ -18,6 +18,7 @@ import { dominantFace } from './dominantFace.js';
 import { analyzeWhenReady, readyModel, requireMember, requireQuality } from './faceAnalysis.js';
 import { roundDistance, type QualityView } from './faceView.js';
 import type { MatchRule } from './matchRule.js';
+import type { ServedIndex } from '../recognition/servedIndex.js';
 import type { PhotoEraser } from './photoEraser.js';
 
 
@@ -47,6 +48,8 @@ export interface FaceServiceDeps {
   enrollPolicy: QualityPolicy;
   /** Set when enrollment must prove a live face (ENROLL_LIVENESS=required). */
   enrollLiveness?: LivenessPolicy;
+  /** Whether this replica holds a member (a replica serving some malls holds only their regulars). */
+  served: Pick<ServedIndex, 'holds'>;
   logger: Logger;
 }
 
@@ -137,7 +140,7 @@ export class FaceService {
         if (photoKey) await this.deps.photoEraser.erase(photoKey);
         return { ...this.enrolledView(stored.template), repeated: true };
       }
-      this.deps.index.add({ label: stored.template.label, templateId: stored.template.id, memberId }, face.descriptor);
+      if (this.deps.served.holds(memberId)) this.deps.index.add({ label: stored.template.label, templateId: stored.template.id, memberId }, face.descriptor);
       return { ...this.enrolledView(stored.template), repeated: false };
     });
   }
@@ -187,7 +190,7 @@ export class FaceService {
         const template = await this.insertTemplate({ id: randomUUID(), memberId: member.id, ...face, photoKey: null }, tx);
         return { member, template };
       });
-      this.deps.index.add({ label: template.label, templateId: template.id, memberId: member.id }, face.descriptor);
+      if (this.deps.served.holds(member.id)) this.deps.index.add({ label: template.label, templateId: template.id, memberId: member.id }, face.descriptor);
       return { member, created: true };
     });
   }

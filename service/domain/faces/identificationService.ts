@@ -114,13 +114,16 @@ export class IdentificationService {
    */
   async matchFaces(bytes: Buffer, options: { maxFaces?: number; threshold?: number; liveness?: boolean; lane?: Lane; mallId?: string }): Promise<FaceMatch[]> {
     const requested = options.threshold === undefined ? undefined : this.threshold(options.threshold, this.deps.rule.thresholds.match);
-    return (await this.judgedFaces(bytes, options)).map(({ face, quality, liveness }) => {
-      // A face that may be a photo or a screen held up to the camera is never matched …
-      if (liveness && !liveness.live) return { face, quality, match: null, unknownReason: 'spoof_suspected' as const, liveness };
-      // … nor one too poor to trust: "unknown" is the safe answer at a till.
-      if (!quality.ok) return { face, quality, match: null, unknownReason: 'low_quality' as const, ...(liveness ? { liveness } : {}) };
-      return { face, quality, ...this.nearestMatch(face.descriptor, options.mallId, requested), ...(liveness ? { liveness } : {}) };
-    });
+    const judged = await this.judgedFaces(bytes, options);
+    return Promise.all(
+      judged.map(async ({ face, quality, liveness }): Promise<FaceMatch> => {
+        // A face that may be a photo or a screen held up to the camera is never matched …
+        if (liveness && !liveness.live) return { face, quality, match: null, unknownReason: 'spoof_suspected', liveness };
+        // … nor one too poor to trust: "unknown" is the safe answer at a till.
+        if (!quality.ok) return { face, quality, match: null, unknownReason: 'low_quality', ...(liveness ? { liveness } : {}) };
+        return { face, quality, ...(await this.nearestMatch(face.descriptor, options.mallId, requested)), ...(liveness ? { liveness } : {}) };
+      }),
+    );
   }
 
   /** Identification with what a cashier needs: the member and their profile for each known face. */
@@ -145,7 +148,7 @@ export class IdentificationService {
     if (options.liveness) throw livenessNeedsPhoto();
     const requested = options.threshold === undefined ? undefined : this.threshold(options.threshold, this.deps.rule.thresholds.match);
     const descriptor = this.checkedDescriptor(given);
-    const found = this.nearestMatch(descriptor, options.till?.mallId ?? options.mallId, requested);
+    const found = await this.nearestMatch(descriptor, options.till?.mallId ?? options.mallId, requested);
     const [recognitionId] = options.till ? await this.deps.recognitions.mint(options.till, [{ descriptor, memberId: found.match?.memberId ?? null, via: found.match?.via ?? null, liveness: null }]) : [];
     return [{ ...(await this.withCard(found.match, found.unknownReason)), ...(recognitionId ? { recognitionId } : {}) }];
   }
@@ -204,18 +207,13 @@ export class IdentificationService {
     return { faces: [face], triesLeft: outcome.triesLeft };
   }
 
-  /** The member a descriptor is at a mall under the decision rule, or null. */
-  matchDescriptor(descriptor: ArrayLike<number>, mallId?: string): Match | null {
-    return this.nearestMatch(descriptor, mallId).match;
-  }
-
-  /** The member a descriptor is at a mall, or why it is unknown. */
-  matchDescriptorAt(descriptor: ArrayLike<number>, mallId: string): { match: Match | null; unknownReason?: UnknownReason } {
+  /** The member a descriptor is at a mall under the decision rule, or null and why. */
+  matchDescriptor(descriptor: ArrayLike<number>, mallId: string): Promise<{ match: Match | null; unknownReason?: UnknownReason }> {
     return this.nearestMatch(descriptor, mallId);
   }
 
-  private nearestMatch(descriptor: ArrayLike<number>, mallId = DEFAULT_MALL, requested?: number): { match: Match | null; unknownReason?: UnknownReason } {
-    const decision = this.deps.search.decide(descriptor, mallId, requested);
+  private async nearestMatch(descriptor: ArrayLike<number>, mallId = DEFAULT_MALL, requested?: number): Promise<{ match: Match | null; unknownReason?: UnknownReason }> {
+    const decision = await this.deps.search.decide(descriptor, mallId, requested);
     if (!decision.hit) return { match: null, unknownReason: decision.unknownReason };
     const match = this.toMatch(decision.hit, descriptor);
     return { match: decision.via === 'group' || decision.via === undefined ? match : { ...match, via: decision.via } };

@@ -10,6 +10,7 @@ import type { FaceTemplateRepository } from '../../repositories/faceTemplateRepo
 import type { ReindexRepository } from '../../repositories/reindexRepository.js';
 import type { MemberRepository } from '../../repositories/memberRepository.js';
 import { dominantFace } from './dominantFace.js';
+import type { ServedIndex } from '../recognition/servedIndex.js';
 import { qualityView } from './faceView.js';
 
 export interface ReindexReport {
@@ -47,6 +48,8 @@ export class ReindexService {
       templates: FaceTemplateRepository;
       reindex: ReindexRepository;
       enrollPolicy: QualityPolicy;
+      /** Whether this replica holds a member (a replica serving some malls holds only their regulars). */
+      served: Pick<ServedIndex, 'holds'>;
       logger: Logger;
     },
   ) {}
@@ -118,7 +121,7 @@ export class ReindexService {
       );
     });
     if (!created) return 'gone';
-    this.deps.index.add({ label: created.label, templateId: created.id, memberId }, face.descriptor);
+    if (this.deps.served.holds(memberId)) this.deps.index.add({ label: created.label, templateId: created.id, memberId }, face.descriptor);
     return 'done';
   }
 

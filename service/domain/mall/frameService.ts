@@ -128,7 +128,7 @@ export class FrameService {
       if (track.memberId) continue; // decided: one visit per track
       const { face, quality } = usable[i]!;
       const descriptor = track.representative();
-      const found = this.deps.identification.matchDescriptorAt(descriptor, mallId);
+      const found = await this.deps.identification.matchDescriptor(descriptor, mallId);
       if (found.match) {
         const outcome = await this.recognised(found.match, cameraId, mallId, at, track.id);
         if (outcome.match) track.memberId = found.match.memberId;
@@ -140,7 +140,7 @@ export class FrameService {
       track.visitorTried = true;
       const { member, created } = await this.createVisitor(descriptor, face.box, quality, mallId);
       if (created) this.deps.logger.info({ memberId: member.id, cameraId, trackId: track.id, frames: track.frames }, 'visitor member created');
-      const visitor = this.deps.identification.matchDescriptor(descriptor, mallId);
+      const { match: visitor } = await this.deps.identification.matchDescriptor(descriptor, mallId);
       if (visitor && (await this.recognised(visitor, cameraId, mallId, at, track.id, created)).match) track.memberId = visitor.memberId;
     }
     return faces.length;
@@ -189,7 +189,7 @@ export class FrameService {
     if (!confirmed) return { match: null };
     const { member, created } = await this.createVisitor(confirmed.descriptor, box, quality, mallId);
     if (created) this.deps.logger.info({ memberId: member.id, cameraId, sightings: confirmed.sightings }, 'visitor member created');
-    const match = this.deps.identification.matchDescriptor(descriptor, mallId);
+    const { match } = await this.deps.identification.matchDescriptor(descriptor, mallId);
     if (!match) return { match: null };
     return { ...(await this.recognised(match, cameraId, mallId, at)), visitorCreated: created };
   }

@@ -1,8 +1,6 @@
 import type { MallMember, PartitionRepository } from '../../repositories/partitionRepository.js';
 import type { Clock } from '../shared/clock.js';
 
-/** How often the partitions are read again (what changed since the last read). */
-export const PARTITIONS_REFRESH_MS = 30_000;
 /** How often they are read whole (drops regulars whose window passed, homes that moved). */
 const FULL_REFRESH_MS = 10 * 60_000;
 const DAY_MS = 86_400_000;
@@ -22,8 +20,8 @@ interface MallSets {
  * Who is in each mall's partitions, in memory: today's visitors (seen by the mall's cameras since
  * its local midnight) and its regulars (home members, and members who visited, bought or were
  * found by a second factor there within `regularDays`). A till searches these before the whole
- * group (service/domain/recognition/partitionSearch.ts). Read from PostgreSQL every 30 s (what
- * changed; all of it every 10 minutes), so every replica sees every replica's activity, and added
+ * group (service/domain/recognition/partitionSearch.ts). Read from PostgreSQL every
+ * PARTITIONS_REFRESH_SECONDS (what changed; all of it every 10 minutes), so every replica sees every replica's activity, and added
  * to at once for what this replica records.
  */
 export class MallPartitions {
@@ -35,7 +33,7 @@ export class MallPartitions {
 
   constructor(
     private readonly repository: PartitionRepository,
-    private readonly options: { defaultTimeZone: string; regularDays: number },
+    private readonly options: { defaultTimeZone: string; regularDays: number; serveMalls?: 'all' | readonly string[] },
     private readonly clock: Clock,
   ) {}
 
@@ -43,7 +41,8 @@ export class MallPartitions {
     return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(this.clock());
   }
 
-  private sets(mallId: string): MallSets {
+  private sets(mallId: string): MallSets | undefined {
+    if (!this.serves(mallId)) return undefined;
     let sets = this.malls.get(mallId);
     if (!sets) {
       const timeZone = this.options.defaultTimeZone;
@@ -53,9 +52,33 @@ export class MallPartitions {
     return sets;
   }
 
-  /** The malls known here. */
+  /** The malls known here (the served ones). */
   mallIds(): string[] {
     return [...this.malls.keys()];
+  }
+
+  /** Whether this replica serves the mall (SERVE_MALLS). */
+  serves(mallId: string): boolean {
+    const served = this.options.serveMalls ?? 'all';
+    return served === 'all' || served.includes(mallId);
+  }
+
+  /** When regular activity must have happened since to count (REGULAR_DAYS before now). */
+  activeSince(): Date {
+    return new Date(this.clock().getTime() - this.options.regularDays * DAY_MS);
+  }
+
+  /** Whether the member is a regular of any served mall. */
+  isRegular(memberId: string): boolean {
+    for (const sets of this.malls.values()) if (sets.regulars.has(memberId)) return true;
+    return false;
+  }
+
+  /** Every regular of every served mall (the members a replica serving some malls holds). */
+  allRegulars(): Set<string> {
+    const all = new Set<string>();
+    for (const sets of this.malls.values()) for (const memberId of sets.regulars) all.add(memberId);
+    return all;
   }
 
   /** Members seen at the mall today (empty once its local midnight has passed, until the next read). */
@@ -72,7 +95,7 @@ export class MallPartitions {
   /** A visit this replica recorded: the member is today's visitor and a regular of the mall. */
   addVisit(mallId: string, memberId: string): void {
     const sets = this.sets(mallId);
-    if (this.localDay(sets.timeZone) !== sets.day) return; // the next read starts the new day
+    if (!sets || this.localDay(sets.timeZone) !== sets.day) return; // not served here; or the next read starts the new day
     if (!sets.today.has(memberId) || !sets.regulars.has(memberId)) {
       sets.today.add(memberId);
       sets.regulars.add(memberId);
@@ -83,16 +106,17 @@ export class MallPartitions {
   /** A member who became a regular here (a second factor, a purchase, a new home). */
   addRegular(mallId: string, memberId: string): void {
     const sets = this.sets(mallId);
-    if (!sets.regulars.has(memberId)) {
+    if (sets && !sets.regulars.has(memberId)) {
       sets.regulars.add(memberId);
       this.version++;
     }
   }
 
-  async refresh(): Promise<void> {
+  /** Reads the partitions again; returns whether it was a whole read (regulars who left are gone after one). */
+  async refresh(): Promise<boolean> {
     const now = this.clock();
     const full = !this.lastRead || now.getTime() - this.lastFullRead >= FULL_REFRESH_MS;
-    const activeSince = new Date(now.getTime() - this.options.regularDays * DAY_MS);
+    const activeSince = this.activeSince();
     // A little overlap: a row committed late with an earlier timestamp is still read.
     const changedSince = full ? undefined : new Date(this.lastRead!.getTime() - 60_000);
     const [zones, today, regulars] = await Promise.all([
@@ -102,6 +126,7 @@ export class MallPartitions {
     ]);
     const next = new Map<string, MallSets>();
     for (const { mallId, timeZone } of zones) {
+      if (!this.serves(mallId)) continue;
       const previous = this.malls.get(mallId);
       next.set(mallId, { today: new Set(), regulars: full || !previous ? new Set() : previous.regulars, day: this.localDay(timeZone), timeZone });
     }
@@ -119,5 +144,6 @@ export class MallPartitions {
     this.lastRead = now;
     if (full) this.lastFullRead = now.getTime();
     this.version++;
+    return full;
   }
 }

@@ -3,6 +3,7 @@ import type { MatchRule, UnknownReason } from '../faces/matchRule.js';
 import type { MallPartitions } from './mallPartitions.js';
 import { PartitionGallery } from './partitionGallery.js';
 import type { PartitionThresholds } from './partitionThresholds.js';
+import type { ServedIndex } from './servedIndex.js';
 
 /** Templates read from the whole group's index per search: enough to find the best *different* member. */
 export const NEIGHBOURS_FOR_DECISION = 10;
@@ -13,7 +14,8 @@ export type PartitionName = 'todays-visitors' | 'regulars' | 'group';
 export interface PartitionState {
   name: PartitionName;
   templates: number;
-  members: number;
+  /** Null for the group of a replica that does not hold it (its size is PostgreSQL's template count). */
+  members: number | null;
   /** In the model's scale; null when the partition is not searched. */
   threshold: number | null;
   /** The expected share of strangers matched to someone in it at that threshold (null: not searched, or no measured curve). */
@@ -61,6 +63,8 @@ export class PartitionSearch {
     private readonly deps: {
       index: FaceIndex;
       partitions: MallPartitions;
+      /** The whole group: its size, and its nearest templates (the index, or PostgreSQL for a replica serving some malls). */
+      group: Pick<ServedIndex, 'groupTemplates' | 'nearestInGroup' | 'holdsGroup'>;
       rule: MatchRule;
       thresholds: PartitionThresholds;
       options: PartitionSearchOptions;
@@ -103,12 +107,12 @@ export class PartitionSearch {
   private statesFor(plan: MallPlan, today: ReadonlySet<string>, regulars: ReadonlySet<string>): PartitionState[] {
     const { index, rule, thresholds, options } = this.deps;
     const regularTemplates = countTemplates(index, regulars);
-    const group = index.size;
+    const group = this.deps.group.groupTemplates();
     plan.today.sync(today);
-    const candidates: { name: PartitionName; templates: number; members: number; floor: number; skip?: PartitionState['skipped'] }[] = [
+    const candidates: { name: PartitionName; templates: number; members: number | null; floor: number; skip?: PartitionState['skipped'] }[] = [
       { name: 'todays-visitors', templates: plan.today.templates, members: today.size, floor: rule.thresholds.today },
       { name: 'regulars', templates: regularTemplates, members: regulars.size, floor: rule.thresholds.match },
-      { name: 'group', templates: group, members: index.memberCount, floor: rule.thresholds.match },
+      { name: 'group', templates: group, members: this.deps.group.holdsGroup ? index.memberCount : null, floor: rule.thresholds.match },
     ];
     const [, regularsCandidate, groupCandidate] = candidates as [unknown, (typeof candidates)[number], (typeof candidates)[number]];
     for (const c of candidates) if (c.templates === 0) c.skip = 'empty';
@@ -137,11 +141,12 @@ export class PartitionSearch {
    * The member a descriptor is at a mall, and where they were found; `requested` (a stricter
    * threshold a request asked for) tightens every partition.
    */
-  decide(descriptor: ArrayLike<number>, mallId: string, requested?: number): PartitionDecision {
+  async decide(descriptor: ArrayLike<number>, mallId: string, requested?: number): Promise<PartitionDecision> {
     const { index, rule } = this.deps;
     const plan = this.plan(mallId);
-    const nearest = index.search(descriptor, NEIGHBOURS_FOR_DECISION);
     const stateOf = (name: PartitionName) => plan.states.find((s) => s.name === name)!;
+    // The look-alike guard reads the group's nearest: the whole group's when it is searched, else what this replica holds.
+    const nearest = stateOf('group').searched ? await this.deps.group.nearestInGroup(descriptor, NEIGHBOURS_FOR_DECISION) : index.search(descriptor, NEIGHBOURS_FOR_DECISION);
     const bar = (state: PartitionState) => (requested === undefined ? state.threshold! : rule.stricter(state.threshold!, requested));
     let ambiguous = false;
     for (const [name, gallery] of [['todays-visitors', plan.today], ['regulars', plan.regulars]] as const) {

@@ -9,7 +9,7 @@ import type { Recognition, RecognitionRepository } from '../../repositories/reco
 import { invalidInput, recognitionExpired, recognitionNotFound, recognitionUsed, secondFactorLocked } from '../errors.js';
 import { cosineSimilarity, type MatchRule, type UnknownReason } from '../faces/matchRule.js';
 import type { Clock } from '../shared/clock.js';
-import type { MallPartitions } from './mallPartitions.js';
+import type { ServedIndex } from './servedIndex.js';
 import type { PartitionThresholds } from './partitionThresholds.js';
 
 /** Second-factor tries one recognition allows (wrong digits included). */
@@ -63,7 +63,8 @@ export class Recognitions {
       recognitions: RecognitionRepository;
       templates: FaceTemplateRepository;
       activity: PartitionRepository;
-      partitions: MallPartitions;
+      /** Makes a member found here a regular of the mall, searchable on this replica at once. */
+      served: Pick<ServedIndex, 'join'>;
       rule: MatchRule;
       thresholds: PartitionThresholds;
       model: IndexedModel;
@@ -118,7 +119,7 @@ export class Recognitions {
     });
     const { mallId, ...answer } = outcome;
     // From now on a regular here: this replica at once, the others at their next read.
-    if (answer.hit) this.deps.partitions.addRegular(mallId, answer.hit.memberId);
+    if (answer.hit) await this.deps.served.join(mallId, answer.hit.memberId);
     return answer;
   }
 
