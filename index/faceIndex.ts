@@ -27,11 +27,14 @@ export interface FaceIndexOptions {
 }
 
 /**
- * Search-time candidate list by gallery size (bench:index): at 100k templates ef=64 already finds
- * the exact nearest template for 1,000 of 1,000 probes (p50 0.14 ms, against 0.25 ms with 128);
- * at 1M ef=128 misses 2% where ef=256 misses 0.5%, still under 1 ms at p99.
+ * Search-time candidate list by gallery size, measured on hard probes (`npm run bench:scale`:
+ * another photo at cosine 0.55–0.75 to its own template, the searches near the threshold that
+ * decide who is missed): at 10,000 templates ef=64 found the exact nearest member for 1,000 of
+ * 1,000; at 100,000 ef=64 found 97.2%, ef=128 99.6%, ef=256 100% (p99 3.9 ms). Above 150,000 the
+ * graph is searched at 512 (the identification issue measured 99.9% there at 200,000, against
+ * ≈99% at 256).
  */
-const efForSize = (templates: number): number => (templates <= 150_000 ? 64 : templates <= 400_000 ? 128 : 256);
+const efForSize = (templates: number): number => (templates <= 20_000 ? 64 : templates <= 150_000 ? 256 : 512);
 
 export const euclideanDistance = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
   let sum = 0;

@@ -79,7 +79,38 @@ CREATE TABLE recognitions (
 CREATE INDEX recognitions_expiry_idx ON recognitions (expires_at);
 CREATE INDEX recognitions_member_idx ON recognitions (member_id) WHERE member_id IS NOT NULL;
 
+-- Two members whose faces the background sweep found alike (the same person enrolled twice?),
+-- for an operator to merge or dismiss. No foreign keys (the pair may live on two shards under
+-- Citus): a purge deletes a member's suspects itself.
+CREATE TABLE duplicate_suspects (
+  id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  member_id        uuid NOT NULL,
+  face_id          uuid NOT NULL,
+  other_member_id  uuid NOT NULL,
+  other_face_id    uuid NOT NULL,
+  similarity       real NOT NULL,
+  status           text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'dismissed', 'merged')),
+  found_at         timestamptz NOT NULL DEFAULT now(),
+  decided_at       timestamptz,
+  CHECK (member_id <> other_member_id)
+);
+-- One suspicion per pair of members, whichever came first.
+CREATE UNIQUE INDEX duplicate_suspects_pair_key ON duplicate_suspects (least(member_id, other_member_id), greatest(member_id, other_member_id));
+CREATE INDEX duplicate_suspects_pending_idx ON duplicate_suspects (found_at DESC) WHERE status = 'pending';
+CREATE INDEX duplicate_suspects_member_idx ON duplicate_suspects (member_id);
+CREATE INDEX duplicate_suspects_other_member_idx ON duplicate_suspects (other_member_id);
+
+-- How far the sweep has compared new templates (by label).
+CREATE TABLE duplicate_sweep (
+  singleton  boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  last_label bigint NOT NULL DEFAULT 0
+);
+INSERT INTO duplicate_sweep DEFAULT VALUES;
+
 -- Down Migration
+
+DROP TABLE duplicate_sweep;
+DROP TABLE duplicate_suspects;
 
 DROP TABLE recognitions;
 DROP TABLE member_mall_activity;
