@@ -3,6 +3,7 @@ import type { LivenessSessions } from '../domain/faces/livenessSessions.js';
 import type { PhotoEraser } from '../domain/faces/photoEraser.js';
 import type { ServedIndex } from '../domain/recognition/servedIndex.js';
 import type { Recognitions } from '../domain/recognition/recognitions.js';
+import type { Duplicates } from '../domain/recognition/duplicates.js';
 import type { VisitorExpiry } from '../domain/members/visitorExpiry.js';
 import type { WebhookSubscriptions } from '../domain/events/webhookSubscriptions.js';
 import { repeatEvery } from './repeatEvery.js';
@@ -16,6 +17,7 @@ export interface BackgroundJobs {
   expireVisitors: () => Promise<number>;
   erasePendingPhotos: () => Promise<void>;
   forgetExpiredRecognitions: () => Promise<void>;
+  sweepDuplicates: () => Promise<number>;
   stop: () => void;
 }
 
@@ -23,6 +25,8 @@ export interface BackgroundJobs {
  * The periodic maintenance: photos whose erasure is pending, expired anonymous visitors, the malls'
  * partitions (today's visitors, regulars), expired recognitions' descriptors, the outbox's compaction. Each runs once at start, then on its timer; a failure is logged and retried.
  */
+/** New templates are compared with the group for suspected double enrollments this often. */
+const DUPLICATE_SWEEP_INTERVAL_MS = 60_000;
 /** Expired recognitions lose their descriptor within this. */
 const RECOGNITION_SWEEP_INTERVAL_MS = 10_000;
 
@@ -32,6 +36,7 @@ export async function startJobs(deps: {
   visitorExpiry: VisitorExpiry;
   servedIndex: ServedIndex;
   recognitions: Recognitions;
+  duplicates: Duplicates;
   webhooks: WebhookSubscriptions;
   photoSweepSeconds: number;
   partitionsRefreshSeconds: number;
@@ -48,6 +53,7 @@ export async function startJobs(deps: {
     repeatEvery(deps.partitionsRefreshSeconds * 1000, () => servedIndex.refresh(), warn('mall partitions refresh failed')),
     // A recognition's descriptor is kept only while it may be used.
     repeatEvery(RECOGNITION_SWEEP_INTERVAL_MS, () => recognitions.sweep(), warn('recognition sweep failed')),
+    repeatEvery(DUPLICATE_SWEEP_INTERVAL_MS, () => deps.duplicates.sweep(), warn('duplicate sweep failed')),
     repeatEvery(LIVENESS_SWEEP_INTERVAL_MS, () => deps.livenessSessions.sweep(), warn('liveness session sweep failed')),
     repeatEvery(OUTBOX_COMPACTION_INTERVAL_MS, () => deps.webhooks.compact(), warn('outbox compaction failed')),
   ];
@@ -55,6 +61,7 @@ export async function startJobs(deps: {
     expireVisitors: () => visitorExpiry.sweep(),
     erasePendingPhotos: () => photoEraser.sweep(),
     forgetExpiredRecognitions: () => recognitions.sweep(),
+    sweepDuplicates: () => deps.duplicates.sweep(),
     stop: () => stops.forEach((stop) => stop()),
   };
 }

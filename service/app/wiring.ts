@@ -29,6 +29,9 @@ import { PartitionSearch } from '../domain/recognition/partitionSearch.js';
 import { PartitionThresholds } from '../domain/recognition/partitionThresholds.js';
 import { Recognitions } from '../domain/recognition/recognitions.js';
 import { ServedIndex } from '../domain/recognition/servedIndex.js';
+import { Duplicates } from '../domain/recognition/duplicates.js';
+import { DuplicateRepository } from '../repositories/duplicateRepository.js';
+import { MemberMergeRepository } from '../repositories/memberMergeRepository.js';
 import { readFalseMatchCurve } from '../../models/faceModels.js';
 import { MallRepository } from '../repositories/mallRepository.js';
 import { PartitionRepository } from '../repositories/partitionRepository.js';
@@ -100,6 +103,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
   const photoEraser = new PhotoEraser(blobs, pendingDeletions, logger, config.photoSweep.graceSeconds);
   const profiles = new ProfileService({ members, activity: new MemberActivityRepository(pool), rules: config.loyalty, clock });
   const mallRepository = new MallRepository(pool);
+  const duplicateRepository = new DuplicateRepository(pool);
   const activity = new PartitionRepository(pool);
   const { serveMalls, regularDays } = config.recognition;
   const partitions = new MallPartitions(activity, { defaultTimeZone: config.loyalty.timeZone, regularDays, serveMalls }, clock);
@@ -188,6 +192,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     photoEraser,
     outbox,
     partitions,
+    duplicates: duplicateRepository,
     tiers: config.loyalty.tiers,
   });
   const visits = new VisitService({ pool, members, visits: visitRepository, activity, profiles, outbox, dedupSeconds: config.frameDedupSeconds });
@@ -276,6 +281,19 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     partitions,
     servedIndex,
     recognitions,
+    duplicates: new Duplicates({
+      pool,
+      duplicates: duplicateRepository,
+      merges: new MemberMergeRepository(),
+      members,
+      memberService,
+      index,
+      served: servedIndex,
+      rule,
+      thresholds: partitionThresholds,
+      model: config.faceModel,
+      logger,
+    }),
     visitorExpiry: new VisitorExpiry(members, memberService, clock, logger),
     /** Where the generated admin key is written when none is configured. */
     adminKeyFile: path.join(config.dataDir, 'admin-key'),

@@ -39,6 +39,8 @@ export type DomainErrorCode =
   | 'RECOGNITION_EXPIRED'
   | 'RECOGNITION_USED'
   | 'SECOND_FACTOR_LOCKED'
+  | 'DUPLICATE_NOT_FOUND'
+  | 'DUPLICATE_DECIDED'
   | 'NOT_READY'
   | 'DEPENDENCY_UNAVAILABLE';
 
@@ -96,6 +98,9 @@ export const recognitionExpired = () => fail('RECOGNITION_EXPIRED', 'the recogni
 export const recognitionUsed = () => fail('RECOGNITION_USED', 'the recognition was already used: identify the face again');
 export const secondFactorLocked = (tries: number) =>
   fail('SECOND_FACTOR_LOCKED', `this recognition had its ${tries} second-factor tries: identify the face again`, { tries });
+
+export const duplicateNotFound = () => fail('DUPLICATE_NOT_FOUND', 'no such suspected duplicate');
+export const duplicateDecided = (status: string) => fail('DUPLICATE_DECIDED', `this suspected duplicate was already ${status}`, { status });
 
 export const modelsLoading = () => fail('NOT_READY', 'the face models are still loading');
 export const photoStoreUnavailable = () => fail('DEPENDENCY_UNAVAILABLE', 'the photo store is not available; try again shortly');

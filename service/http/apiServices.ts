@@ -9,6 +9,7 @@ import type { ReindexService } from '../domain/faces/reindexService.js';
 import type { CameraService } from '../domain/mall/cameras.js';
 import type { FrameService } from '../domain/mall/frameService.js';
 import type { MallService } from '../domain/mall/malls.js';
+import type { Duplicates } from '../domain/recognition/duplicates.js';
 import type { PurchaseService } from '../domain/mall/purchaseService.js';
 import type { VisitFeed } from '../domain/mall/visitFeed.js';
 import type { VisitService } from '../domain/mall/visitService.js';
@@ -37,6 +38,7 @@ export interface ApiServices {
   frames: FrameService;
   cameras: CameraService;
   malls: MallService;
+  duplicates: Duplicates;
   purchases: PurchaseService;
   visits: VisitService;
   keys: ApiKeyService;

@@ -259,6 +259,27 @@ export const recognitionAdmin = z.looseObject({
   malls: z.array(z.looseObject({ mallId: z.string(), partitions: z.array(partitionState), expectedFpir: z.number().nullable() })),
 });
 
+const suspectMember = z.looseObject({ id: z.string(), name: z.string().nullable(), kind: z.string(), homeMallId: z.string(), createdAt: time }).nullable();
+const duplicateSuspect = z.looseObject({
+  id: z.string(),
+  memberId: z.string(),
+  faceId: z.string(),
+  otherMemberId: z.string(),
+  otherFaceId: z.string(),
+  similarity: z.number(),
+  status: z.enum(['pending', 'dismissed', 'merged']),
+  foundAt: time,
+  decidedAt: time.nullable(),
+});
+export const duplicateList = z.looseObject({ duplicates: z.array(duplicateSuspect.extend({ member: suspectMember, otherMember: suspectMember })) });
+export const duplicateDecision = duplicateSuspect;
+export const mergeResult = z.looseObject({
+  keptMemberId: z.string(),
+  purgedMemberId: z.string(),
+  moved: z.looseObject({ visits: z.number().int(), purchases: z.number().int(), points: z.number().int() }),
+  purged: z.looseObject({ faces: z.number().int(), images: z.number().int(), events: z.number().int(), imageErasurePending: z.boolean() }),
+});
+
 export const secondFactorResult = z.looseObject({
   faces: z.array(identifiedFace),
   triesLeft: z.number().int(),

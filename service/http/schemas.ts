@@ -277,6 +277,10 @@ export const secondFactorSchema = z.union([
 
 export const recognitionAdminQuery = z.strictObject({ mallId: mallId.optional() });
 
+export const duplicateParams = z.object({ duplicateId: uuid });
+export const duplicateListQuery = z.strictObject({ limit: queryNumber(z.number().int().min(1).max(500)) });
+export const mergeDuplicateSchema = z.strictObject({ keep: uuid });
+
 export const auditQuerySchema = z.strictObject({
   memberId: z.uuid().optional(),
   from: isoTime.optional(),

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import type { PoolClient } from 'pg';
-import type { FaceIndex, IndexHit } from '../../../index/faceIndex.js';
+import { euclideanDistance, type FaceIndex, type IndexHit } from '../../../index/faceIndex.js';
 import type { FacePipeline } from '../../../models/facePipeline.js';
 import type { QualityPolicy } from '../../../models/quality.js';
 import type { Box, ModelInfo } from '../../../models/types.js';
@@ -49,7 +49,7 @@ export interface FaceServiceDeps {
   /** Set when enrollment must prove a live face (ENROLL_LIVENESS=required). */
   enrollLiveness?: LivenessPolicy;
   /** Whether this replica holds a member (a replica serving some malls holds only their regulars). */
-  served: Pick<ServedIndex, 'holds'>;
+  served: Pick<ServedIndex, 'holds' | 'holdsGroup'>;
   logger: Logger;
 }
 
@@ -79,8 +79,14 @@ export class FaceService {
     return { image, face, quality };
   }
 
-  private refuseIfEnrolledElsewhere(descriptor: ArrayLike<number>, memberId: string): void {
-    const other = this.enrolledElsewhere(descriptor, memberId);
+  /**
+   * Refuses a face that the 1:N rule calls another member's: among the templates this replica
+   * holds (the whole group, or its malls' regulars) and, on a replica serving some malls, among
+   * the members sharing the phone's last four digits (read from PostgreSQL). Past that, the
+   * background sweep compares new templates group-wide (service/domain/recognition/duplicates.ts).
+   */
+  private async refuseIfEnrolledElsewhere(descriptor: ArrayLike<number>, memberId: string): Promise<void> {
+    const other = this.enrolledElsewhere(descriptor, memberId) ?? (await this.enrolledInPhoneBucket(descriptor, memberId));
     if (other) {
       throw faceAlreadyEnrolled({
         distance: roundDistance(other.distance),
@@ -93,7 +99,7 @@ export class FaceService {
   async checkEnrollment(memberId: string, bytes: Buffer): Promise<{ accepted: true; box: Box; quality: QualityView }> {
     this.model();
     const { face, quality } = await this.prepareEnrollment(memberId, bytes);
-    this.refuseIfEnrolledElsewhere(face.descriptor, memberId);
+    await this.refuseIfEnrolledElsewhere(face.descriptor, memberId);
     return { accepted: true, box: face.box, quality };
   }
 
@@ -105,7 +111,7 @@ export class FaceService {
     if (earlier) return { ...this.enrolledView(earlier), repeated: true };
     const { image, face, quality } = await this.prepareEnrollment(memberId, bytes);
     return this.enrollments.add(async () => {
-      this.refuseIfEnrolledElsewhere(face.descriptor, memberId);
+      await this.refuseIfEnrolledElsewhere(face.descriptor, memberId);
       const faceId = randomUUID();
       const photoKey = this.deps.storePhotos ? facePhotoKey(memberId, faceId, photoExtension(image.format)) : null;
       if (photoKey) {
@@ -154,6 +160,16 @@ export class FaceService {
       model: { name: template.modelName, version: template.modelVersion },
       createdAt: template.createdAt,
     };
+  }
+
+  /** Another member sharing the phone's last four digits whose face this is (a replica that does not hold the group). */
+  private async enrolledInPhoneBucket(descriptor: ArrayLike<number>, memberId: string): Promise<IndexHit | undefined> {
+    if (this.deps.served.holdsGroup) return undefined; // the index is the whole group: already searched
+    const digits = (await this.deps.members.findById(memberId))?.phone?.replace(/\D/g, '');
+    if (!digits || digits.length < 4) return undefined;
+    const bucket = await this.deps.templates.forSecondFactor({ last4: digits.slice(-4) }, this.model());
+    const hits = bucket.map((t) => ({ label: t.label, templateId: t.id, memberId: t.memberId, distance: euclideanDistance(descriptor, t.descriptor) }));
+    return this.deps.rule.sameAsOtherMember(hits.sort((a, b) => a.distance - b.distance), memberId);
   }
 
   /** The nearest template of a member other than `memberId` within the match threshold. */

@@ -13,6 +13,7 @@ import type { Tier } from './loyalty.js';
 import type { PhotoEraser } from '../faces/photoEraser.js';
 import type { MemberProfile, ProfileService } from './profileService.js';
 import type { MallPartitions } from '../recognition/mallPartitions.js';
+import type { DuplicateRepository } from '../../repositories/duplicateRepository.js';
 
 export interface MemberWithFaces extends Member {
   faceCount: number;
@@ -51,6 +52,8 @@ export interface MemberServiceDeps {
   outbox: Outbox;
   /** A member is a regular of their home mall from the start (this replica at once, the others at their next read). */
   partitions: MallPartitions;
+  /** Suspected double enrollments: a purged member leaves none behind. */
+  duplicates: DuplicateRepository;
   tiers: readonly Tier[];
 }
 
@@ -130,7 +133,9 @@ export class MemberService {
       const events = (await this.deps.visits.countByMember(id, tx)) + (await this.deps.purchases.countByMember(id, tx));
       const removed = await this.deps.templates.deleteByMember(id, tx);
       await this.deps.pendingDeletions.add(prefix, tx);
-      // Visits, purchases, ledger entries and external ids go with the row (ON DELETE CASCADE).
+      // Visits, purchases, ledger entries, external ids, mall activity and recognitions go with
+      // the row (ON DELETE CASCADE); suspected duplicates name it without a foreign key.
+      await this.deps.duplicates.deleteByMember(id, tx);
       await this.deps.members.delete(id, tx);
       // Its events go from the outbox, sent or not; mall systems are told to forget the member too.
       await this.deps.outbox.memberPurged(tx, id);

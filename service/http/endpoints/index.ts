@@ -6,6 +6,7 @@ import { eventEndpoints } from './events.js';
 import { faceEndpoints } from './faces.js';
 import { livenessEndpoints } from './liveness.js';
 import { mallEndpoints } from './malls.js';
+import { duplicateEndpoints } from './duplicates.js';
 import { memberActivityEndpoints } from './memberActivity.js';
 import { memberEndpoints } from './members.js';
 import { probeEndpoints } from './probes.js';
@@ -25,5 +26,6 @@ export const ENDPOINTS: readonly Endpoint[] = [
   ...eventEndpoints,
   ...webhookEndpoints,
   ...mallEndpoints,
+  ...duplicateEndpoints,
   ...adminEndpoints,
 ];

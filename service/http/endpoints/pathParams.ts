@@ -1,5 +1,5 @@
-import { cameraNotFound, deliveryNotFound, faceNotFound, keyNotFound, livenessSessionNotFound, mallNotFound, memberNotFound, storeNotFound, webhookNotFound } from '../../domain/errors.js';
-import { cameraParams, deliveryParams, faceParams, keyParams, livenessSessionParams, mallParams, memberParams, storeParams, webhookParams } from '../schemas.js';
+import { cameraNotFound, deliveryNotFound, duplicateNotFound, faceNotFound, keyNotFound, livenessSessionNotFound, mallNotFound, memberNotFound, storeNotFound, webhookNotFound } from '../../domain/errors.js';
+import { cameraParams, deliveryParams, duplicateParams, faceParams, keyParams, livenessSessionParams, mallParams, memberParams, storeParams, webhookParams } from '../schemas.js';
 
 /*
  * The path parameters shared by several endpoints, with the not-found error a malformed id gets
@@ -14,3 +14,4 @@ export const webhookPath = { params: webhookParams, notFound: { webhookId: webho
 export const deliveryPath = { params: deliveryParams, notFound: { webhookId: webhookNotFound, deliveryId: deliveryNotFound } };
 export const mallPath = { params: mallParams, notFound: { mallId: mallNotFound } };
 export const storePath = { params: storeParams, notFound: { storeId: storeNotFound } };
+export const duplicatePath = { params: duplicateParams, notFound: { duplicateId: duplicateNotFound } };

@@ -1,0 +1,110 @@
+import fs from 'node:fs/promises';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Visage } from '../app/startVisage.js';
+import { apiClient, expectError } from '../testSupport/apiClient.js';
+import { cropFace, PERSON_A, STRANGERS } from '../testSupport/facePhotos.js';
+import { ADMIN_AUTH, createTestDatabase, makeDataDir, startTestVisage, type TestDatabase } from '../testSupport/testVisage.js';
+
+/**
+ * Double enrollment at a group's scale, over HTTP on one PostgreSQL: a replica serving the south
+ * mall holds only its regulars, so the same face enrolled at north and at south gets past its
+ * check (unless the phone's last digits name the other member); the sweep on a replica holding
+ * the whole group lists the pair, and an operator merges or dismisses it.
+ */
+
+let db: TestDatabase;
+let dirs: string[] = [];
+let group: Visage;
+let south: Visage;
+let sql: pg.Pool;
+const atGroup = apiClient(() => group.url, ADMIN_AUTH);
+const atSouth = apiClient(() => south.url, ADMIN_AUTH);
+const consent = { faceRecognition: true, source: 'desk' };
+
+async function member(api: typeof atGroup, body: Record<string, unknown>): Promise<string> {
+  const created = await api.post('/v1/members', { consent, ...body });
+  expect(created.status).toBe(201);
+  return created.body.id as string;
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  dirs = [await makeDataDir(), await makeDataDir()];
+  group = await startTestVisage({ DATABASE_URL: db.url, VISAGE_DATA_DIR: dirs[0]!, INFERENCE_THREADS: '1' });
+  await group.modelsReady;
+  for (const id of ['north', 'south']) expect((await atGroup.post('/v1/malls', { id, name: id })).status).toBe(201);
+  south = await startTestVisage({ DATABASE_URL: db.url, VISAGE_DATA_DIR: dirs[1]!, INFERENCE_THREADS: '1', SERVE_MALLS: 'south' });
+  await south.modelsReady;
+  sql = new pg.Pool({ connectionString: db.url, max: 1 });
+}, 180_000);
+
+afterAll(async () => {
+  await sql?.end();
+  await Promise.all([group?.close(), south?.close()]);
+  await db?.drop();
+  await Promise.all(dirs.map((dir) => fs.rm(dir, { recursive: true, force: true })));
+});
+
+describe('suspected double enrollments', () => {
+  it('refuses at enrollment a face the phone bucket already has, lists the rest for an operator, and merges', async () => {
+    const north = await member(atGroup, { name: 'North A', phone: '+8613800077701', homeMallId: 'north' });
+    expect((await atGroup.postImage(`/v1/members/${north}/faces`, await cropFace(PERSON_A))).status).toBe(201);
+
+    // At the south replica: the same face under a phone with the same last four digits is refused …
+    const sameDigits = await member(atSouth, { name: 'South A?', phone: '+8613900077701', homeMallId: 'south' });
+    expectError(await atSouth.postImage(`/v1/members/${sameDigits}/faces`, await cropFace(PERSON_A, { width: 280 })), 409, 'FACE_ALREADY_ENROLLED');
+    // … under another number it gets through: this replica does not hold the north mall's members.
+    const south2 = await member(atSouth, { name: 'South A', phone: '+8613700012399', homeMallId: 'south' });
+    expect((await atSouth.postImage(`/v1/members/${south2}/faces`, await cropFace(PERSON_A, { width: 260 }))).status).toBe(201);
+    const purchase = await atSouth.post(
+      `/v1/members/${south2}/purchases`,
+      { transactionId: 'dup-1', amount: 250, currency: 'CNY', items: [{ sku: 'X', category: 'shoes', quantity: 1, price: 250 }] },
+      { authorization: `Bearer ${(await atSouth.post('/v1/keys', { role: 'pos', name: 'till' })).body.key}` },
+    );
+    expect(purchase.status).toBe(201);
+
+    // The south replica does not hold the group: it leaves the sweep to one that does.
+    expect(await south.maintenance.sweepDuplicates()).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the group replica follows the change log
+    await group.maintenance.sweepDuplicates();
+    expect(await group.maintenance.sweepDuplicates()).toBe(0); // nothing new since
+
+    const listed = (await atGroup.get('/v1/admin/duplicates')).body.duplicates.filter((d: { memberId: string; otherMemberId: string }) =>
+      [d.memberId, d.otherMemberId].includes(north),
+    );
+    expect(listed).toHaveLength(1);
+    expect([listed[0].memberId, listed[0].otherMemberId].sort()).toEqual([north, south2].sort());
+    expect([listed[0].member.name, listed[0].otherMember.name].sort()).toEqual(['North A', 'South A']);
+    expect(listed[0]).toMatchObject({ status: 'pending' });
+    expect(listed[0].similarity).toBeGreaterThan(0.535);
+
+    expectError(await atGroup.post(`/v1/admin/duplicates/${listed[0].id}/merge`, { keep: sameDigits }), 400, 'VALIDATION_FAILED');
+    const merged = await atGroup.post(`/v1/admin/duplicates/${listed[0].id}/merge`, { keep: north });
+    expect(merged.status).toBe(200);
+    expect(merged.body).toMatchObject({ keptMemberId: north, purgedMemberId: south2, moved: { purchases: 1, points: 250 }, purged: { faces: 1 } });
+    // The kept member has the purchase and its points; the other is gone, with its suspicion.
+    const kept = (await atGroup.get(`/v1/members/${north}`)).body;
+    expect(kept.profile.pointsBalance).toBe(250);
+    expectError(await atGroup.get(`/v1/members/${south2}`), 404, 'MEMBER_NOT_FOUND');
+    expect((await atGroup.get('/v1/admin/duplicates')).body.duplicates.some((d: { id: string }) => d.id === listed[0].id)).toBe(false);
+    expectError(await atGroup.post(`/v1/admin/duplicates/${listed[0].id}/dismiss`), 404, 'DUPLICATE_NOT_FOUND');
+    const { rows } = await sql.query('SELECT count(*)::int AS n FROM duplicate_suspects WHERE member_id = $1 OR other_member_id = $1', [south2]);
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('dismisses a pair, which then stays decided', async () => {
+    const a = await member(atGroup, { homeMallId: 'north' });
+    expect((await atGroup.postImage(`/v1/members/${a}/faces`, await cropFace(STRANGERS[1]!))).status).toBe(201);
+    const b = await member(atSouth, { homeMallId: 'south' });
+    expect((await atSouth.postImage(`/v1/members/${b}/faces`, await cropFace(STRANGERS[1]!, { width: 260 }))).status).toBe(201);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await group.maintenance.sweepDuplicates();
+    const pair = (await atGroup.get('/v1/admin/duplicates')).body.duplicates.find((d: { memberId: string; otherMemberId: string }) => [d.memberId, d.otherMemberId].includes(b));
+    expect(pair).toBeDefined();
+    const dismissed = await atGroup.post(`/v1/admin/duplicates/${pair.id}/dismiss`);
+    expect(dismissed.body).toMatchObject({ id: pair.id, status: 'dismissed' });
+    expectError(await atGroup.post(`/v1/admin/duplicates/${pair.id}/merge`, { keep: a }), 409, 'DUPLICATE_DECIDED');
+    expect((await atGroup.get('/v1/admin/duplicates')).body.duplicates.some((d: { id: string }) => d.id === pair.id)).toBe(false);
+  });
+});
