@@ -222,6 +222,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     feed,
     partitions,
     cameraMalls: new CameraMalls(cameraRepository),
+    served: servedIndex,
     visitors: { policy: config.visitors.policy, ttlDays: config.visitors.ttlDays },
     clock,
     logger,

@@ -13,6 +13,7 @@ import type { MemberProfile } from '../members/profileService.js';
 import type { VisitService } from './visitService.js';
 import type { MallPartitions } from '../recognition/mallPartitions.js';
 import type { CameraMalls } from './cameraMalls.js';
+import type { ServedIndex } from '../recognition/servedIndex.js';
 import type { VisitFeed } from './visitFeed.js';
 import type { FaceTracks } from './faceTracks.js';
 import type { VisitorTracker } from './visitorTracker.js';
@@ -63,6 +64,8 @@ export interface FrameServiceDeps {
   /** Today's visitors and regulars of each mall (a recognised member joins both at once). */
   partitions: MallPartitions;
   cameraMalls: CameraMalls;
+  /** Whether this replica holds the whole group (the visitor policy needs to know). */
+  served: Pick<ServedIndex, 'holdsGroup'>;
   visitors: VisitorPolicy;
   clock: Clock;
   logger: Logger;
@@ -101,7 +104,7 @@ export class FrameService {
         faces.push({ ...base, ...(await this.recognised(match, cameraId, mallId, at)) });
         continue;
       }
-      const outcome = unknownReason === 'no_close_member' ? await this.unknown(face.descriptor, face.box, quality, cameraId, mallId, at, frameId) : { match: null };
+      const outcome = this.mayBecomeVisitor(unknownReason) ? await this.unknown(face.descriptor, face.box, quality, cameraId, mallId, at, frameId) : { match: null };
       faces.push({ ...base, ...outcome, ...(outcome.match ? {} : { unknownReason }) });
     }
     return { cameraId, capturedAt: at.toISOString(), faces, skipped };
@@ -134,8 +137,7 @@ export class FrameService {
         if (outcome.match) track.memberId = found.match.memberId;
         continue;
       }
-      // A face that may be a member the mall's partitions could not search (or a look-alike) never becomes a visitor.
-      if (found.unknownReason !== 'no_close_member') continue;
+      if (!this.mayBecomeVisitor(found.unknownReason)) continue;
       if (this.deps.visitors.policy !== 'track' || track.visitorTried || track.frames < this.deps.minSightings) continue;
       track.visitorTried = true;
       const { member, created } = await this.createVisitor(descriptor, face.box, quality, mallId);
@@ -144,6 +146,17 @@ export class FrameService {
       if (visitor && (await this.recognised(visitor, cameraId, mallId, at, track.id, created)).match) track.memberId = visitor.memberId;
     }
     return faces.length;
+  }
+
+  /**
+   * Whether an unknown face may become a visitor: only while no member could still be it. A face
+   * close to two members (ambiguous) never may. One the group was too large to search may on a
+   * replica that holds the whole group, whose visitor enrollment refuses any face within
+   * MATCH_THRESHOLD of a member (createMemberWithFace); a replica holding only some malls cannot
+   * tell, and makes no visitor of it.
+   */
+  private mayBecomeVisitor(unknownReason: UnknownReason | undefined): boolean {
+    return unknownReason === 'no_close_member' || (unknownReason === 'needs_second_factor' && this.deps.served.holdsGroup);
   }
 
   /** A new anonymous visitor member with this face (or the member it already is). */
