@@ -67,17 +67,22 @@ for (const candidate of [...new Set(trainScores.filter(Number.isFinite))].sort((
 // Round towards strict (a rounded threshold never accepts a pair the exact one refused).
 const verifyThreshold = inScale(metric === 'cosine' ? Math.ceil(verify.closeness * 1000) / 1000 : -Math.floor(-verify.closeness * 1000) / 1000);
 
+/** The closeness of every different-person pair of `pool` (images with a face). */
+function impostorScores(pool: string[]): number[] {
+  const scores: number[] = [];
+  for (let i = 0; i < pool.length; i++) {
+    const a = descriptors.get(pool[i]!)!;
+    for (let j = i + 1; j < pool.length; j++) {
+      if (identityOf(pool[i]!) === identityOf(pool[j]!)) continue;
+      scores.push(closenessOf(metric, euclideanDistance(a, descriptors.get(pool[j]!)!)));
+    }
+  }
+  return scores;
+}
+
 // 1:N threshold: impostor scores over every cross-identity pair of DevTrain images.
 const trainImages = [...new Set(train.flatMap((p) => [p.a, p.b]))].filter((image) => descriptors.get(image));
-const impostor: number[] = [];
-for (let i = 0; i < trainImages.length; i++) {
-  const a = descriptors.get(trainImages[i]!)!;
-  for (let j = i + 1; j < trainImages.length; j++) {
-    if (identityOf(trainImages[i]!) === identityOf(trainImages[j]!)) continue;
-    impostor.push(closenessOf(metric, euclideanDistance(a, descriptors.get(trainImages[j]!)!)));
-  }
-}
-impostor.sort((x, y) => y - x); // closest first
+const impostor = impostorScores(trainImages).sort((x, y) => y - x); // closest first
 const allowedFalseMatches = Math.floor(TARGET_FMR * impostor.length);
 // Just less close than the (allowed + 1)-th closest impostor pair, rounded to 3 decimals towards strict.
 const matchCloseness = Math.floor(impostor[allowedFalseMatches]! * 1000 + 1) / 1000;
@@ -107,15 +112,8 @@ const todayThreshold = inScale(todayCloseness);
 // photos give. Counted on threshold alone: the margin can only turn a false match into
 // "ambiguous", so the curve bounds the full rule's false matches from above.
 const curveImages = images.filter((image) => descriptors.get(image));
-const curveScores: number[] = [];
-for (let i = 0; i < curveImages.length; i++) {
-  const a = descriptors.get(curveImages[i]!)!;
-  for (let j = i + 1; j < curveImages.length; j++) {
-    if (identityOf(curveImages[i]!) === identityOf(curveImages[j]!)) continue;
-    curveScores.push(closenessOf(metric, euclideanDistance(a, descriptors.get(curveImages[j]!)!)));
-  }
-}
-const curveStep = metric === 'cosine' ? 0.005 : 0.005;
+const curveScores = impostorScores(curveImages);
+const curveStep = 0.005;
 const curveFrom = Math.floor((matchCloseness - 0.15) / curveStep) * curveStep;
 const curvePoints: [number, number][] = [];
 for (let c = curveFrom; ; c += curveStep) {

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { isTimeZone } from './shared/timeZones.js';
 import type { Lane, LaneLimits } from '../models/laneScheduler.js';
 import type { LivenessMode } from './domain/faces/livenessPolicy.js';
 import type { LoyaltyRules, Tier } from './domain/members/loyalty.js';
@@ -30,14 +31,7 @@ const namedNumbers = (defaultValue: string) =>
       return pairs;
     });
 
-const timeZone = z.string().refine((zone) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'an IANA time zone such as Asia/Shanghai');
+const timeZone = z.string().refine(isTimeZone, 'an IANA time zone such as Asia/Shanghai');
 
 const envSchema = z.object({
   PORT: numberFromEnv(z.number().int().min(0).max(65535)).default(8080),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isTimeZone } from '../shared/timeZones.js';
 import { ROLES } from '../repositories/apiKeyRepository.js';
 import { readCursor } from '../repositories/pageCursor.js';
 import { EVENT_TYPES } from '../domain/events/events.js';
@@ -13,14 +14,7 @@ const transactionId = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, '1 to 128 let
 /** Mall and store ids: what the malls and stores tables accept. */
 export const mallId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a mall id: 1 to 64 lower-case letters, digits, _ or -, led by a letter or digit');
 export const storeId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a store id: 1 to 64 letters, digits, _ . or -, led by a letter or digit');
-const ianaTimeZone = z.string().min(1).max(64).refine((zone) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'an IANA time zone such as Asia/Shanghai');
+const ianaTimeZone = z.string().min(1).max(64).refine(isTimeZone, 'an IANA time zone such as Asia/Shanghai');
 
 const consentSchema = z.strictObject({
   faceRecognition: z.boolean(),
