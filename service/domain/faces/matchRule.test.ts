@@ -40,15 +40,13 @@ describe('MatchRule on a cosine model', () => {
     expect(rule.score(fromSimilarity(0.62))).toBeCloseTo(0.62, 4);
   });
 
-  it('verifies, checks double enrollment and today visitors at their own thresholds', () => {
+  it('verifies, checks double enrollment, and takes the stricter of two thresholds', () => {
     expect(rule.verifies(fromSimilarity(0.35))).toBe(true);
     expect(rule.verifies(fromSimilarity(0.25))).toBe(false);
     expect(rule.sameAsOtherMember([hit('me', fromSimilarity(0.9)), hit('other', fromSimilarity(0.55))], 'me')?.memberId).toBe('other');
     expect(rule.sameAsOtherMember([hit('other', fromSimilarity(0.45))], 'me')).toBeUndefined();
-    const today = hit('t', fromSimilarity(0.45));
-    expect(rule.decideToday(today, [hit('x', fromSimilarity(0.2)), undefined])).toEqual(today);
-    expect(rule.decideToday(today, [hit('x', fromSimilarity(0.43))])).toBeUndefined();
-    expect(rule.decideToday(hit('t', fromSimilarity(0.4)), [])).toBeUndefined();
+    expect(rule.stricter(0.55, 0.62)).toBe(0.62);
+    expect(rule.stricter(0.62, 0.55)).toBe(0.62);
   });
 
   it('takes only stricter (higher) request thresholds', () => {

@@ -24,8 +24,8 @@ export const closenessOf = (metric: Metric, distance: number): number => (metric
 export const thresholdFromCloseness = (metric: Metric, closeness: number): number => (metric === 'cosine' ? closeness : -closeness);
 
 /**
- * The one place that decides "same person", for every caller: 1:N identification with its margin,
- * today's visitors, 1:1 verification, the double-enrollment check, the visitor tracker and a
+ * The one place that decides "same person", for every caller: 1:N identification with its margin
+ * (the partitions set the threshold each search uses), 1:1 verification, the double-enrollment check, the visitor tracker and a
  * request's stricter threshold. Thresholds are in the running model's own scale: cosine
  * similarity (higher is closer) or Euclidean distance (lower is closer). Internally every
  * comparison is on "closeness" (the similarity, or the negated distance), so that one rule
@@ -106,12 +106,6 @@ export class MatchRule {
   clearlyAhead(best: Pick<IndexHit, 'distance'>, rival: Pick<IndexHit, 'distance'> | undefined): boolean {
     if (!rival) return true;
     return this.closeness(best.distance) - this.closeness(rival.distance) >= this.thresholds.margin;
-  }
-
-  /** Today's visitor a face is: within the today threshold and clearly ahead of every rival. */
-  decideToday(best: IndexHit | undefined, rivals: readonly (IndexHit | undefined)[]): IndexHit | undefined {
-    if (!best || !this.within(best.distance, this.thresholds.today)) return undefined;
-    return rivals.every((rival) => this.clearlyAhead(best, rival)) ? best : undefined;
   }
 
   /** 1:1: whether the distance to the member's nearest template passes verification. */
