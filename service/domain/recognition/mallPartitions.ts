@@ -11,6 +11,8 @@ export const DEFAULT_MALL = 'default';
 interface MallSets {
   today: Set<string>;
   regulars: Set<string>;
+  /** Changes whenever this mall's partitions may have (a visit elsewhere leaves it alone). */
+  version: number;
   /** The local day `today` belongs to ('' until read). */
   day: string;
   timeZone: string;
@@ -28,8 +30,8 @@ export class MallPartitions {
   private readonly malls = new Map<string, MallSets>();
   private lastRead: Date | undefined;
   private lastFullRead = 0;
-  /** Changes whenever a partition may have: readers keep derived data (galleries) until it moves. */
-  version = 0;
+  /** Bumped at every read: each mall's version starts from it, so no mall's version repeats. */
+  private reads = 0;
 
   constructor(
     private readonly repository: PartitionRepository,
@@ -46,10 +48,18 @@ export class MallPartitions {
     let sets = this.malls.get(mallId);
     if (!sets) {
       const timeZone = this.options.defaultTimeZone;
-      sets = { today: new Set(), regulars: new Set(), day: this.localDay(timeZone), timeZone };
+      sets = { today: new Set(), regulars: new Set(), version: this.reads * 1_000_000_000, day: this.localDay(timeZone), timeZone };
       this.malls.set(mallId, sets);
     }
     return sets;
+  }
+
+  /** Changes whenever the mall's partitions may have: readers keep derived data (galleries) until it moves. */
+  versionOf(mallId: string): number {
+    const sets = this.malls.get(mallId);
+    if (!sets) return -1;
+    // The day's turn empties today's visitors without a write: it counts as a change.
+    return this.localDay(sets.timeZone) === sets.day ? sets.version : -2 - sets.version;
   }
 
   /** The malls known here (the served ones). */
@@ -99,7 +109,7 @@ export class MallPartitions {
     if (!sets.today.has(memberId) || !sets.regulars.has(memberId)) {
       sets.today.add(memberId);
       sets.regulars.add(memberId);
-      this.version++;
+      sets.version++;
     }
   }
 
@@ -108,7 +118,7 @@ export class MallPartitions {
     const sets = this.sets(mallId);
     if (sets && !sets.regulars.has(memberId)) {
       sets.regulars.add(memberId);
-      this.version++;
+      sets.version++;
     }
   }
 
@@ -124,11 +134,13 @@ export class MallPartitions {
       this.repository.todaysVisitors(now, this.options.defaultTimeZone),
       this.repository.regulars(activeSince, changedSince),
     ]);
+    this.reads++;
     const next = new Map<string, MallSets>();
     for (const { mallId, timeZone } of zones) {
       if (!this.serves(mallId)) continue;
       const previous = this.malls.get(mallId);
-      next.set(mallId, { today: new Set(), regulars: full || !previous ? new Set() : previous.regulars, day: this.localDay(timeZone), timeZone });
+      const regulars = full || !previous ? new Set<string>() : previous.regulars;
+      next.set(mallId, { today: new Set(), regulars, version: this.reads * 1_000_000_000, day: this.localDay(timeZone), timeZone });
     }
     const add = (members: MallMember[], pick: (sets: MallSets) => Set<string>) => {
       for (const { mallId, memberId } of members) {
@@ -143,7 +155,6 @@ export class MallPartitions {
     for (const [mallId, sets] of next) this.malls.set(mallId, sets);
     this.lastRead = now;
     if (full) this.lastFullRead = now.getTime();
-    this.version++;
     return full;
   }
 }

@@ -95,9 +95,10 @@ export class PartitionSearch {
   private plan(mallId: string): MallPlan {
     const { index, partitions } = this.deps;
     let plan = this.plans.get(mallId);
-    if (plan && plan.version === partitions.version && plan.indexSize === index.size) return plan;
+    const version = partitions.versionOf(mallId);
+    if (plan && plan.version === version && plan.indexSize === index.size) return plan;
     plan ??= { today: new PartitionGallery(index), regulars: new PartitionGallery(index), version: -1, indexSize: -1, states: [] };
-    plan.version = partitions.version;
+    plan.version = version;
     plan.indexSize = index.size;
     plan.states = this.statesFor(plan, partitions.todayOf(mallId), partitions.regularsOf(mallId));
     this.plans.set(mallId, plan);
