@@ -25,10 +25,10 @@ function setUp(options: { groupMaxTemplates?: number; targetFpir?: number } = {}
   let label = 0;
   const enrol = (memberId: string, descriptor: number[]) => index.add({ label: ++label, templateId: `t${label}`, memberId }, descriptor);
   // Nobody is read from the database here: partitions are filled by what "this replica" records.
-  const repository = { mallTimeZones: async () => [], todaysVisitors: async () => [], regulars: async () => [] } as unknown as PartitionRepository;
+  const repository = { mallTimeZones: () => Promise.resolve([]), todaysVisitors: () => Promise.resolve([]), regulars: () => Promise.resolve([]) } as unknown as PartitionRepository;
   const partitions = new MallPartitions(repository, { defaultTimeZone: 'UTC', regularDays: 180 }, () => new Date());
   const rule = new MatchRule('cosine', thresholds);
-  const group = { holdsGroup: true, groupTemplates: () => index.size, nearestInGroup: async (d: ArrayLike<number>, k: number) => index.search(d, k) };
+  const group = { holdsGroup: true, groupTemplates: () => index.size, nearestInGroup: (d: ArrayLike<number>, k: number) => Promise.resolve(index.search(d, k)) };
   const search = new PartitionSearch({
     index,
     partitions,
@@ -61,7 +61,7 @@ describe('the partition search', () => {
     expect(await alone.search.decide(probe, 'south')).toEqual({ unknownReason: 'no_close_member' });
   });
 
-  it('shares the target among the partitions it searches, and tightens each with its size', async () => {
+  it('shares the target among the partitions it searches, and tightens each with its size', () => {
     const { enrol, partitions, search } = setUp();
     for (let i = 0; i < 3; i++) {
       enrol(`r${i}`, at(-0.2, 1 + i));
