@@ -84,7 +84,9 @@ export class PartitionSearch {
       groupMaxTemplates: options.groupMaxTemplates ?? null,
       curve: thresholds.source ?? null,
       malls: mallIds.map((mallId) => {
-        const partitions = this.statesOf(mallId);
+        // The search counts a large partition only past its limit; the report says how large it is.
+        const regulars = this.deps.partitions.regularsOf(mallId);
+        const partitions = this.statesOf(mallId).map((p) => (p.name === 'regulars' ? { ...p, templates: countTemplates(this.deps.index, regulars) } : p));
         const searched = partitions.filter((p) => p.searched);
         const unmeasured = searched.some((p) => p.expectedFpir === null);
         return { mallId, partitions, expectedFpir: unmeasured ? null : searched.reduce((sum, p) => sum + p.expectedFpir!, 0) };
@@ -107,7 +109,9 @@ export class PartitionSearch {
 
   private statesFor(plan: MallPlan, today: ReadonlySet<string>, regulars: ReadonlySet<string>): PartitionState[] {
     const { index, rule, thresholds, options } = this.deps;
-    const regularTemplates = countTemplates(index, regulars);
+    // Counted only as far as a partition could ever be searched: a mall whose regulars are a
+    // million members must not cost a million look-ups at every visit.
+    const regularTemplates = countTemplates(index, regulars, thresholds.maxTemplates(options.targetFpir));
     const group = this.deps.group.groupTemplates();
     plan.today.sync(today);
     const candidates: { name: PartitionName; templates: number; members: number | null; floor: number; skip?: PartitionState['skipped'] }[] = [
@@ -171,9 +175,12 @@ export class PartitionSearch {
   }
 }
 
-/** Templates the index holds for a set of members. */
-function countTemplates(index: FaceIndex, members: ReadonlySet<string>): number {
+/** Templates the index holds for a set of members, counted up to one past `cap`. */
+function countTemplates(index: FaceIndex, members: ReadonlySet<string>, cap = Number.POSITIVE_INFINITY): number {
   let count = 0;
-  for (const memberId of members) count += index.templateCountOf(memberId);
+  for (const memberId of members) {
+    count += index.templateCountOf(memberId);
+    if (count > cap) return cap + 1;
+  }
   return count;
 }
