@@ -167,7 +167,10 @@ export class FaceTemplateRepository {
    * whose phone ends in `last4` (through the index on the digits), or the one with `phone`.
    */
   async forSecondFactor(factor: { last4: string } | { phone: string }, model: DescriptorModel, db: Queryable = this.db): Promise<IndexableTemplate[]> {
-    const [where, value] = 'last4' in factor ? ['m.phone_last4 = $1', factor.last4] : ['m.phone = $1', factor.phone];
+    // A whole number is compared by its digits ("+86 138…" and "86138…" are one phone), found through the last four's index.
+    const digits = 'phone' in factor ? factor.phone.replace(/\D/g, '') : '';
+    const [where, value] =
+      'last4' in factor ? ['m.phone_last4 = $1', factor.last4] : [`m.phone_last4 = right($1, 4) AND regexp_replace(m.phone, '[^0-9]', '', 'g') = $1`, digits];
     const { rows } = await db.query<{ id: string; label: string; member_id: string; descriptor: number[] }>(
       `SELECT t.id, t.label, t.member_id, t.descriptor FROM face_templates t JOIN members m ON m.id = t.member_id
         WHERE ${where} AND t.model_name = $2 AND t.model_version = $3`,
