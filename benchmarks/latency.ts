@@ -85,7 +85,7 @@ const results = [
   await run('identify 1920 px group, 3 faces', () => post('/v1/identify', group1920, 'image/jpeg')),
   // POS: the payer (enrolled above) with the profile a cashier sees.
   await run('POS identify 250×250, maxFaces=1', () => post('/v1/identify?maxFaces=1', single250, 'image/jpeg')),
-  await run('till identify 250×250, recognition', () => post('/v1/identify?maxFaces=1&liveness=off', single250, 'image/jpeg', tillKey.key)),
+  await run('till identify, recognitionId', () => post('/v1/identify?maxFaces=1&liveness=off', single250, 'image/jpeg', tillKey.key)),
   await run('camera frame 1920×1080, 4 faces', () => post('/v1/cameras/entrance-1/frames', frame4, 'image/jpeg')),
 ];
 const backend = visage.pipeline.modelInfo!.backend;
