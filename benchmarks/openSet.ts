@@ -28,14 +28,15 @@ export interface OpenSetRun {
   searches: Search[];
 }
 
-interface Split {
+export interface Split {
   byPerson: Map<string, string[]>;
   several: string[];
   enrolled: string[];
   distractors: string[];
 }
 
-function split(images: string[]): Split {
+/** Who is enrolled (first photo), who is a distractor, and which photos probe (the other photos of people with several). */
+export function openSetSplit(images: string[]): Split {
   const byPerson = new Map<string, string[]>();
   for (const image of [...images].sort()) byPerson.set(identityOf(image), [...(byPerson.get(identityOf(image)) ?? []), image]);
   const people = [...byPerson.keys()].sort();
@@ -58,7 +59,7 @@ function galleryIndex(people: string[], split: Split, descriptors: Map<string, F
 }
 
 export function runOpenSet(images: string[], descriptors: Map<string, Float32Array | null>, metric: Metric): OpenSetRun {
-  const s = split(images);
+  const s = openSetSplit(images);
   const enrolled = new Set(s.enrolled);
   const { index } = galleryIndex([...s.enrolled, ...s.distractors], s, descriptors);
   const searches: Search[] = [];
@@ -122,7 +123,7 @@ export function simulateDay(
   descriptors: Map<string, Float32Array | null>,
   options: { metric: Metric; visitors: number; threshold: number; todayThreshold: number; margin: number; seed?: number },
 ): { visitors: number; matedSearches: number; fnir: number; wrongMember: number; fpir: number } {
-  const s = split(images);
+  const s = openSetSplit(images);
   const gallery = [...s.enrolled, ...s.distractors];
   // Today's visitors: a seeded draw from the whole gallery.
   let state = options.seed ?? 7;

@@ -146,6 +146,13 @@ export class MemberRepository {
     return rows[0] && toMember(rows[0]);
   }
 
+  /** Several members by id, in one query (absent ones are left out). */
+  async findByIds(ids: readonly string[]): Promise<Member[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.db.query<MemberRow>(`${SELECT_MEMBERS} WHERE m.id = ANY($1::uuid[])`, [ids]);
+    return rows.map(toMember);
+  }
+
   /** Members found by phone, by an external id of a kind, or by the start of their name. */
   async find(lookup: MemberLookup, limit: number): Promise<Member[]> {
     let where: string;

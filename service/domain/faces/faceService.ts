@@ -76,7 +76,7 @@ export class FaceService {
     // A self-enrollment kiosk (ENROLL_LIVENESS=required): a photo held up enrolls nobody.
     const liveness = enrollLiveness?.judge(face.livenessScore);
     if (liveness && !liveness.live) throw spoofSuspected(liveness.score);
-    return { image, face, quality };
+    return { image, face, quality, member };
   }
 
   /**
@@ -85,8 +85,8 @@ export class FaceService {
    * the members sharing the phone's last four digits (read from PostgreSQL). Past that, the
    * background sweep compares new templates group-wide (service/domain/recognition/duplicates.ts).
    */
-  private async refuseIfEnrolledElsewhere(descriptor: ArrayLike<number>, memberId: string): Promise<void> {
-    const other = this.enrolledElsewhere(descriptor, memberId) ?? (await this.enrolledInPhoneBucket(descriptor, memberId));
+  private async refuseIfEnrolledElsewhere(descriptor: ArrayLike<number>, member: Member): Promise<void> {
+    const other = this.enrolledElsewhere(descriptor, member.id) ?? (await this.enrolledInPhoneBucket(descriptor, member));
     if (other) {
       throw faceAlreadyEnrolled({
         distance: roundDistance(other.distance),
@@ -98,8 +98,8 @@ export class FaceService {
   /** The verdict an enrollment would get (the console shows it before saving); nothing is written. */
   async checkEnrollment(memberId: string, bytes: Buffer): Promise<{ accepted: true; box: Box; quality: QualityView }> {
     this.model();
-    const { face, quality } = await this.prepareEnrollment(memberId, bytes);
-    await this.refuseIfEnrolledElsewhere(face.descriptor, memberId);
+    const { face, quality, member } = await this.prepareEnrollment(memberId, bytes);
+    await this.refuseIfEnrolledElsewhere(face.descriptor, member);
     return { accepted: true, box: face.box, quality };
   }
 
@@ -109,9 +109,9 @@ export class FaceService {
     const photoDigest = createHash('sha256').update(bytes).digest();
     const earlier = await this.deps.templates.findByDigest(memberId, photoDigest);
     if (earlier) return { ...this.enrolledView(earlier), repeated: true };
-    const { image, face, quality } = await this.prepareEnrollment(memberId, bytes);
+    const { image, face, quality, member } = await this.prepareEnrollment(memberId, bytes);
     return this.enrollments.add(async () => {
-      await this.refuseIfEnrolledElsewhere(face.descriptor, memberId);
+      await this.refuseIfEnrolledElsewhere(face.descriptor, member);
       const faceId = randomUUID();
       const photoKey = this.deps.storePhotos ? facePhotoKey(memberId, faceId, photoExtension(image.format)) : null;
       if (photoKey) {
@@ -163,13 +163,13 @@ export class FaceService {
   }
 
   /** Another member sharing the phone's last four digits whose face this is (a replica that does not hold the group). */
-  private async enrolledInPhoneBucket(descriptor: ArrayLike<number>, memberId: string): Promise<IndexHit | undefined> {
+  private async enrolledInPhoneBucket(descriptor: ArrayLike<number>, member: Member): Promise<IndexHit | undefined> {
     if (this.deps.served.holdsGroup) return undefined; // the index is the whole group: already searched
-    const digits = (await this.deps.members.findById(memberId))?.phone?.replace(/\D/g, '');
+    const digits = member.phone?.replace(/\D/g, '');
     if (!digits || digits.length < 4) return undefined;
     const bucket = await this.deps.templates.forSecondFactor({ last4: digits.slice(-4) }, this.model());
     const hits = bucket.map((t) => ({ label: t.label, templateId: t.id, memberId: t.memberId, distance: euclideanDistance(descriptor, t.descriptor) }));
-    return this.deps.rule.sameAsOtherMember(hits.sort((a, b) => a.distance - b.distance), memberId);
+    return this.deps.rule.sameAsOtherMember(hits.sort((a, b) => a.distance - b.distance), member.id);
   }
 
   /** The nearest template of a member other than `memberId` within the match threshold. */

@@ -102,7 +102,8 @@ export class PurchaseService {
     if (at.getTime() > now.getTime() + MAX_CLOCK_SKEW_MS) throw invalidInput('at is in the future');
     const requestHash = purchaseRequestHash(memberId, request);
 
-    const recorded = await withTransaction(this.deps.pool, async (tx) => {
+    // A new purchase also says its mall (the member is a regular there from now on); a replay does not.
+    const recorded = await withTransaction(this.deps.pool, async (tx): Promise<RecordedPurchase & { mallId?: string }> => {
       const member = await this.deps.members.lockForUpdate(memberId, tx);
       if (!member) throw memberNotFound(memberId);
       const earlier = await this.replayOf(request.transactionId, requestHash, tx);
@@ -142,7 +143,7 @@ export class PurchaseService {
       );
       return { receipt, replayed: false, mallId };
     });
-    const { mallId, ...answer } = recorded as RecordedPurchase & { mallId?: string };
+    const { mallId, ...answer } = recorded;
     // This replica knows the new regular at once; the others at their next read.
     if (mallId) this.deps.partitions.addRegular(mallId, memberId);
     return answer;

@@ -84,14 +84,15 @@ export class Duplicates {
     });
   }
 
-  /** Pending suspicions, newest first, with both members' names. */
+  /** Pending suspicions, newest first, with both members' names (read in one query). */
   async pending(limit: number): Promise<SuspectView[]> {
     const suspects = await this.deps.duplicates.pending(limit);
-    const card = async (id: string) => {
-      const member = await this.deps.members.findById(id);
+    const members = new Map((await this.deps.members.findByIds([...new Set(suspects.flatMap((s) => [s.memberId, s.otherMemberId]))])).map((m) => [m.id, m]));
+    const card = (id: string) => {
+      const member = members.get(id);
       return member ? { id: member.id, name: member.name, kind: member.kind, homeMallId: member.homeMallId, createdAt: member.createdAt } : null;
     };
-    return Promise.all(suspects.map(async (s) => ({ ...s, member: await card(s.memberId), otherMember: await card(s.otherMemberId) })));
+    return suspects.map((s) => ({ ...s, member: card(s.memberId), otherMember: card(s.otherMemberId) }));
   }
 
   async dismiss(id: string): Promise<DuplicateSuspect> {

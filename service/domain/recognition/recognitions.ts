@@ -75,6 +75,11 @@ export class Recognitions {
     },
   ) {}
 
+  /** The running model as a recognition records it: a descriptor of another model is never compared. */
+  private get modelName(): string {
+    return `${this.deps.model.name} ${this.deps.model.version}`;
+  }
+
   /**
    * Names each face of an identification; undefined ids where PostgreSQL is away (identification
    * still answers from memory, without the ids a second factor or a redemption would need).
@@ -83,7 +88,7 @@ export class Recognitions {
     const expiresAt = new Date(this.deps.clock().getTime() + this.deps.ttlSeconds * 1000);
     try {
       return await this.deps.recognitions.insertMany(
-        faces.map((face) => ({ ...till, ...face, modelName: `${this.deps.model.name} ${this.deps.model.version}`, expiresAt })),
+        faces.map((face) => ({ ...till, ...face, modelName: this.modelName, expiresAt })),
       );
     } catch (error) {
       if (!isDatabaseUnavailable(error)) throw error;
@@ -98,7 +103,7 @@ export class Recognitions {
     if (!found || found.keyId !== keyId) throw recognitionNotFound();
     if (found.usedAt) throw recognitionUsed();
     if (found.expiresAt <= this.deps.clock() || !found.descriptor) throw recognitionExpired();
-    if (found.modelName !== `${this.deps.model.name} ${this.deps.model.version}`) throw recognitionExpired();
+    if (found.modelName !== this.modelName) throw recognitionExpired(); // a descriptor of the model before a change
     return found as Recognition & { descriptor: number[] };
   }
 
