@@ -119,6 +119,10 @@ const envSchema = z.object({
   TIER_SPEND_THRESHOLDS: namedNumbers('standard:0,silver:2000,gold:10000,platinum:50000'),
   /** Points multiplier of each tier. */
   TIER_POINTS_MULTIPLIERS: namedNumbers('standard:1,silver:1.2,gold:1.5,platinum:2'),
+  /** Points of a lot expire this many months after they were earned; 0: never. */
+  POINTS_EXPIRE_MONTHS: numberFromEnv(z.number().int().min(0).max(120)).default(24),
+  /** A pos key spends points and coupons only with a live recognition of the member's face at that till. */
+  REDEMPTION_REQUIRES_RECOGNITION: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
   /** Days without a visit or purchase after which a member's segment is `dormant`. */
   DORMANT_AFTER_DAYS: numberFromEnv(z.number().int().min(1).max(3650)).default(60),
   /** The mall's time zone: visit rhythms (hour of day, weekday) are read in local time. */
@@ -347,6 +351,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       tiers,
       dormantAfterDays: e.DORMANT_AFTER_DAYS,
       timeZone: e.MALL_TIMEZONE,
+      pointsExpireMonths: e.POINTS_EXPIRE_MONTHS,
+      spendRequiresRecognition: e.REDEMPTION_REQUIRES_RECOGNITION,
     }),
     logLevel: e.LOG_LEVEL,
   });

@@ -5,6 +5,7 @@
 -- Small, read everywhere: copied to every worker.
 SELECT create_reference_table('malls');
 SELECT create_reference_table('stores');
+SELECT create_reference_table('campaigns');
 
 -- Member-owned: distributed by member id, every table of one member on one worker (colocated),
 -- so a member's transaction (enroll, visit, purchase, purge) stays on one worker.
@@ -14,10 +15,19 @@ SELECT create_distributed_table('visits', 'member_id', colocate_with => 'members
 SELECT create_distributed_table('purchases', 'member_id', colocate_with => 'members');
 SELECT create_distributed_table('points_ledger', 'member_id', colocate_with => 'members');
 SELECT create_distributed_table('member_mall_activity', 'member_id', colocate_with => 'members');
+SELECT create_distributed_table('points_expiry_notices', 'member_id', colocate_with => 'members');
+SELECT create_distributed_table('redemptions', 'member_id', colocate_with => 'members');
+SELECT create_distributed_table('refunds', 'member_id', colocate_with => 'members');
+SELECT create_distributed_table('coupons', 'member_id', colocate_with => 'members');
+SELECT create_distributed_table('campaign_awards', 'member_id', colocate_with => 'members');
 
 -- Uniqueness across the group, each table by the value that must be unique.
 SELECT create_distributed_table('member_phone_claims', 'phone');
 SELECT create_distributed_table('purchase_claims', 'transaction_id');
+SELECT create_distributed_table('redemption_claims', 'redemption_id');
+SELECT create_distributed_table('refund_claims', 'refund_id');
+-- A campaign's total limit: one row per campaign, by its id.
+SELECT create_distributed_table('campaign_budgets', 'campaign_id');
 SELECT create_distributed_table('member_external_ids', 'value');
 SELECT create_distributed_table('recognitions', 'id');
 

@@ -25,6 +25,26 @@ INSERT INTO purchase_claims SELECT transaction_id, member_id FROM purchases;
 ALTER TABLE purchases DROP CONSTRAINT purchases_pkey;
 ALTER TABLE purchases ADD PRIMARY KEY (member_id, transaction_id);
 
+-- Redemption and refund ids are unique across the group like transaction ids: claims of their own.
+CREATE TABLE redemption_claims (
+  redemption_id text PRIMARY KEY,
+  member_id     uuid NOT NULL
+);
+INSERT INTO redemption_claims SELECT redemption_id, member_id FROM redemptions;
+ALTER TABLE redemptions DROP CONSTRAINT redemptions_pkey;
+ALTER TABLE redemptions ADD PRIMARY KEY (member_id, redemption_id);
+CREATE TABLE refund_claims (
+  refund_id text PRIMARY KEY,
+  member_id uuid NOT NULL
+);
+INSERT INTO refund_claims SELECT refund_id, member_id FROM refunds;
+ALTER TABLE refunds DROP CONSTRAINT refunds_pkey;
+ALTER TABLE refunds ADD PRIMARY KEY (member_id, refund_id);
+
+-- Coupons are the member's: their key gains the member id (a coupon id is a random UUID).
+ALTER TABLE coupons DROP CONSTRAINT coupons_pkey;
+ALTER TABLE coupons ADD PRIMARY KEY (member_id, id);
+
 -- A phone belongs to one member across the group: its claim is distributed by the phone.
 CREATE TABLE member_phone_claims (
   phone     text PRIMARY KEY,

@@ -7,6 +7,8 @@ import type { Duplicates } from '../domain/recognition/duplicates.js';
 import type { VisitorExpiry } from '../domain/members/visitorExpiry.js';
 import type { WebhookSubscriptions } from '../domain/events/webhookSubscriptions.js';
 import { repeatEvery } from './repeatEvery.js';
+import type { PointsService } from '../domain/loyalty/points.js';
+import type { CampaignEngine } from '../domain/loyalty/campaignEngine.js';
 
 const VISITOR_EXPIRY_INTERVAL_MS = 15 * 60_000;
 const LIVENESS_SWEEP_INTERVAL_MS = 5 * 60_000;
@@ -18,6 +20,8 @@ export interface BackgroundJobs {
   erasePendingPhotos: () => Promise<void>;
   forgetExpiredRecognitions: () => Promise<void>;
   sweepDuplicates: () => Promise<number>;
+  /** The daily loyalty pass: lots expired, expiries announced, birthdays' campaigns. */
+  runLoyaltyDay: () => Promise<{ expired: number; announced: number; birthdays: number }>;
   stop: () => void;
 }
 
@@ -27,6 +31,12 @@ export interface BackgroundJobs {
  */
 /** New templates are compared with the group for suspected double enrollments this often. */
 const DUPLICATE_SWEEP_INTERVAL_MS = 60_000;
+/**
+ * The loyalty pass (expiry, its notices, birthdays) is daily in meaning; it runs hourly so that a
+ * restart, a time zone's midnight or a replica's absence delays it by an hour at most. Each step
+ * is idempotent (what is left of a lot; a notice per lot; a birthday once a year).
+ */
+const LOYALTY_INTERVAL_MS = 60 * 60_000;
 /** Expired recognitions lose their descriptor within this. */
 const RECOGNITION_SWEEP_INTERVAL_MS = 10_000;
 
@@ -38,6 +48,8 @@ export async function startJobs(deps: {
   recognitions: Recognitions;
   duplicates: Duplicates;
   webhooks: WebhookSubscriptions;
+  points: PointsService;
+  campaignEngine: CampaignEngine;
   photoSweepSeconds: number;
   partitionsRefreshSeconds: number;
   logger: Logger;
@@ -46,7 +58,15 @@ export async function startJobs(deps: {
   const warn = (what: string) => (error: unknown) => logger.warn({ err: error }, what);
   await photoEraser.sweep().catch(warn('initial photo sweep failed'));
   await visitorExpiry.sweep().catch(warn('initial visitor expiry sweep failed'));
+  const loyaltyDay = async () => ({
+    expired: await deps.points.expireDue(),
+    announced: await deps.points.announceExpiring(),
+    birthdays: await deps.campaignEngine.birthdays(),
+  });
+  // Not awaited: a large ledger's first pass must not hold up readiness.
+  void loyaltyDay().catch(warn('initial loyalty pass failed'));
   const stops = [
+    repeatEvery(LOYALTY_INTERVAL_MS, loyaltyDay, warn('loyalty pass (expiry, notices, birthdays) failed')),
     repeatEvery(deps.photoSweepSeconds * 1000, () => photoEraser.sweep(), warn('photo sweep failed')),
     repeatEvery(VISITOR_EXPIRY_INTERVAL_MS, () => visitorExpiry.sweep(), warn('visitor expiry sweep failed')),
     // The malls' partitions, and (serving some malls) the members who joined or left them.
@@ -62,6 +82,7 @@ export async function startJobs(deps: {
     erasePendingPhotos: () => photoEraser.sweep(),
     forgetExpiredRecognitions: () => recognitions.sweep(),
     sweepDuplicates: () => deps.duplicates.sweep(),
+    runLoyaltyDay: loyaltyDay,
     stop: () => stops.forEach((stop) => stop()),
   };
 }

@@ -37,7 +37,7 @@ export interface Visage {
   pipeline: FacePipeline;
   /** Resolves when the models are warm in every worker (the service then reports ready). */
   modelsReady: Promise<void>;
-  maintenance: Pick<BackgroundJobs, 'expireVisitors' | 'erasePendingPhotos' | 'forgetExpiredRecognitions' | 'sweepDuplicates'>;
+  maintenance: Pick<BackgroundJobs, 'expireVisitors' | 'erasePendingPhotos' | 'forgetExpiredRecognitions' | 'sweepDuplicates' | 'runLoyaltyDay'>;
   close: () => Promise<void>;
 }
 

@@ -64,6 +64,16 @@ import { WebhookSubscriptions } from '../domain/events/webhookSubscriptions.js';
 import { DeliveryWorkers, type DeliveryObserver } from '../webhooks/deliveryWorkers.js';
 import { sendWebhook } from '../webhooks/webhookSender.js';
 import { packageVersion } from './version.js';
+import { CampaignEngine } from '../domain/loyalty/campaignEngine.js';
+import { CampaignService } from '../domain/loyalty/campaigns.js';
+import { CouponService } from '../domain/loyalty/coupons.js';
+import { OfferService } from '../domain/loyalty/offers.js';
+import { PointsService } from '../domain/loyalty/points.js';
+import { RefundService } from '../domain/loyalty/refunds.js';
+import { CampaignRepository } from '../repositories/campaignRepository.js';
+import { CouponRepository } from '../repositories/couponRepository.js';
+import { RedemptionRepository } from '../repositories/redemptionRepository.js';
+import { RefundRepository } from '../repositories/refundRepository.js';
 
 /** What the domain is built on: the database, the index, the models, the photo store, the time. */
 export interface Foundations {
@@ -127,6 +137,24 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     thresholds: partitionThresholds,
     options: { targetFpir, groupMaxTemplates: config.recognition.groupMaxTemplates },
   });
+  const ledger = new PointsLedgerRepository(pool);
+  const campaignRepository = new CampaignRepository(pool);
+  const couponRepository = new CouponRepository(pool);
+  const campaignEngine = new CampaignEngine({
+    pool,
+    campaigns: campaignRepository,
+    coupons: couponRepository,
+    ledger,
+    members,
+    malls: mallRepository,
+    profiles,
+    outbox,
+    rules: config.loyalty,
+    clock,
+    logger,
+  });
+  const offers = new OfferService({ coupons: couponRepository, campaigns: campaignRepository, timeZoneOf: (mallId) => campaignEngine.timeZoneOf(mallId), clock });
+  const coupons = new CouponService({ coupons: couponRepository, members, outbox, clock });
   const recognitions = new Recognitions({
     pool,
     recognitions: new RecognitionRepository(pool),
@@ -138,6 +166,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     model: config.faceModel,
     targetFpir,
     ttlSeconds: config.recognition.recognitionTtlSeconds,
+    spendRequiresRecognition: config.loyalty.spendRequiresRecognition,
     clock,
     logger,
   });
@@ -158,6 +187,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     enrollPolicy,
     enrollLiveness: config.liveness.enroll === 'required' ? liveness : undefined,
     served: servedIndex,
+    campaigns: campaignEngine,
     logger,
   });
   const livenessSessions = new LivenessSessions({
@@ -179,6 +209,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     liveness,
     livenessSessions,
     recognitions,
+    offers,
   });
   const memberService = new MemberService({
     pool,
@@ -195,13 +226,16 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     duplicates: duplicateRepository,
     tiers: config.loyalty.tiers,
   });
-  const visits = new VisitService({ pool, members, visits: visitRepository, activity, profiles, outbox, dedupSeconds: config.frameDedupSeconds });
+  const visits = new VisitService({ pool, members, visits: visitRepository, activity, profiles, outbox, campaigns: campaignEngine, dedupSeconds: config.frameDedupSeconds });
   const purchases = new PurchaseService({
     pool,
     members,
     purchases: purchaseRepository,
-    ledger: new PointsLedgerRepository(),
+    ledger,
     profiles,
+    coupons,
+    campaigns: campaignEngine,
+    recognitions,
     outbox,
     activity,
     partitions,
@@ -259,7 +293,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
 
   return {
     /** The repositories the services share (medium tests look through them). */
-    repositories: { members, templates, visits: visitRepository, purchases: purchaseRepository, pendingDeletions, outbox: outboxRepository },
+    repositories: { members, templates, visits: visitRepository, purchases: purchaseRepository, pendingDeletions, outbox: outboxRepository, ledger },
     keys,
     audit,
     liveness,
@@ -274,6 +308,11 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     malls: new MallService(mallRepository),
     cameraSupervisor,
     purchases,
+    points: new PointsService({ pool, members, ledger, redemptions: new RedemptionRepository(), recognitions, outbox, clock, logger }),
+    refunds: new RefundService({ pool, members, purchases: purchaseRepository, refunds: new RefundRepository(), ledger, outbox, clock }),
+    campaigns: new CampaignService({ campaigns: campaignRepository, malls: mallRepository, rules: config.loyalty, clock }),
+    campaignEngine,
+    coupons,
     visits,
     reindex,
     webhooks,

@@ -41,6 +41,12 @@ export type DomainErrorCode =
   | 'SECOND_FACTOR_LOCKED'
   | 'DUPLICATE_NOT_FOUND'
   | 'DUPLICATE_DECIDED'
+  | 'RECOGNITION_REQUIRED'
+  | 'INSUFFICIENT_POINTS'
+  | 'PURCHASE_NOT_FOUND'
+  | 'REFUND_EXCEEDS_PURCHASE'
+  | 'CAMPAIGN_NOT_FOUND'
+  | 'COUPON_NOT_USABLE'
   | 'NOT_READY'
   | 'DEPENDENCY_UNAVAILABLE';
 
@@ -63,8 +69,9 @@ export const faceAlreadyEnrolled = (details: Record<string, unknown>) => fail('F
 export const consentRequired = () => fail('CONSENT_REQUIRED', 'the member has not consented to face recognition');
 export const phoneAlreadyRegistered = () => fail('PHONE_ALREADY_REGISTERED', 'another member already has this phone number');
 export const externalIdAlreadyRegistered = () => fail('EXTERNAL_ID_ALREADY_REGISTERED', 'another member already has this external id');
-export const transactionConflict = (transactionId: string) =>
-  fail('TRANSACTION_CONFLICT', `transaction ${transactionId} was already recorded with different details`);
+/** An idempotency key (a purchase's transaction id, a redemption or refund id) reused for a different request. */
+export const transactionConflict = (id: string, what: 'transaction' | 'redemption' | 'refund' = 'transaction') =>
+  fail('TRANSACTION_CONFLICT', `${what} ${id} was already recorded with different details`);
 export const notAVisitor = (memberId: string) => fail('NOT_A_VISITOR', `member ${memberId} is already a full member`);
 
 export const noFace = () => fail('NO_FACE', 'no face was found in the photo');
@@ -101,6 +108,18 @@ export const secondFactorLocked = (tries: number) =>
 
 export const duplicateNotFound = () => fail('DUPLICATE_NOT_FOUND', 'no such suspected duplicate');
 export const duplicateDecided = (status: string) => fail('DUPLICATE_DECIDED', `this suspected duplicate was already ${status}`, { status });
+
+export const recognitionRequired = (why: string) => fail('RECOGNITION_REQUIRED', `${why}: identify the member's face at this till and send its recognitionId`);
+export const insufficientPoints = (balance: number, requested: number) =>
+  fail('INSUFFICIENT_POINTS', `the member has ${balance} points, not ${requested}`, { balance, requested });
+export const purchaseNotFound = (transactionId: string) => fail('PURCHASE_NOT_FOUND', `the member has no purchase ${transactionId}`);
+export const refundExceedsPurchase = (refundable: number) =>
+  fail('REFUND_EXCEEDS_PURCHASE', `at most ${refundable} of this purchase is left to refund`, { refundable });
+export const campaignNotFound = (campaignId?: string) => fail('CAMPAIGN_NOT_FOUND', campaignId ? `no campaign ${campaignId}` : 'no such campaign');
+/** Why a coupon cannot be used: `unknown` covers another member's coupon too (nothing is revealed). */
+export type CouponRefusal = 'unknown' | 'used' | 'expired' | 'not_yet_valid' | 'mall' | 'min_spend' | 'categories';
+export const couponNotUsable = (couponId: string, reason: CouponRefusal, message: string) =>
+  fail('COUPON_NOT_USABLE', `coupon ${couponId} cannot be used: ${message}`, { couponId, reason });
 
 export const modelsLoading = () => fail('NOT_READY', 'the face models are still loading');
 export const photoStoreUnavailable = () => fail('DEPENDENCY_UNAVAILABLE', 'the photo store is not available; try again shortly');

@@ -16,6 +16,10 @@ import type { VisitService } from '../domain/mall/visitService.js';
 import type { MemberService } from '../domain/members/memberService.js';
 import type { WebhookSubscriptions } from '../domain/events/webhookSubscriptions.js';
 import type { Metrics } from '../metrics.js';
+import type { CampaignService } from '../domain/loyalty/campaigns.js';
+import type { CouponService } from '../domain/loyalty/coupons.js';
+import type { PointsService } from '../domain/loyalty/points.js';
+import type { RefundService } from '../domain/loyalty/refunds.js';
 
 /** The running face model and its thresholds (in its metric's scale), as GET /v1/me shows them. */
 export interface ScoringView {
@@ -40,6 +44,10 @@ export interface ApiServices {
   malls: MallService;
   duplicates: Duplicates;
   purchases: PurchaseService;
+  points: PointsService;
+  refunds: RefundService;
+  campaigns: CampaignService;
+  coupons: CouponService;
   visits: VisitService;
   keys: ApiKeyService;
   liveness: LivenessPolicy;

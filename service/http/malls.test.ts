@@ -170,7 +170,7 @@ describe('identification by partitions, and the second factor', () => {
     const face = await identifyAt(tillSouth, await cropFace(STRANGERS[1]!));
     clockOffsetMs = 121_000;
     try {
-      expectError(await tillSouth.post('/v1/identify/second-factor', { recognitionId: face.recognitionId, phoneLast4: '2345' }), 410, 'RECOGNITION_EXPIRED');
+      expectError(await tillSouth.post('/v1/identify/second-factor', { recognitionId: face.recognitionId, phoneLast4: '2345' }), 409, 'RECOGNITION_EXPIRED');
       await service.visage.maintenance.forgetExpiredRecognitions();
       const { rows } = await service.sql.query('SELECT descriptor FROM recognitions WHERE id = $1', [face.recognitionId]);
       expect(rows).toEqual([{ descriptor: null }]);

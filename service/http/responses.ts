@@ -37,6 +37,8 @@ const profile = z
     segment: z.enum(['new', 'regular', 'dormant']),
     kind: z.enum(['member', 'visitor']),
     pointsBalance: z.number(),
+    /** Points expiring within 30 days, by expiry, soonest first. */
+    pointsExpiring: z.array(z.looseObject({ points: z.number().int(), expiresAt: time })),
     /** The operator's tags and the behaviour tags, without repeats. */
     tags: z.array(z.string()),
     favouriteCategories: z.array(z.looseObject({ category: z.string(), spend: z.number(), share: z.number() })),
@@ -56,6 +58,7 @@ export const member = z
     tags: z.array(z.string()),
     consent: z.looseObject({ faceRecognition: z.boolean(), source: z.string().nullable(), at: time.nullable() }),
     homeMallId: z.string(),
+    birthday: z.string().nullable(),
     expiresAt: time.nullable(),
     createdAt: time,
     updatedAt: time,
@@ -105,6 +108,27 @@ const livenessVerdict = z
   .looseObject({ score: z.number(), live: z.boolean(), reasons: z.array(z.string()).optional() })
   .meta({ id: 'LivenessVerdict', description: 'passive liveness: the fused MiniFASNet probability of a live face' });
 
+const coupon = z
+  .looseObject({
+    id: z.string(),
+    title: z.string(),
+    kind: z.enum(['amount_off', 'percent_off', 'gift']),
+    value: z.number(),
+    minSpend: z.number(),
+    categories: z.array(z.string()),
+    expiresAt: time,
+  })
+  .meta({ id: 'Coupon' });
+
+const campaignEffect = z.looseObject({}).meta({ description: '{bonusPoints} | {pointsMultiplier} | {coupon: {title, kind, value, validDays, minSpend?, categories?}}' });
+
+const offers = z
+  .looseObject({
+    coupons: z.array(coupon),
+    campaigns: z.array(z.looseObject({ id: z.string(), name: z.string(), effect: campaignEffect, needs: z.looseObject({ minAmount: z.number().optional(), categories: z.array(z.string()).optional() }) })),
+  })
+  .meta({ id: 'Offers' });
+
 const identifiedFace = z.looseObject({
   liveness: livenessVerdict.optional(),
   box: box.optional(),
@@ -115,6 +139,7 @@ const identifiedFace = z.looseObject({
   profile: profile.optional(),
   profileUnavailable: z.boolean().optional(),
   recognitionId: z.string().optional(),
+  offers: offers.optional(),
 });
 
 export const identifyResult = z.looseObject({ faces: z.array(identifiedFace) });
@@ -194,7 +219,81 @@ export const purchaseReceipt = z.looseObject({
   points: z.number().int(),
   tier: z.string(),
   pointsBalance: z.number(),
+  pointsExpireAt: time.nullable(),
+  coupons: z.array(z.looseObject({ couponId: z.string(), title: z.string(), kind: z.string(), discount: z.number() })),
+  campaigns: z.array(z.looseObject({ campaignId: z.string(), name: z.string(), points: z.number().int(), couponId: z.string().nullable() })),
 });
+
+export const redemptionReceipt = z
+  .looseObject({
+    redemptionId: z.string(),
+    memberId: z.string(),
+    points: z.number().int(),
+    pointsBalance: z.number().int(),
+    lots: z.array(z.looseObject({ lotId: z.string(), points: z.number().int(), expiresAt: time.nullable() })),
+    storeId: z.string().nullable(),
+    at: time,
+    recognition: z.looseObject({ id: z.string(), liveness: z.boolean().nullable() }).nullable(),
+  })
+  .meta({ id: 'RedemptionReceipt' });
+
+export const refundReceipt = z
+  .looseObject({
+    refundId: z.string(),
+    transactionId: z.string(),
+    memberId: z.string(),
+    amount: z.number(),
+    refundable: z.number(),
+    pointsReversed: z.number().int(),
+    pointsUnrecoverable: z.number().int(),
+    pointsBalance: z.number().int(),
+    at: time,
+  })
+  .meta({ id: 'RefundReceipt' });
+
+const lot = z.looseObject({
+  lotId: z.string(),
+  reason: z.string(),
+  points: z.number().int(),
+  remaining: z.number().int(),
+  at: time,
+  expiresAt: time.nullable(),
+  transactionId: z.string().nullable(),
+});
+
+export const memberPoints = z
+  .looseObject({
+    balance: z.number().int(),
+    earned: z.number().int(),
+    spent: z.number().int(),
+    expired: z.number().int(),
+    reversed: z.number().int(),
+    expiringSoon: z.array(z.looseObject({ points: z.number().int(), expiresAt: time })),
+    lots: z.array(lot),
+  })
+  .meta({ id: 'MemberPoints' });
+
+export const memberCoupons = z.looseObject({
+  coupons: z.array(coupon.extend({ campaignId: z.string(), mallId: z.string().nullable(), issuedAt: time, usedAt: time.nullable(), usedTransactionId: z.string().nullable() })),
+});
+
+export const campaign = z
+  .looseObject({
+    id: z.string(),
+    name: z.string(),
+    mallId: z.string().nullable(),
+    status: z.enum(['active', 'paused', 'ended']),
+    trigger: z.string(),
+    conditions: z.looseObject({}),
+    limits: z.looseObject({}),
+    effect: campaignEffect,
+    createdAt: time,
+    updatedAt: time,
+    stats: z.looseObject({ awards: z.number().int(), couponsIssued: z.number().int(), couponsUsed: z.number().int() }),
+  })
+  .meta({ id: 'Campaign' });
+
+export const campaignList = z.looseObject({ campaigns: z.array(campaign) });
 
 export const purchasePage = page(
   z.looseObject({ transactionId: z.string(), amount: z.number(), currency: z.string(), items: z.array(z.looseObject({ sku: z.string() })), at: time, points: z.number() }),

@@ -6,6 +6,8 @@ export interface MemberActivity {
   visits: Date[];
   purchases: PurchaseActivity[];
   pointsBalance: number;
+  /** Points of lots expiring before `expiringBefore`, summed by expiry, soonest first. */
+  pointsExpiring: { points: number; expiresAt: string }[];
 }
 
 /**
@@ -15,21 +17,34 @@ export interface MemberActivity {
 export class MemberActivityRepository {
   constructor(private readonly db: Queryable) {}
 
-  async since(memberId: string, since: Date, limit: number, db: Queryable = this.db): Promise<MemberActivity> {
-    const { rows } = await db.query<{ visits: string[] | null; purchases: { at: string; amount: string; items: PurchaseItem[] }[] | null; balance: string }>(
+  async since(memberId: string, since: Date, limit: number, expiringBefore: Date, db: Queryable = this.db): Promise<MemberActivity> {
+    const { rows } = await db.query<{
+      visits: string[] | null;
+      purchases: { at: string; amount: string; items: PurchaseItem[] }[] | null;
+      balance: string;
+      expiring: { points: string; expires_at: string }[] | null;
+    }>(
       `SELECT
          (SELECT array_agg(first_seen_at ORDER BY first_seen_at DESC) FROM (
             SELECT first_seen_at FROM visits WHERE member_id = $1 AND first_seen_at >= $2 ORDER BY first_seen_at DESC LIMIT $3) v) AS visits,
+         -- Spend is net of refunds (tiers count what the member kept).
          (SELECT json_agg(json_build_object('at', at, 'amount', amount, 'items', items) ORDER BY at DESC) FROM (
-            SELECT at, amount, items FROM purchases WHERE member_id = $1 AND at >= $2 ORDER BY at DESC LIMIT $3) p) AS purchases,
-         (SELECT coalesce(sum(delta), 0) FROM points_ledger WHERE member_id = $1) AS balance`,
-      [memberId, since, limit],
+            SELECT p.at, p.amount - coalesce((SELECT sum(r.amount) FROM refunds r WHERE r.transaction_id = p.transaction_id), 0) AS amount, p.items
+              FROM purchases p WHERE p.member_id = $1 AND p.at >= $2 ORDER BY p.at DESC LIMIT $3) p) AS purchases,
+         (SELECT coalesce(sum(delta), 0) FROM points_ledger WHERE member_id = $1) AS balance,
+         (SELECT json_agg(json_build_object('points', points, 'expires_at', expires_at) ORDER BY expires_at) FROM (
+            SELECT l.expires_at, sum(l.delta + coalesce((SELECT sum(d.delta) FROM points_ledger d WHERE d.lot_id = l.id), 0)) AS points
+              FROM points_ledger l
+             WHERE l.member_id = $1 AND l.delta > 0 AND l.expires_at <= $4
+             GROUP BY l.expires_at) e WHERE points > 0) AS expiring`,
+      [memberId, since, limit, expiringBefore],
     );
     const row = rows[0]!;
     return {
       visits: (row.visits ?? []).map((at) => new Date(at)),
       purchases: (row.purchases ?? []).map((p) => ({ at: new Date(p.at), amount: Number(p.amount), items: p.items })),
       pointsBalance: Number(row.balance),
+      pointsExpiring: (row.expiring ?? []).map((e) => ({ points: Number(e.points), expiresAt: new Date(e.expires_at).toISOString() })),
     };
   }
 }

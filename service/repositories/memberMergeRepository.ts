@@ -1,8 +1,9 @@
 import type { Queryable } from '../db/pool.js';
 
 /**
- * Folding one member's history into another's (the same person enrolled twice): visits and
- * purchases move, the points balance moves as one ledger entry (the ledger is append-only), mall
+ * Folding one member's history into another's (the same person enrolled twice): visits,
+ * purchases, refunds, redemptions, coupons and campaign awards move; each lot with points left
+ * moves as a new lot of the kept member with the same expiry (the ledger is append-only), mall
  * activity keeps the latest of each, external ids and the phone move where the kept member has
  * none. The faces do not move: the kept member's own are the ones that stay.
  */
@@ -10,10 +11,19 @@ export class MemberMergeRepository {
   async moveHistory(fromId: string, toId: string, tx: Queryable): Promise<{ visits: number; purchases: number; points: number }> {
     const visits = await tx.query('UPDATE visits SET member_id = $2 WHERE member_id = $1', [fromId, toId]);
     const purchases = await tx.query('UPDATE purchases SET member_id = $2 WHERE member_id = $1', [fromId, toId]);
-    const { rows } = await tx.query<{ points: number }>(
-      `INSERT INTO points_ledger (member_id, delta, reason)
-       SELECT $2, sum(delta), 'merge' FROM points_ledger WHERE member_id = $1 HAVING sum(delta) <> 0
-       RETURNING delta AS points`,
+    for (const table of ['refunds', 'redemptions', 'coupons', 'campaign_awards']) {
+      await tx.query(`UPDATE ${table} SET member_id = $2 WHERE member_id = $1`, [fromId, toId]);
+    }
+    const { rows } = await tx.query<{ points: string }>(
+      `WITH moved AS (
+         INSERT INTO points_ledger (member_id, delta, reason, at, expires_at, transaction_id, reference)
+         SELECT $2, remaining, 'merge', at, expires_at, transaction_id, reference FROM (
+           SELECT coalesce(l.at, l.created_at) AS at, l.expires_at, l.transaction_id, l.reference,
+                  l.delta + coalesce((SELECT sum(d.delta) FROM points_ledger d WHERE d.lot_id = l.id), 0) AS remaining
+             FROM points_ledger l WHERE l.member_id = $1 AND l.delta > 0) lots
+          WHERE remaining > 0
+         RETURNING delta)
+       SELECT coalesce(sum(delta), 0) AS points FROM moved`,
       [fromId, toId],
     );
     await tx.query(
@@ -34,6 +44,6 @@ export class MemberMergeRepository {
       await tx.query('UPDATE members SET phone = NULL, updated_at = now() WHERE id = $1', [fromId]);
       await tx.query('UPDATE members SET phone = $2, updated_at = now() WHERE id = $1 AND phone IS NULL', [toId, phone]);
     }
-    return { visits: visits.rowCount ?? 0, purchases: purchases.rowCount ?? 0, points: rows[0]?.points ?? 0 };
+    return { visits: visits.rowCount ?? 0, purchases: purchases.rowCount ?? 0, points: Number(rows[0]?.points ?? 0) };
   }
 }

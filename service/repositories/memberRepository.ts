@@ -24,6 +24,8 @@ export interface Member {
   expiresAt: string | null;
   /** The mall where the member enrolled, or one an operator set. */
   homeMallId: string;
+  /** 'MM-DD' or 'YYYY-MM-DD' (the year is the member's to give). */
+  birthday: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -38,6 +40,7 @@ export interface NewMember {
   consent?: { faceRecognition: boolean; source: string };
   expiresAt?: Date;
   homeMallId?: string;
+  birthday?: string | null;
 }
 
 export type MemberPatch = Omit<NewMember, 'kind' | 'expiresAt'>;
@@ -58,6 +61,7 @@ interface MemberRow {
   consent_at: Date | null;
   expires_at: Date | null;
   home_mall_id: string;
+  birthday: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -77,6 +81,7 @@ const toMember = (row: MemberRow): Member => ({
   },
   expiresAt: row.expires_at?.toISOString() ?? null,
   homeMallId: row.home_mall_id,
+  birthday: row.birthday,
   createdAt: row.created_at.toISOString(),
   updatedAt: row.updated_at.toISOString(),
 });
@@ -107,8 +112,8 @@ export class MemberRepository {
   async create(input: NewMember, db: Queryable = this.db): Promise<Member> {
     try {
       const { rows } = await db.query<{ id: string }>(
-        `INSERT INTO members (kind, name, phone, tier, tags, consent_face_recognition, consent_source, consent_at, expires_at, home_mall_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $6 THEN now() END, $8, $9)
+        `INSERT INTO members (kind, name, phone, tier, tags, consent_face_recognition, consent_source, consent_at, expires_at, home_mall_id, birthday)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $6 THEN now() END, $8, $9, $10)
          RETURNING id`,
         [
           input.kind ?? 'member',
@@ -120,6 +125,7 @@ export class MemberRepository {
           input.consent?.source ?? null,
           input.expiresAt ?? null,
           input.homeMallId ?? 'default',
+          input.birthday ?? null,
         ],
       );
       const id = rows[0]!.id;
@@ -139,6 +145,23 @@ export class MemberRepository {
        SELECT kind, value, $3 FROM unnest($1::text[], $2::text[]) AS t (kind, value)`,
       [entries.map(([kind]) => kind), entries.map(([, value]) => value), id],
     );
+  }
+
+  /**
+   * Members (not visitors) whose birthday is the local date of `now` in their home mall's time zone
+   * (else `defaultTimeZone`); a 29 February birthday counts on 28 February in other years.
+   */
+  async withBirthdayToday(now: Date, defaultTimeZone: string): Promise<string[]> {
+    const { rows } = await this.db.query<{ id: string }>(
+      `SELECT id FROM (
+         SELECT m.id, right(m.birthday, 5) AS born, ($1::timestamptz AT TIME ZONE coalesce(ml.time_zone, $2))::date AS today
+           FROM members m LEFT JOIN malls ml ON ml.id = m.home_mall_id
+          WHERE m.birthday IS NOT NULL AND m.kind = 'member') b
+        WHERE born = to_char(today, 'MM-DD')
+           OR (born = '02-29' AND to_char(today, 'MM-DD') = '02-28' AND to_char(today + 1, 'MM-DD') = '03-01')`,
+      [now, defaultTimeZone],
+    );
+    return rows.map((row) => row.id);
   }
 
   async findById(id: string, db: Queryable = this.db): Promise<Member | undefined> {
@@ -183,6 +206,7 @@ export class MemberRepository {
     if (patch.tier !== undefined) set('tier', patch.tier);
     if (patch.tags !== undefined) set('tags', patch.tags);
     if (patch.homeMallId !== undefined) set('home_mall_id', patch.homeMallId);
+    if (patch.birthday !== undefined) set('birthday', patch.birthday);
     if (patch.consent !== undefined) {
       set('consent_face_recognition', patch.consent.faceRecognition);
       set('consent_source', patch.consent.source);

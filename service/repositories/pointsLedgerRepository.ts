@@ -1,23 +1,177 @@
 import type { Queryable } from '../db/pool.js';
 
-export interface LedgerEntry {
+/** What adds points: each credit is a lot (it may expire). */
+export type CreditReason = 'purchase' | 'campaign' | 'merge' | 'adjustment';
+/** What takes points away: each debit draws from one lot. */
+export type DebitReason = 'redemption' | 'refund' | 'expiry';
+
+export interface Credit {
   memberId: string;
-  delta: number;
-  reason: 'purchase' | 'adjustment';
+  points: number;
+  reason: CreditReason;
+  /** When the points were earned (a purchase's own time). */
+  at: Date;
+  /** Null: never. */
+  expiresAt: Date | null;
+  transactionId?: string | null;
+  /** The campaign (or other cause) that made it. */
+  reference?: string | null;
+}
+
+/** A lot with what is left of it. */
+export interface Lot {
+  lotId: string;
+  reason: CreditReason;
+  /** Points credited. */
+  points: number;
+  remaining: number;
+  at: string;
+  expiresAt: string | null;
   transactionId: string | null;
 }
 
+/** Points taken from one lot. */
+export interface Draw {
+  lotId: string;
+  points: number;
+}
+
+/** A member's points by where they came from and went: balance = earned − spent − expired − reversed. */
+export interface PointsTotals {
+  earned: number;
+  spent: number;
+  expired: number;
+  reversed: number;
+  balance: number;
+}
+
+interface LotRow {
+  id: string;
+  reason: CreditReason;
+  delta: number;
+  remaining: string;
+  at: Date;
+  expires_at: Date | null;
+  transaction_id: string | null;
+}
+
+const toLot = (row: LotRow): Lot => ({
+  lotId: row.id,
+  reason: row.reason,
+  points: row.delta,
+  remaining: Number(row.remaining),
+  at: row.at.toISOString(),
+  expiresAt: row.expires_at?.toISOString() ?? null,
+  transactionId: row.transaction_id,
+});
+
+/** A member's lots with what is left of each, oldest first. */
+const LOTS_SQL = `
+  SELECT l.id, l.reason, l.delta, coalesce(l.at, l.created_at) AS at, l.expires_at, l.transaction_id,
+         l.delta + coalesce((SELECT sum(d.delta) FROM points_ledger d WHERE d.lot_id = l.id), 0) AS remaining
+    FROM points_ledger l
+   WHERE l.member_id = $1 AND l.delta > 0`;
+
 /**
- * The append-only points ledger: entries are added, never changed (a trigger refuses updates); the
- * balance is their sum (read with the member's activity, memberActivityRepository.ts).
+ * The append-only points ledger: entries are added, never changed (a trigger refuses updates).
+ * Credits are lots; debits name the lot they draw from. Callers hold the member's row lock, so
+ * what is left of a lot cannot change between reading it and drawing from it.
  */
 export class PointsLedgerRepository {
-  async append(entry: LedgerEntry, tx: Queryable): Promise<void> {
-    await tx.query('INSERT INTO points_ledger (member_id, delta, reason, transaction_id) VALUES ($1, $2, $3, $4)', [
-      entry.memberId,
-      entry.delta,
-      entry.reason,
-      entry.transactionId,
-    ]);
+  constructor(private readonly db: Queryable) {}
+
+  /** Adds a lot; returns its id. */
+  async credit(credit: Credit, tx: Queryable): Promise<string> {
+    const { rows } = await tx.query<{ id: string }>(
+      `INSERT INTO points_ledger (member_id, delta, reason, transaction_id, at, expires_at, reference)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+      [credit.memberId, credit.points, credit.reason, credit.transactionId ?? null, credit.at, credit.expiresAt, credit.reference ?? null],
+    );
+    return rows[0]!.id;
+  }
+
+  /** Takes points from lots, one entry per lot drawn from. */
+  async debit(
+    memberId: string,
+    draws: readonly Draw[],
+    entry: { reason: DebitReason; at: Date; reference?: string | null; transactionId?: string | null },
+    tx: Queryable,
+  ): Promise<void> {
+    if (draws.length === 0) return;
+    await tx.query(
+      `INSERT INTO points_ledger (member_id, delta, reason, lot_id, at, reference, transaction_id)
+       SELECT $1, -d.points, $2, d.lot_id, $3, $4, $5 FROM unnest($6::bigint[], $7::int[]) AS d(lot_id, points)`,
+      [memberId, entry.reason, entry.at, entry.reference ?? null, entry.transactionId ?? null, draws.map((d) => d.lotId), draws.map((d) => d.points)],
+    );
+  }
+
+  /** The lots with points left, oldest first (the order they are spent in). */
+  async openLots(memberId: string, db: Queryable = this.db): Promise<Lot[]> {
+    const { rows } = await db.query<LotRow>(`SELECT * FROM (${LOTS_SQL}) lots WHERE remaining > 0 ORDER BY at, id`, [memberId]);
+    return rows.map(toLot);
+  }
+
+  /** Open lots expired by `now`. */
+  async dueLots(memberId: string, now: Date, db: Queryable): Promise<Lot[]> {
+    const { rows } = await db.query<LotRow>(`SELECT * FROM (${LOTS_SQL} AND l.expires_at <= $2) lots WHERE remaining > 0 ORDER BY at, id`, [memberId, now]);
+    return rows.map(toLot);
+  }
+
+  /** Members who hold a lot expired by `now` with points left. */
+  async membersWithDueLots(now: Date, limit: number): Promise<string[]> {
+    const { rows } = await this.db.query<{ member_id: string }>(
+      `SELECT DISTINCT l.member_id FROM points_ledger l
+        WHERE l.expires_at <= $1 AND l.delta > 0
+          AND l.delta + coalesce((SELECT sum(d.delta) FROM points_ledger d WHERE d.lot_id = l.id), 0) > 0
+        LIMIT $2`,
+      [now, limit],
+    );
+    return rows.map((row) => row.member_id);
+  }
+
+  /** Open lots expiring in (now, until] not announced yet. */
+  async lotsToAnnounce(now: Date, until: Date, limit: number): Promise<(Lot & { memberId: string })[]> {
+    const { rows } = await this.db.query<LotRow & { member_id: string }>(
+      `SELECT * FROM (
+         SELECT l.member_id, l.id, l.reason, l.delta, coalesce(l.at, l.created_at) AS at, l.expires_at, l.transaction_id,
+                l.delta + coalesce((SELECT sum(d.delta) FROM points_ledger d WHERE d.lot_id = l.id), 0) AS remaining
+           FROM points_ledger l
+          WHERE l.expires_at > $1 AND l.expires_at <= $2 AND l.delta > 0
+            AND NOT EXISTS (SELECT 1 FROM points_expiry_notices n WHERE n.member_id = l.member_id AND n.lot_id = l.id)
+       ) lots WHERE remaining > 0 ORDER BY expires_at, id LIMIT $3`,
+      [now, until, limit],
+    );
+    return rows.map((row) => ({ ...toLot(row), memberId: row.member_id }));
+  }
+
+  /** Records that a lot's expiry was announced; false when it already was (another replica). */
+  async markAnnounced(memberId: string, lotId: string, at: Date, tx: Queryable): Promise<boolean> {
+    const result = await tx.query('INSERT INTO points_expiry_notices (member_id, lot_id, sent_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [memberId, lotId, at]);
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  /** The member's lots of a purchase (its points and its campaigns' bonus), with what is left. */
+  async lotsOfTransaction(memberId: string, transactionId: string, db: Queryable): Promise<Lot[]> {
+    const { rows } = await db.query<LotRow>(`SELECT * FROM (${LOTS_SQL} AND l.transaction_id = $2) lots WHERE remaining > 0 ORDER BY at, id`, [memberId, transactionId]);
+    return rows.map(toLot);
+  }
+
+  async balance(memberId: string, db: Queryable = this.db): Promise<number> {
+    const { rows } = await db.query<{ balance: string }>('SELECT coalesce(sum(delta), 0) AS balance FROM points_ledger WHERE member_id = $1', [memberId]);
+    return Number(rows[0]!.balance);
+  }
+
+  async totals(memberId: string, db: Queryable = this.db): Promise<PointsTotals> {
+    const { rows } = await db.query<Record<keyof PointsTotals, string>>(
+      `SELECT coalesce(sum(delta) FILTER (WHERE delta > 0), 0) AS earned,
+              coalesce(-sum(delta) FILTER (WHERE reason = 'redemption'), 0) AS spent,
+              coalesce(-sum(delta) FILTER (WHERE reason = 'expiry'), 0) AS expired,
+              coalesce(-sum(delta) FILTER (WHERE reason = 'refund'), 0) AS reversed,
+              coalesce(sum(delta), 0) AS balance
+         FROM points_ledger WHERE member_id = $1`,
+      [memberId],
+    );
+    const row = rows[0]!;
+    return { earned: Number(row.earned), spent: Number(row.spent), expired: Number(row.expired), reversed: Number(row.reversed), balance: Number(row.balance) };
   }
 }

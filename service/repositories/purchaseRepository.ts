@@ -73,7 +73,15 @@ export class PurchaseRepository {
     return rows[0] && { memberId: rows[0].member_id, requestHash: rows[0].request_hash, response: rows[0].response };
   }
 
-  /** Inserts the purchase unless its transaction id exists already; returns whether it did. */
+  /** The member's purchase of this transaction id: what a refund needs of it. */
+  async findOfMember(memberId: string, transactionId: string, db: Queryable): Promise<{ amount: number; points: number; at: Date } | undefined> {
+    const { rows } = await db.query<{ amount: string; points: number; at: Date }>(
+      'SELECT amount, points, at FROM purchases WHERE transaction_id = $1 AND member_id = $2',
+      [transactionId, memberId],
+    );
+    return rows[0] && { amount: Number(rows[0].amount), points: rows[0].points, at: rows[0].at };
+  }
+
   /**
    * Inserts the purchase unless its transaction id is taken; returns the mall it happened in (the
    * store's, else `fallbackMallId`), or undefined when the id was taken.
@@ -97,6 +105,11 @@ export class PurchaseRepository {
       ],
     );
     return result.rows[0]?.mall_id;
+  }
+
+  /** The points a purchase earned, once its campaigns have added theirs (what a refund reverses in proportion). */
+  async setPoints(transactionId: string, points: number, tx: Queryable): Promise<void> {
+    await tx.query('UPDATE purchases SET points = $2 WHERE transaction_id = $1', [transactionId, points]);
   }
 
   async saveResponse(transactionId: string, response: unknown, tx: Queryable): Promise<void> {

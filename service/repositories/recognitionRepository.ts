@@ -94,6 +94,11 @@ export class RecognitionRepository {
     await db.query('UPDATE recognitions SET second_factor_tries = second_factor_tries + 1 WHERE id = $1', [id]);
   }
 
+  /** Spends the recognition (single use): what it was used for, and when. */
+  async markUsed(id: string, at: Date, usedFor: string, db: Queryable): Promise<void> {
+    await db.query('UPDATE recognitions SET used_at = $2, used_for = $3 WHERE id = $1', [id, at, usedFor]);
+  }
+
   /** The member a second factor found: the recognition now names them. */
   async attachMember(id: string, memberId: string, via: string, db: Queryable): Promise<void> {
     await db.query('UPDATE recognitions SET member_id = $2, via = $3, second_factor_tries = second_factor_tries + 1 WHERE id = $1', [id, memberId, via]);

@@ -62,6 +62,17 @@ export class VisitRepository {
     return { visit: toVisit(rows[0]!), newVisit: true };
   }
 
+  /** Whether the member visited the mall earlier in the local month (in `timeZone`) of this visit. */
+  async visitedEarlierThisMonth(visit: Pick<Visit, 'id' | 'memberId' | 'firstSeenAt'>, mallId: string, timeZone: string, db: Queryable): Promise<boolean> {
+    const { rows } = await db.query<{ earlier: boolean }>(
+      `SELECT EXISTS (
+         SELECT 1 FROM visits WHERE member_id = $1 AND mall_id = $2 AND id <> $3 AND first_seen_at < $4
+            AND first_seen_at >= date_trunc('month', $4::timestamptz AT TIME ZONE $5) AT TIME ZONE $5) AS earlier`,
+      [visit.memberId, mallId, visit.id, visit.firstSeenAt, timeZone],
+    );
+    return rows[0]!.earlier;
+  }
+
   /** The member's visits, newest first. */
   page(memberId: string, limit: number, after?: PageCursor): Promise<Page<Visit>> {
     return historyPage<VisitRow, Visit>(this.db, { table: 'visits', time: 'first_seen_at', key: 'id', keyType: 'uuid' }, memberId, limit, after, toVisit);

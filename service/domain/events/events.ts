@@ -26,6 +26,27 @@ export interface EventData {
     pointsAdded: number;
     pointsBalance: number;
   };
+  /** Points spent at a till. */
+  'points.redeemed': { memberId: string; redemptionId: string; points: number; pointsBalance: number; storeId: string | null };
+  /** A lot's points expire within 30 days: sent once per lot. */
+  'points.expiring': { memberId: string; points: number; expiresAt: string; pointsBalance: number };
+  /** What was left of lots expired. */
+  'points.expired': { memberId: string; points: number; pointsBalance: number };
+  /** Part (or all) of a purchase refunded, and its points reversed. */
+  'purchase.refunded': {
+    memberId: string;
+    transactionId: string;
+    refundId: string;
+    amount: number;
+    pointsReversed: number;
+    /** Points the refund should have reversed but the member had already spent. */
+    pointsUnrecoverable: number;
+    pointsBalance: number;
+  };
+  /** A campaign gave the member a coupon. */
+  'coupon.issued': { memberId: string; couponId: string; campaignId: string; title: string; expiresAt: string };
+  /** A coupon was used in a purchase. */
+  'coupon.redeemed': { memberId: string; couponId: string; campaignId: string; transactionId: string };
   'visitor.created': { memberId: string };
   'visitor.converted': { memberId: string };
   'member.created': { memberId: string };
@@ -37,6 +58,12 @@ export type EventType = keyof EventData;
 export const EVENT_TYPES = [
   'visit.started',
   'purchase.recorded',
+  'purchase.refunded',
+  'points.redeemed',
+  'points.expiring',
+  'points.expired',
+  'coupon.issued',
+  'coupon.redeemed',
   'visitor.created',
   'visitor.converted',
   'member.created',

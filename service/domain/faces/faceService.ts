@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
+import type { CampaignEngine } from '../loyalty/campaignEngine.js';
 import type { PoolClient } from 'pg';
 import { euclideanDistance, type FaceIndex, type IndexHit } from '../../../index/faceIndex.js';
 import type { FacePipeline } from '../../../models/facePipeline.js';
@@ -50,6 +51,8 @@ export interface FaceServiceDeps {
   enrollLiveness?: LivenessPolicy;
   /** Whether this replica holds a member (a replica serving some malls holds only their regulars). */
   served: Pick<ServedIndex, 'holds' | 'holdsGroup'>;
+  /** The enrollment campaigns, applied when a member's first face is stored. */
+  campaigns: Pick<CampaignEngine, 'onFirstFace'>;
   logger: Logger;
 }
 
@@ -124,9 +127,8 @@ export class FaceService {
       try {
         stored = await withTransaction(this.deps.pool, async (tx) => {
           // Holding the member row keeps a concurrent purge from slipping between check and insert.
-          if (!(await this.deps.members.lockForUpdate(memberId, tx))) {
-            throw memberNotFound(memberId);
-          }
+          const locked = await this.deps.members.lockForUpdate(memberId, tx);
+          if (!locked) throw memberNotFound(memberId);
           const again = await this.deps.templates.findByDigest(memberId, photoDigest, tx);
           if (again) return { template: again, repeated: true }; // enrolled by a concurrent request
           // The entry is gone only if the sweeper erased the photo meanwhile (an enrollment slower
@@ -135,6 +137,8 @@ export class FaceService {
             await this.putPhoto(photoKey, await this.deps.pipeline.photoForStorage(bytes, image.format), IMAGE_FORMATS[image.format].mediaType);
           }
           const template = await this.insertTemplate({ id: faceId, memberId, descriptor: face.descriptor, box: face.box, quality, photoKey, photoDigest }, tx);
+          // A member's first face is their card from now on: the enrollment campaigns, in this transaction.
+          if (locked.kind === 'member' && (await this.deps.templates.listByMember(memberId, tx)).length === 1) await this.deps.campaigns.onFirstFace(locked, tx);
           return { template, repeated: false };
         });
       } catch (error) {

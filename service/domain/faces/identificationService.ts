@@ -15,6 +15,7 @@ import type { MemberProfile, ProfileService } from '../members/profileService.js
 import { DEFAULT_MALL } from '../recognition/mallPartitions.js';
 import type { PartitionSearch } from '../recognition/partitionSearch.js';
 import type { Recognitions, SecondFactor, TillContext } from '../recognition/recognitions.js';
+import type { OfferService, Offers } from '../loyalty/offers.js';
 
 export interface Match {
   memberId: string;
@@ -39,6 +40,8 @@ export interface IdentifiedFace {
   liveness?: LivenessVerdict;
   /** At a till: the single-use id naming this face as seen there (RECOGNITION_TTL_SECONDS). */
   recognitionId?: string;
+  /** At a till, for a member: their usable coupons (best first) and the campaigns that would apply. */
+  offers?: Offers;
 }
 
 /** Where an identification happens, and how strict it may be. */
@@ -73,6 +76,7 @@ export interface IdentificationServiceDeps {
   liveness: LivenessPolicy;
   livenessSessions: LivenessSessions;
   recognitions: Recognitions;
+  offers: Pick<OfferService, 'at'>;
 }
 
 /** 1:N identification (with the member's profile for a till) and 1:1 verification of faces. */
@@ -150,7 +154,7 @@ export class IdentificationService {
     const descriptor = this.checkedDescriptor(given);
     const found = await this.nearestMatch(descriptor, options.till?.mallId ?? options.mallId, requested);
     const [recognitionId] = options.till ? await this.deps.recognitions.mint(options.till, [{ descriptor, memberId: found.match?.memberId ?? null, via: found.match?.via ?? null, liveness: null }]) : [];
-    return [{ ...(await this.withCard(found.match, found.unknownReason)), ...(recognitionId ? { recognitionId } : {}) }];
+    return [{ ...(await this.withCard(found.match, found.unknownReason, options.till)), ...(recognitionId ? { recognitionId } : {}) }];
   }
 
   /**
@@ -169,7 +173,7 @@ export class IdentificationService {
         box: face.box,
         quality,
         ...(liveness ? { liveness } : {}),
-        ...(await this.withCard(match, unknownReason)),
+        ...(await this.withCard(match, unknownReason, till)),
         ...(ids[i] ? { recognitionId: ids[i] } : {}),
       })),
     );
@@ -203,7 +207,7 @@ export class IdentificationService {
     const match: Match | null = outcome.hit
       ? { memberId: outcome.hit.memberId, faceId: outcome.hit.templateId, distance: roundDistance(outcome.hit.distance), similarity: outcome.similarity!, via: 'second-factor' }
       : null;
-    const face = { ...(await this.withCard(match, outcome.unknownReason)), recognitionId: outcome.recognitionId };
+    const face = { ...(await this.withCard(match, outcome.unknownReason, till)), recognitionId: outcome.recognitionId };
     return { faces: [face], triesLeft: outcome.triesLeft };
   }
 
@@ -219,11 +223,14 @@ export class IdentificationService {
     return { match: decision.via === 'group' || decision.via === undefined ? match : { ...match, via: decision.via } };
   }
 
-  private async withCard(match: Match | null, unknownReason?: UnknownReason): Promise<Pick<IdentifiedFace, 'match' | 'member' | 'profile' | 'profileUnavailable' | 'unknownReason'>> {
+  /** The member's card; at a till also the offers (read beside the card). */
+  private async withCard(match: Match | null, unknownReason?: UnknownReason, till?: TillContext): Promise<Pick<IdentifiedFace, 'match' | 'member' | 'profile' | 'profileUnavailable' | 'unknownReason' | 'offers'>> {
     if (!match) return { match: null, unknownReason };
     try {
-      const card = await this.deps.profiles.cardOf(match.memberId);
-      return card ? { match, ...card } : { match: null, unknownReason: 'no_close_member' }; // purged a moment ago
+      const reading = this.deps.profiles.cardOf(match.memberId);
+      const [card, offers] = await Promise.all([reading, till ? this.deps.offers.at(till, match.memberId, reading.then((c) => c?.profile)) : undefined]);
+      if (!card) return { match: null, unknownReason: 'no_close_member' }; // purged a moment ago
+      return { match, ...card, ...(offers ? { offers } : {}) };
     } catch (error) {
       // Identification answers from memory while the database is away; the till still learns who.
       if (isDatabaseUnavailable(error)) return { match, profileUnavailable: true };

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
 import type { LoyaltyRules } from '../members/loyalty.js';
 import type { Outbox } from '../events/outbox.js';
 import { withTransaction, type Pool, type Queryable } from '../../db/pool.js';
@@ -11,6 +9,12 @@ import type { Purchase, PurchaseItem, PurchaseRepository } from '../../repositor
 import type { Clock } from '../shared/clock.js';
 import type { PartitionRepository } from '../../repositories/partitionRepository.js';
 import { DEFAULT_MALL, type MallPartitions } from '../recognition/mallPartitions.js';
+import type { Recognitions } from '../recognition/recognitions.js';
+import type { Principal } from '../access/apiKeys.js';
+import { CampaignEngine, type CampaignOutcome } from '../loyalty/campaignEngine.js';
+import type { AppliedCoupon, CouponService } from '../loyalty/coupons.js';
+import { lotExpiry } from '../loyalty/lots.js';
+import { replayOf, requestDigest } from '../shared/requestDigest.js';
 import type { ProfileService } from '../members/profileService.js';
 import { tierFor } from '../members/profile.js';
 
@@ -22,6 +26,10 @@ export interface PurchaseRequest {
   items: PurchaseItem[];
   storeId?: string;
   at?: string;
+  /** Coupons of the member used in this purchase (spent with it). */
+  coupons?: string[];
+  /** The recognition of the member's face at this till: needed to use coupons. */
+  recognitionId?: string;
 }
 
 export interface PurchaseReceipt {
@@ -30,13 +38,18 @@ export interface PurchaseReceipt {
   amount: number;
   currency: string;
   at: string;
-  /** Points this purchase earned. */
+  /** Points this purchase earned, campaigns' bonus included. */
   points: number;
   /** The tier whose multiplier applied. */
   tier: string;
   pointsBalance: number;
+  /** When this purchase's points expire (null: never). */
+  pointsExpireAt: string | null;
+  /** Coupons used, with what each took off. */
+  coupons: AppliedCoupon[];
+  /** Campaigns that applied: their points, and coupons issued for later. */
+  campaigns: CampaignOutcome['applied'];
 }
-
 export interface RecordedPurchase {
   receipt: PurchaseReceipt;
   /** True when this was a repeat of an earlier request: nothing changed. */
@@ -52,14 +65,7 @@ const MAX_CLOCK_SKEW_MS = 5 * 60_000;
  * Stored with each purchase, so the form must never change: the test pins a digest.
  */
 export function purchaseRequestHash(memberId: string, request: PurchaseRequest): string {
-  let json: string | undefined;
-  try {
-    json = canonicalize({ memberId, ...request });
-  } catch {
-    json = undefined; // a lone UTF-16 surrogate in a text field: not text any receipt can hold
-  }
-  if (json === undefined) throw invalidInput('the purchase holds text that is not valid Unicode');
-  return createHash('sha256').update(json).digest('hex');
+  return requestDigest({ memberId, ...request });
 }
 
 /** Points earned: whole points, rounded down, from the amount in cents to avoid float drift. */
@@ -74,6 +80,9 @@ export interface PurchaseServiceDeps {
   purchases: PurchaseRepository;
   ledger: PointsLedgerRepository;
   profiles: ProfileService;
+  coupons: CouponService;
+  campaigns: CampaignEngine;
+  recognitions: Pick<Recognitions, 'spend'>;
   outbox: Outbox;
   /** Where members are active (a purchase makes a regular), in the database and in this replica's memory. */
   activity: PartitionRepository;
@@ -91,8 +100,11 @@ export interface PurchaseServiceDeps {
 export class PurchaseService {
   constructor(private readonly deps: PurchaseServiceDeps) {}
 
-  /** `keyMallId`: the mall of the till's key, for a purchase whose store is not registered. */
-  async record(memberId: string, request: PurchaseRequest, keyMallId: string = DEFAULT_MALL): Promise<RecordedPurchase> {
+  /**
+   * `principal`: the till's key: its mall for a purchase whose store is not registered, and whose
+   * recognitions prove the member's face when coupons are used.
+   */
+  async record(memberId: string, request: PurchaseRequest, principal?: Principal): Promise<RecordedPurchase> {
     const { rules } = this.deps;
     if (request.currency !== rules.currency) {
       throw invalidInput(`this deployment accrues points in ${rules.currency}, not ${request.currency}`);
@@ -101,6 +113,7 @@ export class PurchaseService {
     const at = request.at ? new Date(request.at) : now;
     if (at.getTime() > now.getTime() + MAX_CLOCK_SKEW_MS) throw invalidInput('at is in the future');
     const requestHash = purchaseRequestHash(memberId, request);
+    const storeId = request.storeId ?? principal?.storeId ?? null;
 
     // A new purchase also says its mall (the member is a regular there from now on); a replay does not.
     const recorded = await withTransaction(this.deps.pool, async (tx): Promise<RecordedPurchase & { mallId?: string }> => {
@@ -111,17 +124,30 @@ export class PurchaseService {
 
       const profile = await this.deps.profiles.profileOf(member, tx);
       const tier = tierFor(profile.spendLast365Days, member.tier, rules.tiers);
-      const points = pointsFor(request.amount, rules.pointsPerCurrencyUnit, tier.pointsMultiplier);
+      const basePoints = pointsFor(request.amount, rules.pointsPerCurrencyUnit, tier.pointsMultiplier);
       const mallId = await this.deps.purchases.insertOnce(
-        { ...request, memberId, storeId: request.storeId ?? null, at, points, requestHash },
-        keyMallId,
+        { ...request, memberId, storeId, at, points: basePoints, requestHash },
+        principal?.mallId ?? DEFAULT_MALL,
         tx,
       );
       if (!mallId) {
         // Another member's request took this id between our check and insert (it has committed).
         return (await this.replayOf(request.transactionId, requestHash, tx))!;
       }
-      await this.deps.ledger.append({ memberId, delta: points, reason: 'purchase', transactionId: request.transactionId }, tx);
+      // Coupons are spent only by the member's face at this till, and only once (their rows locked).
+      const couponIds = request.coupons ?? [];
+      if (couponIds.length > 0) await this.deps.recognitions.spend(principal, memberId, request.recognitionId, `purchase:${request.transactionId}`, tx);
+      const coupons = await this.deps.coupons.use(couponIds, { memberId, mallId, at, amount: request.amount, items: request.items, transactionId: request.transactionId }, tx);
+      const pointsExpireAt = lotExpiry(at, rules.pointsExpireMonths);
+      if (basePoints > 0) {
+        await this.deps.ledger.credit({ memberId, points: basePoints, reason: 'purchase', at, expiresAt: pointsExpireAt, transactionId: request.transactionId }, tx);
+      }
+      const campaigns = await this.deps.campaigns.apply(
+        { ...CampaignEngine.eventOf('purchase', memberId, { tier: tier.name, segment: profile.segment }, { mallId, storeId, at }), amount: request.amount, items: request.items, basePoints, transactionId: request.transactionId },
+        tx,
+      );
+      const points = basePoints + campaigns.points;
+      if (campaigns.points > 0) await this.deps.purchases.setPoints(request.transactionId, points, tx);
       // A purchase makes the member a regular of the mall (REGULAR_DAYS).
       await this.deps.activity.touch(memberId, mallId, at, 'purchase', tx);
       const receipt: PurchaseReceipt = {
@@ -133,6 +159,9 @@ export class PurchaseService {
         points,
         tier: tier.name,
         pointsBalance: profile.pointsBalance + points,
+        pointsExpireAt: points > 0 ? (pointsExpireAt?.toISOString() ?? null) : null,
+        coupons,
+        campaigns: campaigns.applied,
       };
       await this.deps.purchases.saveResponse(request.transactionId, receipt, tx);
       await this.deps.outbox.record(
@@ -151,12 +180,7 @@ export class PurchaseService {
 
   /** The stored answer when this transaction id was seen before with the same request. */
   private async replayOf(transactionId: string, requestHash: string, tx: Queryable): Promise<RecordedPurchase | undefined> {
-    const stored = await this.deps.purchases.findByTransaction(transactionId, tx);
-    if (!stored) return undefined;
-    if (stored.requestHash !== requestHash) {
-      throw transactionConflict(transactionId);
-    }
-    return { receipt: stored.response as PurchaseReceipt, replayed: true };
+    return replayOf<PurchaseReceipt>(await this.deps.purchases.findByTransaction(transactionId, tx), requestHash, () => transactionConflict(transactionId));
   }
 
   async history(memberId: string, limit: number, after?: PageCursor): Promise<Page<Purchase>> {

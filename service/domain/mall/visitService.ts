@@ -1,7 +1,9 @@
-import { withTransaction, type Pool } from '../../db/pool.js';
+import { withTransaction, type Pool, type Queryable } from '../../db/pool.js';
+import { CampaignEngine } from '../loyalty/campaignEngine.js';
+import type { CampaignTrigger } from '../loyalty/campaignRules.js';
 import { memberNotFound } from '../errors.js';
 import type { Outbox } from '../events/outbox.js';
-import type { MemberCard, ProfileService } from '../members/profileService.js';
+import type { MemberCard, MemberProfile, ProfileService } from '../members/profileService.js';
 import type { MemberRepository } from '../../repositories/memberRepository.js';
 import type { Page, PageCursor } from '../../repositories/pageCursor.js';
 import type { PartitionRepository } from '../../repositories/partitionRepository.js';
@@ -15,6 +17,8 @@ export interface VisitServiceDeps {
   activity: PartitionRepository;
   profiles: ProfileService;
   outbox: Outbox;
+  /** Campaigns a new visit may trigger (visit, returning_from_dormant, first_visit_of_month). */
+  campaigns: Pick<CampaignEngine, 'apply'>;
   /** Sightings of one member at one camera closer together than this are one visit. */
   dedupSeconds: number;
 }
@@ -40,9 +44,21 @@ export class VisitService {
       if (newVisit) {
         const { tier, segment } = profile;
         await this.deps.outbox.record(tx, 'visit.started', { memberId, kind: member.kind, visitId: visit.id, cameraId, tier, segment, returningFromDormant }, at);
+        // Members' campaigns only: an anonymous visitor has no programme yet.
+        if (member.kind === 'member') await this.visitCampaigns(visit, mallId, profile, returningFromDormant, tx);
       }
       return { ...sighting, card: { member, profile } };
     });
+  }
+
+  /** The campaigns a new visit triggers, in its transaction. */
+  private async visitCampaigns(visit: Visit, mallId: string, profile: MemberProfile, returningFromDormant: boolean, tx: Queryable): Promise<void> {
+    const { campaigns } = this.deps;
+    const at = new Date(visit.firstSeenAt);
+    const event = (trigger: CampaignTrigger) => CampaignEngine.eventOf(trigger, visit.memberId, profile, { mallId, at });
+    await campaigns.apply(event('visit'), tx);
+    if (returningFromDormant) await campaigns.apply(event('returning_from_dormant'), tx);
+    await campaigns.apply(event('first_visit_of_month'), tx, async (timeZone) => !(await this.deps.visits.visitedEarlierThisMonth(visit, mallId, timeZone, tx)));
   }
 
   async history(memberId: string, limit: number, after?: PageCursor): Promise<Page<Visit>> {

@@ -13,4 +13,8 @@ export interface LoyaltyRules {
   tiers: Tier[];
   dormantAfterDays: number;
   timeZone: string;
+  /** A lot of points expires this many months after it was earned; 0: never. */
+  pointsExpireMonths: number;
+  /** A pos key spends points and coupons only with a live recognition of the member (REDEMPTION_REQUIRES_RECOGNITION). */
+  spendRequiresRecognition: boolean;
 }

@@ -3,6 +3,7 @@ import type { Queryable } from '../../db/pool.js';
 import type { Member, MemberKind, MemberRepository } from '../../repositories/memberRepository.js';
 import type { MemberActivity, MemberActivityRepository } from '../../repositories/memberActivityRepository.js';
 import type { Clock } from '../shared/clock.js';
+import { EXPIRY_NOTICE_DAYS } from '../loyalty/lots.js';
 import { deriveProfile, PROFILE_WINDOW_DAYS, type DerivedProfile } from './profile.js';
 
 /** Events read per member and kind for a profile: far more than a year of weekly visits. */
@@ -12,6 +13,8 @@ const PROFILE_EVENT_LIMIT = 2_000;
 export interface MemberProfile extends Omit<DerivedProfile, 'behaviourTags'> {
   kind: MemberKind;
   pointsBalance: number;
+  /** Points expiring within 30 days, by expiry, soonest first. */
+  pointsExpiring: { points: number; expiresAt: string }[];
   /** The operator's tags and the behaviour tags, without repeats. */
   tags: string[];
 }
@@ -57,16 +60,17 @@ export class ProfileService {
   /** The member's events of the profile window that ends `now`. */
   private activityUntil(memberId: string, now: Date, db?: Queryable): Promise<MemberActivity> {
     const since = new Date(now.getTime() - PROFILE_WINDOW_DAYS * 86_400_000);
-    return this.deps.activity.since(memberId, since, PROFILE_EVENT_LIMIT, db);
+    const expiringBefore = new Date(now.getTime() + EXPIRY_NOTICE_DAYS * 86_400_000);
+    return this.deps.activity.since(memberId, since, PROFILE_EVENT_LIMIT, expiringBefore, db);
   }
 
-  private profileAt(member: Member, { visits, purchases, pointsBalance }: MemberActivity, now: Date): MemberProfile {
+  private profileAt(member: Member, { visits, purchases, pointsBalance, pointsExpiring }: MemberActivity, now: Date): MemberProfile {
     const { behaviourTags, ...derived } = deriveProfile(
       { createdAt: new Date(member.createdAt), assignedTier: member.tier, visits, purchases },
       now,
       this.deps.rules,
     );
-    return { kind: member.kind, pointsBalance, tags: [...new Set([...member.tags, ...behaviourTags])], ...derived };
+    return { kind: member.kind, pointsBalance, pointsExpiring, tags: [...new Set([...member.tags, ...behaviourTags])], ...derived };
   }
 
   /** The member and their profile; undefined when there is no such member (purged a moment ago). */

@@ -6,7 +6,8 @@ import { isDatabaseUnavailable, withTransaction, type Pool, type Queryable } fro
 import type { FaceTemplateRepository } from '../../repositories/faceTemplateRepository.js';
 import type { PartitionRepository } from '../../repositories/partitionRepository.js';
 import type { Recognition, RecognitionRepository } from '../../repositories/recognitionRepository.js';
-import { invalidInput, recognitionExpired, recognitionNotFound, recognitionUsed, secondFactorLocked } from '../errors.js';
+import { invalidInput, recognitionExpired, recognitionNotFound, recognitionRequired, recognitionUsed, secondFactorLocked } from '../errors.js';
+import type { Principal } from '../access/apiKeys.js';
 import { cosineSimilarity, type MatchRule, type UnknownReason } from '../faces/matchRule.js';
 import type { Clock } from '../shared/clock.js';
 import type { ServedIndex } from './servedIndex.js';
@@ -70,6 +71,8 @@ export class Recognitions {
       model: IndexedModel;
       targetFpir: number;
       ttlSeconds: number;
+      /** REDEMPTION_REQUIRES_RECOGNITION: a pos key spends points or coupons only with a live recognition. */
+      spendRequiresRecognition: boolean;
       clock: Clock;
       logger: Logger;
     },
@@ -98,13 +101,30 @@ export class Recognitions {
   }
 
   /** The live recognition, for this key, or the error that says why not. */
-  private usable(found: Recognition | undefined, keyId: string): Recognition & { descriptor: number[] } {
+  private usable(found: Recognition | undefined, keyId: string | undefined): Recognition & { descriptor: number[] } {
     // Another key's recognition is as unknown as a made-up one: nothing is revealed.
     if (!found || found.keyId !== keyId) throw recognitionNotFound();
     if (found.usedAt) throw recognitionUsed();
     if (found.expiresAt <= this.deps.clock() || !found.descriptor) throw recognitionExpired();
     if (found.modelName !== this.modelName) throw recognitionExpired(); // a descriptor of the model before a change
     return found as Recognition & { descriptor: number[] };
+  }
+
+  /**
+   * The proof that `memberId`'s face was just recognised at this till, spent (single use) inside
+   * the transaction of what it pays for: a redemption, or a purchase that uses coupons. A pos key
+   * must show one (REDEMPTION_REQUIRES_RECOGNITION); an operator's or admin's back-office call may
+   * go without, but a recognition it names is checked and spent all the same.
+   */
+  async spend(principal: Principal | undefined, memberId: string, recognitionId: string | undefined, usedFor: string, tx: Queryable): Promise<Pick<Recognition, 'id' | 'liveness'> | undefined> {
+    if (!recognitionId) {
+      if (principal?.role === 'pos' && this.deps.spendRequiresRecognition) throw recognitionRequired(`spending member ${memberId}'s points or coupons at a till needs their face`);
+      return undefined;
+    }
+    const recognition = this.usable(await this.deps.recognitions.lock(recognitionId, tx), principal?.keyId);
+    if (recognition.memberId !== memberId) throw recognitionRequired(`recognition ${recognitionId} does not name member ${memberId}`);
+    await this.deps.recognitions.markUsed(recognition.id, this.deps.clock(), usedFor, tx);
+    return { id: recognition.id, liveness: recognition.liveness };
   }
 
   async secondFactor(till: TillContext, recognitionId: string, factor: SecondFactor): Promise<SecondFactorOutcome> {

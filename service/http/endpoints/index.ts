@@ -2,6 +2,7 @@ import type { Endpoint } from '../endpoint.js';
 import { accessEndpoints } from './access.js';
 import { adminEndpoints } from './admin.js';
 import { cameraEndpoints } from './cameras.js';
+import { campaignEndpoints } from './campaigns.js';
 import { eventEndpoints } from './events.js';
 import { faceEndpoints } from './faces.js';
 import { livenessEndpoints } from './liveness.js';
@@ -20,6 +21,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
   ...memberEndpoints,
   ...faceEndpoints,
   ...memberActivityEndpoints,
+  ...campaignEndpoints,
   ...recognitionEndpoints,
   ...livenessEndpoints,
   ...cameraEndpoints,

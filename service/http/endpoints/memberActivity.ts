@@ -1,11 +1,16 @@
 import { endpoint } from '../endpoint.js';
 import { memberPath } from './pathParams.js';
 import * as out from '../responses.js';
-import { purchasePageQuery, purchaseSchema, visitPageQuery } from '../schemas.js';
+import { couponListQuery, purchasePageQuery, purchaseParams, purchaseSchema, redemptionSchema, refundSchema, visitPageQuery } from '../schemas.js';
+import { memberNotFound } from '../../domain/errors.js';
+import { DEFAULT_MALL } from '../../domain/recognition/mallPartitions.js';
+
+/** 201 for a new write, 200 with the first answer for a replay of an idempotent request. */
+const replyOf = (receipt: unknown, replayed: boolean) => ({ status: replayed ? 200 : 201, headers: { 'idempotent-replayed': String(replayed) }, body: receipt });
 
 const DEFAULT_PAGE = 50;
 
-/** A member's purchases (and the points they earn) and visit history. */
+/** A member's purchases (the points they earn, their refunds), points spent, coupons and visit history. */
 export const memberActivityEndpoints = [
   endpoint({
     method: 'post',
@@ -20,12 +25,70 @@ export const memberActivityEndpoints = [
       201: { description: 'the receipt: points earned, tier, balance', schema: out.purchaseReceipt },
       200: { description: 'the first answer again, for a repeated request (header idempotent-replayed: true)', schema: out.purchaseReceipt },
     },
-    errors: ['MEMBER_NOT_FOUND', 'TRANSACTION_CONFLICT'],
+    errors: ['MEMBER_NOT_FOUND', 'TRANSACTION_CONFLICT', 'COUPON_NOT_USABLE', 'RECOGNITION_REQUIRED', 'RECOGNITION_NOT_FOUND', 'RECOGNITION_EXPIRED', 'RECOGNITION_USED'],
     handle: async ({ params, body, principal }, { purchases }) => {
       // A till's key names its store (and so the mall) when the request does not.
-      const { receipt, replayed } = await purchases.record(params.id, { ...body, storeId: body.storeId ?? principal?.storeId ?? undefined }, principal?.mallId ?? undefined);
-      return { status: replayed ? 200 : 201, headers: { 'idempotent-replayed': String(replayed) }, body: receipt };
+      const { receipt, replayed } = await purchases.record(params.id, { ...body, storeId: body.storeId ?? principal?.storeId ?? undefined }, principal);
+      return replyOf(receipt, replayed);
     },
+  }),
+  endpoint({
+    method: 'post',
+    path: '/v1/members/:id/redemptions',
+    summary: 'Spend points at a till (oldest lots first); idempotent by redemptionId; a till needs a live recognitionId of this member',
+    roles: ['pos'],
+    ...memberPath,
+    json: redemptionSchema,
+    responses: {
+      201: { description: 'the new balance and the lots drawn from', schema: out.redemptionReceipt },
+      200: { description: 'the first answer again, for a repeated request (header idempotent-replayed: true)', schema: out.redemptionReceipt },
+    },
+    errors: ['MEMBER_NOT_FOUND', 'TRANSACTION_CONFLICT', 'INSUFFICIENT_POINTS', 'RECOGNITION_REQUIRED', 'RECOGNITION_NOT_FOUND', 'RECOGNITION_EXPIRED', 'RECOGNITION_USED'],
+    handle: async ({ params, body, principal }, { points }) => {
+      const { receipt, replayed } = await points.redeem(params.id, body, principal);
+      return replyOf(receipt, replayed);
+    },
+  }),
+  endpoint({
+    method: 'post',
+    path: '/v1/members/:id/purchases/:transactionId/refunds',
+    summary: 'Refund part or all of a purchase and reverse its points in proportion; idempotent by refundId',
+    roles: ['pos', 'operator'],
+    params: purchaseParams,
+    notFound: { id: memberNotFound },
+    json: refundSchema,
+    responses: {
+      201: { description: 'the refund: points reversed, points already spent, what is left to refund', schema: out.refundReceipt },
+      200: { description: 'the first answer again, for a repeated request (header idempotent-replayed: true)', schema: out.refundReceipt },
+    },
+    errors: ['MEMBER_NOT_FOUND', 'PURCHASE_NOT_FOUND', 'TRANSACTION_CONFLICT', 'REFUND_EXCEEDS_PURCHASE'],
+    handle: async ({ params, body }, { refunds }) => {
+      const { receipt, replayed } = await refunds.refund(params.id, params.transactionId, body);
+      return replyOf(receipt, replayed);
+    },
+  }),
+  endpoint({
+    method: 'get',
+    path: '/v1/members/:id/points',
+    summary: 'The balance, where it came from (earned, spent, expired, reversed), what expires soon, and the lots',
+    roles: ['operator'],
+    ...memberPath,
+    responses: { 200: { description: "the member's points", schema: out.memberPoints } },
+    errors: ['MEMBER_NOT_FOUND'],
+    handle: async ({ params }, { points }) => ({ body: await points.pointsOf(params.id) }),
+  }),
+  endpoint({
+    method: 'get',
+    path: '/v1/members/:id/coupons',
+    summary: "The member's coupons, soonest expiry first (?usable=true: those usable now in the key's mall)",
+    roles: ['operator', 'pos'],
+    ...memberPath,
+    query: couponListQuery,
+    responses: { 200: { description: '{coupons}', schema: out.memberCoupons } },
+    errors: ['MEMBER_NOT_FOUND'],
+    handle: async ({ params, query, principal }, { coupons }) => ({
+      body: { coupons: await coupons.ofMember(params.id, query.usable ? { mallId: principal?.mallId ?? DEFAULT_MALL } : undefined) },
+    }),
   }),
   endpoint({
     method: 'get',
