@@ -174,4 +174,31 @@ export class PointsLedgerRepository {
     const row = rows[0]!;
     return { earned: Number(row.earned), spent: Number(row.spent), expired: Number(row.expired), reversed: Number(row.reversed), balance: Number(row.balance) };
   }
+
+  /**
+   * The ledger's invariant over every member: balance = earned − spent − expired − reversed, no
+   * balance below zero, no lot drawn past what it held. Returns the members it fails for (none).
+   */
+  async invariantViolations(): Promise<{ members: number; violations: { memberId: string; problem: string }[] }> {
+    const { rows } = await this.db.query<{ members: string; violations: { memberId: string; problem: string }[] | null }>(
+      `WITH totals AS (
+         SELECT member_id,
+                coalesce(sum(delta) FILTER (WHERE delta > 0), 0) AS earned,
+                coalesce(-sum(delta) FILTER (WHERE reason = 'redemption'), 0) AS spent,
+                coalesce(-sum(delta) FILTER (WHERE reason = 'expiry'), 0) AS expired,
+                coalesce(-sum(delta) FILTER (WHERE reason = 'refund'), 0) AS reversed,
+                sum(delta) AS balance
+           FROM points_ledger GROUP BY member_id),
+       overdrawn AS (
+         SELECT l.member_id FROM points_ledger l
+          WHERE l.delta > 0 AND l.delta + coalesce((SELECT sum(d.delta) FROM points_ledger d WHERE d.lot_id = l.id), 0) < 0),
+       problems AS (
+         SELECT member_id, 'balance is not earned - spent - expired - reversed' AS problem FROM totals WHERE balance <> earned - spent - expired - reversed
+         UNION ALL SELECT member_id, 'balance below zero' FROM totals WHERE balance < 0
+         UNION ALL SELECT DISTINCT member_id, 'a lot drawn past what it held' FROM overdrawn)
+       SELECT (SELECT count(*) FROM totals) AS members,
+              (SELECT json_agg(json_build_object('memberId', member_id, 'problem', problem)) FROM problems) AS violations`,
+    );
+    return { members: Number(rows[0]!.members), violations: rows[0]!.violations ?? [] };
+  }
 }
