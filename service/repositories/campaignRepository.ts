@@ -47,14 +47,6 @@ const withStats = (row: CampaignRow): CampaignWithStats => ({
   stats: { awards: Number(row.awards), couponsIssued: Number(row.coupons_issued), couponsUsed: Number(row.coupons_used) },
 });
 
-/** The start of a limit's period in a time zone, as SQL over the event's time $at and zone $tz. */
-const PERIOD_START: Record<Exclude<LimitPeriod, 'campaign'>, string> = {
-  day: 'day',
-  week: 'week',
-  month: 'month',
-  year: 'year',
-};
-
 export class CampaignRepository {
   constructor(private readonly db: Queryable) {}
 
@@ -99,10 +91,12 @@ export class CampaignRepository {
 
   /** Times the campaign applied to the member in the period (local to `timeZone`) that holds `at`. */
   async awardsInPeriod(campaignId: string, memberId: string, period: LimitPeriod, at: Date, timeZone: string, db: Queryable): Promise<number> {
-    const since = period === 'campaign' ? 'NULL' : `date_trunc('${PERIOD_START[period]}', $3::timestamptz AT TIME ZONE $4) AT TIME ZONE $4`;
+    // 'campaign': its whole life; otherwise from the start of the local day, week, month or year.
     const { rows } = await db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM campaign_awards WHERE campaign_id = $1 AND member_id = $2 AND ($5 OR at >= ${since})`,
-      [campaignId, memberId, at, timeZone, period === 'campaign'],
+      `SELECT count(*)::int AS n FROM campaign_awards
+        WHERE campaign_id = $1 AND member_id = $2
+          AND ($3::text IS NULL OR at >= date_trunc($3::text, $4::timestamptz AT TIME ZONE $5::text) AT TIME ZONE $5::text)`,
+      [campaignId, memberId, period === 'campaign' ? null : period, at, timeZone],
     );
     return rows[0]!.n;
   }
