@@ -124,7 +124,7 @@ describe('points as lots, spent oldest first by the face at the till', () => {
       [0, 1, 2, 3].map(async (n) => t.services.points.redeem(memberId, { redemptionId: `race:${memberId}:${n}`, points: 70, recognitionId: await recognised(memberId) }, till)),
     );
     expect(attempts.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
-    for (const refused of attempts.filter((a) => a.status === 'rejected')) expect((refused as PromiseRejectedResult).reason).toMatchObject({ code: 'INSUFFICIENT_POINTS' });
+    for (const refused of attempts.filter((a) => a.status === 'rejected')) expect((refused).reason).toMatchObject({ code: 'INSUFFICIENT_POINTS' });
     expect(await t.services.points.pointsOf(memberId)).toMatchObject({ balance: 30, spent: 70 });
   });
 
