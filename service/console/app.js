@@ -109,10 +109,11 @@ async function photoOf(memberId, face) {
 }
 
 async function memberView(id) {
-  let member, faces, visits, purchases;
+  let member, faces, visits, purchases, points, coupons;
   try {
-    [member, { faces }, visits, purchases] = await Promise.all([
+    [member, { faces }, visits, purchases, points, { coupons }] = await Promise.all([
       api(`/v1/members/${id}`), api(`/v1/members/${id}/faces`), api(`/v1/members/${id}/visits?limit=100`), api(`/v1/members/${id}/purchases?limit=50`),
+      api(`/v1/members/${id}/points`), api(`/v1/members/${id}/coupons`),
     ]);
   } catch (error) { return say(describeError(error)); }
   const p = member.profile;
@@ -135,9 +136,49 @@ async function memberView(id) {
   const facesSection = h('section', {}, h('h2', {}, `Faces (${faces.length})`), h('div', { class: 'faces', id: 'faces' }, photos), enrollForm(id));
   const history = h('section', {}, h('h2', {}, 'Visits by hour of day'), hourChart(hours, 'visits by hour of day'),
     h('h2', {}, 'Visits'), table(['When', 'Camera', 'Sightings'], visits.items.map((v) => [new Date(v.firstSeenAt).toLocaleString(), v.cameraId, v.sightings])),
-    h('h2', {}, 'Purchases'), table(['When', 'Transaction', 'Amount', 'Points'], purchases.items.map((x) => [new Date(x.at).toLocaleString(), x.transactionId, `${x.amount} ${x.currency}`, x.points])));
+    h('h2', {}, 'Purchases'), table(['When', 'Transaction', 'Amount', 'Points', ''], purchases.items.map((x) => [new Date(x.at).toLocaleString(), x.transactionId, `${x.amount} ${x.currency}`, x.points,
+      h('button', { type: 'button', class: 'secondary', 'data-refund': x.transactionId, onclick: () => refundDialog(id, x) }, 'Refund…')])));
+  const loyalty = pointsSection(points, coupons);
   const purge = h('section', {}, h('h2', {}, 'Erase this member'), h('button', { type: 'button', class: 'danger', id: 'purge', onclick: () => confirmPurge(member, faces.length, visits.items.length, purchases.items.length) }, 'Purge…'));
-  show('search', details, facesSection, history, purge);
+  show('search', details, loyalty, facesSection, history, purge);
+}
+
+const when = (iso) => (iso ? new Date(iso).toLocaleDateString() : 'never');
+
+/** The member's points (where they came from and went), the lots with their expiry, and the coupons. */
+function pointsSection(points, coupons) {
+  const couponState = (c) => (c.usedAt ? `used ${new Date(c.usedAt).toLocaleDateString()} (${c.usedTransactionId})` : Date.parse(c.expiresAt) <= Date.now() ? 'expired' : 'usable');
+  const valueOf = (c) => (c.kind === 'percent_off' ? `${c.value}% off` : c.kind === 'amount_off' ? `${c.value} off` : `gift worth ${c.value}`);
+  return h('section', { id: 'loyalty' }, h('h2', {}, 'Points'),
+    h('p', { id: 'points-summary' }, `Balance ${points.balance} = earned ${points.earned} − spent ${points.spent} − expired ${points.expired} − reversed ${points.reversed}`),
+    points.expiringSoon.length ? h('p', { class: 'verdict bad', id: 'points-expiring' }, `Expiring soon: ${points.expiringSoon.map((e) => `${e.points} on ${when(e.expiresAt)}`).join(', ')}`) : null,
+    h('h3', {}, 'Lots (spent oldest first)'),
+    h('div', { id: 'lots' }, table(['Earned', 'From', 'Points', 'Left', 'Expires'], points.lots.map((l) => [when(l.at), l.transactionId ?? l.reason, l.points, l.remaining, when(l.expiresAt)]))),
+    h('h3', {}, 'Coupons'),
+    h('div', { id: 'coupons' }, table(['Coupon', 'Value', 'Minimum spend', 'Expires', 'State'], coupons.map((c) => [c.title, valueOf(c), c.minSpend || '—', when(c.expiresAt), couponState(c)]))));
+}
+
+/** Refund part or all of a purchase; the answer says the points reversed and those already spent. */
+function refundDialog(memberId, purchase) {
+  const amount = h('input', { id: 'refund-amount', type: 'number', min: '0.01', step: '0.01', max: String(purchase.amount), value: String(purchase.amount), required: true });
+  const dialog = h('dialog', { 'aria-labelledby': 'refund-title' },
+    h('h2', { id: 'refund-title' }, `Refund ${purchase.transactionId}`),
+    h('form', { method: 'dialog', onsubmit: async (event) => {
+      event.preventDefault();
+      try {
+        const refund = await api(`/v1/members/${memberId}/purchases/${encodeURIComponent(purchase.transactionId)}/refunds`, {
+          method: 'POST', json: { refundId: `console:${crypto.randomUUID()}`, amount: Number(amount.value) },
+        });
+        dialog.close();
+        say(`Refunded ${refund.amount}: ${refund.pointsReversed} point(s) reversed${refund.pointsUnrecoverable ? `, ${refund.pointsUnrecoverable} already spent` : ''}`);
+        memberView(memberId);
+      } catch (error) { say(describeError(error)); }
+    } }, h('label', {}, `Amount (at most ${purchase.amount})`, amount),
+    h('div', { class: 'row' }, h('button', { type: 'button', class: 'secondary', onclick: () => dialog.close() }, 'Cancel'), h('button', { type: 'submit', id: 'refund-go' }, 'Refund'))));
+  document.body.append(dialog);
+  dialog.addEventListener('close', () => dialog.remove());
+  dialog.showModal();
+  amount.focus();
 }
 
 function table(headings, rows) {
@@ -240,14 +281,19 @@ function identifyView() {
         g.fillText(`${i + 1}. ${known ? face.member?.name ?? face.match.memberId.slice(0, 8) : 'unknown'}`, face.box.x, Math.max(16, face.box.y - 6));
       });
       const livenessText = (face) => (face.liveness ? ` — liveness: ${face.liveness.live ? 'live' : 'not live'} (score ${face.liveness.score})` : '');
+      const offersOf = (face) => (face.offers ? h('div', { class: 'offers' },
+        face.offers.coupons.length ? h('p', {}, 'Coupons: ', face.offers.coupons.map((c) => h('span', { class: 'tag' }, `${c.title} (until ${when(c.expiresAt)})`))) : null,
+        face.offers.campaigns.length ? h('p', {}, 'Campaigns: ', face.offers.campaigns.map((c) => h('span', { class: 'tag' }, c.name))) : null,
+        face.offers.coupons.length + face.offers.campaigns.length === 0 ? h('p', {}, 'No offers.') : null) : null);
       list.replaceChildren(
         h('ol', {}, faces.map((face) => h('li', {}, (face.match
           ? `${face.member?.name ?? face.match.memberId} — similarity ${face.match.similarity}${face.match.via ? ' (seen at an entrance today)' : ''}`
-          : `unknown (${face.unknownReason === 'low_quality' ? `low quality: ${face.quality.reasons.join(', ')}` : (face.unknownReason ?? 'no_close_member').replace(/_/g, ' ')})`) + livenessText(face)))),
+          : `unknown (${face.unknownReason === 'low_quality' ? `low quality: ${face.quality.reasons.join(', ')}` : (face.unknownReason ?? 'no_close_member').replace(/_/g, ' ')})`) + livenessText(face), offersOf(face)))),
         scoreChart(faces.map((f, i) => ({ label: `face ${i + 1}`, score: me.faceModel.metric === 'cosine' ? f.match?.similarity : f.match?.distance })), me.thresholds.match, me.faceModel.metric));
     } catch (error) { say(describeError(error)); }
   });
-  show('identify', h('section', {}, h('h2', {}, 'Who is in this photo?'), h('label', { for: 'identify-file' }, 'Photo', file),
+  show('identify', h('section', {}, h('h2', {}, 'Who is in this photo?'),
+    me.role === 'pos' ? h('p', {}, 'Signed in as a till: matched members show their offers.') : h('p', {}, "Sign in with a till's key to see the offers a till gets."), h('label', { for: 'identify-file' }, 'Photo', file),
     h('label', { for: 'identify-liveness' }, liveness, 'Require liveness (as a till does)'), canvas, list));
 }
 
@@ -366,7 +412,8 @@ function liveView() {
 
 // Webhooks ------------------------------------------------------------------------------------
 
-const EVENT_TYPES = ['visit.started', 'purchase.recorded', 'visitor.created', 'visitor.converted', 'member.created', 'member.purged'];
+const EVENT_TYPES = ['visit.started', 'purchase.recorded', 'purchase.refunded', 'points.redeemed', 'points.expiring', 'points.expired', 'coupon.issued', 'coupon.redeemed',
+  'visitor.created', 'visitor.converted', 'member.created', 'member.purged'];
 
 /** Mall systems' subscriptions: add one (its secret shown once), pause, test, remove; its recent deliveries, with retry. */
 async function webhooksView() {
@@ -423,6 +470,68 @@ async function webhooksView() {
   };
   show('webhooks', h('section', {}, h('h2', {}, 'Webhooks'), h('p', {}, 'Events pushed to mall systems, signed (Standard Webhooks) and retried for 24 h.'), add, shown,
     h('table', {}, h('thead', {}, h('tr', {}, ['URL', 'Description', 'Events', 'State', ''].map((x) => h('th', { scope: 'col' }, x)))), rows)), deliveries);
+  await refresh();
+}
+
+// Campaigns -----------------------------------------------------------------------------------
+
+const TRIGGERS = ['purchase', 'visit', 'enrollment', 'birthday', 'returning_from_dormant', 'first_visit_of_month'];
+
+/** What a campaign does, in words. */
+function effectText(effect) {
+  if (effect.bonusPoints) return `${effect.bonusPoints} bonus points`;
+  if (effect.pointsMultiplier) return `points × ${effect.pointsMultiplier}`;
+  const c = effect.coupon;
+  return `coupon "${c.title}": ${c.kind === 'percent_off' ? `${c.value}% off` : c.kind === 'amount_off' ? `${c.value} off` : `gift worth ${c.value}`}, ${c.validDays} days`;
+}
+
+async function campaignsView() {
+  const name = h('input', { id: 'campaign-name', required: true });
+  const trigger = h('select', { id: 'campaign-trigger' }, TRIGGERS.map((t) => h('option', { value: t }, t.replace(/_/g, ' '))));
+  const effectKind = h('select', { id: 'campaign-effect' }, [['bonusPoints', 'bonus points'], ['pointsMultiplier', 'points multiplier'], ['amount_off', 'coupon: amount off'], ['percent_off', 'coupon: percent off'], ['gift', 'coupon: gift']].map(([v, t]) => h('option', { value: v }, t)));
+  const value = h('input', { id: 'campaign-value', type: 'number', min: '0.01', step: '0.01', required: true });
+  const minAmount = h('input', { id: 'campaign-min-amount', type: 'number', min: '0', step: '0.01' });
+  const perMember = h('input', { id: 'campaign-per-member', type: 'number', min: '1', step: '1' });
+  const period = h('select', { id: 'campaign-period' }, ['day', 'week', 'month', 'year', 'campaign'].map((p) => h('option', { value: p }, p)));
+  const validDays = h('input', { id: 'campaign-valid-days', type: 'number', min: '1', step: '1', value: '30' });
+  const rows = h('tbody', { id: 'campaign-rows' });
+  const effectOf = () => {
+    const v = Number(value.value);
+    if (effectKind.value === 'bonusPoints') return { bonusPoints: Math.round(v) };
+    if (effectKind.value === 'pointsMultiplier') return { pointsMultiplier: v };
+    return { coupon: { title: name.value.trim(), kind: effectKind.value, value: v, validDays: Number(validDays.value) || 30 } };
+  };
+  const create = h('form', { class: 'row', onsubmit: async (event) => {
+    event.preventDefault();
+    try {
+      await api('/v1/campaigns', { method: 'POST', json: {
+        name: name.value.trim(),
+        trigger: trigger.value,
+        conditions: minAmount.value ? { minAmount: Number(minAmount.value) } : {},
+        limits: perMember.value ? { perMember: { count: Number(perMember.value), period: period.value } } : {},
+        effect: effectOf(),
+      } });
+      say('Campaign created');
+      name.value = '';
+      await refresh();
+    } catch (error) { say(describeError(error)); }
+  } }, h('label', {}, 'Name', name), h('label', {}, 'Trigger', trigger), h('label', {}, 'Effect', effectKind), h('label', {}, 'Value', value),
+    h('label', {}, 'Coupon valid (days)', validDays), h('label', {}, 'Minimum purchase', minAmount), h('label', {}, 'At most per member', perMember), h('label', {}, 'per', period),
+    h('button', { type: 'submit' }, 'Create campaign'));
+  const act = (fn) => async () => { try { await fn(); await refresh(); } catch (error) { say(describeError(error)); } };
+  const patch = (c, json) => act(() => api(`/v1/campaigns/${c.id}`, { method: 'PATCH', json }));
+  const refresh = async () => {
+    const { campaigns } = await api('/v1/campaigns');
+    rows.replaceChildren(...campaigns.map((c) => h('tr', { 'data-campaign': c.id }, [
+      c.name, c.trigger.replace(/_/g, ' '), effectText(c.effect), c.status,
+      h('span', { 'data-stats': c.id }, `${c.stats.awards} awarded · ${c.stats.couponsIssued} coupons issued · ${c.stats.couponsUsed} used`),
+      c.status === 'ended' ? '' : h('span', {},
+        h('button', { type: 'button', onclick: patch(c, { status: c.status === 'active' ? 'paused' : 'active' }) }, c.status === 'active' ? 'Pause' : 'Resume'),
+        h('button', { type: 'button', class: 'danger', onclick: () => window.confirm(`End "${c.name}" for good?`) && patch(c, { status: 'ended' })() }, 'End')),
+    ].map((x) => h('td', {}, x)))));
+  };
+  show('campaigns', h('section', {}, h('h2', {}, 'Campaigns'), h('p', {}, 'Trigger → conditions → limits → effect. Coupons are issued in the transaction that triggered them and spent only by the member\'s face at a till.'), create,
+    h('table', {}, h('thead', {}, h('tr', {}, ['Name', 'Trigger', 'Effect', 'State', 'So far', ''].map((x) => h('th', { scope: 'col' }, x)))), rows)));
   await refresh();
 }
 
@@ -490,7 +599,7 @@ async function adminView() {
 
 // Wiring --------------------------------------------------------------------------------------
 
-const views = { search: searchView, identify: identifyView, liveness: livenessView, cameras: () => camerasView().catch((e) => say(describeError(e))), live: liveView, duplicates: () => duplicatesView().catch((e) => say(describeError(e))), webhooks: () => webhooksView().catch((e) => say(describeError(e))), admin: () => adminView().catch((e) => say(describeError(e))) };
+const views = { search: searchView, identify: identifyView, liveness: livenessView, cameras: () => camerasView().catch((e) => say(describeError(e))), live: liveView, campaigns: () => campaignsView().catch((e) => say(describeError(e))), duplicates: () => duplicatesView().catch((e) => say(describeError(e))), webhooks: () => webhooksView().catch((e) => say(describeError(e))), admin: () => adminView().catch((e) => say(describeError(e))) };
 nav.addEventListener('click', (event) => {
   const view = event.target.closest('[data-view]')?.dataset.view;
   if (view) views[view]();

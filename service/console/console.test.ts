@@ -5,7 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Visage } from '../app/startVisage.js';
 import { apiClient } from '../testSupport/apiClient.js';
-import { composeFrame, cropFace, PERSON_B, STRANGERS } from '../testSupport/facePhotos.js';
+import { composeFrame, cropFace, PERSON_A, PERSON_B, STRANGERS } from '../testSupport/facePhotos.js';
 import { MjpegSource } from '../testSupport/mjpegSource.js';
 import { photoHeldUp, tiltedCorners } from '../testSupport/perspective.js';
 import { ADMIN_AUTH, startIsolatedVisage, TEST_ADMIN_KEY, type IsolatedVisage } from '../testSupport/testVisage.js';
@@ -35,7 +35,8 @@ const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${n
 describe.skipIf(!haveChromium)('operator console', () => {
   beforeAll(async () => {
     // Webhook retries give up after about 2 s here (24 h in production): a failed delivery to retry from the console.
-    service = await startIsolatedVisage({ WEBHOOK_RETRY_BASE_SECONDS: '0.2', WEBHOOK_RETRY_WINDOW_HOURS: '0.0005', WEBHOOK_POLL_MILLISECONDS: '200' });
+    // A till's identify here is of crops, not people at a counter: passive liveness is off for pos keys.
+    service = await startIsolatedVisage({ WEBHOOK_RETRY_BASE_SECONDS: '0.2', WEBHOOK_RETRY_WINDOW_HOURS: '0.0005', WEBHOOK_POLL_MILLISECONDS: '200', LIVENESS_DEFAULT_POS: 'off' });
     ({ visage } = service);
     await visage.modelsReady;
     operatorKey = (await admin.post('/v1/keys', { role: 'operator', name: 'service desk' })).body.key;
@@ -232,6 +233,76 @@ describe.skipIf(!haveChromium)('operator console', () => {
       await desk.close();
       // The other tests expect these strangers unknown (a purge of a purged member is a 404, harmless).
       for (const id of dismissed.members) await admin.call('DELETE', `/v1/members/${id}`);
+    }
+  });
+
+  it("runs a campaign, shows a till the member's coupon at recognition, and refunds a purchase from the member page", async () => {
+    const desk = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const tillPage = await browser.newPage({ viewport: { width: 1024, height: 768 } });
+    const tillKey = (await admin.post('/v1/keys', { role: 'pos', name: 'shoe till' })).body.key as string;
+    const till = apiClient(() => visage.url, { authorization: `Bearer ${tillKey}` });
+    let memberId: string | undefined;
+    try {
+      await desk.goto(`${visage.url}/console/`);
+      await desk.fill('#key', operatorKey);
+      await desk.keyboard.press('Enter');
+      await desk.click('[data-view="campaigns"]');
+      await desk.fill('#campaign-name', 'Fifteen off');
+      await desk.selectOption('#campaign-trigger', 'purchase');
+      await desk.selectOption('#campaign-effect', 'amount_off');
+      await desk.fill('#campaign-value', '15');
+      await desk.fill('#campaign-min-amount', '50');
+      await desk.fill('#campaign-per-member', '1');
+      await desk.selectOption('#campaign-period', 'month');
+      await desk.getByRole('button', { name: 'Create campaign' }).click();
+      const row = desk.locator('#campaign-rows tr', { hasText: 'Fifteen off' });
+      await row.waitFor();
+      expect(await row.textContent()).toContain('0 coupons issued');
+
+      // A member pays at a till: the campaign issues the coupon.
+      memberId = (await admin.post('/v1/members', { name: 'Loyal Person', consent: { faceRecognition: true, source: 'desk' } })).body.id as string;
+      expect((await admin.postImage(`/v1/members/${memberId}/faces`, await cropFace(PERSON_A))).status).toBe(201);
+      const paid = await till.post(`/v1/members/${memberId}/purchases`, { transactionId: 'console-till:1', amount: 88, currency: 'CNY', items: [{ sku: 'S', category: 'shoes', quantity: 1, price: 88 }] });
+      expect(paid.body.campaigns[0].couponId).toBeTruthy();
+      await desk.click('[data-view="campaigns"]');
+      await desk.locator('#campaign-rows tr', { hasText: '1 coupons issued' }).waitFor();
+
+      // The till's identify tester shows the offers of the face it recognises.
+      await tillPage.goto(`${visage.url}/console/`);
+      await tillPage.fill('#key', tillKey);
+      await tillPage.keyboard.press('Enter');
+      await tillPage.click('[data-view="identify"]');
+      await tillPage.setInputFiles('#identify-file', { name: 'counter.jpg', mimeType: 'image/jpeg', buffer: await cropFace(PERSON_A, { width: 320 }) });
+      await tillPage.locator('#identify-results .offers', { hasText: 'Fifteen off' }).waitFor();
+      await tillPage.screenshot({ path: path.join(ARTIFACTS, '13-till-offers.png'), fullPage: true });
+
+      // The member page: lots with their expiry, the coupon, and a refund of half the purchase.
+      await desk.click('[data-view="search"]');
+      await desk.fill('#lookup-value', 'Loyal');
+      await desk.keyboard.press('Enter');
+      await desk.getByRole('button', { name: /Loyal Person/ }).click();
+      await desk.locator('#lots td', { hasText: 'console-till:1' }).waitFor();
+      expect(await desk.locator('#coupons').textContent()).toContain('Fifteen off');
+      expect(await desk.locator('#points-summary').textContent()).toContain('Balance 88');
+      await desk.click('[data-refund="console-till:1"]');
+      await desk.fill('#refund-amount', '44');
+      await desk.click('#refund-go');
+      await desk.locator('#status', { hasText: '44 point(s) reversed' }).waitFor();
+      await desk.locator('#points-summary', { hasText: 'Balance 44' }).waitFor();
+      await desk.screenshot({ path: path.join(ARTIFACTS, '14-member-points.png'), fullPage: true });
+
+      // Pause, then end the campaign.
+      await desk.click('[data-view="campaigns"]');
+      await desk.locator('#campaign-rows tr', { hasText: 'Fifteen off' }).getByRole('button', { name: 'Pause' }).click();
+      await desk.locator('#campaign-rows tr', { hasText: 'paused' }).waitFor();
+      desk.once('dialog', (dialog) => void dialog.accept());
+      await desk.locator('#campaign-rows tr', { hasText: 'Fifteen off' }).getByRole('button', { name: 'End' }).click();
+      await desk.locator('#campaign-rows tr', { hasText: 'ended' }).waitFor();
+      await desk.screenshot({ path: path.join(ARTIFACTS, '15-campaigns.png'), fullPage: true });
+    } finally {
+      await desk.close();
+      await tillPage.close();
+      if (memberId) await admin.call('DELETE', `/v1/members/${memberId}`);
     }
   });
 
