@@ -1,7 +1,9 @@
 /**
  * Enroll and identify latency over HTTP against the whole service (embedded PostgreSQL unless
  * DATABASE_URL is set, filesystem blobs, real models), for a single-face 250×250 photo and for
- * 1920-pixel photos. Requests are sent one at a time; p50/p90/max over --requests of each.
+ * 1920-pixel photos. Requests are sent one at a time; p50/p90/max over --requests of each. Last,
+ * a till's identify of one descriptor with and without the offers (coupons, campaigns) it carries,
+ * over ten times as many requests, alternating.
  *
  *   npm run bench:latency [-- --requests 20] [--json]
  */
@@ -88,13 +90,37 @@ const results = [
   await run('till identify, recognitionId', () => post('/v1/identify?maxFaces=1&liveness=off', single250, 'image/jpeg', tillKey.key)),
   await run('camera frame 1920×1080, 4 faces', () => post('/v1/cameras/entrance-1/frames', frame4, 'image/jpeg')),
 ];
+
+// Offers at recognition: the payer holds three coupons and five campaigns are running; the same
+// till identifies the same descriptor with and without offers, alternately (the model's work left
+// out, so the difference is the offers' reads alone).
+const json = (body: unknown) => JSON.stringify(body);
+for (let n = 0; n < 3; n++) {
+  await post('/v1/campaigns', json({ name: `coupon ${n}`, trigger: 'purchase', limits: { perMember: { count: 1, period: 'campaign' } }, effect: { coupon: { title: `${5 + n} off`, kind: 'amount_off', value: 5 + n, validDays: 30 } } }), 'application/json');
+}
+for (let n = 0; n < 2; n++) await post('/v1/campaigns', json({ name: `bonus ${n}`, trigger: 'purchase', conditions: { minAmount: 100 * (n + 1) }, effect: { bonusPoints: 10 } }), 'application/json');
+await post(`/v1/members/${enrollee250}/purchases`, json({ transactionId: 'bench:1', amount: 50, currency: 'CNY', items: [{ sku: 'x', category: 'tea', quantity: 1, price: 50 }] }), 'application/json', tillKey.key);
+const descriptorRes = await fetch(`${visage.url}/v1/members/${enrollee250}/faces/descriptors`, { headers: { authorization: `Bearer ${BENCH_KEY}` } });
+const payer = json({ descriptor: ((await descriptorRes.json()) as { faces: { descriptor: number[] }[] }).faces[0]!.descriptor });
+const withOffers: { ms: number; status: number }[] = [];
+const withoutOffers: { ms: number; status: number }[] = [];
+let offersSeen = 0;
+for (let i = 0; i < requests * 10 + 1; i++) {
+  const on = await post('/v1/identify?liveness=off', payer, 'application/json', tillKey.key);
+  const off = await post('/v1/identify?liveness=off&offers=false', payer, 'application/json', tillKey.key);
+  if (i === 0) continue; // warm-up
+  offersSeen = (on.json.faces?.[0] as { offers?: { coupons: unknown[] } })?.offers?.coupons.length ?? 0;
+  withOffers.push(on);
+  withoutOffers.push(off);
+}
+results.push(summary('till identify descriptor, no offers', withoutOffers, 1), summary(`… with offers, ${offersSeen} coupons`, withOffers, 1));
 const backend = visage.pipeline.modelInfo!.backend;
 await visage.close();
 await fs.rm(dataDir, { recursive: true, force: true });
 
 console.log(`\nbackend ${backend}, ${os.availableParallelism()} cores, ${requests} sequential requests per case\n`);
-console.log('case                              status  p50 ms   p90 ms   max ms');
+console.log('case                                status  p50 ms   p90 ms   max ms');
 for (const r of results) {
-  console.log(`${r.name.padEnd(34)}${r.statuses.padEnd(8)}${String(r.p50Ms).padEnd(9)}${String(r.p90Ms).padEnd(9)}${r.maxMs}`);
+  console.log(`${r.name.padEnd(36)}${r.statuses.padEnd(8)}${String(r.p50Ms).padEnd(9)}${String(r.p90Ms).padEnd(9)}${r.maxMs}`);
 }
 if (opts.json) console.log(JSON.stringify({ backend, cores: os.availableParallelism(), results }));

@@ -91,6 +91,8 @@ export const identifyQuerySchema = z.object({
   liveness: livenessQuery,
   /** A passed, unexpired, unused challenge session of the same face (POST /v1/liveness/sessions). */
   livenessSession: uuid.optional(),
+  /** At a till: include each member's offers (default true; a kiosk that shows none may skip their reads). */
+  offers: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
 });
 
 export const verifyQuerySchema = z.object({

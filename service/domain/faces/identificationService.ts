@@ -52,6 +52,8 @@ export interface IdentifyOptions {
   mallId?: string;
   /** The till asking: its faces are named by single-use recognitions. */
   till?: TillContext;
+  /** At a till: read each member's offers (default true). */
+  offers?: boolean;
 }
 
 /** One face of an analysed image with its nearest member, before any member is read. */
@@ -78,6 +80,9 @@ export interface IdentificationServiceDeps {
   recognitions: Recognitions;
   offers: Pick<OfferService, 'at'>;
 }
+
+/** The till whose offers an identification reads (none when it asked for none). */
+const offersAt = (options: IdentifyOptions): TillContext | undefined => (options.offers === false ? undefined : options.till);
 
 /** 1:N identification (with the member's profile for a till) and 1:1 verification of faces. */
 export class IdentificationService {
@@ -133,7 +138,7 @@ export class IdentificationService {
   /** Identification with what a cashier needs: the member and their profile for each known face. */
   async identify(bytes: Buffer, options: IdentifyOptions & { maxFaces?: number; liveness?: boolean }): Promise<IdentifiedFace[]> {
     const faces = await this.matchFaces(bytes, { ...options, mallId: options.till?.mallId ?? options.mallId });
-    return this.answer(faces, options.till);
+    return this.answer(faces, options);
   }
 
   /**
@@ -144,7 +149,7 @@ export class IdentificationService {
     const [found] = await this.matchFaces(bytes, { ...options, maxFaces: 1, mallId: options.till?.mallId ?? options.mallId });
     if (!found) throw noFace();
     await this.deps.livenessSessions.consume(sessionId, found.face.descriptor);
-    return this.answer([found], options.till, true);
+    return this.answer([found], options, true);
   }
 
   async identifyDescriptor(given: number[], options: IdentifyOptions & { liveness?: boolean }): Promise<IdentifiedFace[]> {
@@ -154,14 +159,15 @@ export class IdentificationService {
     const descriptor = this.checkedDescriptor(given);
     const found = await this.nearestMatch(descriptor, options.till?.mallId ?? options.mallId, requested);
     const [recognitionId] = options.till ? await this.deps.recognitions.mint(options.till, [{ descriptor, memberId: found.match?.memberId ?? null, via: found.match?.via ?? null, liveness: null }]) : [];
-    return [{ ...(await this.withCard(found.match, found.unknownReason, options.till)), ...(recognitionId ? { recognitionId } : {}) }];
+    return [{ ...(await this.withCard(found.match, found.unknownReason, offersAt(options))), ...(recognitionId ? { recognitionId } : {}) }];
   }
 
   /**
    * The answer of each face: its member's card, and at a till the single-use recognition that
    * names the face as it was seen there (what a second factor or a redemption refers to).
    */
-  private async answer(faces: FaceMatch[], till: TillContext | undefined, livenessSession = false): Promise<IdentifiedFace[]> {
+  private async answer(faces: FaceMatch[], options: IdentifyOptions, livenessSession = false): Promise<IdentifiedFace[]> {
+    const { till } = options;
     const ids = till
       ? await this.deps.recognitions.mint(
           till,
@@ -173,7 +179,7 @@ export class IdentificationService {
         box: face.box,
         quality,
         ...(liveness ? { liveness } : {}),
-        ...(await this.withCard(match, unknownReason, till)),
+        ...(await this.withCard(match, unknownReason, offersAt(options))),
         ...(ids[i] ? { recognitionId: ids[i] } : {}),
       })),
     );
