@@ -147,6 +147,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     ledger,
     members,
     malls: mallRepository,
+    partitions,
     profiles,
     outbox,
     rules: config.loyalty,

@@ -71,8 +71,8 @@ export class MallRepository {
     return rows[0] && toMall(rows[0]);
   }
 
-  async findMall(id: string): Promise<Mall | undefined> {
-    const { rows } = await this.db.query<MallRow>('SELECT * FROM malls WHERE id = $1', [id]);
+  async findMall(id: string, db: Queryable = this.db): Promise<Mall | undefined> {
+    const { rows } = await db.query<MallRow>('SELECT * FROM malls WHERE id = $1', [id]);
     return rows[0] && toMall(rows[0]);
   }
 

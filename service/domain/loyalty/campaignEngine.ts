@@ -4,6 +4,7 @@ import { withTransaction, type Pool, type Queryable } from '../../db/pool.js';
 import type { Outbox } from '../events/outbox.js';
 import type { LoyaltyRules } from '../members/loyalty.js';
 import type { MemberProfile, ProfileService } from '../members/profileService.js';
+import type { MallPartitions } from '../recognition/mallPartitions.js';
 import type { Segment } from '../members/profile.js';
 import type { Clock } from '../shared/clock.js';
 import type { CampaignRepository } from '../../repositories/campaignRepository.js';
@@ -12,7 +13,8 @@ import type { MallRepository } from '../../repositories/mallRepository.js';
 import type { Member, MemberRepository } from '../../repositories/memberRepository.js';
 import type { PointsLedgerRepository } from '../../repositories/pointsLedgerRepository.js';
 import type { PurchaseItem } from '../../repositories/purchaseRepository.js';
-import { conditionsMet, limitsOf, localClock, type Campaign, type CampaignTrigger, type TriggerContext } from './campaignRules.js';
+import { localClock } from '../../shared/timeZones.js';
+import { conditionsMet, limitsOf, type Campaign, type CampaignTrigger, type TriggerContext } from './campaignRules.js';
 import { lotExpiry } from './lots.js';
 
 const DAY_MS = 86_400_000;
@@ -54,6 +56,8 @@ export interface CampaignEngineDeps {
   ledger: PointsLedgerRepository;
   members: MemberRepository;
   malls: MallRepository;
+  /** The served malls' time zones, as last read. */
+  partitions: Pick<MallPartitions, 'timeZoneOf'>;
   profiles: ProfileService;
   outbox: Outbox;
   rules: LoyaltyRules;
@@ -70,9 +74,13 @@ export interface CampaignEngineDeps {
 export class CampaignEngine {
   constructor(private readonly deps: CampaignEngineDeps) {}
 
-  /** The mall's time zone (its own, else MALL_TIMEZONE). */
-  async timeZoneOf(mallId: string): Promise<string> {
-    return (await this.deps.malls.findMall(mallId))?.timeZone ?? this.deps.rules.timeZone;
+  /**
+   * The mall's time zone (its own, else MALL_TIMEZONE): as the partitions last read it for a mall
+   * served here (a change reaches them within PARTITIONS_REFRESH_SECONDS), else from PostgreSQL —
+   * in the caller's transaction when there is one, never a second connection while it waits.
+   */
+  async timeZoneOf(mallId: string, db?: Queryable): Promise<string> {
+    return this.deps.partitions.timeZoneOf(mallId) ?? (await this.deps.malls.findMall(mallId, db))?.timeZone ?? this.deps.rules.timeZone;
   }
 
   /**
@@ -84,7 +92,7 @@ export class CampaignEngine {
     const outcome: CampaignOutcome = { points: 0, coupons: [], applied: [] };
     const campaigns = await this.deps.campaigns.active(event.trigger, event.mallId, tx);
     if (campaigns.length === 0) return outcome;
-    const timeZone = await this.timeZoneOf(event.mallId);
+    const timeZone = await this.timeZoneOf(event.mallId, tx);
     if (when && !(await when(timeZone))) return outcome;
     const ctx: TriggerContext = { ...event, ...localClock(event.at, timeZone) };
     for (const campaign of campaigns) {

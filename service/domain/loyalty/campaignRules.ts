@@ -1,5 +1,6 @@
 import type { Segment } from '../members/profile.js';
 import type { PurchaseItem } from '../../repositories/purchaseRepository.js';
+import type { Weekday } from '../../shared/timeZones.js';
 
 /**
  * Campaigns as data: trigger → conditions → limits → effect, and the pure rules over them (what
@@ -9,8 +10,7 @@ import type { PurchaseItem } from '../../repositories/purchaseRepository.js';
 
 export const CAMPAIGN_TRIGGERS = ['purchase', 'visit', 'enrollment', 'birthday', 'returning_from_dormant', 'first_visit_of_month'] as const;
 export type CampaignTrigger = (typeof CAMPAIGN_TRIGGERS)[number];
-export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
+export { WEEKDAYS, type Weekday } from '../../shared/timeZones.js';
 export const LIMIT_PERIODS = ['day', 'week', 'month', 'year', 'campaign'] as const;
 export type LimitPeriod = (typeof LIMIT_PERIODS)[number];
 export const COUPON_KINDS = ['amount_off', 'percent_off', 'gift'] as const;
@@ -136,13 +136,6 @@ export function conditionsMet(c: CampaignConditions, ctx: TriggerContext, basket
     if (c.categories && !(ctx.items ?? []).some((item) => c.categories!.includes(item.category))) return false;
   }
   return true;
-}
-
-/** The weekday and hour of an instant in a time zone. */
-export function localClock(at: Date, timeZone: string): { weekday: Weekday; hour: number } {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', hourCycle: 'h23', weekday: 'short' }).formatToParts(at);
-  const weekday = parts.find((p) => p.type === 'weekday')!.value.slice(0, 3).toLowerCase() as Weekday;
-  return { weekday, hour: Number(parts.find((p) => p.type === 'hour')!.value) };
 }
 
 /** A birthday campaign without its own limit gives once a year. */

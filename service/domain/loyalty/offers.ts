@@ -3,7 +3,8 @@ import type { Clock } from '../shared/clock.js';
 import type { CampaignRepository } from '../../repositories/campaignRepository.js';
 import type { Coupon, CouponRepository } from '../../repositories/couponRepository.js';
 import type { TillContext } from '../recognition/recognitions.js';
-import { conditionsMet, localClock, type Campaign, type TriggerContext } from './campaignRules.js';
+import { localClock } from '../../shared/timeZones.js';
+import { conditionsMet, type Campaign, type TriggerContext } from './campaignRules.js';
 
 /** What offers need of a member's profile. */
 export type OfferProfile = Pick<MemberProfile, 'tier' | 'segment' | 'spendLast365Days' | 'purchasesLast365Days'>;

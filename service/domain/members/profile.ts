@@ -1,5 +1,6 @@
 import type { LoyaltyRules, Tier } from './loyalty.js';
 import type { PurchaseActivity } from '../../repositories/purchaseRepository.js';
+import { localClock } from '../../shared/timeZones.js';
 
 /**
  * A member's preference profile, derived from their events (visits and purchases) and the time
@@ -65,10 +66,8 @@ export function tierFor(spend: number, assignedTier: string, tiers: readonly Tie
 
 /** Local hour and weekday of an instant in the mall's time zone. */
 export function localTime(at: Date, timeZone: string): { hour: number; weekend: boolean } {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', hourCycle: 'h23', weekday: 'short' }).formatToParts(at);
-  const hour = Number(parts.find((part) => part.type === 'hour')!.value);
-  const weekday = parts.find((part) => part.type === 'weekday')!.value;
-  return { hour, weekend: weekday === 'Sat' || weekday === 'Sun' };
+  const { hour, weekday } = localClock(at, timeZone);
+  return { hour, weekend: weekday === 'sat' || weekday === 'sun' };
 }
 
 export function segmentOf(createdAt: Date, lastActivity: Date | undefined, now: Date, dormantAfterDays: number): Segment {

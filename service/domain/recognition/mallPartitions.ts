@@ -1,3 +1,4 @@
+import { localDate } from '../../shared/timeZones.js';
 import type { MallMember, PartitionRepository } from '../../repositories/partitionRepository.js';
 import type { Clock } from '../shared/clock.js';
 
@@ -40,7 +41,7 @@ export class MallPartitions {
   ) {}
 
   private localDay(timeZone: string): string {
-    return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(this.clock());
+    return localDate(this.clock(), timeZone);
   }
 
   private sets(mallId: string): MallSets | undefined {
@@ -60,6 +61,11 @@ export class MallPartitions {
     if (!sets) return -1;
     // The day's turn empties today's visitors without a write: it counts as a change.
     return this.localDay(sets.timeZone) === sets.day ? sets.version : -2 - sets.version;
+  }
+
+  /** The mall's time zone as last read here (served malls); undefined for a mall not known here. */
+  timeZoneOf(mallId: string): string | undefined {
+    return this.malls.get(mallId)?.timeZone;
   }
 
   /** The malls known here (the served ones). */

@@ -90,9 +90,8 @@ export class Recognitions {
   async mint(till: TillContext, faces: FaceToName[]): Promise<(string | undefined)[]> {
     const expiresAt = new Date(this.deps.clock().getTime() + this.deps.ttlSeconds * 1000);
     try {
-      return await this.deps.recognitions.insertMany(
-        faces.map((face) => ({ ...till, ...face, modelName: this.modelName, expiresAt })),
-      );
+      const recognitions = faces.map((face) => ({ ...till, ...face, modelName: this.modelName, expiresAt }));
+      return await withTransaction(this.deps.pool, (tx) => this.deps.recognitions.insertMany(recognitions, tx));
     } catch (error) {
       if (!isDatabaseUnavailable(error)) throw error;
       this.deps.logger.warn('recognitions not recorded: the database is unavailable');
