@@ -79,7 +79,20 @@ export async function startTestServices(env: Record<string, string> = {}): Promi
 
 /** Counts rows of a member in every table that can hold something of them. */
 export async function rowsOf(pool: pg.Pool, memberId: string): Promise<Record<string, number>> {
-  const tables = ['members', 'face_templates', 'visits', 'purchases', 'points_ledger', 'member_external_ids'];
+  const tables = [
+    'members',
+    'face_templates',
+    'visits',
+    'purchases',
+    'points_ledger',
+    'member_external_ids',
+    'redemptions',
+    'refunds',
+    'coupons',
+    'campaign_awards',
+    'points_expiry_notices',
+    'recognitions',
+  ];
   const counts: Record<string, number> = {};
   for (const table of tables) {
     const column = table === 'members' ? 'id' : 'member_id';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../access/apiKeys.js';
-import { startTestServices, type TestServices } from '../../testSupport/testServices.js';
+import { MemberMergeRepository } from '../../repositories/memberMergeRepository.js';
+import { rowsOf, startTestServices, type TestServices } from '../../testSupport/testServices.js';
 
 /**
  * The till's loyalty loop through the domain services against the real PostgreSQL, without HTTP:
@@ -288,6 +289,34 @@ describe('campaigns and coupons', () => {
     } finally {
       await t.services.campaigns.update(total.id, { status: 'ended' });
       await t.services.campaigns.update(birthday.id, { status: 'ended' });
+    }
+  });
+
+  it("moves a merged member's lots with their expiry, and a purge leaves nothing of the loyalty loop", async () => {
+    const campaign = await t.services.campaigns.create({ name: 'Coupon', trigger: 'purchase', conditions: {}, limits: {}, effect: { coupon: { title: '1 off', kind: 'amount_off', value: 1, validDays: 9 } } });
+    try {
+      const kept = await newMember();
+      const dropped = await newMember();
+      await t.services.purchases.record(kept, purchase(`mg-1:${kept}`, 10));
+      const old = new Date(Date.now() - 5 * DAY_MS).toISOString();
+      await t.services.purchases.record(dropped, purchase(`mg-2:${dropped}`, 30, { at: old }));
+      await t.services.points.redeem(dropped, { redemptionId: `mg-r:${dropped}`, points: 5 }, serviceDesk);
+      await t.services.refunds.refund(dropped, `mg-2:${dropped}`, { refundId: `mg-f:${dropped}`, amount: 3 });
+      const droppedLot = (await t.services.points.pointsOf(dropped)).lots[0]!;
+      await new MemberMergeRepository().moveHistory(dropped, kept, t.pool);
+      const merged = await t.services.points.pointsOf(kept);
+      // The dropped member's lot (30, less 5 spent and 3 reversed) comes first: it is older, and keeps its expiry.
+      expect(merged.lots.map((l) => [l.remaining, l.expiresAt])).toEqual([
+        [22, droppedLot.expiresAt],
+        [10, expect.any(String)],
+      ]);
+      await t.services.members.purge(kept);
+      await t.services.members.purge(dropped);
+      for (const memberId of [kept, dropped]) {
+        expect(Object.entries(await rowsOf(t.pool, memberId)).filter(([, n]) => n > 0)).toEqual([]);
+      }
+    } finally {
+      await t.services.campaigns.update(campaign.id, { status: 'ended' });
     }
   });
 

@@ -31,7 +31,7 @@ describe('members (medium)', () => {
     expect((await photosOf(member.id)).length).toBeGreaterThan(0);
 
     expect(await t.services.members.purge(member.id)).toEqual({ faces: 1, images: 1, events: 2, imageErasurePending: false });
-    expect(Object.values(await rowsOf(t.pool, member.id))).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(Object.values(await rowsOf(t.pool, member.id)).every((n) => n === 0)).toBe(true);
     expect(t.index.templatesOf(member.id)).toEqual([]);
     expect(await photosOf(member.id)).toEqual([]);
     const { rows } = await t.pool.query('SELECT count(*)::int AS n FROM pending_blob_deletions');
