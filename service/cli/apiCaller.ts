@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { IMAGE_FORMATS, imageFormatOfFileName } from '../../models/imageFormats.js';
+import { exponentialBackoff } from '../shared/backoff.js';
 /**
  * The CLI talks to a running service over HTTP with an API key, so it works against a remote
  * deployment as well as a local one.
@@ -6,6 +8,40 @@ import { IMAGE_FORMATS, imageFormatOfFileName } from '../../models/imageFormats.
 export interface ApiTarget {
   url: string;
   key: string;
+  /** Told before each wait for a 429 or 503 (the seconds, and the code): a progress bar shows it. */
+  onWait?: (seconds: number, code: string) => void;
+}
+
+/** Answers that say "later": the key's rate limit, or the service shedding load or warming up. */
+const RETRYABLE = new Set([429, 503]);
+/** Waits a call may sit through before its error is given up to the caller (about 20 minutes at most). */
+const MAX_WAITS = 30;
+const FIRST_WAIT_S = 1;
+const LONGEST_WAIT_S = 60;
+
+/** The seconds a `Retry-After` header asks for (seconds or an HTTP date), if it says anything. */
+export function retryAfterSeconds(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - now) / 1000);
+}
+
+/**
+ * Sends a request, and again while the service answers 429 or 503: after the `Retry-After` it
+ * gives, else after a backoff (1 s, doubling to a minute, with jitter), at most MAX_WAITS times.
+ */
+async function send(target: ApiTarget, path: string, init: RequestInit): Promise<Response> {
+  for (let waits = 0; ; waits++) {
+    const res = await fetch(new URL(path, target.url), init);
+    if (!RETRYABLE.has(res.status) || waits >= MAX_WAITS) return res;
+    const asked = retryAfterSeconds(res.headers.get('retry-after'));
+    const seconds = asked ?? exponentialBackoff(waits, FIRST_WAIT_S, LONGEST_WAIT_S) * (0.5 + Math.random() / 2);
+    const code = ((await res.json().catch(() => undefined)) as { error?: { code?: string } } | undefined)?.error?.code ?? String(res.status);
+    target.onWait?.(seconds, code);
+    await sleep(seconds * 1000);
+  }
 }
 
 export class ApiError extends Error {
@@ -32,7 +68,7 @@ async function answer<T>(res: Response): Promise<T> {
 /** Sends a photo as raw bytes (the service sniffs the real format). */
 export async function postImage<T>(target: ApiTarget, path: string, bytes: Buffer, fileName: string): Promise<T> {
   const format = imageFormatOfFileName(fileName);
-  const res = await fetch(new URL(path, target.url), {
+  const res = await send(target, path, {
     method: 'POST',
     headers: { authorization: `Bearer ${target.key}`, 'content-type': format ? IMAGE_FORMATS[format].mediaType : 'application/octet-stream' },
     body: new Uint8Array(bytes),
@@ -41,7 +77,7 @@ export async function postImage<T>(target: ApiTarget, path: string, bytes: Buffe
 }
 
 export async function callApi<T>(target: ApiTarget, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(new URL(path, target.url), {
+  const res = await send(target, path, {
     method,
     headers: { authorization: `Bearer ${target.key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),

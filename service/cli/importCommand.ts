@@ -65,9 +65,19 @@ export async function importCommand(target: ApiTarget, folder: string, options: 
     console.error('\nstopping after the photos in flight; run the same command again to go on');
   };
   process.once('SIGINT', onSignal);
-  const bar = new SingleBar({ format: 'import [{bar}] {value}/{total} photos | {enrolled} enrolled, {rejected} rejected, {errors} errors', hideCursor: true, noTTYOutput: true, notTTYSchedule: 5000 });
-  const counts = { enrolled: 0, rejected: 0, errors: 0 };
+  const bar = new SingleBar({ format: 'import [{bar}] {value}/{total} photos | {enrolled} enrolled, {rejected} rejected, {errors} errors{waiting}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 5000 });
+  const counts = { enrolled: 0, rejected: 0, errors: 0, waiting: '' };
   bar.start(work.length, work.length - todo.length, counts);
+  // The service's rate limit (429) or load shedding (503): the calls wait as asked, and the bar says so.
+  let waitingUntil = 0;
+  const api: ApiTarget = {
+    ...target,
+    onWait: (seconds, code) => {
+      waitingUntil = Math.max(waitingUntil, Date.now() + seconds * 1000);
+      counts.waiting = ` | waiting ${Math.ceil((waitingUntil - Date.now()) / 1000)} s (${code})`;
+      bar.update(counts);
+    },
+  };
 
   // One creation per folder even with several photos of it in flight.
   const creating = new Map<string, Promise<string>>();
@@ -80,11 +90,11 @@ export async function importCommand(target: ApiTarget, folder: string, options: 
   const findOrCreate = async (name: string): Promise<string> => {
     const row = mapping.get(name) ?? {};
     const importId = createHash('sha256').update(name).digest('hex').slice(0, 32);
-    const found = await callApi<{ members: { id: string }[] }>(target, 'GET', `/v1/members?import=${importId}`);
+    const found = await callApi<{ members: { id: string }[] }>(api, 'GET', `/v1/members?import=${importId}`);
     let id = found.members[0]?.id;
     if (!id) {
       const { name: displayName, phone, ...externalIds } = row;
-      const created = await callApi<{ id: string }>(target, 'POST', '/v1/members', {
+      const created = await callApi<{ id: string }>(api, 'POST', '/v1/members', {
         name: displayName ?? name.replace(/_/g, ' '),
         ...(phone ? { phone } : {}),
         externalIds: { ...externalIds, import: importId },
@@ -103,7 +113,7 @@ export async function importCommand(target: ApiTarget, folder: string, options: 
     try {
       const memberId = await memberOf(item.folder);
       const bytes = fs.readFileSync(path.join(root, item.photo));
-      const enrolled = await postImage<{ faceId: string }>(target, `/v1/members/${memberId}/faces`, bytes, item.photo);
+      const enrolled = await postImage<{ faceId: string }>(api, `/v1/members/${memberId}/faces`, bytes, item.photo);
       state.photos[item.photo] = { outcome: 'enrolled', faceId: enrolled.faceId };
       counts.enrolled++;
     } catch (error) {
@@ -118,6 +128,7 @@ export async function importCommand(target: ApiTarget, folder: string, options: 
       }
     }
     saveState(stateFile, state);
+    if (Date.now() >= waitingUntil) counts.waiting = '';
     bar.increment(1, counts);
     if (stopping) queue.clear();
   };

