@@ -263,15 +263,16 @@ describe('events delivered', () => {
       receiver.reply = () => ({ status: 200, delayMs: 200 });
       other.reply = () => ({ status: 200, delayMs: 200 });
       const memberId = await newMember();
-      const started = Date.now();
       for (const n of [1, 2, 3, 4, 5, 6]) await post(`/v1/members/${memberId}/purchases`, purchase(`tx-side-${n}`));
       await eventually(5000, () => Promise.resolve(receiver.unique().length === 6 && other.unique().length === 6));
-      const tookMs = Date.now() - started;
       const order = (r: WebhookReceiver) => r.unique().map((x) => x.event.data.transactionId);
       const expected = [1, 2, 3, 4, 5, 6].map((n) => `tx-side-${n}`);
       expect([order(receiver), order(other)]).toEqual([expected, expected]);
       expect(other.received.every((r) => r.verified)).toBe(true);
-      expect(tookMs).toBeLessThan(2000);
+      // Side by side: a delivery to one arrived while the other's (200 ms each) was being answered.
+      // One after the other, every arrival would be at least 200 ms after the last at either receiver.
+      const overlapping = receiver.unique().some((r) => other.unique().some((o) => Math.abs(r.at - o.at) < 150));
+      expect(overlapping).toBe(true);
     } finally {
       await other.close();
     }
