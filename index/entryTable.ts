@@ -1,4 +1,9 @@
-import type { IndexEntry } from './faceIndex.js';
+/** A template as the index knows it: its graph label, its id, its member. */
+export interface IndexEntry {
+  label: number;
+  templateId: string;
+  memberId: string;
+}
 
 /**
  * Which template and member each index label is, kept compact: at a million templates the

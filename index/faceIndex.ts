@@ -1,14 +1,10 @@
 import hnswlib from 'hnswlib-node';
-import { EntryTable } from './entryTable.js';
+import { EntryTable, type IndexEntry } from './entryTable.js';
 
 const { HierarchicalNSW } = hnswlib;
 
 /** One face template as the index knows it. `label` is the template's stable integer key. */
-export interface IndexEntry {
-  label: number;
-  templateId: string;
-  memberId: string;
-}
+export type { IndexEntry } from './entryTable.js';
 
 export interface IndexHit extends IndexEntry {
   /** Euclidean distance (not squared) between the query and the template's descriptor. */

@@ -1,6 +1,5 @@
 /** Shapes shared by the face pipeline, its worker threads and the service. */
 import type { FaceModelSpec } from './faceModels.js';
-import type { PlanarityReference } from './liveness/planarity.js';
 
 export interface Box {
   x: number;
@@ -71,4 +70,11 @@ export interface AnalyzeResult {
 export interface ModelInfo extends FaceModelSpec {
   /** What runs inference: `onnxruntime-cpu/<threads>t`, or TensorFlow.js's `tensorflow` (tfjs-node) or `wasm`. */
   backend: string;
+}
+
+/** The face's region of the enrollment photo, kept to tell a print held up from a face (liveness/planarity.ts). */
+export interface PlanarityReference {
+  patch: Uint8Array;
+  box: Box;
+  plane: Point[];
 }

@@ -1,15 +1,11 @@
-import type { Box, Point } from '../types.js';
+import type { Box, PlanarityReference, Point } from '../types.js';
 import { homography } from './homography.js';
 
 /** Side of the grey face patch a challenge session keeps from its first frame (48×48 = 2,304 bytes). */
 const PATCH_SIDE = 48;
 
 /** The reference a frame is compared with: the first frame's face patch, where it was, its eyes and mouth corners. */
-export interface PlanarityReference {
-  patch: Uint8Array;
-  box: Box;
-  plane: Point[];
-}
+export type { PlanarityReference } from '../types.js';
 
 const grey = (rgb: Uint8Array, i: number) => 0.299 * rgb[i]! + 0.587 * rgb[i + 1]! + 0.114 * rgb[i + 2]!;
 

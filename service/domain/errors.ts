@@ -1,5 +1,8 @@
 import { CodedError } from './shared/codedError.js';
 
+/** Whether an error means PostgreSQL is out of reach (the transport answers 503 DEPENDENCY_UNAVAILABLE). */
+export { isDatabaseUnavailable } from '../db/pool.js';
+
 /**
  * The domain's errors, each defined once: a stable code (clients branch on it, so a shipped code
  * never changes meaning) and a named constructor with its message. Nothing here knows HTTP: the

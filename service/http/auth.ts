@@ -1,6 +1,6 @@
 import type { RequestHandler, Response } from 'express';
 import type { ApiKeyService, Principal } from '../domain/access/apiKeys.js';
-import type { Role } from '../repositories/apiKeyRepository.js';
+import type { Role } from '../domain/access/apiKeys.js';
 import { forbidden, unauthenticated } from './httpErrors.js';
 
 /** Bearer tokens longer than this are not keys (and are not worth a digest). */

@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import type { z } from 'zod';
 import type { Principal } from '../domain/access/apiKeys.js';
 import type { DomainError } from '../domain/errors.js';
-import type { Role } from '../repositories/apiKeyRepository.js';
+import type { Role } from '../domain/access/apiKeys.js';
 import type { ApiServices } from './apiServices.js';
 import type { AuditNote } from './audited.js';
 import type { ApiErrorCode } from './errorStatus.js';

@@ -1,6 +1,6 @@
 import { ImageError, type ImageErrorReason } from '../../models/errors.js';
 import { OverloadedError } from '../../models/laneScheduler.js';
-import { isDatabaseUnavailable } from '../db/pool.js';
+import { isDatabaseUnavailable } from '../domain/errors.js';
 import { DomainError, type DomainErrorCode } from '../domain/errors.js';
 import { bodyTooLarge, databaseUnavailable, HttpError, invalidRequest, overloaded, unsupportedMediaType, type HttpErrorCode } from './httpErrors.js';
 

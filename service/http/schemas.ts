@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isTimeZone } from '../shared/timeZones.js';
-import { ROLES } from '../repositories/apiKeyRepository.js';
-import { readCursor } from '../repositories/pageCursor.js';
+import { ROLES } from '../domain/access/apiKeys.js';
+import { readCursor } from '../domain/shared/pages.js';
 import { EVENT_TYPES } from '../domain/events/events.js';
 import { CAMPAIGN_TRIGGERS, COUPON_KINDS, LIMIT_PERIODS, WEEKDAYS } from '../domain/loyalty/campaignRules.js';
 

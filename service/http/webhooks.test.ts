@@ -207,6 +207,8 @@ describe('events delivered', () => {
     expect(new Set(receiver.received.map((r) => r.webhookId)).size).toBe(1);
     expect(receiver.unique()).toHaveLength(1);
     expect(receiver.unique()[0]!.event.data).toMatchObject({ memberId, transactionId: 'tx-retry-1', amount: 88, pointsAdded: expect.any(Number) });
+    // The receiver has answered; the worker records the outcome a moment later.
+    await eventually(5000, async () => (await deliveriesOf(id))[0]?.status === 'delivered');
     const [delivery] = await deliveriesOf(id);
     expect(delivery).toMatchObject({ status: 'delivered', attempts: 3, lastStatusCode: 200 });
   });

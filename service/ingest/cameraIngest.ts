@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { OverloadedError } from '../../models/laneScheduler.js';
-import { maskCredentials } from '../domain/mall/cameraUrl.js';
+import { maskCredentials } from '../shared/credentials.js';
 import type { Camera } from '../repositories/cameraRepository.js';
 import { exponentialBackoff } from '../shared/backoff.js';
 import { FfmpegSource } from './ffmpegSource.js';

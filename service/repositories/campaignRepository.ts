@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/pool.js';
-import type { Campaign, CampaignDefinition, CampaignStatus, CampaignTrigger, LimitPeriod } from '../domain/loyalty/campaignRules.js';
+import type { Campaign, CampaignDefinition, CampaignStatus, CampaignTrigger, LimitPeriod } from './loyaltyRecords.js';
 
 /** A campaign with what it has done so far. */
 export interface CampaignWithStats extends Campaign {

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/pool.js';
-import type { CouponKind } from '../domain/loyalty/campaignRules.js';
+import type { CouponKind } from './loyaltyRecords.js';
 
 export interface Coupon {
   id: string;

@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import { externalIdAlreadyRegistered, mallNotFound, phoneAlreadyRegistered } from '../domain/errors.js';
 import { FOREIGN_KEY_VIOLATION, UNIQUE_VIOLATION, type Queryable } from '../db/pool.js';
 import { toPage, type Page, type PageCursor } from './pageCursor.js';
 
@@ -91,18 +90,20 @@ const SELECT_MEMBERS = `
   SELECT m.*, coalesce((SELECT jsonb_object_agg(e.kind, e.value) FROM member_external_ids e WHERE e.member_id = m.id), '{}'::jsonb) AS external_ids
   FROM members m`;
 
-function rethrowConflict(error: unknown): never {
+/** A write refused by a constraint the caller can name to the user: the domain raises its error. */
+export class MemberConflict extends Error {
+  constructor(readonly conflict: 'phone' | 'external_id' | 'home_mall') {
+    super(`member write refused: ${conflict}`);
+  }
+}
+
+/** A unique or foreign-key violation a member write can meet, as a MemberConflict; anything else as it was. */
+function conflictOf(error: unknown): unknown {
   const { code, constraint } = error as pg.DatabaseError;
-  if (code === UNIQUE_VIOLATION && constraint === 'members_phone_key') {
-    throw phoneAlreadyRegistered();
-  }
-  if (code === UNIQUE_VIOLATION && constraint === 'member_external_ids_pkey') {
-    throw externalIdAlreadyRegistered();
-  }
-  if (code === FOREIGN_KEY_VIOLATION && constraint === 'members_home_mall_id_fkey') {
-    throw mallNotFound();
-  }
-  throw error;
+  if (code === UNIQUE_VIOLATION && constraint === 'members_phone_key') return new MemberConflict('phone');
+  if (code === UNIQUE_VIOLATION && constraint === 'member_external_ids_pkey') return new MemberConflict('external_id');
+  if (code === FOREIGN_KEY_VIOLATION && constraint === 'members_home_mall_id_fkey') return new MemberConflict('home_mall');
+  return error;
 }
 
 export class MemberRepository {
@@ -132,7 +133,7 @@ export class MemberRepository {
       if (input.externalIds) await this.replaceExternalIds(id, input.externalIds, db);
       return (await this.findById(id, db))!;
     } catch (error) {
-      rethrowConflict(error);
+      throw conflictOf(error);
     }
   }
 
@@ -220,7 +221,7 @@ export class MemberRepository {
       if (patch.externalIds !== undefined) await this.replaceExternalIds(id, patch.externalIds, db);
       return this.findById(id, db);
     } catch (error) {
-      rethrowConflict(error);
+      throw conflictOf(error);
     }
   }
 

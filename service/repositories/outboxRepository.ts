@@ -1,5 +1,12 @@
 import type { Queryable } from '../db/pool.js';
-import type { VisageEvent } from '../domain/events/events.js';
+
+/** An event as the outbox keeps it and a delivery sends it (the domain's catalogue says what `data` holds: domain/events/events.ts). */
+export interface StoredEvent {
+  id: string;
+  type: string;
+  occurredAt: string;
+  data: unknown;
+}
 
 /** What the metrics report of the queue: deliveries not yet made, and how long the oldest has waited. */
 export interface OutboxDepth {
@@ -17,7 +24,7 @@ export class OutboxRepository {
    * subscriptions get theirs too (they go out on resume). An event no subscription wants is not
    * written at all: a deployment without webhooks keeps no log of its members' comings and goings.
    */
-  async append(event: VisageEvent, memberId: string | null, tx: Queryable): Promise<void> {
+  async append(event: StoredEvent, memberId: string | null, tx: Queryable): Promise<void> {
     await tx.query(
       `WITH wanting AS (SELECT id FROM webhook_subscriptions WHERE $2 = ANY (events)),
        event AS (

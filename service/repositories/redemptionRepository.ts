@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/pool.js';
-import type { StoredRequest } from '../domain/shared/requestDigest.js';
+import type { StoredRequest } from './loyaltyRecords.js';
 
 export interface NewRedemption {
   redemptionId: string;

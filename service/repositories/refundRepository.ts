@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/pool.js';
-import type { StoredRequest } from '../domain/shared/requestDigest.js';
+import type { StoredRequest } from './loyaltyRecords.js';
 import type { PurchaseItem } from './purchaseRepository.js';
 
 export interface NewRefund {

@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/pool.js';
-import type { VisageEvent } from '../domain/events/events.js';
+import type { StoredEvent } from './outboxRepository.js';
 import { toPage, type Page, type PageCursor } from './pageCursor.js';
 import { SIGNING_SECRETS } from './webhookSubscriptionRepository.js';
 
@@ -30,7 +30,7 @@ export interface ClaimedDelivery {
   url: string;
   /** The secrets to sign with: the current one, and the previous one during a rotation's grace. */
   secrets: string[];
-  event: VisageEvent;
+  event: StoredEvent;
   /** When the event was committed: the start of its commit-to-delivery latency. */
   eventCreatedAt: Date;
   /** Attempts before this one. */
@@ -92,7 +92,7 @@ export class WebhookDeliveryRepository {
    */
   async claimNext(tx: Queryable): Promise<ClaimedDelivery | undefined> {
     // Named: prepared once per connection, as it runs for every delivery and every wake-up.
-    const { rows } = await tx.query<{ id: string; subscription_id: string; url: string; secrets: string[]; payload: VisageEvent; event_created_at: Date; attempts: number }>({
+    const { rows } = await tx.query<{ id: string; subscription_id: string; url: string; secrets: string[]; payload: StoredEvent; event_created_at: Date; attempts: number }>({
       name: 'webhook-claim-next',
       text: `SELECT d.id, d.subscription_id, s.url, ${SIGNING_SECRETS} AS secrets, e.payload, e.created_at AS event_created_at, d.attempts
        FROM webhook_subscriptions s

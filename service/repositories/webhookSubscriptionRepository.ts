@@ -1,10 +1,9 @@
 import type { Queryable } from '../db/pool.js';
-import type { EventType } from '../domain/events/events.js';
 
 export interface WebhookSubscription {
   id: string;
   url: string;
-  events: EventType[];
+  events: string[];
   description: string | null;
   paused: boolean;
   createdAt: string;
@@ -16,7 +15,7 @@ export type SubscriptionPatch = Partial<Pick<WebhookSubscription, 'url' | 'event
 interface SubscriptionRow {
   id: string;
   url: string;
-  events: EventType[];
+  events: string[];
   description: string | null;
   secret: string;
   paused: boolean;

@@ -9,6 +9,9 @@ import type { ApiKey, ApiKeyRepository, Role, StoredKey } from '../../repositori
 import type { Clock } from '../shared/clock.js';
 
 /** The caller behind a request. */
+/** The roles a key may have, as stored (the transport declares endpoints by them). */
+export { ROLES, type Role } from '../../repositories/apiKeyRepository.js';
+
 export interface Principal {
   keyId: string;
   name: string;

@@ -2,14 +2,13 @@ import { createHash, randomUUID } from 'node:crypto';
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import type { CampaignEngine } from '../loyalty/campaignEngine.js';
-import type { PoolClient } from 'pg';
 import { euclideanDistance, type FaceIndex, type IndexHit } from '../../../index/faceIndex.js';
 import type { FacePipeline } from '../../../models/facePipeline.js';
 import type { QualityPolicy } from '../../../models/quality.js';
 import type { Box, ModelInfo } from '../../../models/types.js';
 import { facePhotoKey, photoExtension, type BlobStore } from '../../blob/blobStore.js';
 import { IMAGE_FORMATS } from '../../../models/imageFormats.js';
-import { withTransaction, type Pool } from '../../db/pool.js';
+import { withTransaction, type Pool, type Queryable } from '../../db/pool.js';
 import { consentRequired, faceAlreadyEnrolled, faceNotFound, memberNotFound, photoStoreUnavailable, spoofSuspected } from '../errors.js';
 import type { LivenessPolicy } from './livenessPolicy.js';
 import type { FaceTemplate, FaceTemplateRepository, NewFaceTemplate } from '../../repositories/faceTemplateRepository.js';
@@ -181,7 +180,7 @@ export class FaceService {
     return this.deps.rule.sameAsOtherMember(this.deps.index.search(descriptor, 8), memberId);
   }
 
-  private insertTemplate(template: Omit<NewFaceTemplate, 'modelName' | 'modelVersion'>, tx: PoolClient): Promise<FaceTemplate> {
+  private insertTemplate(template: Omit<NewFaceTemplate, 'modelName' | 'modelVersion'>, tx: Queryable): Promise<FaceTemplate> {
     const model = this.model();
     return this.deps.templates.insert({ ...template, modelName: model.name, modelVersion: model.version }, tx);
   }
@@ -192,7 +191,7 @@ export class FaceService {
    * member's id comes back and nothing is created.
    */
   async createMemberWithFace(
-    newMember: (tx: PoolClient) => Promise<Member>,
+    newMember: (tx: Queryable) => Promise<Member>,
     face: { descriptor: number[]; box: Box; quality: QualityView },
   ): Promise<{ member: Member; created: boolean }> {
     // A visitor's template is the mean of its sightings: put it in the model's canonical form.

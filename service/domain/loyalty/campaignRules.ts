@@ -8,64 +8,24 @@ import type { Weekday } from '../../shared/timeZones.js';
  * applies them inside the transaction of the change that triggered them.
  */
 
-export const CAMPAIGN_TRIGGERS = ['purchase', 'visit', 'enrollment', 'birthday', 'returning_from_dormant', 'first_visit_of_month'] as const;
-export type CampaignTrigger = (typeof CAMPAIGN_TRIGGERS)[number];
+// The campaign's stored shape lives with its repository (the layer below); the rules read it.
+export {
+  CAMPAIGN_TRIGGERS,
+  COUPON_KINDS,
+  LIMIT_PERIODS,
+  type Campaign,
+  type CampaignConditions,
+  type CampaignDefinition,
+  type CampaignEffect,
+  type CampaignLimits,
+  type CampaignStatus,
+  type CampaignTrigger,
+  type CouponKind,
+  type CouponTemplate,
+  type LimitPeriod,
+} from '../../repositories/loyaltyRecords.js';
 export { WEEKDAYS, type Weekday } from '../../shared/timeZones.js';
-export const LIMIT_PERIODS = ['day', 'week', 'month', 'year', 'campaign'] as const;
-export type LimitPeriod = (typeof LIMIT_PERIODS)[number];
-export const COUPON_KINDS = ['amount_off', 'percent_off', 'gift'] as const;
-export type CouponKind = (typeof COUPON_KINDS)[number];
-export type CampaignStatus = 'active' | 'paused' | 'ended';
-
-export interface CampaignConditions {
-  tiers?: string[];
-  segments?: Segment[];
-  /** Purchase only: the basket holds an item of one of these categories. */
-  categories?: string[];
-  storeIds?: string[];
-  /** Purchase only: at least this amount. */
-  minAmount?: number;
-  validFrom?: string;
-  validUntil?: string;
-  /** In the mall's time zone. */
-  daysOfWeek?: Weekday[];
-  /** Local hours [from, to), 0–24, from < to. */
-  hours?: { from: number; to: number };
-}
-
-export interface CampaignLimits {
-  perMember?: { count: number; period: LimitPeriod };
-  total?: number;
-}
-
-export interface CouponTemplate {
-  title: string;
-  kind: CouponKind;
-  /** amount_off: currency units; percent_off: percent; gift: the gift's worth. */
-  value: number;
-  validDays: number;
-  minSpend?: number;
-  categories?: string[];
-}
-
-export type CampaignEffect = { bonusPoints: number } | { pointsMultiplier: number } | { coupon: CouponTemplate };
-
-export interface CampaignDefinition {
-  name: string;
-  trigger: CampaignTrigger;
-  conditions: CampaignConditions;
-  limits: CampaignLimits;
-  effect: CampaignEffect;
-}
-
-export interface Campaign extends CampaignDefinition {
-  id: string;
-  /** Null: the whole group's. */
-  mallId: string | null;
-  status: CampaignStatus;
-  createdAt: string;
-  updatedAt: string;
-}
+import type { Campaign, CampaignConditions, CampaignDefinition, CampaignLimits, CampaignTrigger } from '../../repositories/loyaltyRecords.js';
 
 /** What happened, as the campaign's conditions read it. */
 export interface TriggerContext {

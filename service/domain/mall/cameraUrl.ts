@@ -15,17 +15,3 @@ export function checkedCameraUrl(value: string): string {
   if (!url.hostname) throw invalidInput('url: a host is needed');
   return url.toString();
 }
-
-/** The URL as it may be shown or logged: a password becomes *** (`rtsp://user:***@host/…`). */
-export function maskedCameraUrl(value: string): string {
-  try {
-    const url = new URL(value);
-    if (url.password) url.password = '***';
-    return url.toString();
-  } catch {
-    return '(invalid url)';
-  }
-}
-
-/** Any credentials in a text (ffmpeg's error lines repeat the URL): masked the same way. */
-export const maskCredentials = (text: string): string => text.replace(/([a-z]+:\/\/[^:/@\s]+):[^@\s]*@/gi, '$1:***@');

@@ -2,7 +2,8 @@ import type { Camera, CameraPatch, CameraRepository } from '../../repositories/c
 import { cameraAlreadyExists, cameraNotFound, mallNotFound } from '../errors.js';
 import type { MallRepository } from '../../repositories/mallRepository.js';
 import { DEFAULT_MALL } from '../recognition/mallPartitions.js';
-import { checkedCameraUrl, maskedCameraUrl } from './cameraUrl.js';
+import { checkedCameraUrl } from './cameraUrl.js';
+import { maskedCameraUrl } from '../../shared/credentials.js';
 
 /** What the replica pulling a camera says of its stream (service/ingest/). */
 export interface CameraStreams {

@@ -2,9 +2,9 @@ import type { FaceIndex } from '../../../index/faceIndex.js';
 import { memberPhotoPrefix } from '../../blob/blobStore.js';
 import { withTransaction, type Pool, type Queryable } from '../../db/pool.js';
 import type { Outbox } from '../events/outbox.js';
-import { invalidInput, memberNotFound, notAVisitor } from '../errors.js';
+import { externalIdAlreadyRegistered, invalidInput, mallNotFound, memberNotFound, notAVisitor, phoneAlreadyRegistered } from '../errors.js';
 import type { FaceTemplateRepository } from '../../repositories/faceTemplateRepository.js';
-import type { Member, MemberLookup, MemberPatch, MemberRepository, NewMember } from '../../repositories/memberRepository.js';
+import { MemberConflict, type Member, type MemberLookup, type MemberPatch, type MemberRepository, type NewMember } from '../../repositories/memberRepository.js';
 import type { Page, PageCursor } from '../../repositories/pageCursor.js';
 import type { PendingBlobDeletionRepository } from '../../repositories/pendingBlobDeletionRepository.js';
 import type { PurchaseRepository } from '../../repositories/purchaseRepository.js';
@@ -57,6 +57,18 @@ export interface MemberServiceDeps {
   tiers: readonly Tier[];
 }
 
+/** A member write as the domain answers it: a constraint the repository met becomes the error a client reads. */
+async function named<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (!(error instanceof MemberConflict)) throw error;
+    if (error.conflict === 'phone') throw phoneAlreadyRegistered();
+    if (error.conflict === 'external_id') throw externalIdAlreadyRegistered();
+    throw mallNotFound();
+  }
+}
+
 /** Members' lifecycle: create, read, update and the right-to-erasure purge. */
 export class MemberService {
   constructor(private readonly deps: MemberServiceDeps) {}
@@ -68,7 +80,7 @@ export class MemberService {
 
   /** Creates a member in the caller's transaction (with its first face, say), reporting `member.created` or `visitor.created`. */
   async createWithin(input: NewMember, tx: Queryable): Promise<Member> {
-    const member = await this.deps.members.create(input, tx);
+    const member = await named(this.deps.members.create(input, tx));
     await this.deps.outbox.record(tx, member.kind === 'visitor' ? 'visitor.created' : 'member.created', { memberId: member.id });
     this.deps.partitions.addRegular(member.homeMallId, member.id);
     return member;
@@ -100,7 +112,7 @@ export class MemberService {
 
   async update(id: string, patch: MemberPatch): Promise<MemberWithFaces> {
     this.checkTier(patch.tier);
-    const member = await withTransaction(this.deps.pool, (tx) => this.deps.members.update(id, patch, tx));
+    const member = await withTransaction(this.deps.pool, (tx) => named(this.deps.members.update(id, patch, tx)));
     if (member && patch.homeMallId !== undefined) this.deps.partitions.addRegular(member.homeMallId, member.id);
     return this.withProfile(member, id);
   }
@@ -114,7 +126,7 @@ export class MemberService {
       const visitor = await this.deps.members.lockForUpdate(id, tx);
       if (!visitor) throw memberNotFound(id);
       if (visitor.kind !== 'visitor') throw notAVisitor(id);
-      const member = await this.deps.members.update(id, { ...conversion, kind: 'member', expiresAt: null }, tx);
+      const member = await named(this.deps.members.update(id, { ...conversion, kind: 'member', expiresAt: null }, tx));
       await this.deps.outbox.record(tx, 'visitor.converted', { memberId: id });
       return member;
     });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { invalidInput } from '../errors.js';
+import type { StoredRequest } from '../../repositories/loyaltyRecords.js';
 
 /**
  * The digest of an idempotent request (a purchase, a redemption, a refund) that tells a replay
@@ -18,11 +19,6 @@ export function requestDigest(request: Record<string, unknown>): string {
   return createHash('sha256').update(json).digest('hex');
 }
 
-/** What an idempotent request's row keeps of the first request. */
-export interface StoredRequest {
-  requestHash: string;
-  response: unknown;
-}
 
 /**
  * The stored answer when this id was seen before with the same request; `conflict` when it was
