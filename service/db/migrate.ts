@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
+import pg from 'pg';
 import type { Logger } from 'pino';
 
 const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -11,6 +12,7 @@ const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '
  * one once.
  */
 export async function migrate(databaseUrl: string, logger: Logger): Promise<void> {
+  await renameMigrations(databaseUrl);
   const applied = await runner({
     databaseUrl,
     dir: MIGRATIONS_DIR,
@@ -22,4 +24,22 @@ export async function migrate(databaseUrl: string, logger: Logger): Promise<void
     log: (message) => logger.debug({ migration: message }, 'migration'),
   });
   logger.info({ applied: applied.map((m) => m.name) }, 'database schema is up to date');
+}
+
+/**
+ * Migrations renamed after they shipped, old name → new: a database that applied one under its old
+ * name records the new one, so it is not applied twice. (Two migrations had shared a timestamp.)
+ */
+const RENAMED: Record<string, string> = { '1764400000000_photo_digest': '1764400000001_photo_digest' };
+
+async function renameMigrations(databaseUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ present: boolean }>("SELECT to_regclass('schema_migrations') IS NOT NULL AS present");
+    if (!rows[0]!.present) return;
+    for (const [from, to] of Object.entries(RENAMED)) await client.query('UPDATE schema_migrations SET name = $2 WHERE name = $1', [from, to]);
+  } finally {
+    await client.end();
+  }
 }

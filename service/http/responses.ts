@@ -2,16 +2,19 @@ import { z } from 'zod';
 import { API_ERROR_CODES } from './errorStatus.js';
 
 /**
- * Answer shapes of the HTTP API: /openapi.json is generated from them, and with contract checks on
- * (the test suite) every answer is checked against its endpoint's. Objects are loose: a field added
- * to an answer is not a breaking change.
+ * Answer shapes of the HTTP API: /openapi.json is generated from them, and every answer is parsed
+ * against its endpoint's before it is sent: a field the declaration does not name is stripped (for
+ * a biometric service an undeclared field is a leak), and an answer unlike its declaration is a
+ * 500 (with contract checks on, in the tests, the failure names the field). Adding a field to an
+ * answer is declaring it here.
  */
 
 const time = z.string().meta({ format: 'date-time' });
-const page = <T extends z.ZodType>(item: T) => z.looseObject({ items: z.array(item), nextCursor: z.string().nullable() });
+const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 
 export const errorResponse = z
   .object({
+    // An error's details vary by code (reasons, balance, refundable…): the error handler builds them, never the domain's objects.
     error: z.looseObject({ code: z.enum(API_ERROR_CODES), message: z.string() }),
     requestId: z.string(),
   })
@@ -20,7 +23,7 @@ export const errorResponse = z
 const box = z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() });
 
 const quality = z
-  .looseObject({
+  .object({
     ok: z.boolean(),
     reasons: z.array(z.string()),
     detectionScore: z.number(),
@@ -32,23 +35,30 @@ const quality = z
   .meta({ id: 'Quality' });
 
 const profile = z
-  .looseObject({
+  .object({
     tier: z.string(),
     segment: z.enum(['new', 'regular', 'dormant']),
     kind: z.enum(['member', 'visitor']),
     pointsBalance: z.number(),
     /** Points expiring within 30 days, by expiry, soonest first. */
-    pointsExpiring: z.array(z.looseObject({ points: z.number().int(), expiresAt: time })),
+    pointsExpiring: z.array(z.object({ points: z.number().int(), expiresAt: time })),
     /** The operator's tags and the behaviour tags, without repeats. */
     tags: z.array(z.string()),
-    favouriteCategories: z.array(z.looseObject({ category: z.string(), spend: z.number(), share: z.number() })),
+    favouriteCategories: z.array(z.object({ category: z.string(), spend: z.number(), share: z.number() })),
     visitsLast30Days: z.number(),
     lastVisitAt: time.nullable(),
+    lastPurchaseAt: time.nullable(),
+    /** The local hour (0–23) with the most visits and purchases. */
+    typicalVisitHour: z.number().int().nullable(),
+    /** Share of visits and purchases on Saturdays and Sundays. */
+    weekendShare: z.number().nullable(),
+    spendLast365Days: z.number(),
+    purchasesLast365Days: z.number().int(),
   })
   .meta({ id: 'Profile' });
 
 export const member = z
-  .looseObject({
+  .object({
     id: z.string(),
     kind: z.enum(['member', 'visitor']),
     name: z.string().nullable(),
@@ -56,7 +66,7 @@ export const member = z
     externalIds: z.record(z.string(), z.string()),
     tier: z.string(),
     tags: z.array(z.string()),
-    consent: z.looseObject({ faceRecognition: z.boolean(), source: z.string().nullable(), at: time.nullable() }),
+    consent: z.object({ faceRecognition: z.boolean(), source: z.string().nullable(), at: time.nullable() }),
     homeMallId: z.string(),
     birthday: z.string().nullable(),
     expiresAt: time.nullable(),
@@ -67,23 +77,23 @@ export const member = z
 
 export const memberWithProfile = member.extend({ faceCount: z.number().int(), profile }).meta({ id: 'MemberWithProfile' });
 
-export const memberList = z.looseObject({ members: z.array(member) });
+export const memberList = z.object({ members: z.array(member) });
 export const memberPage = page(member);
 
-export const purgeResult = z.looseObject({
-  purged: z.looseObject({ faces: z.number().int(), images: z.number().int(), events: z.number().int(), imageErasurePending: z.boolean() }),
+export const purgeResult = z.object({
+  purged: z.object({ faces: z.number().int(), images: z.number().int(), events: z.number().int(), imageErasurePending: z.boolean() }),
 });
 
-const modelRef = z.looseObject({ name: z.string(), version: z.string() });
+const modelRef = z.object({ name: z.string(), version: z.string() });
 
 /** An enrollment's answer. */
 export const enrolledFace = z
-  .looseObject({ faceId: z.string(), memberId: z.string(), box, quality, model: modelRef, createdAt: time })
+  .object({ faceId: z.string(), memberId: z.string(), box, quality, model: modelRef, createdAt: time })
   .meta({ id: 'EnrolledFace' });
 
 /** A stored template, as listed. */
 export const faceTemplate = z
-  .looseObject({
+  .object({
     id: z.string(),
     memberId: z.string(),
     modelName: z.string(),
@@ -95,21 +105,21 @@ export const faceTemplate = z
   })
   .meta({ id: 'FaceTemplate' });
 
-export const faceList = z.looseObject({ faces: z.array(faceTemplate) });
-export const faceWithDescriptorList = z.looseObject({ faces: z.array(faceTemplate.extend({ descriptor: z.array(z.number()) })) });
+export const faceList = z.object({ faces: z.array(faceTemplate) });
+export const faceWithDescriptorList = z.object({ faces: z.array(faceTemplate.extend({ descriptor: z.array(z.number()) })) });
 
-export const enrollmentCheck = z.looseObject({ box, quality, enrollable: z.boolean().optional() });
+export const enrollmentCheck = z.object({ box, quality, enrollable: z.boolean().optional() });
 
 const match = z
-  .looseObject({ memberId: z.string(), faceId: z.string(), similarity: z.number(), distance: z.number(), via: z.enum(['todays-visitors', 'regulars', 'second-factor']).optional() })
+  .object({ memberId: z.string(), faceId: z.string(), similarity: z.number(), distance: z.number(), via: z.enum(['todays-visitors', 'regulars', 'second-factor']).optional() })
   .meta({ id: 'Match' });
 
 const livenessVerdict = z
-  .looseObject({ score: z.number(), live: z.boolean(), reasons: z.array(z.string()).optional() })
+  .object({ score: z.number(), live: z.boolean(), reasons: z.array(z.string()).optional() })
   .meta({ id: 'LivenessVerdict', description: 'passive liveness: the fused MiniFASNet probability of a live face' });
 
 const coupon = z
-  .looseObject({
+  .object({
     id: z.string(),
     title: z.string(),
     kind: z.enum(['amount_off', 'percent_off', 'gift']),
@@ -120,16 +130,16 @@ const coupon = z
   })
   .meta({ id: 'Coupon' });
 
-const campaignEffect = z.looseObject({}).meta({ description: '{bonusPoints} | {pointsMultiplier} | {coupon: {title, kind, value, validDays, minSpend?, categories?}}' });
+const campaignEffect = z.record(z.string(), z.unknown()).meta({ description: '{bonusPoints} | {pointsMultiplier} | {coupon: {title, kind, value, validDays, minSpend?, categories?}}' });
 
 const offers = z
-  .looseObject({
+  .object({
     coupons: z.array(coupon),
-    campaigns: z.array(z.looseObject({ id: z.string(), name: z.string(), effect: campaignEffect, needs: z.looseObject({ minAmount: z.number().optional(), categories: z.array(z.string()).optional() }) })),
+    campaigns: z.array(z.object({ id: z.string(), name: z.string(), effect: campaignEffect, needs: z.object({ minAmount: z.number().optional(), categories: z.array(z.string()).optional() }) })),
   })
   .meta({ id: 'Offers' });
 
-const identifiedFace = z.looseObject({
+const identifiedFace = z.object({
   liveness: livenessVerdict.optional(),
   box: box.optional(),
   quality: quality.optional(),
@@ -142,10 +152,12 @@ const identifiedFace = z.looseObject({
   offers: offers.optional(),
 });
 
-export const identifyResult = z.looseObject({ faces: z.array(identifiedFace) });
+export const identifyResult = z.object({ faces: z.array(identifiedFace) });
 
-export const verifyResult = z.looseObject({
+export const verifyResult = z.object({
   match: z.boolean(),
+  /** The member's template the face was closest to. */
+  faceId: z.string().optional(),
   similarity: z.number(),
   distance: z.number(),
   threshold: z.number(),
@@ -154,13 +166,13 @@ export const verifyResult = z.looseObject({
 });
 
 export const livenessSession = z
-  .looseObject({
+  .object({
     sessionId: z.string(),
     challenge: z.array(z.enum(['turn_left', 'turn_right', 'blink'])),
     expiresAt: time,
     frames: z.number().int(),
     verdict: z
-      .looseObject({
+      .object({
         live: z.boolean(),
         reasons: z.array(z.string()),
         steps: z.record(z.string(), z.boolean()),
@@ -172,13 +184,13 @@ export const livenessSession = z
   })
   .meta({ id: 'LivenessSession' });
 
-export const frameResult = z.looseObject({
+export const frameResult = z.object({
   cameraId: z.string(),
   capturedAt: time,
   faces: z.array(
     identifiedFace.extend({
       skipped: z.boolean(),
-      visit: z.looseObject({ id: z.string(), newVisit: z.boolean(), firstSeenAt: time, sightings: z.number().int() }).optional(),
+      visit: z.object({ id: z.string(), newVisit: z.boolean(), firstSeenAt: time, sightings: z.number().int() }).optional(),
       visitorCreated: z.boolean().optional(),
     }),
   ),
@@ -186,7 +198,7 @@ export const frameResult = z.looseObject({
 });
 
 export const cameraView = z
-  .looseObject({
+  .object({
     id: z.string(),
     name: z.string(),
     url: z.string().meta({ description: 'credentials masked: rtsp://user:***@host/…' }),
@@ -194,7 +206,7 @@ export const cameraView = z
     enabled: z.boolean(),
     createdAt: time,
     updatedAt: time,
-    stream: z.looseObject({
+    stream: z.object({
       state: z.enum(['connecting', 'streaming', 'reconnecting', 'failed', 'disabled']),
       framesIn: z.number().int(),
       analysed: z.number().int(),
@@ -208,9 +220,9 @@ export const cameraView = z
   })
   .meta({ id: 'Camera' });
 
-export const cameraList = z.looseObject({ cameras: z.array(cameraView) });
+export const cameraList = z.object({ cameras: z.array(cameraView) });
 
-export const purchaseReceipt = z.looseObject({
+export const purchaseReceipt = z.object({
   transactionId: z.string(),
   memberId: z.string(),
   amount: z.number(),
@@ -219,26 +231,28 @@ export const purchaseReceipt = z.looseObject({
   points: z.number().int(),
   tier: z.string(),
   pointsBalance: z.number(),
-  pointsExpireAt: time.nullable(),
-  coupons: z.array(z.looseObject({ couponId: z.string(), title: z.string(), kind: z.string(), discount: z.number() })),
-  campaigns: z.array(z.looseObject({ campaignId: z.string(), name: z.string(), points: z.number().int(), couponId: z.string().nullable() })),
+  // Optional: a replay answers the receipt stored with the purchase, and receipts stored before the
+  // loyalty loop have none of these.
+  pointsExpireAt: time.nullable().optional(),
+  coupons: z.array(z.object({ couponId: z.string(), title: z.string(), kind: z.string(), discount: z.number() })).optional(),
+  campaigns: z.array(z.object({ campaignId: z.string(), name: z.string(), points: z.number().int(), couponId: z.string().nullable() })).optional(),
 });
 
 export const redemptionReceipt = z
-  .looseObject({
+  .object({
     redemptionId: z.string(),
     memberId: z.string(),
     points: z.number().int(),
     pointsBalance: z.number().int(),
-    lots: z.array(z.looseObject({ lotId: z.string(), points: z.number().int(), expiresAt: time.nullable() })),
+    lots: z.array(z.object({ lotId: z.string(), points: z.number().int(), expiresAt: time.nullable() })),
     storeId: z.string().nullable(),
     at: time,
-    recognition: z.looseObject({ id: z.string(), liveness: z.boolean().nullable() }).nullable(),
+    recognition: z.object({ id: z.string(), liveness: z.boolean().nullable() }).nullable(),
   })
   .meta({ id: 'RedemptionReceipt' });
 
 export const refundReceipt = z
-  .looseObject({
+  .object({
     refundId: z.string(),
     transactionId: z.string(),
     memberId: z.string(),
@@ -251,7 +265,7 @@ export const refundReceipt = z
   })
   .meta({ id: 'RefundReceipt' });
 
-const lot = z.looseObject({
+const lot = z.object({
   lotId: z.string(),
   reason: z.string(),
   points: z.number().int(),
@@ -262,46 +276,55 @@ const lot = z.looseObject({
 });
 
 export const memberPoints = z
-  .looseObject({
+  .object({
     balance: z.number().int(),
     earned: z.number().int(),
     spent: z.number().int(),
     expired: z.number().int(),
     reversed: z.number().int(),
-    expiringSoon: z.array(z.looseObject({ points: z.number().int(), expiresAt: time })),
+    expiringSoon: z.array(z.object({ points: z.number().int(), expiresAt: time })),
     lots: z.array(lot),
   })
   .meta({ id: 'MemberPoints' });
 
-export const memberCoupons = z.looseObject({
+export const memberCoupons = z.object({
   coupons: z.array(coupon.extend({ campaignId: z.string(), mallId: z.string().nullable(), issuedAt: time, usedAt: time.nullable(), usedTransactionId: z.string().nullable() })),
 });
 
 export const campaign = z
-  .looseObject({
+  .object({
     id: z.string(),
     name: z.string(),
     mallId: z.string().nullable(),
     status: z.enum(['active', 'paused', 'ended']),
     trigger: z.string(),
-    conditions: z.looseObject({}),
-    limits: z.looseObject({}),
+    conditions: z.record(z.string(), z.unknown()),
+    limits: z.record(z.string(), z.unknown()),
     effect: campaignEffect,
     createdAt: time,
     updatedAt: time,
-    stats: z.looseObject({ awards: z.number().int(), couponsIssued: z.number().int(), couponsUsed: z.number().int() }),
+    stats: z.object({ awards: z.number().int(), couponsIssued: z.number().int(), couponsUsed: z.number().int() }),
   })
   .meta({ id: 'Campaign' });
 
-export const campaignList = z.looseObject({ campaigns: z.array(campaign) });
+export const campaignList = z.object({ campaigns: z.array(campaign) });
 
 export const purchasePage = page(
-  z.looseObject({ transactionId: z.string(), amount: z.number(), currency: z.string(), items: z.array(z.looseObject({ sku: z.string() })), at: time, points: z.number() }),
+  z.object({
+    transactionId: z.string(),
+    memberId: z.string(),
+    amount: z.number(),
+    currency: z.string(),
+    items: z.array(z.object({ sku: z.string(), category: z.string(), quantity: z.number().int(), price: z.number() })),
+    storeId: z.string().nullable(),
+    at: time,
+    points: z.number(),
+  }),
 );
 
-export const visitPage = page(z.looseObject({ id: z.string(), cameraId: z.string(), firstSeenAt: time, lastSeenAt: time, sightings: z.number().int() }));
+export const visitPage = page(z.object({ id: z.string(), memberId: z.string(), cameraId: z.string(), firstSeenAt: time, lastSeenAt: time, sightings: z.number().int() }));
 
-const apiKey = z.looseObject({
+const apiKey = z.object({
   id: z.string(),
   name: z.string(),
   role: z.string(),
@@ -312,37 +335,50 @@ const apiKey = z.looseObject({
   revokedAt: time.nullable(),
 });
 export const createdKey = apiKey.extend({ key: z.string() });
-export const keyList = z.looseObject({ keys: z.array(apiKey) });
+export const keyList = z.object({ keys: z.array(apiKey) });
 
 export const auditPage = page(
-  z.looseObject({ id: z.string(), at: time, action: z.string(), role: z.string().nullable(), memberId: z.string().nullable(), outcome: z.string(), status: z.number().int() }),
+  z.object({
+    id: z.string(),
+    at: time,
+    keyId: z.string().nullable(),
+    keyName: z.string().nullable(),
+    role: z.string().nullable(),
+    action: z.string(),
+    memberId: z.string().nullable(),
+    outcome: z.string(),
+    status: z.number().int(),
+    requestId: z.string().nullable(),
+    /** Small, non-biometric facts (the matched distance, a new key's role…). */
+    details: z.record(z.string(), z.unknown()),
+  }),
 );
 
-export const reindexReport = z.looseObject({
+export const reindexReport = z.object({
   model: modelRef,
   reindexed: z.number().int(),
-  withoutPhoto: z.looseObject({ count: z.number().int(), faceIds: z.array(z.string()) }),
-  failed: z.array(z.looseObject({ faceId: z.string(), memberId: z.string(), reason: z.string() })),
+  withoutPhoto: z.object({ count: z.number().int(), faceIds: z.array(z.string()) }),
+  failed: z.array(z.object({ faceId: z.string(), memberId: z.string(), reason: z.string() })),
   remaining: z.number().int(),
   next: z.number().int().nullable(),
 });
 
-export const pruneResult = z.looseObject({ pruned: z.number().int() });
+export const pruneResult = z.object({ pruned: z.number().int() });
 
-export const me = z.looseObject({
+export const me = z.object({
   keyId: z.string(),
   name: z.string(),
   role: z.string(),
-  faceModel: z.looseObject({ key: z.string(), name: z.string(), version: z.string(), dimension: z.number().int(), metric: z.enum(['cosine', 'euclidean']) }),
-  thresholds: z.looseObject({ match: z.number(), margin: z.number(), today: z.number(), verify: z.number() }),
+  faceModel: z.object({ key: z.string(), name: z.string(), version: z.string(), dimension: z.number().int(), metric: z.enum(['cosine', 'euclidean']) }),
+  thresholds: z.object({ match: z.number(), margin: z.number(), today: z.number(), verify: z.number() }),
 });
 
-export const mall = z.looseObject({ id: z.string(), name: z.string(), timeZone: z.string().nullable(), createdAt: time, updatedAt: time }).meta({ id: 'Mall' });
-export const mallList = z.looseObject({ malls: z.array(mall) });
-export const store = z.looseObject({ id: z.string(), mallId: z.string(), name: z.string(), brand: z.string().nullable(), createdAt: time, updatedAt: time }).meta({ id: 'Store' });
-export const storeList = z.looseObject({ stores: z.array(store) });
+export const mall = z.object({ id: z.string(), name: z.string(), timeZone: z.string().nullable(), createdAt: time, updatedAt: time }).meta({ id: 'Mall' });
+export const mallList = z.object({ malls: z.array(mall) });
+export const store = z.object({ id: z.string(), mallId: z.string(), name: z.string(), brand: z.string().nullable(), createdAt: time, updatedAt: time }).meta({ id: 'Store' });
+export const storeList = z.object({ stores: z.array(store) });
 
-const partitionState = z.looseObject({
+const partitionState = z.object({
   name: z.enum(['todays-visitors', 'regulars', 'group']),
   templates: z.number().int(),
   members: z.number().int().nullable(),
@@ -351,15 +387,15 @@ const partitionState = z.looseObject({
   searched: z.boolean(),
   skipped: z.enum(['empty', 'too_large', 'same_as_group']).optional(),
 });
-export const recognitionAdmin = z.looseObject({
+export const recognitionAdmin = z.object({
   targetFpir: z.number(),
   groupMaxTemplates: z.number().int().nullable(),
-  curve: z.looseObject({ pairs: z.number().int(), source: z.string() }).nullable(),
-  malls: z.array(z.looseObject({ mallId: z.string(), partitions: z.array(partitionState), expectedFpir: z.number().nullable() })),
+  curve: z.object({ pairs: z.number().int(), source: z.string() }).nullable(),
+  malls: z.array(z.object({ mallId: z.string(), partitions: z.array(partitionState), expectedFpir: z.number().nullable() })),
 });
 
-const suspectMember = z.looseObject({ id: z.string(), name: z.string().nullable(), kind: z.string(), homeMallId: z.string(), createdAt: time }).nullable();
-const duplicateSuspect = z.looseObject({
+const suspectMember = z.object({ id: z.string(), name: z.string().nullable(), kind: z.string(), homeMallId: z.string(), createdAt: time }).nullable();
+const duplicateSuspect = z.object({
   id: z.string(),
   memberId: z.string(),
   faceId: z.string(),
@@ -370,25 +406,25 @@ const duplicateSuspect = z.looseObject({
   foundAt: time,
   decidedAt: time.nullable(),
 });
-export const duplicateList = z.looseObject({ duplicates: z.array(duplicateSuspect.extend({ member: suspectMember, otherMember: suspectMember })) });
+export const duplicateList = z.object({ duplicates: z.array(duplicateSuspect.extend({ member: suspectMember, otherMember: suspectMember })) });
 export const duplicateDecision = duplicateSuspect;
-export const mergeResult = z.looseObject({
+export const mergeResult = z.object({
   keptMemberId: z.string(),
   purgedMemberId: z.string(),
-  moved: z.looseObject({ visits: z.number().int(), purchases: z.number().int(), points: z.number().int() }),
-  purged: z.looseObject({ faces: z.number().int(), images: z.number().int(), events: z.number().int(), imageErasurePending: z.boolean() }),
+  moved: z.object({ visits: z.number().int(), purchases: z.number().int(), points: z.number().int() }),
+  purged: z.object({ faces: z.number().int(), images: z.number().int(), events: z.number().int(), imageErasurePending: z.boolean() }),
 });
 
-export const secondFactorResult = z.looseObject({
+export const secondFactorResult = z.object({
   faces: z.array(identifiedFace),
   triesLeft: z.number().int(),
 });
 
-export const health = z.looseObject({ status: z.string() });
-export const readiness = z.looseObject({ status: z.literal('ready'), checks: z.record(z.string(), z.boolean()) });
+export const health = z.object({ status: z.string() });
+export const readiness = z.object({ status: z.literal('ready'), checks: z.record(z.string(), z.boolean()) });
 
 export const webhookSubscription = z
-  .looseObject({
+  .object({
     id: z.string(),
     url: z.string(),
     events: z.array(z.string()),
@@ -404,10 +440,10 @@ export const createdWebhook = webhookSubscription.extend({
 export const rotatedWebhook = createdWebhook.extend({
   previousSecretUntil: time.meta({ description: 'the old secret signs beside the new one until then' }),
 });
-export const webhookList = z.looseObject({ webhooks: z.array(webhookSubscription) });
+export const webhookList = z.object({ webhooks: z.array(webhookSubscription) });
 
 export const webhookDelivery = z
-  .looseObject({
+  .object({
     id: z.string(),
     subscriptionId: z.string(),
     eventId: z.string(),
@@ -424,7 +460,7 @@ export const webhookDelivery = z
   .meta({ id: 'WebhookDelivery' });
 export const deliveryPage = page(webhookDelivery);
 
-export const webhookTestResult = z.looseObject({
+export const webhookTestResult = z.object({
   delivered: z.boolean(),
   statusCode: z.number().int().nullable(),
   error: z.string().nullable(),
