@@ -1,6 +1,7 @@
 import client from 'prom-client';
 import type { OutboxDepth } from './repositories/outboxRepository.js';
 import type { DeliveryObserver } from './webhooks/deliveryWorkers.js';
+import type { RecognitionObserver } from './domain/shared/recognitionObserver.js';
 import { LANES, type Lane, type LaneObserver } from '../models/laneScheduler.js';
 
 /** Prometheus metrics of one service instance (its own registry, so tests can run several). */
@@ -30,7 +31,7 @@ export class Metrics {
     });
     this.faceOutcomes = new client.Counter({
       name: 'visage_face_outcomes_total',
-      help: 'Faces answered, by source (identify, frame) and outcome (member, via_todays_visitors, no_close_member, ambiguous, low_quality)',
+      help: 'Faces answered, by source (identify, second_factor, frame: pushed, stream: pulled) and outcome (member, via_todays_visitors, no_close_member, ambiguous, low_quality)',
       labelNames: ['source', 'outcome'],
       registers: [this.registry],
     });
@@ -92,6 +93,12 @@ export class Metrics {
       },
     });
   }
+
+  /** What the domain reports of faces and visits (identification, pushed frames and pulled streams). */
+  readonly recognitionObserver: RecognitionObserver = {
+    faceDecided: (source, outcome) => this.faceOutcomes.inc({ source, outcome }),
+    visitSighted: (newVisit) => this.visits.inc({ new: String(newVisit) }),
+  };
 
   /** What the delivery workers report (service/webhooks/deliveryWorkers.ts). */
   readonly deliveryObserver: DeliveryObserver = {

@@ -83,6 +83,7 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
     clock: options.clock ?? systemClock,
     logger,
     deliveryObserver: metrics.deliveryObserver,
+    recognitionObserver: metrics.recognitionObserver,
     indexExclusive: (work) => replica.sync.exclusive(work),
   });
   metrics.watchOutbox(() => services.repositories.outbox.depth());

@@ -64,6 +64,7 @@ import { WebhookSubscriptions } from '../domain/events/webhookSubscriptions.js';
 import { DeliveryWorkers, type DeliveryObserver } from '../webhooks/deliveryWorkers.js';
 import { sendWebhook } from '../webhooks/webhookSender.js';
 import { packageVersion } from './version.js';
+import { UNOBSERVED, type RecognitionObserver } from '../domain/shared/recognitionObserver.js';
 import { CampaignEngine } from '../domain/loyalty/campaignEngine.js';
 import { CampaignService } from '../domain/loyalty/campaigns.js';
 import { CouponService } from '../domain/loyalty/coupons.js';
@@ -88,6 +89,8 @@ export interface Foundations {
   logger: Logger;
   /** Where the delivery workers report each attempt (the metrics). */
   deliveryObserver?: DeliveryObserver;
+  /** Where identification and camera frames report each face and visit (the metrics). */
+  recognitionObserver?: RecognitionObserver;
   /** Runs work between the index's change-log catch-ups (IndexSync.exclusive); unset: at once (no change log here). */
   indexExclusive?: <T>(work: () => Promise<T>) => Promise<T>;
 }
@@ -99,7 +102,7 @@ export type Services = ReturnType<typeof wireServices>;
  * started: the service's composition root and the medium tests (services against a real
  * PostgreSQL, without HTTP) build the same graph here.
  */
-export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs, clock, logger, deliveryObserver, indexExclusive }: Foundations) {
+export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs, clock, logger, deliveryObserver, recognitionObserver = UNOBSERVED, indexExclusive }: Foundations) {
   const members = new MemberRepository(pool);
   const templates = new FaceTemplateRepository(pool);
   const pendingDeletions = new PendingBlobDeletionRepository(pool);
@@ -211,6 +214,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     livenessSessions,
     recognitions,
     offers,
+    observer: recognitionObserver,
   });
   const memberService = new MemberService({
     pool,
@@ -259,6 +263,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     cameraMalls: new CameraMalls(cameraRepository),
     served: servedIndex,
     visitors: { policy: config.visitors.policy, ttlDays: config.visitors.ttlDays },
+    observer: recognitionObserver,
     clock,
     logger,
   });

@@ -104,6 +104,11 @@ describe.skipIf(!hasFfmpeg)('cameras Visage pulls', () => {
     const tookMs = Date.now() - appeared;
     console.log(`member recorded ${tookMs} ms after appearing`);
     expect(await visitsAt('door-t')).toEqual([a]);
+    // A pulled stream, which no HTTP handler sees, is counted where the work happens.
+    const metrics = await (await fetch(`${visage.url}/metrics`)).text();
+    const count = (series: string) => Number(metrics.split('\n').find((line) => line.startsWith(series))?.slice(series.length).trim() ?? 0);
+    expect(count('visage_face_outcomes_total{source="stream",outcome="member"}') + count('visage_face_outcomes_total{source="stream",outcome="via_todays_visitors"}') + count('visage_face_outcomes_total{source="stream",outcome="via_regulars"}')).toBeGreaterThan(0);
+    expect(count('visage_visit_sightings_total{new="true"}')).toBeGreaterThan(0);
   });
 
   it.skipIf(!hasRtspServer)('pulls an RTSP camera too', async () => {

@@ -16,6 +16,7 @@ import { DEFAULT_MALL } from '../recognition/mallPartitions.js';
 import type { PartitionSearch } from '../recognition/partitionSearch.js';
 import type { Recognitions, SecondFactor, TillContext } from '../recognition/recognitions.js';
 import type { OfferService, Offers } from '../loyalty/offers.js';
+import { faceOutcome, type FaceSource, type RecognitionObserver } from '../shared/recognitionObserver.js';
 
 export interface Match {
   memberId: string;
@@ -79,6 +80,7 @@ export interface IdentificationServiceDeps {
   livenessSessions: LivenessSessions;
   recognitions: Recognitions;
   offers: Pick<OfferService, 'at'>;
+  observer: RecognitionObserver;
 }
 
 /** The till whose offers an identification reads (none when it asked for none). */
@@ -138,7 +140,7 @@ export class IdentificationService {
   /** Identification with what a cashier needs: the member and their profile for each known face. */
   async identify(bytes: Buffer, options: IdentifyOptions & { maxFaces?: number; liveness?: boolean }): Promise<IdentifiedFace[]> {
     const faces = await this.matchFaces(bytes, { ...options, mallId: options.till?.mallId ?? options.mallId });
-    return this.answer(faces, options);
+    return this.observed('identify', await this.answer(faces, options));
   }
 
   /**
@@ -149,7 +151,7 @@ export class IdentificationService {
     const [found] = await this.matchFaces(bytes, { ...options, maxFaces: 1, mallId: options.till?.mallId ?? options.mallId });
     if (!found) throw noFace();
     await this.deps.livenessSessions.consume(sessionId, found.face.descriptor);
-    return this.answer([found], options, true);
+    return this.observed('identify', await this.answer([found], options, true));
   }
 
   async identifyDescriptor(given: number[], options: IdentifyOptions & { liveness?: boolean }): Promise<IdentifiedFace[]> {
@@ -159,7 +161,13 @@ export class IdentificationService {
     const descriptor = this.checkedDescriptor(given);
     const found = await this.nearestMatch(descriptor, options.till?.mallId ?? options.mallId, requested);
     const [recognitionId] = options.till ? await this.deps.recognitions.mint(options.till, [{ descriptor, memberId: found.match?.memberId ?? null, via: found.match?.via ?? null, liveness: null }]) : [];
-    return [{ ...(await this.withCard(found.match, found.unknownReason, offersAt(options))), ...(recognitionId ? { recognitionId } : {}) }];
+    return this.observed('identify', [{ ...(await this.withCard(found.match, found.unknownReason, offersAt(options))), ...(recognitionId ? { recognitionId } : {}) }]);
+  }
+
+  /** Reports each face's outcome (the metrics), and passes the answer on. */
+  private observed<T extends { match: Match | null; unknownReason?: string }>(source: FaceSource, faces: T[]): T[] {
+    for (const face of faces) this.deps.observer.faceDecided(source, faceOutcome(face));
+    return faces;
   }
 
   /**
@@ -214,7 +222,7 @@ export class IdentificationService {
       ? { memberId: outcome.hit.memberId, faceId: outcome.hit.templateId, distance: roundDistance(outcome.hit.distance), similarity: outcome.similarity!, via: 'second-factor' }
       : null;
     const face = { ...(await this.withCard(match, outcome.unknownReason, till)), recognitionId: outcome.recognitionId };
-    return { faces: [face], triesLeft: outcome.triesLeft };
+    return { faces: this.observed('second_factor', [face]), triesLeft: outcome.triesLeft };
   }
 
   /** The member a descriptor is at a mall under the decision rule, or null and why. */

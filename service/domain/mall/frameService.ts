@@ -1,3 +1,4 @@
+import { faceOutcome, type RecognitionObserver } from '../shared/recognitionObserver.js';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Box } from '../../../models/types.js';
@@ -67,6 +68,8 @@ export interface FrameServiceDeps {
   /** Whether this replica holds the whole group (the visitor policy needs to know). */
   served: Pick<ServedIndex, 'holdsGroup'>;
   visitors: VisitorPolicy;
+  /** Where each face's outcome and each visit are reported (the metrics), for pushed and pulled frames alike. */
+  observer: RecognitionObserver;
   clock: Clock;
   logger: Logger;
 }
@@ -107,6 +110,7 @@ export class FrameService {
       const outcome = this.mayBecomeVisitor(unknownReason) ? await this.unknown(face.descriptor, face.box, quality, cameraId, mallId, at, frameId) : { match: null };
       faces.push({ ...base, ...outcome, ...(outcome.match ? {} : { unknownReason }) });
     }
+    for (const face of faces) this.deps.observer.faceDecided('frame', faceOutcome(face));
     return { cameraId, capturedAt: at.toISOString(), faces, skipped };
   }
 
@@ -132,6 +136,7 @@ export class FrameService {
       const { face, quality } = usable[i]!;
       const descriptor = track.representative();
       const found = await this.deps.identification.matchDescriptor(descriptor, mallId);
+      this.deps.observer.faceDecided('stream', faceOutcome(found));
       if (found.match) {
         const outcome = await this.recognised(found.match, cameraId, mallId, at, track.id);
         if (outcome.match) track.memberId = found.match.memberId;
@@ -172,6 +177,7 @@ export class FrameService {
     const sighting = await this.deps.visits.recordSighting(match.memberId, cameraId, mallId, at);
     if (!sighting) return { match: null }; // purged while the frame was analysed
     const { visit, newVisit, card } = sighting;
+    this.deps.observer.visitSighted(newVisit);
     this.deps.partitions.addVisit(mallId, match.memberId);
     this.deps.feed.publish({
       at: at.toISOString(),

@@ -4,7 +4,6 @@ import { cameraPath } from './pathParams.js';
 import * as out from '../responses.js';
 import { cameraParams, createCameraSchema, frameQuerySchema, updateCameraSchema } from '../schemas.js';
 import { parseInput } from '../validation.js';
-import { faceOutcome } from './recognition.js';
 
 /** Entrance cameras: the ones Visage pulls (a resource), and frames pushed by systems that send them. */
 export const cameraEndpoints = [
@@ -71,13 +70,9 @@ export const cameraEndpoints = [
     image: { fields: z.object({ capturedAt: z.string().optional() }) },
     responses: { 200: { description: 'the detections', schema: out.frameResult } },
     errors: [],
-    handle: async ({ params, query, upload, principal }, { frames, metrics }) => {
+    handle: async ({ params, query, upload, principal }, { frames }) => {
       const { capturedAt } = query.capturedAt ? query : parseInput(frameQuerySchema, { capturedAt: upload!.fields.capturedAt }, 'fields');
       const result = await frames.processFrame(params.cameraId, upload!.image, capturedAt === undefined ? undefined : new Date(capturedAt), principal?.mallId);
-      for (const face of result.faces) {
-        metrics.faceOutcomes.inc({ source: 'frame', outcome: faceOutcome(face) });
-        if (face.visit) metrics.visits.inc({ new: String(face.visit.newVisit) });
-      }
       return { body: result };
     },
   }),

@@ -11,11 +11,6 @@ import type { Principal } from '../../domain/access/apiKeys.js';
 import { DEFAULT_MALL } from '../../domain/recognition/mallPartitions.js';
 import type { TillContext } from '../../domain/recognition/recognitions.js';
 
-/** How a face was answered, for the outcome counter. */
-export function faceOutcome(face: { match: { via?: string } | null; unknownReason?: string }): string {
-  if (face.match) return face.match.via ? `via_${face.match.via.replace(/-/g, '_')}` : 'member';
-  return face.unknownReason ?? 'no_close_member';
-}
 
 /**
  * Where an identification happens: the key's mall (the default mall for an unbound key); a till
@@ -66,7 +61,6 @@ export const recognitionEndpoints = [
         found = upload ? await identification.identify(upload.image, { ...options, liveness: required }) : await identification.identifyDescriptor(body!.descriptor, { ...options, liveness: required });
       }
       audit(identifyNote(found, mode));
-      for (const face of found) metrics.faceOutcomes.inc({ source: 'identify', outcome: faceOutcome(face) });
       if (required) countLiveness(metrics, 'identify', found.map((face) => face.liveness));
       return { body: { faces: found } };
     },
@@ -81,7 +75,7 @@ export const recognitionEndpoints = [
     audit: 'pos.second-factor',
     responses: { 200: { description: 'the face, with its member when the digits and the face agree', schema: out.secondFactorResult } },
     errors: ['RECOGNITION_NOT_FOUND', 'RECOGNITION_EXPIRED', 'RECOGNITION_USED', 'SECOND_FACTOR_LOCKED'],
-    handle: async ({ body, audit, principal }, { identification, metrics }) => {
+    handle: async ({ body, audit, principal }, { identification }) => {
       const { till } = placeOf(principal);
       // Only a till's own recognitions: any other caller has none.
       if (!till) throw recognitionNotFound();
@@ -89,7 +83,6 @@ export const recognitionEndpoints = [
       const answer = await identification.secondFactor(till, recognitionId, factor);
       const [face] = answer.faces;
       audit({ memberId: face?.match?.memberId ?? null, details: { recognitionId, factor: 'phone' in factor ? 'phone' : 'phoneLast4', matched: Boolean(face?.match), triesLeft: answer.triesLeft } });
-      for (const found of answer.faces) metrics.faceOutcomes.inc({ source: 'second_factor', outcome: faceOutcome(found) });
       return { body: answer };
     },
   }),
