@@ -2,6 +2,7 @@ import client from 'prom-client';
 import type { OutboxDepth } from './repositories/outboxRepository.js';
 import type { DeliveryObserver } from './webhooks/deliveryWorkers.js';
 import type { RecognitionObserver } from './domain/shared/recognitionObserver.js';
+import type { CameraStatus } from './ingest/cameraIngest.js';
 import { LANES, type Lane, type LaneObserver } from '../models/laneScheduler.js';
 
 /** Prometheus metrics of one service instance (its own registry, so tests can run several). */
@@ -99,6 +100,30 @@ export class Metrics {
     faceDecided: (source, outcome) => this.faceOutcomes.inc({ source, outcome }),
     visitSighted: (newVisit) => this.visits.inc({ new: String(newVisit) }),
   };
+
+  /** The cameras this replica pulls, per camera, read when Prometheus scrapes (the API shows the same, all replicas). */
+  watchCameras(statuses: () => Map<string, CameraStatus>): void {
+    const figures = [
+      ['visage_camera_frames_in', 'Frames received from the camera since its stream started here', (s: CameraStatus) => s.framesIn],
+      ['visage_camera_frames_analysed', 'Frames analysed since the stream started here', (s: CameraStatus) => s.analysed],
+      ['visage_camera_frames_dropped', 'Frames not analysed (a newer one replaced it, or the camera lane was full) since the stream started here', (s: CameraStatus) => s.dropped],
+      ['visage_camera_reconnects', 'Reconnections of the stream since it started here', (s: CameraStatus) => s.reconnects],
+      ['visage_camera_lag_seconds', "From a frame's arrival to the end of its analysis, last frame", (s: CameraStatus) => (s.lagMs === null ? Number.NaN : s.lagMs / 1000)],
+      ['visage_camera_streaming', '1 while the stream delivers frames, else 0', (s: CameraStatus) => (s.state === 'streaming' ? 1 : 0)],
+    ] as const;
+    for (const [name, help, value] of figures) {
+      new client.Gauge({
+        name,
+        help,
+        labelNames: ['camera'],
+        registers: [this.registry],
+        collect() {
+          this.reset(); // a camera released here since the last scrape leaves the series
+          for (const [camera, status] of statuses()) this.set({ camera }, value(status));
+        },
+      });
+    }
+  }
 
   /** What the delivery workers report (service/webhooks/deliveryWorkers.ts). */
   readonly deliveryObserver: DeliveryObserver = {

@@ -87,6 +87,7 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
     indexExclusive: (work) => replica.sync.exclusive(work),
   });
   metrics.watchOutbox(() => services.repositories.outbox.depth());
+  metrics.watchCameras(() => services.cameraSupervisor.statuses());
   await services.keys.seedAdmin(config.adminKey, services.adminKeyFile);
   await services.servedIndex.refresh().catch((error: unknown) => logger.warn({ err: error }, 'mall partitions not loaded'));
 

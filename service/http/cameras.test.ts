@@ -158,10 +158,14 @@ describe.skipIf(!hasFfmpeg)('cameras Visage pulls', () => {
     await camera(made.url(), 'door-d');
     await eventually(15_000, async () => (await stateOf('door-d')).state === 'streaming');
     expect(made.connections()).toBe(1); // one ffmpeg pulls it, once
+    const metrics = async () => (await fetch(`${visage.url}/metrics`)).text();
+    expect(await metrics()).toContain('visage_camera_streaming{camera="door-d"} 1');
+    expect(await metrics()).toMatch(/visage_camera_frames_in\{camera="door-d"\} [1-9]/);
     expect((await admin.call('PATCH', '/v1/cameras/door-d', { enabled: false })).status).toBe(200);
     await eventually(1_000, async () => (await stateOf('door-d')).state === 'disabled');
     // Nothing pulls it any more: the source sees no connection .
     await eventually(2_000, () => Promise.resolve(made.connections() === 0));
+    expect(await metrics()).not.toContain('camera="door-d"'); // released here: its series go
 
     expectError(await admin.post('/v1/cameras', { id: 'door-d', name: 'again', url: made.url() }), 409, 'CAMERA_ALREADY_EXISTS');
     expectError(await admin.post('/v1/cameras', { id: 'door-e', name: 'ftp', url: 'ftp://camera/stream' }), 400, 'VALIDATION_FAILED');

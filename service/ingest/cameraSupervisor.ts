@@ -32,7 +32,14 @@ export class CameraSupervisor {
   private closed = false;
 
   constructor(
-    private readonly deps: CameraIngestDeps & { cameras: CameraRepository; holder: string; databaseUrl: string; logger: Logger },
+    private readonly deps: CameraIngestDeps & {
+      cameras: CameraRepository;
+      holder: string;
+      databaseUrl: string;
+      logger: Logger;
+      /** A camera this replica stops pulling: what it kept of the stream (its face tracks) is let go. */
+      released?: (cameraId: string) => void;
+    },
   ) {}
 
   start(): void {
@@ -70,6 +77,8 @@ export class CameraSupervisor {
       if (!held.has(id) || !camera?.enabled || changed(ingest.camera, camera)) {
         ingest.stop();
         this.ingests.delete(id);
+        // Its tracks (and their faces) go with it: a camera pulled elsewhere now, or stopped.
+        this.deps.released?.(id);
       }
     }
     for (const id of held) {
@@ -98,12 +107,18 @@ export class CameraSupervisor {
     );
   }
 
+  /** The streams this replica pulls now, by camera: what /metrics shows per camera. */
+  statuses(): Map<string, CameraStatus> {
+    return new Map([...this.ingests].map(([id, ingest]) => [id, ingest.status]));
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
     await this.listener?.close();
     await this.running;
     const stopping = [...this.ingests.values()];
+    for (const id of this.ingests.keys()) this.deps.released?.(id);
     this.ingests.clear();
     for (const ingest of stopping) ingest.stop();
     await Promise.all(stopping.map((ingest) => ingest.settled()));

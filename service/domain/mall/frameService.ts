@@ -153,6 +153,11 @@ export class FrameService {
     return faces.length;
   }
 
+  /** A camera this replica no longer pulls: its tracks, and the faces they hold, are freed. */
+  releaseCamera(cameraId: string): void {
+    this.deps.tracks.forget(cameraId);
+  }
+
   /**
    * Whether an unknown face may become a visitor: only while no member could still be it. A face
    * close to two members (ambiguous) never may. One the group was too large to search may on a
