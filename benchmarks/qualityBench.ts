@@ -63,8 +63,8 @@ const report = {
   model: `${model.name} ${model.version}`,
   photos: images.length,
   noFace,
-  enrollment: refusals(enrollmentPolicy(config)),
-  identification: refusals(identificationPolicy(config)),
+  enrollment: refusals(enrollmentPolicy(config.faceModel.key, config.minEnrollFacePx)),
+  identification: refusals(identificationPolicy(config.faceModel.key, config.minIdentifyFacePx)),
   measures: {
     detectionScore: percentiles(measures.map((m) => m.detectionScore)),
     sizePx: percentiles(measures.map((m) => m.sizePx)),

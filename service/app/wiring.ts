@@ -174,7 +174,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     clock,
     logger,
   });
-  const enrollPolicy = enrollmentPolicy(config);
+  const enrollPolicy = enrollmentPolicy(config.faceModel.key, config.minEnrollFacePx);
   const liveness = new LivenessPolicy(config.liveness);
 
   const faces = new FaceService({
@@ -209,7 +209,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     profiles,
     search,
     rule,
-    identifyPolicy: identificationPolicy(config),
+    identifyPolicy: identificationPolicy(config.faceModel.key, config.minIdentifyFacePx),
     liveness,
     livenessSessions,
     recognitions,

@@ -1,6 +1,5 @@
 import type { FaceModelKey } from '../../../models/faceModels.js';
 import type { QualityPolicy } from '../../../models/quality.js';
-import type { Config } from '../../config.js';
 
 type Limits = Omit<QualityPolicy, 'minSizePx'>;
 
@@ -30,10 +29,12 @@ const LIMITS: Readonly<Record<FaceModelKey, { enroll: Limits; identify: Limits }
   },
 };
 
-export function enrollmentPolicy(config: Config): QualityPolicy {
-  return { minSizePx: config.minEnrollFacePx, ...LIMITS[config.faceModel.key].enroll };
+/** What enrollment asks of a face under the model `model`: its limits, and the smallest face (MIN_ENROLL_FACE_PX). */
+export function enrollmentPolicy(model: FaceModelKey, minSizePx: number): QualityPolicy {
+  return { minSizePx, ...LIMITS[model].enroll };
 }
 
-export function identificationPolicy(config: Config): QualityPolicy {
-  return { minSizePx: config.minIdentifyFacePx, ...LIMITS[config.faceModel.key].identify };
+/** What identification asks of a face under the model `model` (MIN_IDENTIFY_FACE_PX the smallest). */
+export function identificationPolicy(model: FaceModelKey, minSizePx: number): QualityPolicy {
+  return { minSizePx, ...LIMITS[model].identify };
 }
