@@ -1,3 +1,4 @@
+import { CoalescedRun } from './coalescedRun.js';
 import type { Logger } from 'pino';
 import type { DescriptorModel, IndexedModel } from '../models/faceModels.js';
 import { FaceIndex } from './faceIndex.js';
@@ -77,8 +78,13 @@ const BATCH = 2_000;
  * fallback, applying changes strictly in sequence order. It also saves snapshots.
  */
 export class IndexSync {
-  private running: Promise<number> | undefined;
-  private again = false;
+  /** Catch-ups: one at a time, a call meanwhile asking for one more. */
+  private readonly catchUps = new CoalescedRun<number>(() =>
+    this.serialized(() => this.drain()).then((applied) => {
+      this.caughtUpAt = Date.now();
+      return applied;
+    }),
+  );
   private timers: NodeJS.Timeout[] = [];
   private savedSeq: number;
   private lastError = 0;
@@ -124,23 +130,7 @@ export class IndexSync {
 
   /** Applies every change after the current position; concurrent calls share one run (plus one more). */
   catchUp(): Promise<number> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = this.serialized(() => this.drain())
-      .then((applied) => {
-        this.caughtUpAt = Date.now();
-        return applied;
-      })
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          void this.catchUp().catch(() => undefined);
-        }
-      });
-    return this.running;
+    return this.catchUps.run();
   }
 
   private async drain(): Promise<number> {
@@ -190,7 +180,7 @@ export class IndexSync {
   async saveSnapshot(): Promise<boolean> {
     if (this.appliedSeq === this.savedSeq) return false;
     // Taken between catch-ups so that the saved graph and the saved position agree.
-    await this.running;
+    await this.catchUps.current;
     const seq = this.appliedSeq;
     const saved = await saveSnapshot(this.deps.index, this.deps.snapshotDir, { instanceId: this.deps.instanceId, model: this.deps.model, seq });
     if (!saved) return false; // another replica is saving into this folder right now

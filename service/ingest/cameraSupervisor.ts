@@ -1,3 +1,4 @@
+import { CoalescedRun } from '../../index/coalescedRun.js';
 import type { Logger } from 'pino';
 import { listenForChanges, type ChangeListener } from '../db/changeListener.js';
 import { CAMERA_CHANGES_CHANNEL, type Camera, type CameraRepository } from '../repositories/cameraRepository.js';
@@ -27,8 +28,10 @@ export class CameraSupervisor {
   private readonly ingests = new Map<string, CameraIngest>();
   private timer: NodeJS.Timeout | undefined;
   private listener: ChangeListener | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
+  /** Reconciliations: one at a time, a change meanwhile asking for one more. */
+  private readonly reconciliations = new CoalescedRun<void>(() =>
+    this.reconcileOnce().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'camera reconciliation failed')),
+  );
   private closed = false;
 
   constructor(
@@ -52,20 +55,7 @@ export class CameraSupervisor {
   /** One reconciliation at a time; a change during one runs another after it. */
   reconcile(): Promise<void> {
     if (this.closed) return Promise.resolve();
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = this.reconcileOnce()
-      .catch((error: unknown) => this.deps.logger.warn({ err: error }, 'camera reconciliation failed'))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          void this.reconcile();
-        }
-      });
-    return this.running;
+    return this.reconciliations.run();
   }
 
   private async reconcileOnce(): Promise<void> {
@@ -116,7 +106,7 @@ export class CameraSupervisor {
     this.closed = true;
     clearInterval(this.timer);
     await this.listener?.close();
-    await this.running;
+    await this.reconciliations.current;
     const stopping = [...this.ingests.values()];
     for (const id of this.ingests.keys()) this.deps.released?.(id);
     this.ingests.clear();
