@@ -10,7 +10,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import sharp from 'sharp';
-import { faceApiModelDir, loadFaceApi } from '../models/faceapi/backend.js';
+import { faceApiModelDir, loadFaceApi, useTfBackend } from '../models/faceapi/backend.js';
 import { benchModel } from './benchModel.js';
 import { FacePipeline } from '../models/facePipeline.js';
 import { cropFace, demoPhoto, PERSON_A } from '../service/testSupport/facePhotos.js';
@@ -54,6 +54,7 @@ async function timed(run: () => Promise<number>, concurrency: number): Promise<M
 }
 
 // Plain face-api, as its README shows it, on the main thread.
+useTfBackend(process.env.VISAGE_TF_BACKEND === 'wasm' ? 'wasm' : 'auto'); // as the service's configuration would
 const { faceapi, backend } = await loadFaceApi();
 const modelDir = faceApiModelDir();
 await faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir);

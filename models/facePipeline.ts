@@ -24,6 +24,8 @@ export interface FacePipelineOptions {
   /** The inference queue's lanes (laneScheduler.ts); unbounded when absent (benchmarks). */
   lanes?: Record<Lane, LaneLimits>;
   observer?: LaneObserver;
+  /** face-api's TensorFlow.js backend (VISAGE_TF_BACKEND): `auto` or `wasm`. */
+  tfBackend?: 'auto' | 'wasm';
 }
 
 const UNBOUNDED: Record<Lane, LaneLimits> = { pos: { maxQueued: Infinity }, enroll: { maxQueued: Infinity }, camera: { maxQueued: Infinity } };
@@ -62,7 +64,7 @@ export class FacePipeline {
       // Inference is CPU-bound: more than one task per thread only adds latency.
       concurrentTasksPerWorker: 1,
       idleTimeout: Number.POSITIVE_INFINITY,
-      workerData: { model: options.model.key, intraOpThreads: options.intraOpThreads ?? 1 } satisfies FaceWorkerData,
+      workerData: { model: options.model.key, intraOpThreads: options.intraOpThreads ?? 1, tfBackend: options.tfBackend ?? 'auto' } satisfies FaceWorkerData,
     });
     // One task per worker at a time: what waits, waits in the lanes, in priority order.
     this.scheduler = new LaneScheduler(options.threads, options.lanes ?? UNBOUNDED, options.observer);

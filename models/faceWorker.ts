@@ -4,6 +4,7 @@
  * event loop.
  */
 import { workerData } from 'node:worker_threads';
+import { useTfBackend } from './faceapi/backend.js';
 import { FACE_MODELS, type FaceModelKey } from './faceModels.js';
 import { eyeOpenness } from './liveness/eyeOpenness.js';
 import { PassiveLiveness } from './liveness/passiveLiveness.js';
@@ -14,6 +15,8 @@ export interface FaceWorkerData {
   model: FaceModelKey;
   /** ONNX Runtime intra-op threads per worker (the ONNX model only). */
   intraOpThreads: number;
+  /** face-api's TensorFlow.js backend: `auto` or `wasm`. */
+  tfBackend: 'auto' | 'wasm';
 }
 
 interface LoadedAnalyzer {
@@ -32,6 +35,7 @@ async function load({ model, intraOpThreads }: FaceWorkerData): Promise<LoadedAn
 }
 
 const options = workerData as FaceWorkerData;
+useTfBackend(options.tfBackend);
 const ready = load(options);
 // Any model, the same liveness models (ONNX Runtime, small): loaded beside it.
 const liveness = PassiveLiveness.load(options.intraOpThreads);

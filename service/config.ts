@@ -3,7 +3,6 @@ import path from 'node:path';
 import { z } from 'zod';
 import { isTimeZone } from './shared/timeZones.js';
 import type { Lane, LaneLimits } from '../models/laneScheduler.js';
-import type { LivenessMode } from './domain/faces/livenessPolicy.js';
 import type { LoyaltyRules, Tier } from './domain/members/loyalty.js';
 import type { RetryPolicy } from './webhooks/retrySchedule.js';
 import { FACE_MODEL_KEYS, FACE_MODELS, readCalibratedThresholds, type FaceModelSpec, type Metric, type ModelThresholds } from '../models/faceModels.js';
@@ -181,45 +180,17 @@ const envSchema = z.object({
   PHOTO_SWEEP_SECONDS: numberFromEnv(z.number().int().min(1).max(86_400)).default(60),
   PHOTO_SWEEP_GRACE_SECONDS: numberFromEnv(z.number().int().min(0).max(86_400)).default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** The ffmpeg that pulls camera streams (Debian's by default, on the PATH). */
+  FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
+  /** face-api's TensorFlow.js backend: `auto` (tfjs-node where installed, else WASM) or `wasm`. */
+  VISAGE_TF_BACKEND: z.enum(['auto', 'wasm']).default('auto'),
 });
 
 /** Every environment variable the service reads (the manifests' test checks against this list). */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
 
-export type Config = Readonly<{
-  port: number;
-  host: string;
-  dataDir: string;
-  databaseUrl: string | undefined;
-  embeddedPgPort: number;
-  adminKey: string | undefined;
-  faceModel: FaceModelSpec;
-  /** The decision thresholds, in the face model's scale (calibrated file, or the environment's). */
-  thresholds: Readonly<ModelThresholds>;
-  maxUploadBytes: number;
-  maxImagePixels: number;
-  maxAnalysisSidePx: number;
-  minEnrollFacePx: number;
-  minIdentifyFacePx: number;
-  inferenceThreads: number;
-  onnxIntraOpThreads: number;
-  frameDedupSeconds: number;
-  /** Identification at a mall group's size: the target FPIR, who is a regular, the group's limit, recognitions' life. */
-  recognition: Readonly<{ targetFpir: number; regularDays: number; groupMaxTemplates: number | undefined; recognitionTtlSeconds: number; serveMalls: 'all' | readonly string[]; partitionsRefreshSeconds: number }>;
-  photoSweep: Readonly<{ intervalSeconds: number; graceSeconds: number }>;
-  indexSync: Readonly<{ pollMs: number; snapshotSeconds: number; changeLogRetentionDays: number }>;
-  s3: Readonly<{ endpoint: string; accessKey: string; secretKey: string; bucket: string; region: string }> | undefined;
-  rateLimitPerMinute: number;
-  requestTimeoutSeconds: number;
-  storeEnrollmentPhotos: boolean;
-  apiContractChecks: boolean;
-  inferenceLanes: Readonly<Record<Lane, LaneLimits>>;
-  liveness: Readonly<{ threshold: number; defaults: Readonly<{ pos: LivenessMode; others: LivenessMode }>; enroll: LivenessMode; sessionSeconds: number }>;
-  webhooks: Readonly<{ workers: number; timeoutMs: number; pollMs: number; retry: Readonly<RetryPolicy>; retentionDays: number }>;
-  visitors: Readonly<{ policy: 'off' | 'track'; minSightings: number; sightingWindowSeconds: number; ttlDays: number }>;
-  loyalty: Readonly<LoyaltyRules>;
-  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
-}>;
+/** The service's settings: what `settingsOf` makes of the validated environment (one definition, no hand-written twin). */
+export type Config = ReturnType<typeof settingsOf>;
 
 function tierLadder(thresholds: [string, number][], multipliers: [string, number][]): Tier[] | string {
   const multiplierOf = new Map(multipliers);
@@ -283,6 +254,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const tiers = tierLadder(e.TIER_SPEND_THRESHOLDS, e.TIER_POINTS_MULTIPLIERS);
   if (typeof tiers === 'string') throw new ConfigError([tiers]);
+  return settingsOf(e, faceModel, thresholds, tiers);
+}
+
+type Env = z.infer<typeof envSchema>;
+
+/** The settings, grouped as the service uses them, from the validated environment. */
+function settingsOf(e: Env, faceModel: FaceModelSpec, thresholds: ModelThresholds, tiers: Tier[]) {
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -325,7 +303,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pos: { maxQueued: e.INFERENCE_QUEUE_POS },
       enroll: { maxQueued: e.INFERENCE_QUEUE_ENROLL },
       camera: { maxQueued: e.INFERENCE_QUEUE_CAMERA, maxWaitMs: e.CAMERA_FRAME_MAX_WAIT_MS, maxRunning: e.CAMERA_MAX_WORKERS ?? e.INFERENCE_THREADS },
-    }),
+    } satisfies Record<Lane, LaneLimits>),
     liveness: Object.freeze({
       threshold: e.LIVENESS_THRESHOLD,
       defaults: Object.freeze({ pos: e.LIVENESS_DEFAULT_POS, others: e.LIVENESS_DEFAULT }),
@@ -336,7 +314,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       workers: e.WEBHOOK_WORKERS,
       timeoutMs: e.WEBHOOK_TIMEOUT_SECONDS * 1000,
       pollMs: e.WEBHOOK_POLL_MILLISECONDS,
-      retry: Object.freeze({ baseSeconds: e.WEBHOOK_RETRY_BASE_SECONDS, maxSeconds: e.WEBHOOK_RETRY_MAX_SECONDS, windowHours: e.WEBHOOK_RETRY_WINDOW_HOURS }),
+      retry: Object.freeze({ baseSeconds: e.WEBHOOK_RETRY_BASE_SECONDS, maxSeconds: e.WEBHOOK_RETRY_MAX_SECONDS, windowHours: e.WEBHOOK_RETRY_WINDOW_HOURS } satisfies RetryPolicy),
       retentionDays: e.WEBHOOK_RETENTION_DAYS,
     }),
     visitors: Object.freeze({
@@ -353,7 +331,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeZone: e.MALL_TIMEZONE,
       pointsExpireMonths: e.POINTS_EXPIRE_MONTHS,
       spendRequiresRecognition: e.REDEMPTION_REQUIRES_RECOGNITION,
-    }),
+    } satisfies LoyaltyRules),
     logLevel: e.LOG_LEVEL,
+    ffmpegPath: e.FFMPEG_PATH,
+    tfBackend: e.VISAGE_TF_BACKEND,
   });
 }

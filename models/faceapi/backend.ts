@@ -21,14 +21,21 @@ function isInstalled(moduleName: string): boolean {
   }
 }
 
+let tfBackend: 'auto' | 'wasm' = 'auto';
+
+/** VISAGE_TF_BACKEND, as the service's configuration read it (the worker is told at start). */
+export function useTfBackend(mode: 'auto' | 'wasm'): void {
+  tfBackend = mode;
+}
+
 /**
  * Picks the TensorFlow.js backend: the native one (`@tensorflow/tfjs-node`, an optional
  * dependency present in the production image) when it is installed and loads, else the WASM
  * backend, whose .wasm binaries ship inside its npm package (no download at run time).
- * `VISAGE_TF_BACKEND=wasm` forces WASM even where tfjs-node is installed.
+ * `wasm` (VISAGE_TF_BACKEND) forces WASM even where tfjs-node is installed.
  */
 export async function loadFaceApi(): Promise<LoadedFaceApi> {
-  if (process.env.VISAGE_TF_BACKEND !== 'wasm' && isInstalled('@tensorflow/tfjs-node')) {
+  if (tfBackend !== 'wasm' && isInstalled('@tensorflow/tfjs-node')) {
     try {
       const faceapi = require('@vladmandic/face-api/dist/face-api.node.js') as FaceApi;
       await (faceapi.tf as unknown as typeof import('@tensorflow/tfjs')).ready();

@@ -49,6 +49,7 @@ function startPipeline(config: Config, logger: Logger, metrics: Metrics): { pipe
     decodeLimits: { maxPixels: config.maxImagePixels, maxSidePx: config.maxAnalysisSidePx },
     lanes: config.inferenceLanes,
     observer: metrics.laneObserver,
+    tfBackend: config.tfBackend,
   });
   metrics.watchLanes((lane) => pipeline.queued(lane));
   const modelsReady = pipeline.start().then((model) => {

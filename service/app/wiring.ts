@@ -274,6 +274,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     databaseUrl,
     logger,
     process: (cameraId, jpeg, capturedAt) => frames.processPulledFrame(cameraId, jpeg, capturedAt),
+    ffmpegPath: config.ffmpegPath,
     released: (cameraId) => frames.releaseCamera(cameraId),
   });
   // Webhooks: the subscriptions, and the workers that send this replica's share (started by the composition root).

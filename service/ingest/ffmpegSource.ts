@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 
 /** Where ffmpeg is (Debian's package: installed by .ci/run and the Dockerfile). */
-const FFMPEG = process.env.FFMPEG_PATH ?? 'ffmpeg';
 
 /** A stalled source ends the process after this long without data (microseconds, as ffmpeg takes it). */
 const IO_TIMEOUT_US = '5000000';
@@ -33,7 +32,7 @@ export class FfmpegSource {
     private readonly url: string,
     private readonly fps: number,
     private readonly events: FrameSourceEvents,
-    private readonly ffmpeg = FFMPEG,
+    private readonly ffmpeg = 'ffmpeg',
   ) {}
 
   start(): void {
