@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FacePipeline } from '../models/facePipeline.js';
-import { judgeQuality } from '../models/quality.js';
+import { judgeQuality } from '../service/domain/faces/quality.js';
 import type { FaceMeasures } from '../models/types.js';
 import { loadConfig } from '../service/config.js';
 import { enrollmentPolicy, identificationPolicy } from '../service/domain/faces/qualityPolicies.js';

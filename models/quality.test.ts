@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimatePose, greyPatch, judgeQuality, laplacianVariance, meanOf, type Point, type QualityPolicy } from './quality.js';
-import type { FaceMeasures } from './types.js';
+import { estimatePose, greyPatch, laplacianVariance, meanOf, type Point } from './quality.js';
 
 /** A frontal 68-point face: symmetric jaw, eyes level, nose tip centred a little over half-way to the mouth. */
 function frontalLandmarks(): Point[] {
@@ -66,24 +65,5 @@ describe('sharpness and brightness', () => {
   it('stays inside the image when the box crosses its edges', () => {
     const patch = greyPatch(image(50, 50, () => 10), 50, 50, { x: -20, y: 30, width: 100, height: 100 });
     expect(meanOf(patch)).toBeCloseTo(10, 3);
-  });
-});
-
-describe('quality verdicts', () => {
-  const policy: QualityPolicy = { minSizePx: 80, minSharpness: 120, minBrightness: 40, maxBrightness: 220, maxYawDeg: 40, maxPitchDeg: 30, maxRollDeg: 45, minDetectionScore: 0.6 };
-  const good: FaceMeasures = { detectionScore: 0.99, sizePx: 150, sharpness: 400, brightness: 120, pose: { yawDeg: 5, pitchDeg: -3, rollDeg: 2 } };
-
-  it('accepts a good face', () => {
-    expect(judgeQuality(good, policy)).toEqual({ ok: true, reasons: [] });
-  });
-
-  it('names every reason a face fails', () => {
-    const bad: FaceMeasures = { detectionScore: 0.4, sizePx: 50, sharpness: 30, brightness: 20, pose: { yawDeg: 60, pitchDeg: 0, rollDeg: 0 } };
-    expect(judgeQuality(bad, policy)).toEqual({
-      ok: false,
-      reasons: ['FACE_TOO_SMALL', 'TOO_BLURRY', 'TOO_DARK', 'POSE_TOO_EXTREME', 'LOW_DETECTION_SCORE'],
-    });
-    expect(judgeQuality({ ...good, brightness: 240 }, policy).reasons).toEqual(['TOO_BRIGHT']);
-    expect(judgeQuality({ ...good, pose: { yawDeg: 0, pitchDeg: 0, rollDeg: -50 } }, policy).reasons).toEqual(['POSE_TOO_EXTREME']);
   });
 });

@@ -1,5 +1,5 @@
 import type { AnalyzedImage, FacePipeline } from '../../../models/facePipeline.js';
-import { judgeQuality, type QualityPolicy } from '../../../models/quality.js';
+import { judgeQuality, type QualityPolicy } from './quality.js';
 import type { DetectedFace, ModelInfo } from '../../../models/types.js';
 import { lowQuality, memberNotFound, modelsLoading } from '../errors.js';
 import type { Member, MemberRepository } from '../../repositories/memberRepository.js';

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { CampaignEngine } from '../loyalty/campaignEngine.js';
 import { euclideanDistance, type FaceIndex, type IndexHit } from '../../../index/faceIndex.js';
 import type { FacePipeline } from '../../../models/facePipeline.js';
-import type { QualityPolicy } from '../../../models/quality.js';
+import type { QualityPolicy } from './quality.js';
 import type { Box, ModelInfo } from '../../../models/types.js';
 import { facePhotoKey, photoExtension, type BlobStore } from '../../blob/blobStore.js';
 import { IMAGE_FORMATS } from '../../../models/imageFormats.js';

@@ -1,4 +1,4 @@
-import type { QualityVerdict } from '../../../models/quality.js';
+import type { QualityVerdict } from './quality.js';
 import type { FaceMeasures } from '../../../models/types.js';
 
 export interface QualityView {

@@ -1,6 +1,6 @@
 import type { FaceIndex, IndexHit } from '../../../index/faceIndex.js';
 import type { FacePipeline } from '../../../models/facePipeline.js';
-import { judgeQuality, type QualityPolicy } from '../../../models/quality.js';
+import { judgeQuality, type QualityPolicy } from './quality.js';
 import type { Box, DetectedFace } from '../../../models/types.js';
 import { isDatabaseUnavailable } from '../../db/pool.js';
 import { invalidInput, livenessNeedsPhoto, noFace, noFaceToVerifyAgainst } from '../errors.js';

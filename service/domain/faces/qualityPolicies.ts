@@ -1,5 +1,5 @@
 import type { FaceModelKey } from '../../../models/faceModels.js';
-import type { QualityPolicy } from '../../../models/quality.js';
+import type { QualityPolicy } from './quality.js';
 
 type Limits = Omit<QualityPolicy, 'minSizePx'>;
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { FaceIndex } from '../../../index/faceIndex.js';
 import type { FacePipeline } from '../../../models/facePipeline.js';
-import { judgeQuality, type QualityPolicy } from '../../../models/quality.js';
+import { judgeQuality, type QualityPolicy } from './quality.js';
 import type { BlobStore } from '../../blob/blobStore.js';
 import { withTransaction, type Pool } from '../../db/pool.js';
 import { ImageError } from '../../../models/errors.js';
