@@ -3,20 +3,16 @@ import { isTimeZone } from '../shared/timeZones.js';
 import { ROLES } from '../domain/access/apiKeys.js';
 import { readCursor } from '../domain/shared/pages.js';
 import { EVENT_TYPES } from '../domain/events/events.js';
-import { CAMPAIGN_TRIGGERS, COUPON_KINDS, LIMIT_PERIODS, WEEKDAYS } from '../domain/loyalty/campaignRules.js';
+import { isoTime, money, purchaseItems, storeId, transactionId, uuid, UUID_PATTERN } from './schemaParts.js';
 
 /** Request shapes of the HTTP API (the endpoint declarations use them; /openapi.json is generated from them). */
 
 const phone = z.string().regex(/^\+?[0-9]{6,15}$/, 'a phone number: 6 to 15 digits, optionally led by +');
 const externalIds = z.record(z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'a lower-case provider name'), z.string().min(1).max(128));
 const tag = z.string().min(1).max(64);
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const uuid = z.string().regex(UUID_PATTERN, 'a UUID');
-const transactionId = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, '1 to 128 letters, digits or . _ : -');
 
 /** Mall and store ids: what the malls and stores tables accept. */
 export const mallId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a mall id: 1 to 64 lower-case letters, digits, _ or -, led by a letter or digit');
-export const storeId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a store id: 1 to 64 letters, digits, _ . or -, led by a letter or digit');
 const ianaTimeZone = z.string().min(1).max(64).refine(isTimeZone, 'an IANA time zone such as Asia/Shanghai');
 
 /** 'MM-DD', or 'YYYY-MM-DD' when the member gives the year: a real calendar day (29 February allowed). */
@@ -101,22 +97,7 @@ export const verifyQuerySchema = z.object({
   liveness: livenessQuery,
 });
 
-/** Money: non-negative, at most two decimals, below 10^12. */
-const money = z
-  .number()
-  .min(0)
-  .max(999_999_999_999)
-  .refine((value) => Math.abs(value * 100 - Math.round(value * 100)) < 1e-6, 'at most two decimals');
-const isoTime = z.iso.datetime({ offset: true });
 
-const purchaseItems = z.array(
-  z.strictObject({
-    sku: z.string().min(1).max(64),
-    category: z.string().min(1).max(64),
-    quantity: z.number().int().min(1).max(100_000),
-    price: money,
-  }),
-);
 
 export const purchaseSchema = z.strictObject({
   transactionId,
@@ -128,22 +109,6 @@ export const purchaseSchema = z.strictObject({
   /** The member's coupons used in this purchase; spending one needs `recognitionId` at a till. */
   coupons: z.array(uuid).min(1).max(20).optional(),
   recognitionId: uuid.optional(),
-});
-
-/** Whole points, more than none. */
-const points = z.number().int('whole points').min(1).max(1_000_000_000);
-
-export const redemptionSchema = z.strictObject({
-  redemptionId: transactionId,
-  points,
-  storeId: storeId.optional(),
-  recognitionId: uuid.optional(),
-});
-
-export const refundSchema = z.strictObject({
-  refundId: transactionId,
-  amount: money.refine((value) => value > 0, 'more than zero'),
-  items: purchaseItems.max(500).optional(),
 });
 
 export const purchaseParams = z.object({ id: uuid, transactionId });
@@ -326,66 +291,5 @@ export const reindexQuerySchema = z.strictObject({
   after: queryNumber(z.number().int().min(-1)),
 });
 
-/** Campaigns: trigger → conditions → limits → effect (service/domain/loyalty/campaignRules.ts). */
-const nonEmptyUnique = <T extends z.ZodType>(item: T, max: number) =>
-  z
-    .array(item)
-    .min(1)
-    .max(max)
-    .refine((list) => new Set(list).size === list.length, 'no repeats');
-
-const campaignConditions = z.strictObject({
-  tiers: nonEmptyUnique(z.string().min(1).max(32), 20).optional(),
-  segments: nonEmptyUnique(z.enum(['new', 'regular', 'dormant']), 3).optional(),
-  categories: nonEmptyUnique(z.string().min(1).max(64), 50).optional(),
-  storeIds: nonEmptyUnique(storeId, 200).optional(),
-  minAmount: money.optional(),
-  validFrom: isoTime.optional(),
-  validUntil: isoTime.optional(),
-  daysOfWeek: nonEmptyUnique(z.enum(WEEKDAYS), 7).optional(),
-  hours: z.strictObject({ from: z.number().int().min(0).max(23), to: z.number().int().min(1).max(24) }).optional(),
-});
-
-const campaignLimits = z.strictObject({
-  perMember: z.strictObject({ count: z.number().int().min(1).max(1_000_000), period: z.enum(LIMIT_PERIODS) }).optional(),
-  total: z.number().int().min(1).max(1_000_000_000).optional(),
-});
-
-const couponTemplate = z.strictObject({
-  title: z.string().min(1).max(120),
-  kind: z.enum(COUPON_KINDS),
-  value: money.refine((value) => value > 0, 'more than zero'),
-  validDays: z.number().int().min(1).max(3650),
-  minSpend: money.optional(),
-  categories: nonEmptyUnique(z.string().min(1).max(64), 50).optional(),
-});
-
-const campaignEffect = z.union([
-  z.strictObject({ bonusPoints: points }),
-  z.strictObject({ pointsMultiplier: z.number().gt(1).max(10) }),
-  z.strictObject({ coupon: couponTemplate }),
-]);
-
-export const createCampaignSchema = z.strictObject({
-  name: z.string().min(1).max(200),
-  trigger: z.enum(CAMPAIGN_TRIGGERS),
-  conditions: campaignConditions.default({}),
-  limits: campaignLimits.default({}),
-  effect: campaignEffect,
-});
-
-export const updateCampaignSchema = z
-  .strictObject({
-    name: z.string().min(1).max(200).optional(),
-    status: z.enum(['active', 'paused', 'ended']).optional(),
-    conditions: campaignConditions.optional(),
-    limits: campaignLimits.optional(),
-  })
-  .refine((patch) => Object.keys(patch).length > 0, 'at least one field to change');
-
-export const campaignParams = z.object({ campaignId: uuid });
-export const campaignListQuery = z.strictObject({ status: z.enum(['active', 'paused', 'ended']).optional() });
-export const couponListQuery = z.strictObject({
-  /** Only those usable now in the key's mall (unused, unexpired). */
-  usable: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
-});
+export * from './loyaltySchemas.js';
+export { UUID_PATTERN, storeId };
