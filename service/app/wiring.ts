@@ -14,7 +14,6 @@ import { FaceService } from '../domain/faces/faceService.js';
 import { IdentificationService } from '../domain/faces/identificationService.js';
 import { LivenessPolicy } from '../domain/faces/livenessPolicy.js';
 import { LivenessSessions } from '../domain/faces/livenessSessions.js';
-import { MatchRule } from '../domain/faces/matchRule.js';
 import { PhotoEraser } from '../domain/faces/photoEraser.js';
 import { enrollmentPolicy, identificationPolicy } from '../domain/faces/qualityPolicies.js';
 import { ReindexService } from '../domain/faces/reindexService.js';
@@ -24,15 +23,10 @@ import { FrameService } from '../domain/mall/frameService.js';
 import { PurchaseService } from '../domain/mall/purchaseService.js';
 import { CameraMalls } from '../domain/mall/cameraMalls.js';
 import { MallService } from '../domain/mall/malls.js';
-import { MallPartitions } from '../domain/recognition/mallPartitions.js';
-import { PartitionSearch } from '../domain/recognition/partitionSearch.js';
-import { PartitionThresholds } from '../domain/recognition/partitionThresholds.js';
 import { Recognitions } from '../domain/recognition/recognitions.js';
-import { ServedIndex } from '../domain/recognition/servedIndex.js';
 import { Duplicates } from '../domain/recognition/duplicates.js';
 import { DuplicateRepository } from '../repositories/duplicateRepository.js';
 import { MemberMergeRepository } from '../repositories/memberMergeRepository.js';
-import { readFalseMatchCurve } from '../../models/faceModels.js';
 import { MallRepository } from '../repositories/mallRepository.js';
 import { PartitionRepository } from '../repositories/partitionRepository.js';
 import { RecognitionRepository } from '../repositories/recognitionRepository.js';
@@ -52,27 +46,18 @@ import { LivenessSessionRepository } from '../repositories/livenessSessionReposi
 import { MemberActivityRepository } from '../repositories/memberActivityRepository.js';
 import { MemberRepository } from '../repositories/memberRepository.js';
 import { PendingBlobDeletionRepository } from '../repositories/pendingBlobDeletionRepository.js';
-import { PointsLedgerRepository } from '../repositories/pointsLedgerRepository.js';
 import { PurchaseRepository } from '../repositories/purchaseRepository.js';
 import { ReindexRepository } from '../repositories/reindexRepository.js';
 import { VisitRepository } from '../repositories/visitRepository.js';
 import { OutboxRepository } from '../repositories/outboxRepository.js';
-import { WebhookDeliveryRepository } from '../repositories/webhookDeliveryRepository.js';
-import { WebhookSubscriptionRepository } from '../repositories/webhookSubscriptionRepository.js';
 import { Outbox } from '../domain/events/outbox.js';
-import { WebhookSubscriptions } from '../domain/events/webhookSubscriptions.js';
-import { DeliveryWorkers, type DeliveryObserver } from '../webhooks/deliveryWorkers.js';
-import { sendWebhook } from '../webhooks/webhookSender.js';
-import { packageVersion } from './version.js';
+import type { DeliveryObserver } from '../webhooks/deliveryWorkers.js';
+import { wireLoyalty } from './loyaltyWiring.js';
+import { wirePartitions } from './partitionsWiring.js';
+import { wireWebhooks } from './webhooksWiring.js';
 import { UNOBSERVED, type RecognitionObserver } from '../domain/shared/recognitionObserver.js';
-import { CampaignEngine } from '../domain/loyalty/campaignEngine.js';
-import { CampaignService } from '../domain/loyalty/campaigns.js';
-import { CouponService } from '../domain/loyalty/coupons.js';
-import { OfferService } from '../domain/loyalty/offers.js';
 import { PointsService } from '../domain/loyalty/points.js';
 import { RefundService } from '../domain/loyalty/refunds.js';
-import { CampaignRepository } from '../repositories/campaignRepository.js';
-import { CouponRepository } from '../repositories/couponRepository.js';
 import { RedemptionRepository } from '../repositories/redemptionRepository.js';
 import { RefundRepository } from '../repositories/refundRepository.js';
 
@@ -118,47 +103,10 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
   const mallRepository = new MallRepository(pool);
   const duplicateRepository = new DuplicateRepository(pool);
   const activity = new PartitionRepository(pool);
-  const { serveMalls, regularDays } = config.recognition;
-  const partitions = new MallPartitions(activity, { defaultTimeZone: config.loyalty.timeZone, regularDays, serveMalls }, clock);
-  const servedIndex = new ServedIndex({
-    index,
-    partitions,
-    templates,
-    model: config.faceModel,
-    serveMalls,
-    exclusive: indexExclusive ?? ((work) => work()),
-    logger,
-  });
-  const rule = new MatchRule(config.faceModel.metric, config.thresholds);
-  const partitionThresholds = new PartitionThresholds(config.faceModel.metric, readFalseMatchCurve(config.faceModel));
+  const { partitions, servedIndex, rule, partitionThresholds, search } = wirePartitions({ config, index, templates, activity, clock, logger, indexExclusive });
   const { targetFpir } = config.recognition;
-  const search = new PartitionSearch({
-    index,
-    partitions,
-    group: servedIndex,
-    rule,
-    thresholds: partitionThresholds,
-    options: { targetFpir, groupMaxTemplates: config.recognition.groupMaxTemplates },
-  });
-  const ledger = new PointsLedgerRepository(pool);
-  const campaignRepository = new CampaignRepository(pool);
-  const couponRepository = new CouponRepository(pool);
-  const campaignEngine = new CampaignEngine({
-    pool,
-    campaigns: campaignRepository,
-    coupons: couponRepository,
-    ledger,
-    members,
-    malls: mallRepository,
-    partitions,
-    profiles,
-    outbox,
-    rules: config.loyalty,
-    clock,
-    logger,
-  });
-  const offers = new OfferService({ coupons: couponRepository, campaigns: campaignRepository, timeZoneOf: (mallId) => campaignEngine.timeZoneOf(mallId), clock });
-  const coupons = new CouponService({ coupons: couponRepository, members, outbox, clock });
+  const loyalty = wireLoyalty({ config, pool, members, profiles, outbox, mallRepository, partitions, clock, logger });
+  const { ledger, campaignEngine, coupons, offers } = loyalty;
   const recognitions = new Recognitions({
     pool,
     recognitions: new RecognitionRepository(pool),
@@ -277,26 +225,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     ffmpegPath: config.ffmpegPath,
     released: (cameraId) => frames.releaseCamera(cameraId),
   });
-  // Webhooks: the subscriptions, and the workers that send this replica's share (started by the composition root).
-  const userAgent = `Visage-Webhooks/${packageVersion()}`;
-  const webhookOptions = { timeoutMs: config.webhooks.timeoutMs, userAgent };
-  const webhooks = new WebhookSubscriptions({
-    subscriptions: new WebhookSubscriptionRepository(pool),
-    deliveries: new WebhookDeliveryRepository(pool),
-    outbox: outboxRepository,
-    send: (target, event) => sendWebhook(target, event, webhookOptions),
-    retentionDays: config.webhooks.retentionDays,
-    clock,
-  });
-  const deliveryWorkers = new DeliveryWorkers({
-    databaseUrl,
-    concurrency: config.webhooks.workers,
-    pollMs: config.webhooks.pollMs,
-    retry: config.webhooks.retry,
-    ...webhookOptions,
-    observer: deliveryObserver,
-    logger,
-  });
+  const { webhooks, deliveryWorkers } = wireWebhooks({ config, pool, databaseUrl, outbox: outboxRepository, clock, logger, deliveryObserver });
   const reindex = new ReindexService({ pool, pipeline, index, blobs, members, templates, reindex: new ReindexRepository(pool), enrollPolicy, served: servedIndex, logger });
 
   return {
@@ -318,7 +247,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     purchases,
     points: new PointsService({ pool, members, ledger, redemptions: new RedemptionRepository(), recognitions, outbox, clock, logger }),
     refunds: new RefundService({ pool, members, purchases: purchaseRepository, refunds: new RefundRepository(), ledger, outbox, clock }),
-    campaigns: new CampaignService({ campaigns: campaignRepository, malls: mallRepository, rules: config.loyalty, clock }),
+    campaigns: loyalty.campaigns,
     campaignEngine,
     coupons,
     visits,

@@ -1,0 +1,35 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Pool } from '../db/pool.js';
+import { WebhookSubscriptions } from '../domain/events/webhookSubscriptions.js';
+import type { Clock } from '../domain/shared/clock.js';
+import type { OutboxRepository } from '../repositories/outboxRepository.js';
+import { WebhookDeliveryRepository } from '../repositories/webhookDeliveryRepository.js';
+import { WebhookSubscriptionRepository } from '../repositories/webhookSubscriptionRepository.js';
+import { DeliveryWorkers, type DeliveryObserver } from '../webhooks/deliveryWorkers.js';
+import { sendWebhook } from '../webhooks/webhookSender.js';
+import { packageVersion } from './version.js';
+
+/** Webhooks: the subscriptions, and the workers that send this replica's share (the composition root starts them). */
+export function wireWebhooks(deps: { config: Config; pool: Pool; databaseUrl: string; outbox: OutboxRepository; clock: Clock; logger: Logger; deliveryObserver?: DeliveryObserver }) {
+  const { config, pool, databaseUrl, outbox, clock, logger, deliveryObserver } = deps;
+  const webhookOptions = { timeoutMs: config.webhooks.timeoutMs, userAgent: `Visage-Webhooks/${packageVersion()}` };
+  const webhooks = new WebhookSubscriptions({
+    subscriptions: new WebhookSubscriptionRepository(pool),
+    deliveries: new WebhookDeliveryRepository(pool),
+    outbox,
+    send: (target, event) => sendWebhook(target, event, webhookOptions),
+    retentionDays: config.webhooks.retentionDays,
+    clock,
+  });
+  const deliveryWorkers = new DeliveryWorkers({
+    databaseUrl,
+    concurrency: config.webhooks.workers,
+    pollMs: config.webhooks.pollMs,
+    retry: config.webhooks.retry,
+    ...webhookOptions,
+    observer: deliveryObserver,
+    logger,
+  });
+  return { webhooks, deliveryWorkers };
+}
