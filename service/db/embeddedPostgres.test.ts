@@ -44,5 +44,6 @@ describe('embedded PostgreSQL', () => {
     );
     expect(second).toBeInstanceOf(Error);
     expect((second as Error).message).toContain(dataDir);
+    expect((second as Error).message).toContain('another Visage is using this VISAGE_DATA_DIR');
   }, 120_000);
 });

@@ -71,8 +71,8 @@ export async function startEmbeddedPostgres(dataDir: string, wantedPort: number,
   }
   const password = (await fs.readFile(passwordFile, 'utf8')).trim();
   const isRoot = process.getuid?.() === 0;
-  /** What PostgreSQL said on stderr: the reason, when it does not start. */
-  const complaints: string[] = [];
+  /** What PostgreSQL said: the reason, when it does not start. */
+  const said: string[] = [];
   if (isRoot) await assertTraversableByOthers(databaseDir);
   const pg = new EmbeddedPostgres({
     databaseDir,
@@ -85,10 +85,14 @@ export async function startEmbeddedPostgres(dataDir: string, wantedPort: number,
     createPostgresUser: isRoot,
     initdbFlags: ['--encoding=UTF8'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog: (message) => logger.debug({ postgres: String(message).trim() }, 'embedded postgres'),
+    onLog: (message) => {
+      const line = String(message).trim();
+      said.push(line);
+      logger.debug({ postgres: line }, 'embedded postgres');
+    },
     onError: (error) => {
       const line = String(error).trim();
-      complaints.push(line);
+      said.push(line);
       logger.warn({ postgres: line }, 'embedded postgres');
     },
   });
@@ -101,12 +105,13 @@ export async function startEmbeddedPostgres(dataDir: string, wantedPort: number,
   } catch (error) {
     // The package rejects with the last log line or with nothing at all: say what happened.
     const reason = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
-    const said = [...complaints.slice(-5), reason].filter(Boolean).join('\n  ');
+    const last = [...said.filter((line) => /FATAL|ERROR|HINT|lock file|postmaster/i.test(line)).slice(-4), reason].filter(Boolean).join('\n  ');
+    const lockedByAnother = /lock file|another postmaster/i.test(last);
     throw new Error(
       `embedded PostgreSQL (data in ${databaseDir}, port ${port}) did not start` +
-        (said.includes('lock file') || said.includes('postmaster.pid') ? ': another Visage is using this VISAGE_DATA_DIR; give this one its own' : '') +
-        (said ? `:\n  ${said}` : '; set LOG_LEVEL=debug to see its log, or DATABASE_URL to use an external PostgreSQL'),
-      { cause: error },
+        (lockedByAnother ? ': another Visage is using this VISAGE_DATA_DIR; give this one its own' : '') +
+        (last ? `:\n  ${last}` : '; set LOG_LEVEL=debug to see its log, or DATABASE_URL to use an external PostgreSQL'),
+      ...(error === undefined ? [] : [{ cause: error }]),
     );
   }
   const client = pg.getPgClient('postgres', '127.0.0.1');
