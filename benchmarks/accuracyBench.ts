@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { thresholdFromCloseness } from '../service/domain/faces/matchRule.js';
+import { thresholdFromCloseness } from '../service/domain/recognition/matchRule.js';
 import { benchModel, benchThresholds } from './benchModel.js';
 import { writeDetPng, type CurvePoint } from './detCurve.js';
 import { accuracyAt, describeWithCache, pairCloseness, readPairs, type Pair } from './lfw.js';

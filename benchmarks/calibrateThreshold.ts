@@ -23,7 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { euclideanDistance } from '../index/faceIndex.js';
 import { thresholdsFilePath, type ThresholdsFile } from '../models/faceModels.js';
-import { closenessOf, thresholdFromCloseness } from '../service/domain/faces/matchRule.js';
+import { closenessOf, thresholdFromCloseness } from '../service/domain/recognition/matchRule.js';
 import { benchModel } from './benchModel.js';
 import { accuracyAt, DEFAULT_LFW_DIR, describeWithCache, identityOf, pairCloseness, readPairs } from './lfw.js';
 import { fnirAt, fpirAt, runOpenSet, simulateDay, wrongMemberAt } from './openSet.js';

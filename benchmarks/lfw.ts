@@ -3,7 +3,7 @@ import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { euclideanDistance } from '../index/faceIndex.js';
 import type { FaceModelSpec, Metric } from '../models/faceModels.js';
-import { closenessOf } from '../service/domain/faces/matchRule.js';
+import { closenessOf } from '../service/domain/recognition/matchRule.js';
 import { FacePipeline } from '../models/facePipeline.js';
 
 /** LFW helpers shared by the calibration and accuracy scripts. */

@@ -1,6 +1,6 @@
 import { euclideanDistance, FaceIndex } from '../index/faceIndex.js';
 import type { Metric } from '../models/faceModels.js';
-import { closenessOf } from '../service/domain/faces/matchRule.js';
+import { closenessOf } from '../service/domain/recognition/matchRule.js';
 import { identityOf } from './lfw.js';
 
 /**

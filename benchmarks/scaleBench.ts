@@ -16,7 +16,7 @@ import os from 'node:os';
 import { FaceIndex, type IndexHit } from '../index/faceIndex.js';
 import { readFalseMatchCurve } from '../models/faceModels.js';
 import { readCalibratedThresholds } from '../models/faceModels.js';
-import { MatchRule } from '../service/domain/faces/matchRule.js';
+import { MatchRule } from '../service/domain/recognition/matchRule.js';
 import { PARTITION_EF } from '../service/domain/recognition/partitionGallery.js';
 import { PartitionThresholds } from '../service/domain/recognition/partitionThresholds.js';
 import { benchCommand } from './benchCommand.js';

@@ -5,7 +5,7 @@ import type { Lane, LaneLimits } from '../models/laneScheduler.js';
 import type { LoyaltyRules, Tier } from './domain/members/loyalty.js';
 import type { RetryPolicy } from './webhooks/retrySchedule.js';
 import { FACE_MODELS, readCalibratedThresholds, type FaceModelSpec, type Metric, type ModelThresholds } from '../models/faceModels.js';
-import { MatchRule, thresholdFromCloseness } from './domain/faces/matchRule.js';
+import { MatchRule, thresholdFromCloseness } from './domain/recognition/matchRule.js';
 
 
 /** Every environment variable the service reads (the manifests' test checks against this list). */

@@ -7,7 +7,7 @@ import { photoHeldUp, tiltedCorners } from '../../service/testSupport/perspectiv
 import { decodeImage } from '../imageDecoder.js';
 import { OnnxFaceAnalyzer } from '../onnx/onnxFaceAnalyzer.js';
 import { planarityReference, planeAlignment } from './planarity.js';
-import { PLANAR_FIT } from '../../service/domain/faces/livenessChallenge.js';
+import { PLANAR_FIT } from '../../service/domain/liveness/livenessChallenge.js';
 
 /** The plane fit on real detections: a print tilted in 3D against itself, and different photos of one person. */
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { LivenessSessions } from '../domain/faces/livenessSessions.js';
+import type { LivenessSessions } from '../domain/liveness/livenessSessions.js';
 import type { PhotoEraser } from '../domain/faces/photoEraser.js';
 import type { ServedIndex } from '../domain/recognition/servedIndex.js';
 import type { Recognitions } from '../domain/recognition/recognitions.js';

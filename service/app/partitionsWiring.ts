@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { FaceIndex } from '../../index/faceIndex.js';
 import { readFalseMatchCurve } from '../../models/faceModels.js';
 import type { Config } from '../config.js';
-import { MatchRule } from '../domain/faces/matchRule.js';
+import { MatchRule } from '../domain/recognition/matchRule.js';
 import { MallPartitions } from '../domain/recognition/mallPartitions.js';
 import { PartitionSearch } from '../domain/recognition/partitionSearch.js';
 import { PartitionThresholds } from '../domain/recognition/partitionThresholds.js';

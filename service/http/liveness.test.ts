@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LFW_DIR } from '../../benchmarks/lfw.js';
 import type { Visage } from '../app/startVisage.js';
-import { yawCue } from '../domain/faces/livenessChallenge.js';
+import { yawCue } from '../domain/liveness/livenessChallenge.js';
 import { apiClient, expectError } from '../testSupport/apiClient.js';
 import { composeFrame, cropFace, PERSON_A, PERSON_B } from '../testSupport/facePhotos.js';
 import { photoHeldUp, tiltedCorners } from '../testSupport/perspective.js';

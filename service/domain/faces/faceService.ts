@@ -10,14 +10,14 @@ import { facePhotoKey, photoExtension, type BlobStore } from '../../blob/blobSto
 import { IMAGE_FORMATS } from '../../../models/imageFormats.js';
 import { withTransaction, type Pool, type Queryable } from '../../db/pool.js';
 import { consentRequired, faceAlreadyEnrolled, faceNotFound, memberNotFound, photoStoreUnavailable, spoofSuspected } from '../errors.js';
-import type { LivenessPolicy } from './livenessPolicy.js';
+import type { LivenessPolicy } from '../liveness/livenessPolicy.js';
 import type { FaceTemplate, FaceTemplateRepository, NewFaceTemplate } from '../../repositories/faceTemplateRepository.js';
 import type { Member, MemberRepository } from '../../repositories/memberRepository.js';
 import type { PendingBlobDeletionRepository } from '../../repositories/pendingBlobDeletionRepository.js';
 import { dominantFace } from './dominantFace.js';
 import { analyzeWhenReady, readyModel, requireMember, requireQuality } from './faceAnalysis.js';
 import { roundDistance, type QualityView } from './faceView.js';
-import type { MatchRule } from './matchRule.js';
+import type { MatchRule } from '../recognition/matchRule.js';
 import type { ServedIndex } from '../recognition/servedIndex.js';
 import type { PhotoEraser } from './photoEraser.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MatchRule } from '../faces/matchRule.js';
+import { MatchRule } from '../recognition/matchRule.js';
 import { FaceTracks, TRACK_TIMEOUT_MS } from './faceTracks.js';
 
 const rule = new MatchRule('cosine', { match: 0.535, margin: 0.08, today: 0.485, verify: 0.304 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Box } from '../../../models/types.js';
 import { meanVector } from '../../../models/vectors.js';
-import type { MatchRule } from '../faces/matchRule.js';
+import type { MatchRule } from '../recognition/matchRule.js';
 
 /** One face seen in a frame of a camera: where, what it looks like, how much to trust it. */
 export interface TrackObservation {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MatchRule } from '../faces/matchRule.js';
+import { MatchRule } from '../recognition/matchRule.js';
 import { VisitorTracker } from './visitorTracker.js';
 
 /** A random unit-scale descriptor and noisy copies of it (same person, another frame). */

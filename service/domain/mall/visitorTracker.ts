@@ -1,5 +1,5 @@
 import { meanVector } from '../../../models/vectors.js';
-import type { MatchRule } from '../faces/matchRule.js';
+import type { MatchRule } from '../recognition/matchRule.js';
 
 /**
  * Follows unknown faces across camera frames, so that a stranger becomes an anonymous visitor

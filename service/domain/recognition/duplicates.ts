@@ -6,7 +6,7 @@ import type { DuplicateRepository, DuplicateSuspect } from '../../repositories/d
 import type { MemberMergeRepository } from '../../repositories/memberMergeRepository.js';
 import type { Member, MemberRepository } from '../../repositories/memberRepository.js';
 import { duplicateDecided, duplicateNotFound, invalidInput, memberNotFound } from '../errors.js';
-import { cosineSimilarity, type MatchRule } from '../faces/matchRule.js';
+import { cosineSimilarity, type MatchRule } from './matchRule.js';
 import type { MemberService, PurgeResult } from '../members/memberService.js';
 import type { PartitionThresholds } from './partitionThresholds.js';
 import type { ServedIndex } from './servedIndex.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FaceIndex } from '../../../index/faceIndex.js';
 import type { FalseMatchCurve } from '../../../models/faceModels.js';
 import type { PartitionRepository } from '../../repositories/partitionRepository.js';
-import { MatchRule } from '../faces/matchRule.js';
+import { MatchRule } from './matchRule.js';
 import { MallPartitions } from './mallPartitions.js';
 import { PartitionSearch } from './partitionSearch.js';
 import { PartitionThresholds } from './partitionThresholds.js';

@@ -1,5 +1,5 @@
 import type { FaceIndex, IndexHit } from '../../../index/faceIndex.js';
-import type { MatchRule, UnknownReason } from '../faces/matchRule.js';
+import type { MatchRule, UnknownReason } from './matchRule.js';
 import type { MallPartitions } from './mallPartitions.js';
 import { PartitionGallery } from './partitionGallery.js';
 import type { PartitionThresholds } from './partitionThresholds.js';

@@ -1,5 +1,5 @@
 import type { FalseMatchCurve, Metric } from '../../../models/faceModels.js';
-import { thresholdFromCloseness } from '../faces/matchRule.js';
+import { thresholdFromCloseness } from './matchRule.js';
 
 /** The threshold a partition of a given size is searched at, and what it is expected to cost. */
 export interface PartitionThreshold {

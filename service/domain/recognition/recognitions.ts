@@ -8,7 +8,7 @@ import type { PartitionRepository } from '../../repositories/partitionRepository
 import type { Recognition, RecognitionRepository } from '../../repositories/recognitionRepository.js';
 import { invalidInput, recognitionExpired, recognitionNotFound, recognitionRequired, recognitionUsed, secondFactorLocked } from '../errors.js';
 import type { Principal } from '../access/apiKeys.js';
-import { cosineSimilarity, type MatchRule, type UnknownReason } from '../faces/matchRule.js';
+import { cosineSimilarity, type MatchRule, type UnknownReason } from './matchRule.js';
 import type { Clock } from '../shared/clock.js';
 import type { ServedIndex } from './servedIndex.js';
 import type { PartitionThresholds } from './partitionThresholds.js';

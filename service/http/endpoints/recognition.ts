@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { IdentifiedFace } from '../../domain/faces/identificationService.js';
-import type { LivenessVerdict } from '../../domain/faces/livenessPolicy.js';
+import type { IdentifiedFace } from '../../domain/recognition/identificationService.js';
+import type { LivenessVerdict } from '../../domain/liveness/livenessPolicy.js';
 import type { Metrics } from '../../metrics.js';
 import { memberNotFound, recognitionNotFound } from '../../domain/errors.js';
 import { endpoint } from '../endpoint.js';

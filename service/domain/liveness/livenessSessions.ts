@@ -11,11 +11,11 @@ import {
   livenessSessionUsed,
 } from '../errors.js';
 import type { Clock } from '../shared/clock.js';
-import { dominantFace } from './dominantFace.js';
-import { analyzeWhenReady } from './faceAnalysis.js';
+import { dominantFace } from '../faces/dominantFace.js';
+import { analyzeWhenReady } from '../faces/faceAnalysis.js';
 import { judgeChallenge, type ChallengeFrame, type ChallengeStep, type ChallengeVerdict } from './livenessChallenge.js';
 import type { LivenessPolicy } from './livenessPolicy.js';
-import type { MatchRule } from './matchRule.js';
+import type { MatchRule } from '../recognition/matchRule.js';
 
 /** The frames of a session must all arrive within this long of its first one. */
 const CHALLENGE_WINDOW_MS = 10_000;

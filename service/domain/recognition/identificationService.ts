@@ -1,20 +1,20 @@
 import type { FaceIndex, IndexHit } from '../../../index/faceIndex.js';
 import type { FacePipeline } from '../../../models/facePipeline.js';
-import { judgeQuality, type QualityPolicy } from './quality.js';
+import { judgeQuality, type QualityPolicy } from '../faces/quality.js';
 import type { Box, DetectedFace } from '../../../models/types.js';
 import { isDatabaseUnavailable } from '../../db/pool.js';
 import { invalidInput, livenessNeedsPhoto, noFace, noFaceToVerifyAgainst } from '../errors.js';
 import type { Lane } from '../../../models/laneScheduler.js';
-import type { LivenessPolicy, LivenessVerdict } from './livenessPolicy.js';
-import type { LivenessSessions } from './livenessSessions.js';
+import type { LivenessPolicy, LivenessVerdict } from '../liveness/livenessPolicy.js';
+import type { LivenessSessions } from '../liveness/livenessSessions.js';
 import type { Member, MemberRepository } from '../../repositories/memberRepository.js';
-import { analyzeWhenReady, requireMember, requireQuality } from './faceAnalysis.js';
+import { analyzeWhenReady, requireMember, requireQuality } from '../faces/faceAnalysis.js';
 import { cosineSimilarity, type MatchRule, type UnknownReason } from './matchRule.js';
-import { qualityView, roundDistance, type QualityView } from './faceView.js';
+import { qualityView, roundDistance, type QualityView } from '../faces/faceView.js';
 import type { MemberProfile, ProfileService } from '../members/profileService.js';
-import { DEFAULT_MALL } from '../recognition/mallPartitions.js';
-import type { PartitionSearch } from '../recognition/partitionSearch.js';
-import type { Recognitions, SecondFactor, TillContext } from '../recognition/recognitions.js';
+import { DEFAULT_MALL } from './mallPartitions.js';
+import type { PartitionSearch } from './partitionSearch.js';
+import type { Recognitions, SecondFactor, TillContext } from './recognitions.js';
 import type { OfferService, Offers } from '../loyalty/offers.js';
 import { faceOutcome, type FaceSource, type RecognitionObserver } from '../shared/recognitionObserver.js';
 
