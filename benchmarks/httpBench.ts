@@ -22,6 +22,7 @@ import { TEST_ADMIN_KEY } from '../service/testSupport/testVisage.js';
 import { benchModel } from './benchModel.js';
 import { DescriptorShape, seededRandom } from './syntheticFaces.js';
 import { benchCommand } from './benchCommand.js';
+import { seedGallery } from './seedGallery.js';
 
 const opts = benchCommand()
   .option('--templates <n>', 'gallery size', '100000')
@@ -42,21 +43,7 @@ const shape = DescriptorShape.of(model.key);
 const gallery = shape.gallery(templates);
 const identities = gallery.identityOf[templates - 1]! + 1;
 process.stdout.write(`loading ${templates} templates of ${identities} members… `);
-const { rows } = await pool.query<{ id: string }>(
-  `INSERT INTO members (name, consent_face_recognition, consent_source, consent_at)
-   SELECT 'Member ' || n, true, 'bench', now() FROM generate_series(1, $1) AS n RETURNING id`,
-  [identities],
-);
-const memberIds = rows.map((r) => r.id);
-for (let start = 0; start < templates; start += 1000) {
-  const values: string[] = [];
-  const params: unknown[] = [model.name, model.version];
-  for (let i = start; i < Math.min(templates, start + 1000); i++) {
-    params.push(memberIds[gallery.identityOf[i]!], Array.from(gallery.descriptors[i]!));
-    values.push(`($${params.length - 1}, $${params.length}, $1, $2, '{}', '{}')`);
-  }
-  await pool.query(`INSERT INTO face_templates (member_id, descriptor, model_name, model_version, box, quality) VALUES ${values.join(', ')}`, params);
-}
+await seedGallery(pool, model, gallery);
 await pool.end();
 console.log('done');
 

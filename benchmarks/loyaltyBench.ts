@@ -24,6 +24,7 @@ import { freePort } from '../service/testSupport/freePort.js';
 import { startReplica } from '../service/testSupport/replicaProcess.js';
 import { TEST_ADMIN_KEY } from '../service/testSupport/testVisage.js';
 import { benchCommand } from './benchCommand.js';
+import { seedGallery } from './seedGallery.js';
 import { benchModel } from './benchModel.js';
 import { DescriptorShape, seededRandom } from './syntheticFaces.js';
 
@@ -51,21 +52,7 @@ const pool = createPool(database.connectionString);
 const model = benchModel();
 const shape = DescriptorShape.of(model.key);
 const gallery = shape.gallery(memberCount, 1);
-const { rows } = await pool.query<{ id: string }>(
-  `INSERT INTO members (name, consent_face_recognition, consent_source, consent_at)
-   SELECT 'Member ' || n, true, 'bench', now() FROM generate_series(1, $1) AS n RETURNING id`,
-  [memberCount],
-);
-const memberIds = rows.map((r) => r.id);
-for (let start = 0; start < memberCount; start += 1000) {
-  const values: string[] = [];
-  const params: unknown[] = [model.name, model.version];
-  for (let i = start; i < Math.min(memberCount, start + 1000); i++) {
-    params.push(memberIds[gallery.identityOf[i]!], Array.from(gallery.descriptors[i]!));
-    values.push(`($${params.length - 1}, $${params.length}, $1, $2, '{}', '{}')`);
-  }
-  await pool.query(`INSERT INTO face_templates (member_id, descriptor, model_name, model_version, box, quality) VALUES ${values.join(', ')}`, params);
-}
+const memberIds = await seedGallery(pool, model, gallery);
 
 // Each shopper's face as tills see it: a few probes near their template, made (and serialised) now,
 // so the load generator spends its share of the two cores on requests, not on making them.

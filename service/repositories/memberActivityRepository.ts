@@ -33,10 +33,8 @@ export class MemberActivityRepository {
               FROM purchases p WHERE p.member_id = $1 AND p.at >= $2 ORDER BY p.at DESC LIMIT $3) p) AS purchases,
          (SELECT coalesce(sum(delta), 0) FROM points_ledger WHERE member_id = $1) AS balance,
          (SELECT json_agg(json_build_object('points', points, 'expires_at', expires_at) ORDER BY expires_at) FROM (
-            SELECT l.expires_at, sum(l.delta + coalesce((SELECT sum(d.delta) FROM points_ledger d WHERE d.lot_id = l.id), 0)) AS points
-              FROM points_ledger l
-             WHERE l.member_id = $1 AND l.delta > 0 AND l.expires_at <= $4
-             GROUP BY l.expires_at) e WHERE points > 0) AS expiring`,
+            SELECT expires_at, sum(remaining) AS points FROM points_lots
+             WHERE member_id = $1 AND expires_at <= $4 GROUP BY expires_at) e WHERE points > 0) AS expiring`,
       [memberId, since, limit, expiringBefore],
     );
     const row = rows[0]!;

@@ -17,11 +17,8 @@ export class MemberMergeRepository {
     const { rows } = await tx.query<{ points: string }>(
       `WITH moved AS (
          INSERT INTO points_ledger (member_id, delta, reason, at, expires_at, transaction_id, reference)
-         SELECT $2, remaining, 'merge', at, expires_at, transaction_id, reference FROM (
-           SELECT coalesce(l.at, l.created_at) AS at, l.expires_at, l.transaction_id, l.reference,
-                  l.delta + coalesce((SELECT sum(d.delta) FROM points_ledger d WHERE d.lot_id = l.id), 0) AS remaining
-             FROM points_ledger l WHERE l.member_id = $1 AND l.delta > 0) lots
-          WHERE remaining > 0
+         SELECT $2, remaining, 'merge', at, expires_at, transaction_id, reference
+           FROM points_lots WHERE member_id = $1 AND remaining > 0
          RETURNING delta)
        SELECT coalesce(sum(delta), 0) AS points FROM moved`,
       [fromId, toId],

@@ -48,7 +48,7 @@ export interface PointsTotals {
 interface LotRow {
   id: string;
   reason: CreditReason;
-  delta: number;
+  points: number;
   remaining: string;
   at: Date;
   expires_at: Date | null;
@@ -58,19 +58,15 @@ interface LotRow {
 const toLot = (row: LotRow): Lot => ({
   lotId: row.id,
   reason: row.reason,
-  points: row.delta,
+  points: row.points,
   remaining: Number(row.remaining),
   at: row.at.toISOString(),
   expiresAt: row.expires_at?.toISOString() ?? null,
   transactionId: row.transaction_id,
 });
 
-/** A member's lots with what is left of each, oldest first. */
-const LOTS_SQL = `
-  SELECT l.id, l.reason, l.delta, coalesce(l.at, l.created_at) AS at, l.expires_at, l.transaction_id,
-         l.delta + coalesce((SELECT sum(d.delta) FROM points_ledger d WHERE d.lot_id = l.id), 0) AS remaining
-    FROM points_ledger l
-   WHERE l.member_id = $1 AND l.delta > 0`;
+/** The columns of a lot (the view points_lots: each credit with what is left of it). */
+const LOT = 'id, reason, points, remaining, at, expires_at, transaction_id';
 
 /**
  * The append-only points ledger: entries are added, never changed (a trigger refuses updates).
@@ -107,23 +103,23 @@ export class PointsLedgerRepository {
 
   /** The lots with points left, oldest first (the order they are spent in). */
   async openLots(memberId: string, db: Queryable = this.db): Promise<Lot[]> {
-    const { rows } = await db.query<LotRow>(`SELECT * FROM (${LOTS_SQL}) lots WHERE remaining > 0 ORDER BY at, id`, [memberId]);
+    const { rows } = await db.query<LotRow>(`SELECT ${LOT} FROM points_lots WHERE member_id = $1 AND remaining > 0 ORDER BY at, id`, [memberId]);
     return rows.map(toLot);
   }
 
   /** Open lots expired by `now`. */
   async dueLots(memberId: string, now: Date, db: Queryable): Promise<Lot[]> {
-    const { rows } = await db.query<LotRow>(`SELECT * FROM (${LOTS_SQL} AND l.expires_at <= $2) lots WHERE remaining > 0 ORDER BY at, id`, [memberId, now]);
+    const { rows } = await db.query<LotRow>(`SELECT ${LOT} FROM points_lots WHERE member_id = $1 AND expires_at <= $2 AND remaining > 0 ORDER BY at, id`, [
+      memberId,
+      now,
+    ]);
     return rows.map(toLot);
   }
 
   /** Members who hold a lot expired by `now` with points left. */
   async membersWithDueLots(now: Date, limit: number): Promise<string[]> {
     const { rows } = await this.db.query<{ member_id: string }>(
-      `SELECT DISTINCT l.member_id FROM points_ledger l
-        WHERE l.expires_at <= $1 AND l.delta > 0
-          AND l.delta + coalesce((SELECT sum(d.delta) FROM points_ledger d WHERE d.lot_id = l.id), 0) > 0
-        LIMIT $2`,
+      'SELECT DISTINCT member_id FROM points_lots WHERE expires_at <= $1 AND remaining > 0 LIMIT $2',
       [now, limit],
     );
     return rows.map((row) => row.member_id);
@@ -132,13 +128,10 @@ export class PointsLedgerRepository {
   /** Open lots expiring in (now, until] not announced yet. */
   async lotsToAnnounce(now: Date, until: Date, limit: number): Promise<(Lot & { memberId: string })[]> {
     const { rows } = await this.db.query<LotRow & { member_id: string }>(
-      `SELECT * FROM (
-         SELECT l.member_id, l.id, l.reason, l.delta, coalesce(l.at, l.created_at) AS at, l.expires_at, l.transaction_id,
-                l.delta + coalesce((SELECT sum(d.delta) FROM points_ledger d WHERE d.lot_id = l.id), 0) AS remaining
-           FROM points_ledger l
-          WHERE l.expires_at > $1 AND l.expires_at <= $2 AND l.delta > 0
-            AND NOT EXISTS (SELECT 1 FROM points_expiry_notices n WHERE n.member_id = l.member_id AND n.lot_id = l.id)
-       ) lots WHERE remaining > 0 ORDER BY expires_at, id LIMIT $3`,
+      `SELECT member_id, ${LOT} FROM points_lots l
+        WHERE expires_at > $1 AND expires_at <= $2 AND remaining > 0
+          AND NOT EXISTS (SELECT 1 FROM points_expiry_notices n WHERE n.member_id = l.member_id AND n.lot_id = l.id)
+        ORDER BY expires_at, id LIMIT $3`,
       [now, until, limit],
     );
     return rows.map((row) => ({ ...toLot(row), memberId: row.member_id }));
@@ -152,7 +145,10 @@ export class PointsLedgerRepository {
 
   /** The member's lots of a purchase (its points and its campaigns' bonus), with what is left. */
   async lotsOfTransaction(memberId: string, transactionId: string, db: Queryable): Promise<Lot[]> {
-    const { rows } = await db.query<LotRow>(`SELECT * FROM (${LOTS_SQL} AND l.transaction_id = $2) lots WHERE remaining > 0 ORDER BY at, id`, [memberId, transactionId]);
+    const { rows } = await db.query<LotRow>(`SELECT ${LOT} FROM points_lots WHERE member_id = $1 AND transaction_id = $2 AND remaining > 0 ORDER BY at, id`, [
+      memberId,
+      transactionId,
+    ]);
     return rows.map(toLot);
   }
 
@@ -189,9 +185,7 @@ export class PointsLedgerRepository {
                 coalesce(-sum(delta) FILTER (WHERE reason = 'refund'), 0) AS reversed,
                 sum(delta) AS balance
            FROM points_ledger GROUP BY member_id),
-       overdrawn AS (
-         SELECT l.member_id FROM points_ledger l
-          WHERE l.delta > 0 AND l.delta + coalesce((SELECT sum(d.delta) FROM points_ledger d WHERE d.lot_id = l.id), 0) < 0),
+       overdrawn AS (SELECT member_id FROM points_lots WHERE remaining < 0),
        problems AS (
          SELECT member_id, 'balance is not earned - spent - expired - reversed' AS problem FROM totals WHERE balance <> earned - spent - expired - reversed
          UNION ALL SELECT member_id, 'balance below zero' FROM totals WHERE balance < 0

@@ -16,6 +16,14 @@ CREATE INDEX points_ledger_lot_idx ON points_ledger (lot_id) WHERE lot_id IS NOT
 CREATE INDEX points_ledger_expiry_idx ON points_ledger (expires_at) WHERE expires_at IS NOT NULL;
 CREATE INDEX points_ledger_transaction_idx ON points_ledger (transaction_id) WHERE transaction_id IS NOT NULL;
 
+-- Every lot with what is left of it: its credit plus its debits. One definition for every reader.
+CREATE VIEW points_lots AS
+  SELECT l.id, l.member_id, l.reason, l.delta AS points, coalesce(l.at, l.created_at) AS at, l.expires_at,
+         l.transaction_id, l.reference,
+         l.delta + coalesce((SELECT sum(d.delta) FROM points_ledger d WHERE d.lot_id = l.id), 0) AS remaining
+    FROM points_ledger l
+   WHERE l.delta > 0;
+
 -- `points.expiring` goes out once per lot: the lots already announced.
 CREATE TABLE points_expiry_notices (
   member_id uuid NOT NULL REFERENCES members (id) ON DELETE CASCADE,
@@ -128,6 +136,7 @@ ALTER TABLE members DROP COLUMN birthday;
 DROP TABLE refunds;
 DROP TABLE redemptions;
 DROP TABLE points_expiry_notices;
+DROP VIEW points_lots;
 DROP INDEX points_ledger_transaction_idx;
 DROP INDEX points_ledger_expiry_idx;
 DROP INDEX points_ledger_lot_idx;
