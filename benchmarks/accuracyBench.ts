@@ -32,7 +32,7 @@ const program = benchCommand()
   .option('--match-threshold <d>', 'the configured 1:N threshold', String(calibrated.match))
   .option('--match-margin <d>', 'the configured 1:N margin to the best different member', String(calibrated.margin))
   .option('--visitors <n>', "a simulated day: members who walked in today (searched first at the till)", '300')
-  .option('--today-threshold <d>', "the 1:N threshold for today's visitors", String(calibrated.today))
+  .option('--today-threshold <d>', "the 1:N threshold for those seen today", String(calibrated.today))
   .parse();
 const [folder, pairsFile] = program.args as [string, string];
 const opts = program.opts<{ threads: string; cache?: string; png: string; verifyThreshold: string; matchThreshold: string; matchMargin: string; visitors: string; todayThreshold: string; json?: boolean }>();
@@ -113,7 +113,7 @@ const openSet = {
   atConfiguredWithoutMargin: { fpir: fpirAt(run, matchThreshold), fnir: fnirAt(run, matchThreshold), wrongMember: wrongMemberAt(run, matchThreshold) },
 };
 
-// A simulated day at the till: today's visitors first.
+// A simulated day at the till: those seen today first.
 const visitors = Number(opts.visitors);
 const todaySteps = metric === 'cosine' ? [0, 0.03, 0.06, 0.09] : [0, 0.027, 0.047, 0.077];
 const day = [close(Number(opts.todayThreshold)), ...todaySteps.map((s) => matchThreshold - s)]
@@ -153,7 +153,7 @@ const plain = openSet.atConfiguredWithoutMargin;
 console.log(`  (without the margin: FPIR ${pct(plain.fpir)}, FNIR ${pct(plain.fnir)}, wrong member ${pct(plain.wrongMember)})`);
 console.log(`simulated day: ${visitors} members walked in; the till searches them first, the whole gallery at ${close(matchThreshold)} (margin ${margin})`);
 for (const d of day) {
-  const label = d.todayThreshold === Number(close(matchThreshold).toFixed(3)) ? '(no narrowing)' : `today's visitors at ${d.todayThreshold}`;
+  const label = d.todayThreshold === Number(close(matchThreshold).toFixed(3)) ? '(no narrowing)' : `those seen today at ${d.todayThreshold}`;
   console.log(`  ${label.padEnd(32)} FNIR ${pct(d.fnir)}, wrong member ${pct(d.wrongMember)}, FPIR ${pct(d.fpir)} (${d.matedSearches} mated searches)`);
 }
 console.log(`DET curve: ${opts.png}`);

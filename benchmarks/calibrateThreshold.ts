@@ -12,7 +12,7 @@
  * - margin: the largest lead over the best different member (from a grid) that costs at most
  *   half a point of FNIR in the open-set run on DevTrain images at `match`: look-alikes are the
  *   failure a till cannot afford, and a margin guards against them beyond what DevTrain shows.
- * - today: the loosest threshold for today's visitors (simulated day on DevTrain images) that
+ * - today: the loosest threshold for those seen today (simulated day on DevTrain images) that
  *   keeps FPIR within 0.1 point of what `match` alone gives (one stranger in a thousand) and adds
  *   no wrong member.
  * Scores are "closeness" (cosine similarity, or the negated Euclidean distance), written in the
@@ -169,7 +169,7 @@ identification (1:N)     ${String(matchThreshold).padEnd(11)} ${'-'.padEnd(14)} 
 
 1:N threshold: FMR ${report.fmrAtMatch.toExponential(2)} over ${impostor.length} DevTrain impostor pairs → expected FPIR ${pct(report.expectedFpirAt10k)} in a ${REFERENCE_GALLERY}-template gallery
 margin ${margin}: DevTrain open set (${openSet.galleryPeople + openSet.distractors} enrolled) wrong member ${pct(wrongWithout)} → ${pct(report.devTrainWrongMember.withMargin)}, FPIR ${pct(report.devTrainWrongMember.fpir)}
-today's visitors ${todayThreshold}: simulated day on DevTrain FNIR ${pct(baseline.fnir)} → ${pct(report.devTrainDay.atToday.fnir)}, FPIR ${pct(baseline.fpir)} → ${pct(report.devTrainDay.atToday.fpir)}`);
+those seen today ${todayThreshold}: simulated day on DevTrain FNIR ${pct(baseline.fnir)} → ${pct(report.devTrainDay.atToday.fnir)}, FPIR ${pct(baseline.fpir)} → ${pct(report.devTrainDay.atToday.fpir)}`);
 
 // The trade-off an operator makes when moving MATCH_THRESHOLD: recognised members vs strangers matched.
 console.log('\nthreshold   DevTest TAR   DevTrain FMR   expected FPIR at 1k / 10k / 100k templates');

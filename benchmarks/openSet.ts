@@ -115,7 +115,7 @@ export function thresholdForFpir(run: OpenSetRun, fpir: number): number {
 /**
  * A simulated mall day: `visitors` enrolled people walked in through an entrance camera today;
  * the till searches them first with `todayThreshold` and the whole gallery with `threshold`, both
- * with the margin (all closeness). Mated searches are today's visitors' photos (a payer almost
+ * with the margin (all closeness). Mated searches are those seen today' photos (a payer almost
  * always walked in); non-mated searches are strangers, as before.
  */
 export function simulateDay(
@@ -125,7 +125,7 @@ export function simulateDay(
 ): { visitors: number; matedSearches: number; fnir: number; wrongMember: number; fpir: number } {
   const s = openSetSplit(images);
   const gallery = [...s.enrolled, ...s.distractors];
-  // Today's visitors: a seeded draw from the whole gallery.
+  // Those seen today: a seeded draw from the whole gallery.
   let state = options.seed ?? 7;
   const random = () => ((state = (state * 16807) % 2147483647) / 2147483647);
   const shuffled = gallery.map((p) => ({ p, k: random() })).sort((a, b) => a.k - b.k).map((x) => x.p);

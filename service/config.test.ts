@@ -11,6 +11,11 @@ describe('config', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('tells a deployment still setting a renamed variable what it is called now', () => {
+    expect(() => loadConfig({ VISITOR_SIGHTING_WINDOW_SECONDS: '120' })).toThrow(/VISITOR_SIGHTING_WINDOW_SECONDS: renamed PUSHED_TRACK_TIMEOUT_SECONDS/);
+    expect(loadConfig({ PUSHED_TRACK_TIMEOUT_SECONDS: '20' }).visitors.pushedTrackTimeoutSeconds).toBe(20);
+  });
+
   it('reports every bad variable at once', () => {
     try {
       loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', MATCH_THRESHOLD: '3', VISAGE_ADMIN_KEY: 'short' });

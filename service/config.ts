@@ -28,6 +28,11 @@ function tierLadder(thresholds: [string, number][], multipliers: [string, number
   return tiers;
 }
 
+/** Variables that changed name: a deployment still setting the old one is told, not silently ignored. */
+const RENAMED: Readonly<Record<string, string>> = {
+  VISITOR_SIGHTING_WINDOW_SECONDS: 'PUSHED_TRACK_TIMEOUT_SECONDS (a pushed camera\'s track ends when its face has not been posted for this long; a track is one sighting)',
+};
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid configuration:\n  ${problems.join('\n  ')}`);
@@ -60,11 +65,13 @@ function faceModelSettings(e: z.infer<typeof modelSchema>): { faceModel: FaceMod
 /** Reads the environment once into a typed, frozen object; every bad variable is reported at once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
+  const renamed = Object.entries(RENAMED).filter(([old]) => env[old] !== undefined).map(([old, now]) => `${old}: renamed ${now}`);
   // The model's settings are checked even when another variable is bad: every problem is reported at once.
   const model = modelSchema.safeParse(env);
   const settings = model.success ? faceModelSettings(model.data) : undefined;
-  if (!parsed.success || !settings || settings.problems.length > 0) {
+  if (!parsed.success || !settings || settings.problems.length > 0 || renamed.length > 0) {
     throw new ConfigError([
+      ...renamed,
       ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`)),
       ...(settings?.problems ?? []),
     ]);
@@ -142,7 +149,7 @@ function settingsOf(e: Env, faceModel: FaceModelSpec, thresholds: ModelThreshold
     visitors: Object.freeze({
       policy: e.VISITOR_POLICY,
       minSightings: e.VISITOR_MIN_SIGHTINGS,
-      sightingWindowSeconds: e.VISITOR_SIGHTING_WINDOW_SECONDS,
+      pushedTrackTimeoutSeconds: e.PUSHED_TRACK_TIMEOUT_SECONDS,
       ttlDays: e.VISITOR_TTL_DAYS,
     }),
     loyalty: Object.freeze({

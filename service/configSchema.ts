@@ -80,7 +80,7 @@ export const envSchema = z.object({
       }
       return [...new Set(ids)];
     }),
-  /** How often a replica reads the malls' partitions again (today's visitors, regulars; serving some malls, who joined them), seconds. */
+  /** How often a replica reads the malls' partitions again (those seen today, regulars; serving some malls, who joined them), seconds. */
   PARTITIONS_REFRESH_SECONDS: numberFromEnv(z.number().min(0.1).max(3600)).default(30),
   /** How long a till's recognitionId may be used (a second factor, a redemption), seconds. */
   RECOGNITION_TTL_SECONDS: numberFromEnv(z.number().int().min(10).max(3600)).default(120),
@@ -105,9 +105,10 @@ export const envSchema = z.object({
   FRAME_DEDUP_SECONDS: numberFromEnv(z.number().int().min(0).max(86_400)).default(300),
   /** off: unknown faces at cameras stay unknown; track: they may become anonymous visitor members. */
   VISITOR_POLICY: z.enum(['off', 'track']).default('off'),
-  /** Frames an unknown person must be seen in (within the sighting window) before becoming a visitor. */
+  /** Frames of one face track an unknown person must be seen in before becoming a visitor. */
   VISITOR_MIN_SIGHTINGS: numberFromEnv(z.number().int().min(2).max(50)).default(3),
-  VISITOR_SIGHTING_WINDOW_SECONDS: numberFromEnv(z.number().int().min(5).max(3600)).default(120),
+  /** A pushed camera's face track ends when the face has not been posted for this long (a pulled stream's: 3 s). */
+  PUSHED_TRACK_TIMEOUT_SECONDS: numberFromEnv(z.number().int().min(1).max(3600)).default(30),
   /** Visitors not converted to members within this many days are purged. */
   VISITOR_TTL_DAYS: numberFromEnv(z.number().min(0.001).max(3650)).default(30),
   /** The currency purchases are accepted in (ISO 4217). */

@@ -32,7 +32,7 @@ export class Metrics {
     });
     this.faceOutcomes = new client.Counter({
       name: 'visage_face_outcomes_total',
-      help: 'Faces answered, by source (identify, second_factor, frame: pushed, stream: pulled) and outcome (member, via_todays_visitors, no_close_member, ambiguous, low_quality)',
+      help: 'Faces answered, by source (identify, second_factor, frame: pushed, stream: pulled) and outcome (member, via_seen_today, no_close_member, ambiguous, low_quality)',
       labelNames: ['source', 'outcome'],
       registers: [this.registry],
     });

@@ -27,7 +27,7 @@ export interface BackgroundJobs {
 
 /**
  * The periodic maintenance: photos whose erasure is pending, expired anonymous visitors, the malls'
- * partitions (today's visitors, regulars), expired recognitions' descriptors, the outbox's compaction. Each runs once at start, then on its timer; a failure is logged and retried.
+ * partitions (those seen today, regulars), expired recognitions' descriptors, the outbox's compaction. Each runs once at start, then on its timer; a failure is logged and retried.
  */
 /** New templates are compared with the group for suspected double enrollments this often. */
 const DUPLICATE_SWEEP_INTERVAL_MS = 60_000;

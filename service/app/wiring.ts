@@ -31,7 +31,6 @@ import { MallRepository } from '../repositories/mallRepository.js';
 import { PartitionRepository } from '../repositories/partitionRepository.js';
 import { RecognitionRepository } from '../repositories/recognitionRepository.js';
 import { VisitFeed } from '../domain/mall/visitFeed.js';
-import { VisitorTracker } from '../domain/mall/visitorTracker.js';
 import { VisitService } from '../domain/mall/visitService.js';
 import { MemberService } from '../domain/members/memberService.js';
 import { ProfileService } from '../domain/members/profileService.js';
@@ -178,6 +177,9 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     partitions,
     duplicates: duplicateRepository,
     tiers: config.loyalty.tiers,
+    faces,
+    visitorTtlDays: config.visitors.ttlDays,
+    clock,
   });
   const visits = new VisitService({ pool, members, visits: visitRepository, activity, profiles, outbox, campaigns: campaignEngine, dedupSeconds: config.frameDedupSeconds });
   const purchases = new PurchaseService({
@@ -197,20 +199,16 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
   });
   const cameraRepository = new CameraRepository(pool);
   const feed = new VisitFeed();
-  const tracker = new VisitorTracker({ minSightings: config.visitors.minSightings, windowMs: config.visitors.sightingWindowSeconds * 1000, rule });
   const frames = new FrameService({
-    faces,
     identification,
     visits,
     members: memberService,
-    tracker,
-    tracks: new FaceTracks(rule),
-    minSightings: config.visitors.minSightings,
+    tracks: new FaceTracks(rule, clock),
     feed,
     partitions,
     cameraMalls: new CameraMalls(cameraRepository),
     served: servedIndex,
-    visitors: { policy: config.visitors.policy, ttlDays: config.visitors.ttlDays },
+    visitors: config.visitors,
     observer: recognitionObserver,
     clock,
     logger,

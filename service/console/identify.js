@@ -3,6 +3,9 @@ import { api } from './api.js';
 import { scoreChart } from './charts.js';
 import { describeError, h, say, show, state, when } from './ui.js';
 
+/** Where the member was found, as the till reads it. */
+const VIA_TEXT = { 'seen-today': 'seen at this mall today', regulars: 'a regular here', 'second-factor': 'confirmed by a second factor' };
+
 export function identifyView() {
   const file = h('input', { id: 'identify-file', type: 'file', accept: 'image/*' });
   const canvas = h('canvas', { id: 'identify-canvas', width: 10, height: 10, role: 'img', 'aria-label': 'photo with the detected faces' });
@@ -33,7 +36,7 @@ export function identifyView() {
         face.offers.coupons.length + face.offers.campaigns.length === 0 ? h('p', {}, 'No offers.') : null) : null);
       list.replaceChildren(
         h('ol', {}, faces.map((face) => h('li', {}, (face.match
-          ? `${face.member?.name ?? face.match.memberId} — similarity ${face.match.similarity}${face.match.via ? ' (seen at an entrance today)' : ''}`
+          ? `${face.member?.name ?? face.match.memberId} — similarity ${face.match.similarity}${face.match.via ? ` (${VIA_TEXT[face.match.via] ?? face.match.via})` : ''}`
           : `unknown (${face.unknownReason === 'low_quality' ? `low quality: ${face.quality.reasons.join(', ')}` : (face.unknownReason ?? 'no_close_member').replace(/_/g, ' ')})`) + livenessText(face), offersOf(face)))),
         scoreChart(faces.map((f, i) => ({ label: `face ${i + 1}`, score: state.me.faceModel.metric === 'cosine' ? f.match?.similarity : f.match?.distance })), state.me.thresholds.match, state.me.faceModel.metric));
     } catch (error) { say(describeError(error)); }

@@ -58,7 +58,7 @@ export const store = z.object({ id: z.string(), mallId: z.string(), name: z.stri
 export const storeList = z.object({ stores: z.array(store) });
 
 const partitionState = z.object({
-  name: z.enum(['todays-visitors', 'regulars', 'group']),
+  name: z.enum(['seen-today', 'regulars', 'group']),
   templates: z.number().int(),
   members: z.number().int().nullable(),
   threshold: z.number().nullable(),

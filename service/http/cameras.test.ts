@@ -107,7 +107,7 @@ describe.skipIf(!hasFfmpeg)('cameras Visage pulls', () => {
     // A pulled stream, which no HTTP handler sees, is counted where the work happens.
     const metrics = await (await fetch(`${visage.url}/metrics`)).text();
     const count = (series: string) => Number(metrics.split('\n').find((line) => line.startsWith(series))?.slice(series.length).trim() ?? 0);
-    expect(count('visage_face_outcomes_total{source="stream",outcome="member"}') + count('visage_face_outcomes_total{source="stream",outcome="via_todays_visitors"}') + count('visage_face_outcomes_total{source="stream",outcome="via_regulars"}')).toBeGreaterThan(0);
+    expect(count('visage_face_outcomes_total{source="stream",outcome="member"}') + count('visage_face_outcomes_total{source="stream",outcome="via_seen_today"}') + count('visage_face_outcomes_total{source="stream",outcome="via_regulars"}')).toBeGreaterThan(0);
     expect(count('visage_visit_sightings_total{new="true"}')).toBeGreaterThan(0);
   });
 

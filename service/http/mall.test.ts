@@ -90,9 +90,9 @@ afterEach(async () => {
 describe('entrance cameras', () => {
   it('records one visit for a member seen twice within the window, and a second visit after it', async () => {
     const memberId = await enrolledMember(PERSON_A);
-    // Once seen, the member is one of today's visitors at the mall: later frames find them there first.
+    // Once seen, the member is one of those seen today at the mall: later frames find them there first.
     const recognised = async () =>
-      (await counter('visage_face_outcomes_total{source="frame",outcome="member"}')) + (await counter('visage_face_outcomes_total{source="frame",outcome="via_todays_visitors"}'));
+      (await counter('visage_face_outcomes_total{source="frame",outcome="member"}')) + (await counter('visage_face_outcomes_total{source="frame",outcome="via_seen_today"}'));
     const outcomes = {
       member: await recognised(),
       newVisits: await counter('visage_visit_sightings_total{new="true"}'),
@@ -345,9 +345,9 @@ describe('POS and purchases', () => {
       return descriptor.map((v, i) => s * v + Math.sqrt(1 - s * s) * (orthogonal[i]! / norm));
     };
     const { match, today } = visage.config.thresholds;
-    const between = (match + today) / 2; // too far for the whole gallery, close enough for today's visitors
+    const between = (match + today) / 2; // too far for the whole gallery, close enough for those seen today
     const seenToday = await post('/v1/identify', { descriptor: atSimilarity(await descriptorOf(memberId), between) });
-    expect(seenToday.body.faces[0]).toMatchObject({ match: { memberId, via: 'todays-visitors' }, member: { id: memberId } });
+    expect(seenToday.body.faces[0]).toMatchObject({ match: { memberId, via: 'seen-today' }, member: { id: memberId } });
     expect(seenToday.body.faces[0].match.similarity).toBeCloseTo(between, 3);
     const strict = await post(`/v1/identify?threshold=${match}`, { descriptor: atSimilarity(await descriptorOf(memberId), between) });
     expect(strict.body.faces[0]).toMatchObject({ match: null, unknownReason: 'no_close_member' });

@@ -110,7 +110,7 @@ export const faceWithDescriptorList = z.object({ faces: z.array(faceTemplate.ext
 export const enrollmentCheck = z.object({ box, quality, enrollable: z.boolean().optional() });
 
 const match = z
-  .object({ memberId: z.string(), faceId: z.string(), similarity: z.number(), distance: z.number(), via: z.enum(['todays-visitors', 'regulars', 'second-factor']).optional() })
+  .object({ memberId: z.string(), faceId: z.string(), similarity: z.number(), distance: z.number(), via: z.enum(['seen-today', 'regulars', 'second-factor']).optional() })
   .meta({ id: 'Match' });
 
 const livenessVerdict = z
@@ -170,6 +170,8 @@ export const frameResult = z.object({
       skipped: z.boolean(),
       visit: z.object({ id: z.string(), newVisit: z.boolean(), firstSeenAt: time, sightings: z.number().int() }).optional(),
       visitorCreated: z.boolean().optional(),
+      /** The face track this face joined (absent for a skipped face): one track is one pass before the camera. */
+      trackId: z.string().optional(),
     }),
   ),
   skipped: z.record(z.string(), z.number()),

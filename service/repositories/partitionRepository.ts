@@ -9,7 +9,7 @@ export interface MallMember {
 export type ActivityReason = 'visit' | 'purchase' | 'second_factor';
 
 /**
- * Who is in each mall's partitions: today's visitors (a visit since the mall's local midnight) and
+ * Who is in each mall's partitions: those seen today (a visit since the mall's local midnight) and
  * regulars (home members, and members active at the mall within the regular window), read from
  * visits, members and member_mall_activity.
  */
@@ -23,7 +23,7 @@ export class PartitionRepository {
   }
 
   /** Members with a visit at each mall since that mall's local midnight of the day `now` falls in. */
-  async todaysVisitors(now: Date, defaultTimeZone: string): Promise<MallMember[]> {
+  async seenToday(now: Date, defaultTimeZone: string): Promise<MallMember[]> {
     const { rows } = await this.db.query<{ mall_id: string; member_id: string }>(
       `SELECT DISTINCT v.mall_id, v.member_id
          FROM visits v JOIN malls m ON m.id = v.mall_id

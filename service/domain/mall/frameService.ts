@@ -1,12 +1,10 @@
-import { faceOutcome, type RecognitionObserver } from '../shared/recognitionObserver.js';
-import { randomUUID } from 'node:crypto';
+import { faceOutcome, type FaceSource, type RecognitionObserver } from '../shared/recognitionObserver.js';
 import type { Logger } from 'pino';
 import type { Box } from '../../../models/types.js';
 import type { Member } from '../../repositories/memberRepository.js';
 import { invalidInput } from '../errors.js';
 import type { Clock } from '../shared/clock.js';
 import type { UnknownReason } from '../recognition/matchRule.js';
-import type { FaceService } from '../faces/faceService.js';
 import type { IdentificationService, Match } from '../recognition/identificationService.js';
 import type { QualityView } from '../faces/faceView.js';
 import type { MemberService } from '../members/memberService.js';
@@ -16,12 +14,14 @@ import type { MallPartitions } from '../recognition/mallPartitions.js';
 import type { CameraMalls } from './cameraMalls.js';
 import type { ServedIndex } from '../recognition/servedIndex.js';
 import type { VisitFeed } from './visitFeed.js';
-import type { FaceTracks } from './faceTracks.js';
-import type { VisitorTracker } from './visitorTracker.js';
+import { PULLED_TRACKS, pushedTracks, type FaceTrack, type FaceTracks, type TrackTiming } from './faceTracks.js';
 
 export interface VisitorPolicy {
   policy: 'off' | 'track';
-  ttlDays: number;
+  /** Frames of a track needed before an unknown face may become a visitor. */
+  minSightings: number;
+  /** A pushed camera's track ends when its face has not been posted for this long. */
+  pushedTrackTimeoutSeconds: number;
 }
 
 export interface FrameFace {
@@ -32,7 +32,10 @@ export interface FrameFace {
   match: Match | null;
   member?: Member;
   profile?: MemberProfile;
+  /** The visit this face's track joined; `sightings` counts the tracks (passes before a camera) that joined it. */
   visit?: { id: string; newVisit: boolean; firstSeenAt: string; sightings: number };
+  /** The track this face joined: faces of one track are one pass before the camera, decided once. */
+  trackId?: string;
   /** Set when this sighting made an unknown person an anonymous visitor member. */
   visitorCreated?: boolean;
   unknownReason?: UnknownReason;
@@ -46,23 +49,18 @@ export interface FrameResult {
   skipped: Record<string, number>;
 }
 
-const DAY_MS = 86_400_000;
 /** A camera's clock may run a little ahead of ours; further ahead is a wrong clock. */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 export interface FrameServiceDeps {
-  faces: FaceService;
   identification: IdentificationService;
   visits: VisitService;
   /** Creates visitors (and reports `visitor.created`). */
-  members: Pick<MemberService, 'createWithin'>;
-  tracker: VisitorTracker;
-  /** Faces followed across the frames of the cameras this replica pulls. */
-  tracks: FaceTracks;
-  /** Frames of a track needed before an unknown face may become a visitor (the visitor policy). */
-  minSightings: number;
+  members: Pick<MemberService, 'createVisitor'>;
+  /** Faces followed across a camera's frames, pushed and pulled alike; each track keeps its decision. */
+  tracks: FaceTracks<TrackDecision>;
   feed: VisitFeed;
-  /** Today's visitors and regulars of each mall (a recognised member joins both at once). */
+  /** Those seen today and regulars of each mall (a recognised member joins both at once). */
   partitions: MallPartitions;
   cameraMalls: CameraMalls;
   /** Whether this replica holds the whole group (the visitor policy needs to know). */
@@ -74,83 +72,69 @@ export interface FrameServiceDeps {
   logger: Logger;
 }
 
+/** What a face's answer holds beyond where it was and how good it is. */
+type FaceAnswer = Omit<FrameFace, 'box' | 'quality' | 'skipped'>;
+
+/** A track's decision: the member it is, and the answer its later frames repeat. */
+export interface TrackDecision {
+  memberId: string;
+  answer: FaceAnswer;
+}
+
+/** How a decided track answers its later frames: the same member and visit, no new sighting, no new visitor. */
+function asRepeated({ visitorCreated: _created, visit, ...answer }: FaceAnswer): FaceAnswer {
+  return { ...answer, ...(visit ? { visit: { ...visit, newVisit: false } } : {}) };
+}
+
+/** A face good enough to follow, from the analysis. */
+type UsableFace = Awaited<ReturnType<IdentificationService['judgedFaces']>>[number];
+
 /**
- * Entrance-camera frames: every face identified, recognised members get a visit, and, where the
- * deployment's visitor policy is `track`, a stranger seen consistently across several frames
- * becomes an anonymous visitor member. Frames themselves are never stored.
+ * Entrance-camera frames, pushed and pulled, through one pipeline: each usable face joins its
+ * track (FaceTracks), and each track not yet decided is decided from its best faces — a member
+ * gives one sighting for the whole track (the dedup window joins sightings close in time into one
+ * visit); a track of an unknown face seen in enough frames becomes an anonymous visitor member
+ * where the deployment's policy says so. Frames themselves are never stored.
  */
 export class FrameService {
-  constructor(private readonly deps: FrameServiceDeps) {}
+  private readonly pushed: TrackTiming;
 
-  /** A pushed frame; `keyMallId` is the mall of the key that pushed it (for a camera not registered here). */
+  constructor(private readonly deps: FrameServiceDeps) {
+    this.pushed = pushedTracks(deps.visitors.pushedTrackTimeoutSeconds);
+  }
+
+  /**
+   * A pushed frame, answered face by face; `keyMallId` is the mall of the key that pushed it (for
+   * a camera not registered here). A face whose track was decided by an earlier frame is answered
+   * from that decision (no new sighting).
+   */
   async processFrame(cameraId: string, bytes: Buffer, capturedAt?: Date, keyMallId?: string | null): Promise<FrameResult> {
     const now = this.deps.clock();
     const at = capturedAt ?? now;
     if (at.getTime() > now.getTime() + MAX_CLOCK_SKEW_MS) {
       throw invalidInput('capturedAt is in the future');
     }
-    const frameId = randomUUID();
     const mallId = await this.deps.cameraMalls.mallOf(cameraId, keyMallId);
     // Camera frames go last in the inference queue (and are dropped when it is behind): the till comes first.
-    const matches = await this.deps.identification.matchFaces(bytes, { lane: 'camera', mallId });
+    const judged = await this.deps.identification.judgedFaces(bytes, { lane: 'camera' });
     const skipped: Record<string, number> = {};
-    const faces: FrameFace[] = [];
-    // One face at a time: two faces of one frame must not race to create the same visitor.
-    for (const { face, quality, match, unknownReason } of matches) {
-      if (!quality.ok) {
-        for (const reason of quality.reasons) skipped[reason] = (skipped[reason] ?? 0) + 1;
-        faces.push({ box: face.box, quality, skipped: true, match: null, unknownReason: 'low_quality' });
-        continue;
-      }
-      const base = { box: face.box, quality, skipped: false };
-      if (match) {
-        faces.push({ ...base, ...(await this.recognised(match, cameraId, mallId, at)) });
-        continue;
-      }
-      const outcome = this.mayBecomeVisitor(unknownReason) ? await this.unknown(face.descriptor, face.box, quality, cameraId, mallId, at, frameId) : { match: null };
-      faces.push({ ...base, ...outcome, ...(outcome.match ? {} : { unknownReason }) });
+    for (const { quality } of judged) {
+      if (!quality.ok) for (const reason of quality.reasons) skipped[reason] = (skipped[reason] ?? 0) + 1;
     }
-    for (const face of faces) this.deps.observer.faceDecided('frame', faceOutcome(face));
+    const decided = await this.decideTracks(cameraId, mallId, judged.filter((f) => f.quality.ok), at, 'frame', this.pushed);
+    const faces = judged.map(({ face, quality }): FrameFace => {
+      if (!quality.ok) return { box: face.box, quality, skipped: true, match: null, unknownReason: 'low_quality' };
+      return { box: face.box, quality, skipped: false, ...decided.shift()! };
+    });
     return { cameraId, capturedAt: at.toISOString(), faces, skipped };
   }
 
-  /**
-   * A frame of a camera this replica pulls: its faces join their tracks, and each track not yet
-   * decided is decided from its best faces — a member gives one visit for the whole track (the
-   * dedup window still joins tracks close in time); a track of an unknown face long enough
-   * becomes a visitor where the policy says so. Returns how many faces the frame had.
-   */
+  /** A frame of a camera this replica pulls; returns how many faces it had. */
   async processPulledFrame(cameraId: string, bytes: Buffer, at: Date): Promise<number> {
     const mallId = await this.deps.cameraMalls.mallOf(cameraId);
-    // Only analysed here: each track is searched once, with its best faces, not each face.
-    const faces = await this.deps.identification.judgedFaces(bytes, { lane: 'camera' });
-    const usable = faces.filter((f) => f.quality.ok);
-    const tracks = this.deps.tracks.observe(
-      cameraId,
-      usable.map(({ face, quality }) => ({ box: face.box, descriptor: face.descriptor, weight: quality.detectionScore * Math.min(1, quality.sizePx / 112) })),
-      at.getTime(),
-    );
-    // One track at a time: two tracks of one frame must not race to create the same visitor.
-    for (const [i, track] of tracks.entries()) {
-      if (track.memberId) continue; // decided: one visit per track
-      const { face, quality } = usable[i]!;
-      const descriptor = track.representative();
-      const found = await this.deps.identification.matchDescriptor(descriptor, mallId);
-      this.deps.observer.faceDecided('stream', faceOutcome(found));
-      if (found.match) {
-        const outcome = await this.recognised(found.match, cameraId, mallId, at, track.id);
-        if (outcome.match) track.memberId = found.match.memberId;
-        continue;
-      }
-      if (!this.mayBecomeVisitor(found.unknownReason)) continue;
-      if (this.deps.visitors.policy !== 'track' || track.visitorTried || track.frames < this.deps.minSightings) continue;
-      track.visitorTried = true;
-      const { member, created } = await this.createVisitor(descriptor, face.box, quality, mallId);
-      if (created) this.deps.logger.info({ memberId: member.id, cameraId, trackId: track.id, frames: track.frames }, 'visitor member created');
-      const { match: visitor } = await this.deps.identification.matchDescriptor(descriptor, mallId);
-      if (visitor && (await this.recognised(visitor, cameraId, mallId, at, track.id, created)).match) track.memberId = visitor.memberId;
-    }
-    return faces.length;
+    const judged = await this.deps.identification.judgedFaces(bytes, { lane: 'camera' });
+    await this.decideTracks(cameraId, mallId, judged.filter((f) => f.quality.ok), at, 'stream', PULLED_TRACKS);
+    return judged.length;
   }
 
   /** A camera this replica no longer pulls: its tracks, and the faces they hold, are freed. */
@@ -159,26 +143,70 @@ export class FrameService {
   }
 
   /**
-   * Whether an unknown face may become a visitor: only while no member could still be it. A face
-   * close to two members (ambiguous) never may. One the group was too large to search may on a
-   * replica that holds the whole group, whose visitor enrollment refuses any face within
-   * MATCH_THRESHOLD of a member (createMemberWithFace); a replica holding only some malls cannot
-   * tell, and makes no visitor of it.
+   * The faces join their tracks; each track is answered: from its decision when it has one, else
+   * searched once with its best faces (only analysed before: a track is searched, not each face).
    */
-  private mayBecomeVisitor(unknownReason: UnknownReason | undefined): boolean {
+  private async decideTracks(cameraId: string, mallId: string, usable: UsableFace[], at: Date, source: FaceSource, timing: TrackTiming): Promise<FaceAnswer[]> {
+    const tracks = this.deps.tracks.observe(
+      cameraId,
+      usable.map(({ face, quality }) => ({ box: face.box, descriptor: face.descriptor, weight: quality.detectionScore * Math.min(1, quality.sizePx / 112) })),
+      at.getTime(),
+      timing,
+    );
+    const answers: FaceAnswer[] = [];
+    // One track at a time: two tracks of one frame must not race to create the same visitor.
+    for (const [i, track] of tracks.entries()) {
+      if (track.decision && this.deps.identification.stillEnrolled(track.decision.memberId)) {
+        answers.push(track.decision.answer);
+        continue;
+      }
+      if (track.decision) {
+        // The member was purged (or lost their faces) while the track lasted: decided afresh, and
+        // an erased member's face does not come straight back as a visitor from the same pass.
+        track.decision = undefined;
+        track.visitorTried = true;
+      }
+      const descriptor = track.representative();
+      const found = await this.deps.identification.matchDescriptor(descriptor, mallId);
+      this.deps.observer.faceDecided(source, faceOutcome(found));
+      let answer: FaceAnswer = found.match ? await this.recognised(found.match, cameraId, mallId, at, track.id) : { match: null, unknownReason: found.unknownReason };
+      if (!found.match && this.visitorDue(found.unknownReason, track)) {
+        track.visitorTried = true;
+        const { face, quality } = usable[i]!;
+        answer = (await this.newVisitor(descriptor, face.box, quality, cameraId, mallId, at, track)) ?? answer;
+      }
+      if (answer.match) track.decision = { memberId: answer.match.memberId, answer: asRepeated(answer) };
+      answers.push(answer);
+    }
+    return answers.map((answer, i) => ({ ...answer, trackId: tracks[i]!.id }));
+  }
+
+  /**
+   * Whether an unknown track becomes a visitor now: the policy is `track`, the track was seen in
+   * enough frames, it was not tried before, and no member could still be it. A face close to two
+   * members (ambiguous) never may. One the group was too large to search may on a replica that
+   * holds the whole group, whose visitor enrollment refuses any face within MATCH_THRESHOLD of a
+   * member (MemberService.createVisitor); a replica holding only some malls cannot tell, and makes no
+   * visitor of it.
+   */
+  private visitorDue(unknownReason: UnknownReason | undefined, track: { frames: number; visitorTried: boolean }): boolean {
+    const { policy, minSightings } = this.deps.visitors;
+    if (policy !== 'track' || track.visitorTried || track.frames < minSightings) return false;
     return unknownReason === 'no_close_member' || (unknownReason === 'needs_second_factor' && this.deps.served.holdsGroup);
   }
 
-  /** A new anonymous visitor member with this face (or the member it already is). */
-  private createVisitor(descriptor: number[], box: Box, quality: QualityView, mallId: string) {
-    const expiresAt = new Date(this.deps.clock().getTime() + this.deps.visitors.ttlDays * DAY_MS);
-    return this.deps.faces.createMemberWithFace(
-      (tx) => this.deps.members.createWithin({ kind: 'visitor', consent: { faceRecognition: true, source: 'visitor-policy:track' }, expiresAt, homeMallId: mallId }, tx),
-      { descriptor, box, quality },
-    );
+  /** A new anonymous visitor member with the track's face (or the member it already is), and its sighting. */
+  private async newVisitor(descriptor: number[], box: Box, quality: QualityView, cameraId: string, mallId: string, at: Date, track: FaceTrack<TrackDecision>): Promise<FaceAnswer | undefined> {
+    const { member, created } = await this.deps.members.createVisitor({ descriptor, box, quality }, mallId);
+    if (created) this.deps.logger.info({ memberId: member.id, cameraId, trackId: track.id, frames: track.frames }, 'visitor member created');
+    const { match } = await this.deps.identification.matchDescriptor(descriptor, mallId);
+    if (!match) return undefined;
+    const answer = await this.recognised(match, cameraId, mallId, at, track.id, created);
+    return answer.match ? { ...answer, visitorCreated: created } : undefined;
   }
 
-  private async recognised(match: Match, cameraId: string, mallId: string, at: Date, trackId?: string, visitorCreated = false): Promise<Omit<FrameFace, 'box' | 'quality' | 'skipped'>> {
+  /** A recognised track's sighting: the visit, the mall's partitions, the live feed. */
+  private async recognised(match: Match, cameraId: string, mallId: string, at: Date, trackId: string, visitorCreated = false): Promise<FaceAnswer> {
     const sighting = await this.deps.visits.recordSighting(match.memberId, cameraId, mallId, at);
     if (!sighting) return { match: null }; // purged while the frame was analysed
     const { visit, newVisit, card } = sighting;
@@ -194,27 +222,8 @@ export class FrameService {
       newVisit,
       distance: match.distance,
       visitorCreated,
-      ...(trackId ? { trackId } : {}),
+      trackId,
     });
     return { match, ...card, visit: { id: visit.id, newVisit, firstSeenAt: visit.firstSeenAt, sightings: visit.sightings } };
-  }
-
-  private async unknown(
-    descriptor: ArrayLike<number>,
-    box: Box,
-    quality: QualityView,
-    cameraId: string,
-    mallId: string,
-    at: Date,
-    frameId: string,
-  ): Promise<Omit<FrameFace, 'box' | 'quality' | 'skipped'>> {
-    if (this.deps.visitors.policy !== 'track') return { match: null };
-    const confirmed = this.deps.tracker.observe(descriptor, at.getTime(), frameId);
-    if (!confirmed) return { match: null };
-    const { member, created } = await this.createVisitor(confirmed.descriptor, box, quality, mallId);
-    if (created) this.deps.logger.info({ memberId: member.id, cameraId, sightings: confirmed.sightings }, 'visitor member created');
-    const { match } = await this.deps.identification.matchDescriptor(descriptor, mallId);
-    if (!match) return { match: null };
-    return { ...(await this.recognised(match, cameraId, mallId, at)), visitorCreated: created };
   }
 }

@@ -11,8 +11,8 @@ export interface VisitEvent {
   newVisit: boolean;
   distance: number;
   visitorCreated: boolean;
-  /** The face track that decided it (cameras Visage pulls: one decision per track). */
-  trackId?: string;
+  /** The face track that decided it (one decision per track, pushed and pulled cameras alike). */
+  trackId: string;
 }
 
 /**

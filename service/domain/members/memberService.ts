@@ -11,6 +11,10 @@ import type { PurchaseRepository } from '../../repositories/purchaseRepository.j
 import type { VisitRepository } from '../../repositories/visitRepository.js';
 import type { Tier } from './loyalty.js';
 import type { PhotoEraser } from '../faces/photoEraser.js';
+import type { FaceService } from '../faces/faceService.js';
+import type { QualityView } from '../faces/faceView.js';
+import type { Box } from '../../../models/types.js';
+import type { Clock } from '../shared/clock.js';
 import type { MemberProfile, ProfileService } from './profileService.js';
 import type { MallPartitions } from '../recognition/mallPartitions.js';
 import type { DuplicateRepository } from '../../repositories/duplicateRepository.js';
@@ -55,6 +59,11 @@ export interface MemberServiceDeps {
   /** Suspected double enrollments: a purged member leaves none behind. */
   duplicates: DuplicateRepository;
   tiers: readonly Tier[];
+  /** Stores a new member's first face in the member's transaction (visitors: the face a camera followed). */
+  faces: Pick<FaceService, 'createMemberWithFace'>;
+  /** Visitors not converted within this many days are purged (VISITOR_TTL_DAYS). */
+  visitorTtlDays: number;
+  clock: Clock;
 }
 
 /** A member write as the domain answers it: a constraint the repository met becomes the error a client reads. */
@@ -69,7 +78,9 @@ async function named<T>(write: Promise<T>): Promise<T> {
   }
 }
 
-/** Members' lifecycle: create, read, update and the right-to-erasure purge. */
+const DAY_MS = 86_400_000;
+
+/** Members' lifecycle: create (members and visitors), read, update, convert and the right-to-erasure purge. */
 export class MemberService {
   constructor(private readonly deps: MemberServiceDeps) {}
 
@@ -84,6 +95,19 @@ export class MemberService {
     await this.deps.outbox.record(tx, member.kind === 'visitor' ? 'visitor.created' : 'member.created', { memberId: member.id });
     this.deps.partitions.addRegular(member.homeMallId, member.id);
     return member;
+  }
+
+  /**
+   * An anonymous visitor member with the face a camera followed (no photo; it expires unless
+   * converted), reporting `visitor.created` — unless the face is already a member's (any within
+   * MATCH_THRESHOLD): then that member, and nothing is created. The one way a visitor comes to be.
+   */
+  createVisitor(face: { descriptor: number[]; box: Box; quality: QualityView }, homeMallId: string): Promise<{ member: Member; created: boolean }> {
+    const expiresAt = new Date(this.deps.clock().getTime() + this.deps.visitorTtlDays * DAY_MS);
+    return this.deps.faces.createMemberWithFace(
+      (tx) => this.createWithin({ kind: 'visitor', consent: { faceRecognition: true, source: 'visitor-policy:track' }, expiresAt, homeMallId }, tx),
+      face,
+    );
   }
 
   /** Tiers an operator may assign are the ladder's (TIER_SPEND_THRESHOLDS). */

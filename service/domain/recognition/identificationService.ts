@@ -23,8 +23,8 @@ export interface Match {
   faceId: string;
   distance: number;
   similarity: number;
-  /** Set when the face was found in one of the mall's partitions (today's visitors, regulars) under its own threshold. */
-  via?: 'todays-visitors' | 'regulars' | 'second-factor';
+  /** Set when the face was found in one of the mall's partitions (those seen today, regulars) under its own threshold. */
+  via?: 'seen-today' | 'regulars' | 'second-factor';
 }
 
 export interface IdentifiedFace {
@@ -223,6 +223,11 @@ export class IdentificationService {
       : null;
     const face = { ...(await this.withCard(match, outcome.unknownReason, till)), recognitionId: outcome.recognitionId };
     return { faces: this.observed('second_factor', [face]), triesLeft: outcome.triesLeft };
+  }
+
+  /** Whether a member still has a face to be recognised by (a camera track's decision outlives neither a purge nor its faces' deletion). */
+  stillEnrolled(memberId: string): boolean {
+    return this.deps.index.templatesOf(memberId).length > 0;
   }
 
   /** The member a descriptor is at a mall under the decision rule, or null and why. */

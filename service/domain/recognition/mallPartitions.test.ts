@@ -7,7 +7,7 @@ function repository(state: { zones: Record<string, string | null>; today: MallMe
   const calls: (Date | undefined)[] = [];
   const repo = {
     mallTimeZones: (fallback: string) => Promise.resolve(Object.entries(state.zones).map(([mallId, tz]) => ({ mallId, timeZone: tz ?? fallback }))),
-    todaysVisitors: () => Promise.resolve(state.today),
+    seenToday: () => Promise.resolve(state.today),
     regulars: (_since: Date, changedSince?: Date) => {
       calls.push(changedSince);
       return Promise.resolve(state.regulars);
@@ -18,7 +18,7 @@ function repository(state: { zones: Record<string, string | null>; today: MallMe
 }
 
 describe("a mall's partitions", () => {
-  it("keeps each mall's visitors by its own local day and forgets them when that day ends", async () => {
+  it("keeps each mall's people seen today by its own local day and forgets them when that day ends", async () => {
     let now = new Date('2026-11-24T15:00:00Z'); // 23:00 in Shanghai, 15:00 in London
     const { repo } = repository({
       zones: { sh: 'Asia/Shanghai', ldn: 'Europe/London' },
@@ -31,7 +31,7 @@ describe("a mall's partitions", () => {
     partitions.addVisit('sh', 'c');
     expect([...partitions.todayOf('sh')].sort()).toEqual(['a', 'b', 'c']);
     expect([...partitions.todayOf('ldn')]).toEqual(['z']);
-    // A visit today is activity: today's visitors are regulars too.
+    // A visit today is activity: those seen today are regulars too.
     expect([...partitions.regularsOf('sh')].sort()).toEqual(['a', 'b', 'c']);
     now = new Date('2026-11-24T16:30:00Z'); // 00:30 the next day in Shanghai, still the 24th in London
     expect([...partitions.todayOf('sh')]).toEqual([]);

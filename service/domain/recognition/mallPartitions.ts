@@ -20,7 +20,7 @@ interface MallSets {
 }
 
 /**
- * Who is in each mall's partitions, in memory: today's visitors (seen by the mall's cameras since
+ * Who is in each mall's partitions, in memory: those seen today (seen by the mall's cameras since
  * its local midnight) and its regulars (home members, and members who visited, bought or were
  * found by a second factor there within `regularDays`). A till searches these before the whole
  * group (service/domain/recognition/partitionSearch.ts). Read from PostgreSQL every
@@ -59,7 +59,7 @@ export class MallPartitions {
   versionOf(mallId: string): number {
     const sets = this.malls.get(mallId);
     if (!sets) return -1;
-    // The day's turn empties today's visitors without a write: it counts as a change.
+    // The day's turn empties those seen today without a write: it counts as a change.
     return this.localDay(sets.timeZone) === sets.day ? sets.version : -2 - sets.version;
   }
 
@@ -137,7 +137,7 @@ export class MallPartitions {
     const changedSince = full ? undefined : new Date(this.lastRead!.getTime() - 60_000);
     const [zones, today, regulars] = await Promise.all([
       this.repository.mallTimeZones(this.options.defaultTimeZone),
-      this.repository.todaysVisitors(now, this.options.defaultTimeZone),
+      this.repository.seenToday(now, this.options.defaultTimeZone),
       this.repository.regulars(activeSince, changedSince),
     ]);
     this.reads++;

@@ -25,7 +25,7 @@ export const thresholdFromCloseness = (metric: Metric, closeness: number): numbe
 
 /**
  * The one place that decides "same person", for every caller: 1:N identification with its margin
- * (the partitions set the threshold each search uses), 1:1 verification, the double-enrollment check, the visitor tracker and a
+ * (the partitions set the threshold each search uses), 1:1 verification, the double-enrollment check, the camera face tracks and a
  * request's stricter threshold. Thresholds are in the running model's own scale: cosine
  * similarity (higher is closer) or Euclidean distance (lower is closer). Internally every
  * comparison is on "closeness" (the similarity, or the negated distance), so that one rule
@@ -58,7 +58,7 @@ export class MatchRule {
       problems.push('VERIFY_THRESHOLD: must not be stricter than MATCH_THRESHOLD (1:N identification needs the stricter cut-off)');
     }
     if (closeness(t.today) > closeness(t.match)) {
-      problems.push("TODAY_MATCH_THRESHOLD: must not be stricter than MATCH_THRESHOLD (it widens the search for today's visitors)");
+      problems.push("TODAY_MATCH_THRESHOLD: must not be stricter than MATCH_THRESHOLD (it widens the search for those seen today)");
     }
     return problems;
   }

@@ -12,7 +12,7 @@ export const PARTITION_EF = 256;
 const PARTITION_NEIGHBOURS = 10;
 
 /**
- * One partition's templates (a mall's visitors today, its regulars) in a small HNSW graph of its
+ * One partition's templates (those a mall saw today, its regulars) in a small HNSW graph of its
  * own, copied from the group's index: a partition search costs what a search of its size costs
  * (an exact scan of 12,000 512-d templates took 5–6 ms on the event loop; this graph, a fraction
  * of a millisecond), and finds what the group's graph might rank below ef other members' templates.

@@ -25,7 +25,7 @@ function setUp(options: { groupMaxTemplates?: number; targetFpir?: number } = {}
   let label = 0;
   const enrol = (memberId: string, descriptor: number[]) => index.add({ label: ++label, templateId: `t${label}`, memberId }, descriptor);
   // Nobody is read from the database here: partitions are filled by what "this replica" records.
-  const repository = { mallTimeZones: () => Promise.resolve([]), todaysVisitors: () => Promise.resolve([]), regulars: () => Promise.resolve([]) } as unknown as PartitionRepository;
+  const repository = { mallTimeZones: () => Promise.resolve([]), seenToday: () => Promise.resolve([]), regulars: () => Promise.resolve([]) } as unknown as PartitionRepository;
   const partitions = new MallPartitions(repository, { defaultTimeZone: 'UTC', regularDays: 180 }, () => new Date());
   const rule = new MatchRule('cosine', thresholds);
   const group = { holdsGroup: true, groupTemplates: () => index.size, nearestInGroup: (d: ArrayLike<number>, k: number) => Promise.resolve(index.search(d, k)) };
@@ -48,15 +48,15 @@ describe('the partition search', () => {
     for (let i = 0; i < 20; i++) enrol(`far-${i}`, at(-0.5, 3 + (i % 5)));
     partitions.addVisit('north', 'visitor');
     partitions.addRegular('north', 'regular');
-    // The regular is closer, but today's visitors go first; 0.52 is within today's partition's bar but
+    // The regular is closer, but those seen today go first; 0.52 is within today's partition's bar but
     // not clearly ahead of the regular (0.7): no guess, the regular is the one.
     expect(await search.decide(probe, 'north')).toMatchObject({ hit: { memberId: 'regular' }, via: 'regulars' });
-    // Alone, the visitor is found among today's visitors.
+    // Alone, the visitor is found among those seen today.
     const alone = setUp();
     alone.enrol('visitor', at(0.52, 1));
     for (let i = 0; i < 20; i++) alone.enrol(`far-${i}`, at(-0.5, 3 + (i % 5)));
     alone.partitions.addVisit('north', 'visitor');
-    expect(await alone.search.decide(probe, 'north')).toMatchObject({ hit: { memberId: 'visitor' }, via: 'todays-visitors' });
+    expect(await alone.search.decide(probe, 'north')).toMatchObject({ hit: { memberId: 'visitor' }, via: 'seen-today' });
     // At another mall the visitor is only a member of the group, below the group's threshold.
     expect(await alone.search.decide(probe, 'south')).toEqual({ unknownReason: 'no_close_member' });
   });
@@ -69,7 +69,7 @@ describe('the partition search', () => {
     }
     for (let i = 0; i < 200; i++) enrol(`g${i}`, at(-0.3, 1 + (i % 7)));
     const states = Object.fromEntries(search.statesOf('north').map((s) => [s.name, s]));
-    expect(states['todays-visitors']).toMatchObject({ searched: false, skipped: 'empty' });
+    expect(states['seen-today']).toMatchObject({ searched: false, skipped: 'empty' });
     // Two partitions share 1%: 3 templates hold 0.5% at the floor; 203 need 0.6 (FMR < 1e-5).
     expect(states.regulars).toMatchObject({ templates: 3, threshold: 0.535, searched: true });
     expect(states.group).toMatchObject({ templates: 203, threshold: 0.6, searched: true });

@@ -8,7 +8,7 @@ import type { ServedIndex } from './servedIndex.js';
 /** Templates read from the whole group's index per search: enough to find the best *different* member. */
 export const NEIGHBOURS_FOR_DECISION = 10;
 
-export type PartitionName = 'todays-visitors' | 'regulars' | 'group';
+export type PartitionName = 'seen-today' | 'regulars' | 'group';
 
 /** A partition as a search sees it: its size, and the threshold it is searched at (or why not). */
 export interface PartitionState {
@@ -48,7 +48,7 @@ export interface PartitionSearchOptions {
 }
 
 /**
- * 1:N identification at a mall: today's visitors at the mall, then its regulars, then the whole
+ * 1:N identification at a mall: those seen today at the mall, then its regulars, then the whole
  * group while its size still allows, each partition at the threshold that holds the target FPIR
  * at its current size (PartitionThresholds). The target is shared equally by the partitions a
  * search goes through (a stranger's false match in any of them counts once). A member found in
@@ -115,7 +115,7 @@ export class PartitionSearch {
     const group = this.deps.group.groupTemplates();
     plan.today.sync(today);
     const candidates: { name: PartitionName; templates: number; members: number | null; floor: number; skip?: PartitionState['skipped'] }[] = [
-      { name: 'todays-visitors', templates: plan.today.templates, members: today.size, floor: rule.thresholds.today },
+      { name: 'seen-today', templates: plan.today.templates, members: today.size, floor: rule.thresholds.today },
       { name: 'regulars', templates: regularTemplates, members: regulars.size, floor: rule.thresholds.match },
       { name: 'group', templates: group, members: this.deps.group.holdsGroup ? index.memberCount : null, floor: rule.thresholds.match },
     ];
@@ -154,7 +154,7 @@ export class PartitionSearch {
     const nearest = stateOf('group').searched ? await this.deps.group.nearestInGroup(descriptor, NEIGHBOURS_FOR_DECISION) : index.search(descriptor, NEIGHBOURS_FOR_DECISION);
     const bar = (state: PartitionState) => (requested === undefined ? state.threshold! : rule.stricter(state.threshold!, requested));
     let ambiguous = false;
-    for (const [name, gallery] of [['todays-visitors', plan.today], ['regulars', plan.regulars]] as const) {
+    for (const [name, gallery] of [['seen-today', plan.today], ['regulars', plan.regulars]] as const) {
       const state = stateOf(name);
       if (!state.searched) continue;
       const ranked = gallery.rank(descriptor);
