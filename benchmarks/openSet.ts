@@ -115,7 +115,7 @@ export function thresholdForFpir(run: OpenSetRun, fpir: number): number {
 /**
  * A simulated mall day: `visitors` enrolled people walked in through an entrance camera today;
  * the till searches them first with `todayThreshold` and the whole gallery with `threshold`, both
- * with the margin (all closeness). Mated searches are those seen today' photos (a payer almost
+ * with the margin (all closeness). Mated searches are photos of those seen today (a payer almost
  * always walked in); non-mated searches are strangers, as before.
  */
 export function simulateDay(

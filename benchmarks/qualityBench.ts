@@ -1,7 +1,11 @@
 /**
- * How the quality policies judge a folder of ordinary photos (LFW View 1 by default): the share
- * refused for enrollment and for identification, by reason, and the percentiles of each measure
- * (what the limits in service/domain/qualityPolicies.ts were chosen from).
+ * How enrollment judges a folder of ordinary photos (LFW View 1 by default): the dominant-face
+ * rule (service/domain/faces/dominantFace.ts: the share of photos it refuses as MULTIPLE_FACES,
+ * each with the faces it saw, and how many other faces it set aside as cut by the border or
+ * background; beside it, what the old rule — any second face half the largest's area — refused),
+ * then the quality policies on the chosen face: the share refused for enrollment and for
+ * identification, by reason, and the percentiles of each measure (what the limits in
+ * service/domain/faces/qualityPolicies.ts were chosen from).
  *
  *   [FACE_MODEL=…] npm run bench:quality [-- --dir ../shared/datasets/lfw-view1] [--json]
  */
@@ -10,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { FacePipeline } from '../models/facePipeline.js';
 import { judgeQuality } from '../service/domain/faces/quality.js';
+import { dominantFace, facesSeen, type FaceSeen } from '../service/domain/faces/dominantFace.js';
 import type { FaceMeasures } from '../models/types.js';
 import { loadConfig } from '../service/config.js';
 import { enrollmentPolicy, identificationPolicy } from '../service/domain/faces/qualityPolicies.js';
@@ -32,13 +37,28 @@ await pipeline.start();
 const measures: FaceMeasures[] = [];
 let noFace = 0;
 let next = 0;
+const multiple: { image: string; faces: FaceSeen[] }[] = [];
+const setAside = { cut_by_border: 0, background: 0 };
+let oldRuleRefused = 0;
+const area = (box: { width: number; height: number }) => box.width * box.height;
 await Promise.all(
   Array.from({ length: threads * 2 }, async () => {
     while (next < images.length) {
-      const analysed = await pipeline.analyze(fs.readFileSync(path.join(opts.dir, images[next++]!)));
-      const [largest] = analysed.faces; // enrollment reads the dominant (largest) face
-      if (largest) measures.push(largest.measures);
-      else noFace++;
+      const image = images[next++]!;
+      const analysed = await pipeline.analyze(fs.readFileSync(path.join(opts.dir, image)));
+      if (analysed.faces.length === 0) {
+        noFace++;
+        continue;
+      }
+      const [largest, second] = analysed.faces;
+      if (second && area(second.box) >= 0.5 * area(largest!.box)) oldRuleRefused++;
+      const seen = facesSeen(analysed);
+      for (const face of seen) if (face.verdict !== 'counted') setAside[face.verdict]++;
+      try {
+        measures.push(dominantFace(analysed).measures);
+      } catch {
+        multiple.push({ image, faces: seen });
+      }
     }
   }),
 );
@@ -63,6 +83,7 @@ const report = {
   model: `${model.name} ${model.version}`,
   photos: images.length,
   noFace,
+  dominance: { refused: multiple.length, share: multiple.length / images.length, oldRuleRefused, setAside, refusedPhotos: multiple.sort((a, b) => a.image.localeCompare(b.image)) },
   enrollment: refusals(enrollmentPolicy(config.faceModel.key, config.minEnrollFacePx)),
   identification: refusals(identificationPolicy(config.faceModel.key, config.minIdentifyFacePx)),
   measures: {
@@ -77,8 +98,12 @@ const report = {
 };
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 console.log(`\n${report.model}: ${images.length} photos of ${opts.dir}, ${noFace} without a face`);
-console.log(`enrollment refused:     ${report.enrollment.refused} (${pct(report.enrollment.share)}) ${JSON.stringify(report.enrollment.byReason)}`);
-console.log(`identification refused: ${report.identification.refused} (${pct(report.identification.share)}) ${JSON.stringify(report.identification.byReason)}`);
+console.log(`dominant face: ${multiple.length} refused as MULTIPLE_FACES (${pct(report.dominance.share)}); the old area rule refused ${oldRuleRefused} (${pct(oldRuleRefused / images.length)}); faces set aside: ${setAside.cut_by_border} cut by the border, ${setAside.background} background`);
+for (const { image, faces } of report.dominance.refusedPhotos) {
+  console.log(`  ${image}: ${faces.map((f) => `${f.box.width}×${f.box.height}@${f.box.x},${f.box.y} s=${f.detectionScore} ${f.verdict}`).join('; ')}`);
+}
+console.log(`enrollment refused by quality (of the faces chosen): ${report.enrollment.refused} (${pct(report.enrollment.share)}) ${JSON.stringify(report.enrollment.byReason)}`);
+console.log(`identification refused (same faces): ${report.identification.refused} (${pct(report.identification.share)}) ${JSON.stringify(report.identification.byReason)}`);
 console.log('\nmeasure          p0.5      p1        p5        p50       p95       p99       p99.5');
 for (const [name, p] of Object.entries(report.measures)) console.log(`${name.padEnd(17)}${Object.values(p).map((v) => String(v).padEnd(10)).join('')}`);
 if (opts.json) console.log(JSON.stringify(report));

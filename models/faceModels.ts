@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EMBEDDER_WEIGHTS, YUNET_WEIGHTS } from './onnx/weights.js';
+import { EMBEDDER_WEIGHTS, REID_EMBEDDER_WEIGHTS, YUNET_WEIGHTS } from './onnx/weights.js';
+import type { Fusion } from './vectors.js';
 
 /**
  * The face models the service can run (FACE_MODEL), known without loading any weights: the
@@ -26,7 +27,7 @@ export interface IndexedModel extends DescriptorModel {
   dimension: number;
 }
 
-export const FACE_MODEL_KEYS = ['yunet-fr512', 'faceapi'] as const;
+export const FACE_MODEL_KEYS = ['yunet-fr512+omz256', 'yunet-fr512', 'faceapi'] as const;
 export type FaceModelKey = (typeof FACE_MODEL_KEYS)[number];
 
 export interface FaceModelSpec extends IndexedModel {
@@ -40,6 +41,8 @@ export interface FaceModelSpec extends IndexedModel {
   detectMaxSidePx?: number;
   /** ...and smaller photos enlarged to this longest side. */
   detectMinSidePx?: number;
+  /** Set for a model whose descriptor fuses several embedders' (models/vectors.ts fusedDescriptor). */
+  fusion?: Fusion;
 }
 
 /** Short digest of the weights a model runs: part of its version, so new weights never mix with old templates. */
@@ -54,21 +57,46 @@ const ONNX_RECIPE_REVISION = 'r1';
 
 const faceApiVersion: string = (createRequire(import.meta.url)('@vladmandic/face-api/package.json') as { version: string }).version;
 
+/**
+ * The fused model's weights: its score is FR_WEIGHT·cos(fr_feature) + (1 − FR_WEIGHT)·cos(omz-0095).
+ * Measured, not assumed: `npm run bench:fusion` on LFW View 1 DevTrain (the weight with the
+ * fewest misses at FPIR 1% in the open-set run; DevTest is never used to choose it).
+ */
+export const FUSION_FR_WEIGHT = 0.5;
+
+const FR512: FaceModelSpec = Object.freeze({
+  key: 'yunet-fr512',
+  name: 'yunet_s+fr_feature-512',
+  version: `2023mar+${weightsDigest(YUNET_WEIGHTS.sha256, EMBEDDER_WEIGHTS.sha256)}.${ONNX_RECIPE_REVISION}`,
+  dimension: 512,
+  metric: 'cosine',
+  // Measured (models README): at full resolution, 2,000-pixel portraits gave wrong landmarks
+  // and spurious faces; at 640 px they did not.
+  detectMaxSidePx: 640,
+  // Measured (npm run calibrate, LFW View 1, 250×250 photos): enlarging small photos for the
+  // detector gives more precise landmarks, so better alignment: open-set FNIR at FPIR 0.1%
+  // 22.1% → 12.7% (enlarged to 500 px), DevTrain 1:1 accuracy 99.41% → 99.59%.
+  detectMinSidePx: 512,
+});
+
+const FUSION: Fusion = Object.freeze({
+  parts: Object.freeze([
+    Object.freeze({ dimension: 512, weight: FUSION_FR_WEIGHT }),
+    Object.freeze({ dimension: 256, weight: 1 - FUSION_FR_WEIGHT }),
+  ]),
+});
+
 export const FACE_MODELS: Readonly<Record<FaceModelKey, FaceModelSpec>> = Object.freeze({
-  'yunet-fr512': Object.freeze({
-    key: 'yunet-fr512',
-    name: 'yunet_s+fr_feature-512',
-    version: `2023mar+${weightsDigest(YUNET_WEIGHTS.sha256, EMBEDDER_WEIGHTS.sha256)}.${ONNX_RECIPE_REVISION}`,
-    dimension: 512,
-    metric: 'cosine',
-    // Measured (models README): at full resolution, 2,000-pixel portraits gave wrong landmarks
-    // and spurious faces; at 640 px they did not.
-    detectMaxSidePx: 640,
-    // Measured (npm run calibrate, LFW View 1, 250×250 photos): enlarging small photos for the
-    // detector gives more precise landmarks, so better alignment: open-set FNIR at FPIR 0.1%
-    // 22.1% → 12.7% (enlarged to 500 px), DevTrain 1:1 accuracy 99.41% → 99.59%.
-    detectMinSidePx: 512,
+  // The default: the same detector and fr_feature, fused with Intel's face-reidentification-retail-0095.
+  'yunet-fr512+omz256': Object.freeze({
+    ...FR512,
+    key: 'yunet-fr512+omz256',
+    name: 'yunet_s+fr_feature-512+omz-reid-0095-256',
+    version: `2023mar+${weightsDigest(YUNET_WEIGHTS.sha256, EMBEDDER_WEIGHTS.sha256, REID_EMBEDDER_WEIGHTS.sha256)}.${ONNX_RECIPE_REVISION}.w${FUSION_FR_WEIGHT}`,
+    dimension: 768,
+    fusion: FUSION,
   }),
+  'yunet-fr512': FR512,
   faceapi: Object.freeze({
     key: 'faceapi',
     name: 'face-api/faceRecognitionNet+mirror-average',

@@ -17,3 +17,38 @@ export function meanVector(vectors: readonly ArrayLike<number>[], weights?: read
   });
   return out;
 }
+
+/** How several embedders' descriptors make one: each part's length and weight (the weights sum to 1). */
+export interface Fusion {
+  parts: readonly { dimension: number; weight: number }[];
+}
+
+/**
+ * One vector from unit-length descriptors of several embedders: [√w₁·a, √w₂·b, …]. It is unit
+ * length, and the dot product of two such vectors is w₁·cos(a, a′) + w₂·cos(b, b′): the weighted
+ * mean of the models' cosine similarities, exactly — so the index's cosine search, the partitions
+ * and every threshold work on the fused score unchanged, and each model's descriptor stays
+ * recoverable (splitFused).
+ */
+export function fusedDescriptor(parts: readonly Float32Array[], fusion: Fusion): Float32Array {
+  const out = new Float32Array(fusion.parts.reduce((n, p) => n + p.dimension, 0));
+  let offset = 0;
+  fusion.parts.forEach(({ dimension, weight }, k) => {
+    const part = parts[k]!;
+    if (part.length !== dimension) throw new RangeError(`fused part ${k} has ${part.length} values, expected ${dimension}`);
+    const scale = Math.sqrt(weight);
+    for (let i = 0; i < dimension; i++) out[offset + i] = part[i]! * scale;
+    offset += dimension;
+  });
+  return out;
+}
+
+/** Each embedder's unit-length descriptor back from a fused one (benchmarks weigh them anew). */
+export function splitFused(descriptor: ArrayLike<number>, fusion: Fusion): Float32Array[] {
+  let offset = 0;
+  return fusion.parts.map(({ dimension }) => {
+    const part = l2Normalise(Float32Array.from(Array.prototype.slice.call(descriptor, offset, offset + dimension) as number[]));
+    offset += dimension;
+    return part;
+  });
+}

@@ -15,6 +15,31 @@ export const ARCFACE_TEMPLATE: readonly Point[] = Object.freeze([
   { x: 70.7299, y: 92.2041 },
 ]);
 
+/**
+ * Where the 5 points sit on the 128×128 crop of Intel's face-reidentification-retail-0095 (left
+ * and right as seen in the image), from the models README.
+ */
+export const OMZ_REID_TEMPLATE: readonly Point[] = Object.freeze([
+  { x: 40.393, y: 59.082 },
+  { x: 87.376, y: 58.859 },
+  { x: 64.034, y: 81.985 },
+  { x: 44.732, y: 105.561 },
+  { x: 83.64, y: 105.376 },
+]);
+
+/** What an embedder reads: the side of its square crop, where the 5 points go, how a 0..255 value is scaled. */
+export interface EmbedderInput {
+  side: number;
+  template: readonly Point[];
+  normalise: (value: number) => number;
+}
+
+/** fr_feature: 112×112 ArcFace crop, BGR, (v − 127) / 128. */
+export const FR_FEATURE_INPUT: EmbedderInput = Object.freeze({ side: ALIGNED_SIDE, template: ARCFACE_TEMPLATE, normalise: (v: number) => (v - 127) / 128 });
+
+/** face-reidentification-retail-0095: 128×128 crop, BGR, 0..255 (the scaling is inside the network). */
+export const OMZ_REID_INPUT: EmbedderInput = Object.freeze({ side: 128, template: OMZ_REID_TEMPLATE, normalise: (v: number) => v });
+
 /** x' = a·x − b·y + tx, y' = b·x + a·y + ty (rotation, uniform scale, translation). */
 export interface Similarity {
   a: number;
@@ -60,19 +85,20 @@ export function invertSimilarity(t: Similarity): Similarity {
 }
 
 export interface AlignedFace {
-  /** The embedder's input for this face: BGR planes, (v − 127) / 128, ALIGNED_SIDE² each. */
+  /** The embedder's input for this face: BGR planes, normalised as the embedder wants, side² each. */
   tensor: Float32Array;
-  /** Luma of the aligned face, 0..255, ALIGNED_SIDE² values (for sharpness and brightness). */
+  /** Luma of the aligned face, 0..255, side² values (for sharpness and brightness). */
   grey: Float32Array;
 }
 
 /**
- * Warps the face whose 5 points are `landmarks` (in the RGB image's pixels) onto the 112×112
- * template, sampling the full-resolution pixels bilinearly (outside the image reads black).
+ * Warps the face whose 5 points are `landmarks` (in the RGB image's pixels) onto an embedder's
+ * template (fr_feature's 112×112 unless told), sampling the full-resolution pixels bilinearly
+ * (outside the image reads black).
  */
-export function alignFace(rgb: Uint8Array, width: number, height: number, landmarks: readonly Point[]): AlignedFace {
-  const inverse = invertSimilarity(similarityTransform(landmarks, ARCFACE_TEMPLATE));
-  const side = ALIGNED_SIDE;
+export function alignFace(rgb: Uint8Array, width: number, height: number, landmarks: readonly Point[], input: EmbedderInput = FR_FEATURE_INPUT): AlignedFace {
+  const inverse = invertSimilarity(similarityTransform(landmarks, input.template));
+  const { side, normalise } = input;
   const plane = side * side;
   const tensor = new Float32Array(3 * plane);
   const grey = new Float32Array(plane);
@@ -83,9 +109,9 @@ export function alignFace(rgb: Uint8Array, width: number, height: number, landma
       const sy = inverse.b * u + inverse.a * v + inverse.ty;
       bilinear(rgb, width, height, sx, sy, sample);
       const o = v * side + u;
-      tensor[o] = (sample[2]! - 127) / 128; // B
-      tensor[plane + o] = (sample[1]! - 127) / 128; // G
-      tensor[2 * plane + o] = (sample[0]! - 127) / 128; // R
+      tensor[o] = normalise(sample[2]!); // B
+      tensor[plane + o] = normalise(sample[1]!); // G
+      tensor[2 * plane + o] = normalise(sample[0]!); // R
       grey[o] = 0.299 * sample[0]! + 0.587 * sample[1]! + 0.114 * sample[2]!;
     }
   }

@@ -1,15 +1,18 @@
 /**
- * The default face model, run inside a worker thread: YuNet finds faces and their 5 points on a
+ * The ONNX face models, run inside a worker thread: YuNet finds faces and their 5 points on a
  * copy of the photo downscaled to ≈ 640 px; each face is aligned onto the 112×112 ArcFace template
- * from the full-resolution pixels and described by the 512-d `fr_feature` embedder (all faces of
- * a photo in one batch), L2-normalised so that cosine similarity is a dot product.
+ * from the full-resolution pixels and described by the 512-d `fr_feature` embedder, L2-normalised
+ * so that cosine similarity is a dot product. The fused model also aligns the face onto the 128×128
+ * template of Intel's 256-d re-identification network and keeps both descriptors in one vector
+ * (fusedDescriptor): its cosine similarity is the weighted mean of the two models' similarities.
  */
 import * as ort from 'onnxruntime-node';
 import { estimatePoseFromFivePoints, laplacianVariance, meanOf } from '../quality.js';
 import type { AnalyzeResult, AnalyzeTask, DetectedFace } from '../types.js';
 import { l2Normalise } from '../vectors.js';
-import { ALIGNED_SIDE, alignFace, type AlignedFace } from './alignment.js';
-import { EMBEDDER_WEIGHTS, readVerifiedWeights, YUNET_WEIGHTS } from './weights.js';
+import { ALIGNED_SIDE, alignFace, OMZ_REID_INPUT, type AlignedFace } from './alignment.js';
+import { fusedDescriptor, type Fusion } from '../vectors.js';
+import { EMBEDDER_WEIGHTS, readVerifiedWeights, REID_EMBEDDER_WEIGHTS, YUNET_WEIGHTS } from './weights.js';
 import { decodeYunet, nonMaximumSuppression, YUNET_STRIDES, yunetInput, type RawDetection, type StrideOutputs } from './yunetDecode.js';
 
 /**
@@ -24,12 +27,15 @@ const MAX_FACES_PER_IMAGE = 50;
 export interface OnnxAnalyzerOptions {
   /** ONNX Runtime intra-op threads per session (per worker thread). */
   intraOpThreads: number;
+  /** Set for the fused model: the second embedder runs too, and this is how the two are weighed. */
+  fusion?: Fusion;
 }
 
 export class OnnxFaceAnalyzer {
   private constructor(
     private readonly detector: ort.InferenceSession,
     private readonly embedder: ort.InferenceSession,
+    private readonly second?: { session: ort.InferenceSession; fusion: Fusion },
   ) {}
 
   static async load(options: OnnxAnalyzerOptions): Promise<OnnxFaceAnalyzer> {
@@ -40,9 +46,13 @@ export class OnnxFaceAnalyzer {
       graphOptimizationLevel: 'all',
     };
     const [detectorBytes, embedderBytes] = await Promise.all([readVerifiedWeights(YUNET_WEIGHTS), readVerifiedWeights(EMBEDDER_WEIGHTS)]);
+    const second = options.fusion
+      ? { session: await ort.InferenceSession.create(await readVerifiedWeights(REID_EMBEDDER_WEIGHTS), sessionOptions), fusion: options.fusion }
+      : undefined;
     const analyzer = new OnnxFaceAnalyzer(
       await ort.InferenceSession.create(detectorBytes, sessionOptions),
       await ort.InferenceSession.create(embedderBytes, sessionOptions),
+      second,
     );
     await analyzer.warmUp();
     return analyzer;
@@ -53,6 +63,7 @@ export class OnnxFaceAnalyzer {
     const side = 160;
     await this.detect(new Uint8Array(side * side * 3), side, side);
     await this.embed([{ tensor: new Float32Array(3 * ALIGNED_SIDE * ALIGNED_SIDE), grey: new Float32Array(0) }]);
+    if (this.second) await this.embedSecond([{ tensor: new Float32Array(3 * OMZ_REID_INPUT.side ** 2), grey: new Float32Array(0) }]);
   }
 
   /** Faces found on an RGB image, in its own pixel coordinates, best first. */
@@ -83,13 +94,32 @@ export class OnnxFaceAnalyzer {
     return descriptors;
   }
 
+  /** Unit-length 256-d descriptors of the second embedder (faces aligned onto its own 128×128 template). */
+  private async embedSecond(faces: AlignedFace[]): Promise<Float32Array[]> {
+    const { session } = this.second!;
+    const descriptors: Float32Array[] = [];
+    for (const face of faces) {
+      const results = await session.run({ t0: new ort.Tensor('float32', face.tensor, [1, 3, OMZ_REID_INPUT.side, OMZ_REID_INPUT.side]) });
+      descriptors.push(l2Normalise(Float32Array.from(results.t186!.data as Float32Array)));
+    }
+    return descriptors;
+  }
+
+  /** Each face's descriptor: fr_feature's, or both models' in one fused vector. */
+  private async describe(pixels: Uint8Array, width: number, height: number, detections: RawDetection[], aligned: AlignedFace[]): Promise<Float32Array[]> {
+    const first = await this.embed(aligned);
+    if (!this.second) return first;
+    const second = await this.embedSecond(detections.map((d) => alignFace(pixels, width, height, d.landmarks, OMZ_REID_INPUT)));
+    return first.map((d, i) => fusedDescriptor([d, second[i]!], this.second!.fusion));
+  }
+
   async analyze(task: AnalyzeTask): Promise<AnalyzeResult> {
     const { pixels, width, height } = task;
     const source = task.detection ?? { pixels, width, height };
     const scale = width / source.width;
     const detections = (await this.detect(source.pixels, source.width, source.height)).map((d) => toPhotoCoordinates(d, scale));
     const aligned = detections.map((d) => alignFace(pixels, width, height, d.landmarks));
-    const descriptors = await this.embed(aligned);
+    const descriptors = await this.describe(pixels, width, height, detections, aligned);
     const faces: DetectedFace[] = detections.map((d, i) => {
       const x = Math.max(0, Math.round(d.x));
       const y = Math.max(0, Math.round(d.y));

@@ -22,6 +22,11 @@ export const EMBEDDER_WEIGHTS: WeightFile = Object.freeze({
   sha256: '87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581',
 });
 
+export const REID_EMBEDDER_WEIGHTS: WeightFile = Object.freeze({
+  file: 'face_reidentification_retail_0095.onnx',
+  sha256: '880ad6e9870b473834786bd83f3d5a081d9605656ded670e1fa599e0a8e8254f',
+});
+
 /** models/weights/, from sources (models/onnx/) or from the built image (dist/models/onnx/). */
 export function weightsDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));

@@ -79,7 +79,7 @@ export const notAVisitor = (memberId: string) => fail('NOT_A_VISITOR', `member $
 
 export const noFace = () => fail('NO_FACE', 'no face was found in the photo');
 export const multipleFaces = (details: Record<string, unknown>) =>
-  fail('MULTIPLE_FACES', 'the photo has several faces of similar size; send a photo of one person', details);
+  fail('MULTIPLE_FACES', 'the photo has several faces and none is clearly its subject; send a photo of one person', details);
 export const lowQuality = (purpose: string, reasons: string[], details: Record<string, unknown>) =>
   fail('LOW_QUALITY', `the face is not good enough to ${purpose}: ${reasons.join(', ')}`, details);
 
