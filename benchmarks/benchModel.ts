@@ -5,7 +5,7 @@ import { FACE_MODEL_KEYS, FACE_MODELS, readCalibratedThresholds, type FaceModelK
  * `FACE_MODEL=faceapi npm run bench:…` measures the project card's pipeline the same way.
  */
 export function benchModel(): FaceModelSpec {
-  const key = (process.env.FACE_MODEL ?? 'yunet-fr512') as FaceModelKey;
+  const key = (process.env.FACE_MODEL ?? 'yunet-fr512+omz256') as FaceModelKey;
   if (!FACE_MODEL_KEYS.includes(key)) {
     console.error(`FACE_MODEL=${key} is not one of ${FACE_MODEL_KEYS.join(', ')}`);
     process.exit(2);

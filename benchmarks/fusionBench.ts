@@ -2,9 +2,10 @@
  * Measures how to weigh the fused model's two embedders: the descriptors of LFW View 1 through the
  * service's pipeline (FACE_MODEL=yunet-fr512+omz256 keeps both models' descriptors in one vector),
  * split back into fr_feature's and omz-0095's, re-fused at each weight, and run through the
- * open-set protocol (openSet.ts) on DevTrain images. The weight with the fewest misses at FPIR 1%
- * on DevTrain is the one to commit (models/faceModels.ts FUSION_FR_WEIGHT); DevTest is reported
- * for the chosen weight and for each model alone, never used to choose.
+ * open-set protocol (openSet.ts) on DevTrain images. The weight with the fewest misses summed at
+ * FPIR 1% (the issue's target) and 0.1% (TARGET_FPIR, where the service runs) on DevTrain is the
+ * one to commit (models/faceModels.ts FUSION_FR_WEIGHT); DevTest is reported for the chosen weight
+ * and for each model alone, never used to choose.
  *
  *   npm run bench:fusion [-- --dir ../shared/datasets/lfw-view1] [--cache file] [--json]
  */
@@ -63,7 +64,8 @@ function measure(images: string[], w: number) {
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 const weights = opts.weights.split(',').map(Number);
 const onTrain = weights.map((w) => measure(train, w));
-const best = onTrain.reduce((a, b) => (b.fnirAtFpir1 < a.fnirAtFpir1 || (b.fnirAtFpir1 === a.fnirAtFpir1 && b.fnirAtFpir01 < a.fnirAtFpir01) ? b : a));
+const misses = (r: (typeof onTrain)[number]) => r.fnirAtFpir1 + r.fnirAtFpir01;
+const best = onTrain.reduce((a, b) => (misses(b) < misses(a) ? b : a));
 console.log(`LFW View 1, ${described.size} photos, ${[...described.values()].filter((d) => d === null).length} without a face; open-set protocol (benchmarks/openSet.ts)`);
 console.log(`DevTrain (${onTrain[0]!.searches} searches): fr_feature weight → FNIR at FPIR 1% / 0.1%, wrong member at FPIR 1%`);
 for (const r of onTrain) console.log(`  w=${r.weight.toFixed(2)}  ${pct(r.fnirAtFpir1)} / ${pct(r.fnirAtFpir01)}  wrong ${pct(r.wrongMemberAtFpir1)}  (threshold ${r.thresholdAtFpir1})${r === best ? '  ← fewest misses' : ''}`);

@@ -8,14 +8,10 @@
  *
  *   npm run bench:http-accuracy [-- --dir ../shared/datasets/lfw-view1] [--target-fpir 0.001] [--json]
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { pino } from 'pino';
-import { startVisage } from '../service/app/startVisage.js';
-import { loadConfig } from '../service/config.js';
 import { benchCommand } from './benchCommand.js';
+import { each, startBenchService } from './benchService.js';
 import { DEFAULT_LFW_DIR, readPairs } from './lfw.js';
 import { openSetSplit } from './openSet.js';
 
@@ -25,56 +21,13 @@ const opts = benchCommand()
   .parse()
   .opts<{ dir: string; targetFpir: string; json?: boolean }>();
 
-const ADMIN = randomBytes(24).toString('base64url');
-const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'visage-accuracy-'));
-await fs.chmod(dataDir, 0o755);
-const visage = await startVisage(
-  loadConfig({
-    ...process.env,
-    VISAGE_ADMIN_KEY: ADMIN,
-    TARGET_FPIR: opts.targetFpir,
-    RATE_LIMIT_PER_MINUTE: '1000000',
-    PORT: '0',
-    VISAGE_DATA_DIR: dataDir,
-    EMBEDDED_PG_PORT: process.env.EMBEDDED_PG_PORT ?? '54341',
-    LOG_LEVEL: 'warn',
-  }),
-  { logger: pino({ level: 'warn' }) },
-);
-await visage.modelsReady;
-
-interface PartitionView {
-  name: string;
-  templates: number;
-  threshold: number | null;
-  expectedFpir: number | null;
-}
-
-/** The parts of the answers this benchmark reads. */
-interface Answer {
-  id?: string;
-  key?: string;
-  error?: { code: string };
-  faces?: { match: { memberId: string; via?: string } | null; unknownReason?: string }[];
-  malls?: { partitions: PartitionView[] }[];
-}
-
-async function call(method: string, url: string, key: string, body?: Buffer | string, contentType = 'application/json') {
-  const res = await fetch(`${visage.url}${url}`, { method, body: typeof body === 'string' || body === undefined ? body : new Uint8Array(body), headers: { authorization: `Bearer ${key}`, 'content-type': contentType } });
-  return { status: res.status, json: (await res.json()) as Answer };
-}
+// The gallery as enrolled: the till's probes do not teach adaptive templates here (bench:adaptation measures that).
+const service = await startBenchService({ TARGET_FPIR: opts.targetFpir, ADAPT_MAX_TEMPLATES: process.env.ADAPT_MAX_TEMPLATES ?? '0' });
+const { call, admin: ADMIN } = service;
 
 const images = [...new Set(['pairsDevTrain.txt', 'pairsDevTest.txt'].flatMap((f) => readPairs(path.join(opts.dir, f)).flatMap((p) => [p.a, p.b])))].sort();
 const s = openSetSplit(images);
-const till = (await call('POST', '/v1/keys', ADMIN, JSON.stringify({ role: 'pos', name: 'accuracy till' }))).json.key!;
-
-/** Runs `work` over `items` two at a time (one per worker core). */
-async function each<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all([0, 1].map(async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
-}
+const till = await service.keyOf('pos', 'accuracy till');
 
 const refused = new Map<string, number>();
 const memberOf = new Map<string, string>(); // person → member id
@@ -108,8 +61,7 @@ await each(probes, async ({ person, image, mated }) => {
   }
 });
 const report = (await call('GET', '/v1/admin/recognition', ADMIN)).json;
-await visage.close();
-await fs.rm(dataDir, { recursive: true, force: true });
+await service.close();
 
 const pct = (n: number, d: number) => `${((100 * n) / d).toFixed(2)}%`;
 const group = report.malls![0]!.partitions.find((p) => p.name === 'group')!;

@@ -5,8 +5,8 @@ import { ConfigError, loadConfig } from './config.js';
 describe('config', () => {
   it('has working embedded defaults', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 8080, databaseUrl: undefined, faceModel: FACE_MODELS['yunet-fr512'] });
-    expect(config.thresholds).toEqual(readCalibratedThresholds(FACE_MODELS['yunet-fr512']));
+    expect(config).toMatchObject({ port: 8080, databaseUrl: undefined, faceModel: FACE_MODELS['yunet-fr512+omz256'] });
+    expect(config.thresholds).toEqual(readCalibratedThresholds(FACE_MODELS['yunet-fr512+omz256']));
     expect(config.dataDir.endsWith('data')).toBe(true);
     expect(Object.isFrozen(config)).toBe(true);
   });

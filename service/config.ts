@@ -107,6 +107,12 @@ function settingsOf(e: Env, faceModel: FaceModelSpec, thresholds: ModelThreshold
     inferenceThreads: e.INFERENCE_THREADS,
     onnxIntraOpThreads: e.ONNX_INTRA_OP_THREADS,
     frameDedupSeconds: e.FRAME_DEDUP_SECONDS,
+    adaptation: Object.freeze({
+      maxTemplates: e.ADAPT_MAX_TEMPLATES,
+      minScore: e.ADAPT_MIN_SCORE,
+      minMargin: e.ADAPT_MIN_MARGIN,
+      fromCameras: e.ADAPT_FROM_CAMERAS,
+    }),
     recognition: Object.freeze({
       targetFpir: e.TARGET_FPIR,
       regularDays: e.REGULAR_DAYS,

@@ -42,10 +42,13 @@ export const envSchema = z.object({
   /** Port of the embedded PostgreSQL, used only when DATABASE_URL is not set. */
   EMBEDDED_PG_PORT: numberFromEnv(z.number().int().min(1).max(65535)).default(54329),
   VISAGE_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
-  /** The face model: YuNet + a 512-d embedder on ONNX Runtime, or the project card's face-api. */
-  FACE_MODEL: z.enum(FACE_MODEL_KEYS).default('yunet-fr512'),
   /**
-   * Thresholds in the running model's scale (cosine similarity for yunet-fr512, higher is closer;
+   * The face model: YuNet with fr_feature (512-d) and Intel's re-identification network (256-d)
+   * fused (the default), YuNet with fr_feature alone, or the project card's face-api.
+   */
+  FACE_MODEL: z.enum(FACE_MODEL_KEYS).default('yunet-fr512+omz256'),
+  /**
+   * Thresholds in the running model's scale (cosine similarity for the ONNX models, higher is closer;
    * Euclidean distance for faceapi, lower is closer). Unset: the model's calibrated file
    * (models/thresholds/<model>.json).
    */
@@ -121,6 +124,14 @@ export const envSchema = z.object({
   /** Points of a lot expire this many months after they were earned; 0: never. */
   POINTS_EXPIRE_MONTHS: numberFromEnv(z.number().int().min(0).max(120)).default(24),
   /** A pos key spends points and coupons only with a live recognition of the member's face at that till. */
+  /** Adaptive templates (learnt from clear till recognitions) kept per member at most; 0 turns adaptation off. */
+  ADAPT_MAX_TEMPLATES: numberFromEnv(z.number().int().min(0).max(20)).default(3),
+  /** A till recognition teaches only from this score up (cosine similarity; the fused model's MATCH_THRESHOLD is 0.527). */
+  ADAPT_MIN_SCORE: numberFromEnv(z.number().min(0).max(1)).default(0.65),
+  /** ...and only when it leads the best other member by this much. */
+  ADAPT_MIN_MARGIN: numberFromEnv(z.number().min(0).max(1)).default(0.15),
+  /** Whether entrance-camera recognitions may teach too (a camera's face is not a till's). */
+  ADAPT_FROM_CAMERAS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   REDEMPTION_REQUIRES_RECOGNITION: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
   /** Days without a visit or purchase after which a member's segment is `dormant`. */
   DORMANT_AFTER_DAYS: numberFromEnv(z.number().int().min(1).max(3650)).default(60),

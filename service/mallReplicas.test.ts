@@ -38,7 +38,8 @@ beforeAll(async () => {
   db = await createTestDatabase();
   dirs = [await makeDataDir(), await makeDataDir()];
   // The partitions (and the group's size) are read every second here, not every 30.
-  const env = { DATABASE_URL: db.url, GROUP_SEARCH_MAX_TEMPLATES: '0', LIVENESS_DEFAULT_POS: 'off', PARTITIONS_REFRESH_SECONDS: '1' };
+  // Adaptive templates off: the test counts the templates each replica holds.
+  const env = { DATABASE_URL: db.url, GROUP_SEARCH_MAX_TEMPLATES: '0', LIVENESS_DEFAULT_POS: 'off', PARTITIONS_REFRESH_SECONDS: '1', ADAPT_MAX_TEMPLATES: '0' };
   // The first replica migrates the schema; the malls exist before the second one reads them.
   north = await startReplica({ ...env, VISAGE_DATA_DIR: dirs[0]!, SERVE_MALLS: 'north' });
   for (const id of ['north', 'south']) expect((await adminNorth.post('/v1/malls', { id, name: id })).status).toBe(201);

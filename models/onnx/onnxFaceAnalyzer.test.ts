@@ -3,9 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cropFace, PERSON_A } from '../../service/testSupport/facePhotos.js';
+import { cropFace, PERSON_A, STRANGERS } from '../../service/testSupport/facePhotos.js';
 import { OnnxFaceAnalyzer } from './onnxFaceAnalyzer.js';
-import { EMBEDDER_WEIGHTS, readVerifiedWeights, weightsDir } from './weights.js';
+import { EMBEDDER_WEIGHTS, readVerifiedWeights, REID_EMBEDDER_WEIGHTS, weightsDir } from './weights.js';
+import { FACE_MODELS } from '../faceModels.js';
+import { splitFused } from '../vectors.js';
 
 /** The default model on real weights: detection, alignment, embedding, and what it must refuse. */
 
@@ -66,6 +68,29 @@ describe('OnnxFaceAnalyzer', () => {
   });
 });
 
+describe('the fused model (fr_feature + omz-0095)', () => {
+  it("keeps both models' descriptors in one unit vector whose cosine is the weighted mean of theirs", async () => {
+    const { fusion } = FACE_MODELS['yunet-fr512+omz256'];
+    const fused = await OnnxFaceAnalyzer.load({ intraOpThreads: 1, fusion });
+    const describe = async (a: OnnxFaceAnalyzer, bytes: Buffer) => (await a.analyze(await rgb(bytes))).faces[0]!.descriptor;
+    const photos = [await cropFace(PERSON_A, { width: 320 }), await cropFace(PERSON_A, { width: 220, margin: 0.9, quality: 60 }), await cropFace(STRANGERS[0]!, { width: 320 })];
+    const [a, again, stranger] = await Promise.all(photos.map((p) => describe(fused, p)));
+    expect(a).toHaveLength(768);
+    expect(Math.hypot(...a!)).toBeCloseTo(1, 4);
+    // The first part is exactly fr_feature's descriptor, scaled by the square root of its weight.
+    const [frPart, reidPart] = splitFused(a!, fusion!);
+    const alone = await describe(analyzer, photos[0]!);
+    const dot = (x: ArrayLike<number>, y: ArrayLike<number>) => Array.from(x).reduce((sum, v, i) => sum + v * y[i]!, 0);
+    expect(dot(frPart!, alone)).toBeCloseTo(1, 4);
+    expect(reidPart).toHaveLength(256);
+    const [w1, w2] = fusion!.parts.map((p) => p.weight);
+    const [againFr, againReid] = splitFused(again!, fusion!);
+    expect(dot(a!, again!)).toBeCloseTo(w1! * dot(frPart!, againFr!) + w2! * dot(reidPart!, againReid!), 4);
+    expect(dot(a!, again!)).toBeGreaterThan(0.6);
+    expect(dot(a!, stranger!)).toBeLessThan(0.3);
+  });
+});
+
 describe('weights', () => {
   it('refuses a weight file whose SHA-256 differs', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'visage-weights-'));
@@ -74,5 +99,6 @@ describe('weights', () => {
     await fs.writeFile(path.join(dir, EMBEDDER_WEIGHTS.file), bytes);
     await expect(readVerifiedWeights(EMBEDDER_WEIGHTS, dir)).rejects.toThrow(/SHA-256/);
     await expect(readVerifiedWeights(EMBEDDER_WEIGHTS)).resolves.toHaveLength(4_884_269);
+    await expect(readVerifiedWeights(REID_EMBEDDER_WEIGHTS)).resolves.toHaveLength(4_476_901);
   });
 });

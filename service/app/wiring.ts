@@ -9,6 +9,7 @@ import type { Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
 import { ApiKeyService } from '../domain/access/apiKeys.js';
 import { AuditLog } from '../domain/access/auditLog.js';
+import { AdaptiveTemplates } from '../domain/faces/adaptiveTemplates.js';
 import { FaceRecords } from '../domain/faces/faceRecords.js';
 import { FaceService } from '../domain/faces/faceService.js';
 import { IdentificationService } from '../domain/recognition/identificationService.js';
@@ -138,6 +139,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     enrollPolicy,
     enrollLiveness: config.liveness.enroll === 'required' ? liveness : undefined,
     served: servedIndex,
+    thresholds: partitionThresholds,
     campaigns: campaignEngine,
     logger,
   });
@@ -148,6 +150,20 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     liveness,
     sessionSeconds: config.liveness.sessionSeconds,
     clock,
+  });
+  const adaptation = new AdaptiveTemplates({
+    pool,
+    pipeline,
+    index,
+    templates,
+    members,
+    rule,
+    served: servedIndex,
+    enrollPolicy,
+    policy: config.adaptation,
+    audit,
+    clock,
+    logger,
   });
   const identification = new IdentificationService({
     pipeline,
@@ -161,6 +177,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     livenessSessions,
     recognitions,
     offers,
+    adaptation,
     observer: recognitionObserver,
   });
   const memberService = new MemberService({
@@ -236,6 +253,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     members: memberService,
     faces,
     identification,
+    adaptation,
     records: new FaceRecords({ members, templates, blobs }),
     feed,
     frames,

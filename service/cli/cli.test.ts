@@ -96,6 +96,6 @@ describe('visage CLI', () => {
     expect(refused.stderr).toContain('FORBIDDEN');
     await visageCli(TEST_ADMIN_KEY, 'export', '--with-descriptors', '--out', 'with.jsonl');
     const withDescriptors = (await fs.readFile(path.join(work, 'with.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    expect(withDescriptors.find((m) => m.name === 'Anna Li').faces[0].descriptor).toHaveLength(512);
+    expect(withDescriptors.find((m) => m.name === 'Anna Li').faces[0].descriptor).toHaveLength(768);
   });
 });

@@ -46,9 +46,9 @@ export async function photoOf(memberId, face) {
 }
 
 export async function memberView(id) {
-  let member, faces, visits, purchases, points, coupons;
+  let member, faces, adaptive, visits, purchases, points, coupons;
   try {
-    [member, { faces }, visits, purchases, points, { coupons }] = await Promise.all([
+    [member, { faces, adaptive }, visits, purchases, points, { coupons }] = await Promise.all([
       api(`/v1/members/${id}`), api(`/v1/members/${id}/faces`), api(`/v1/members/${id}/visits?limit=100`), api(`/v1/members/${id}/purchases?limit=50`),
       api(`/v1/members/${id}/points`), api(`/v1/members/${id}/coupons`),
     ]);
@@ -70,7 +70,16 @@ export async function memberView(id) {
         h('dd', {}, p.favouriteCategories.map((c) => c.category).join(', ') || '—'))),
     h('p', {}, p.tags.map((t) => h('span', { class: 'tag' }, t))));
 
-  const facesSection = h('section', {}, h('h2', {}, `Faces (${faces.length})`), h('div', { class: 'faces', id: 'faces' }, photos), enrollForm(id));
+  // Adaptive templates (learnt at tills, no photo kept): listed apart, each removable.
+  const removeAdaptive = async (face) => {
+    try { await api(`/v1/members/${id}/faces/${face.id}`, { method: 'DELETE' }); await memberView(id); } catch (error) { say(describeError(error)); }
+  };
+  const learnt = adaptive.length
+    ? h('div', { id: 'adaptive-faces' }, h('h3', {}, `Learnt at tills (${adaptive.length})`),
+      table(['Learnt', 'Face', ''], adaptive.map((f) => [new Date(f.createdAt).toLocaleString(), f.id.slice(0, 8),
+        h('button', { type: 'button', class: 'secondary', onclick: () => removeAdaptive(f) }, 'Remove')])))
+    : null;
+  const facesSection = h('section', {}, h('h2', {}, `Faces (${faces.length})`), h('div', { class: 'faces', id: 'faces' }, photos), learnt, enrollForm(id));
   const history = h('section', {}, h('h2', {}, 'Visits by hour of day'), hourChart(hours, 'visits by hour of day'),
     h('h2', {}, 'Visits'), table(['When', 'Camera', 'Sightings'], visits.items.map((v) => [new Date(v.firstSeenAt).toLocaleString(), v.cameraId, v.sightings])),
     h('h2', {}, 'Purchases'), table(['When', 'Transaction', 'Amount', 'Points', ''], purchases.items.map((x) => [new Date(x.at).toLocaleString(), x.transactionId, `${x.amount} ${x.currency}`, x.points,

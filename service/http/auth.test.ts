@@ -185,6 +185,7 @@ describe('audit log', () => {
       'member.purge operator ok',
       'member.purge camera FORBIDDEN',
       'pos.identify pos ok',
+      'face.adapted pos ok', // the till's clear recognition taught an adaptive template, in the same request
       'face.enroll operator ok',
     ]);
     const identify = trail.body.items.find((e: { action: string }) => e.action === 'pos.identify');

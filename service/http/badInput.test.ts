@@ -126,8 +126,8 @@ async function badInputs(): Promise<BadInput[]> {
     // Query strings.
     { name: 'maxFaces=0', send: image('/v1/identify?maxFaces=0', face), status: 400, code: 'VALIDATION_FAILED' },
     { name: 'a looser threshold than configured (a lower cosine similarity)', send: image('/v1/identify?threshold=0.1', face), status: 400, code: 'VALIDATION_FAILED' },
-    { name: 'a descriptor of face-api\'s 128 numbers to the 512-d model', send: json('POST', '/v1/identify', JSON.stringify({ descriptor: Array.from({ length: 128 }, () => 0.05) })), status: 400, code: 'VALIDATION_FAILED' },
-    { name: 'an all-zero descriptor', send: json('POST', '/v1/identify', JSON.stringify({ descriptor: Array.from({ length: 512 }, () => 0) })), status: 400, code: 'VALIDATION_FAILED' },
+    { name: 'a descriptor of face-api\'s 128 numbers to the 768-d default model', send: json('POST', '/v1/identify', JSON.stringify({ descriptor: Array.from({ length: 128 }, () => 0.05) })), status: 400, code: 'VALIDATION_FAILED' },
+    { name: 'an all-zero descriptor', send: json('POST', '/v1/identify', JSON.stringify({ descriptor: Array.from({ length: 768 }, () => 0) })), status: 400, code: 'VALIDATION_FAILED' },
     { name: 'threshold=abc', send: image('/v1/identify?threshold=abc', face), status: 400, code: 'VALIDATION_FAILED' },
     { name: 'verify without memberId', send: image('/v1/verify', face), status: 400, code: 'VALIDATION_FAILED' },
     { name: 'history cursor not from the API', send: () => call('GET', `/v1/members/${memberId}/visits?cursor=%25%25%25`), status: 400, code: 'VALIDATION_FAILED' },
@@ -198,7 +198,7 @@ describe('fuzz', () => {
     const enrolledFace = await cropFace(PERSON_A, { width: 200 });
     const strangerFrame = await cropFace(STRANGERS[0]!, { width: 320 });
     const validJson = [
-      ['/v1/identify', JSON.stringify({ descriptor: Array.from({ length: 512 }, () => 0.05) })],
+      ['/v1/identify', JSON.stringify({ descriptor: Array.from({ length: 768 }, () => 0.05) })],
       [`/v1/members/${UNKNOWN}/purchases`, JSON.stringify({ transactionId: 'F-1', amount: 5, currency: 'CNY', items: [{ sku: 's', category: 'c', quantity: 1, price: 5 }] })],
       [`/v1/members/${UNKNOWN}/convert`, JSON.stringify({ phone: '+8613800000000', consent: { faceRecognition: true, source: 'x' } })],
       ['/v1/keys', JSON.stringify({ role: 'pos', name: 'fuzz', expiresAt: 'not a time' })],

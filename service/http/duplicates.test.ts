@@ -77,7 +77,7 @@ describe('suspected double enrollments', () => {
     expect([listed[0].memberId, listed[0].otherMemberId].sort()).toEqual([north, south2].sort());
     expect([listed[0].member.name, listed[0].otherMember.name].sort()).toEqual(['North A', 'South A']);
     expect(listed[0]).toMatchObject({ status: 'pending' });
-    expect(listed[0].similarity).toBeGreaterThan(0.535);
+    expect(listed[0].similarity).toBeGreaterThan(0.527); // the default model's MATCH_THRESHOLD
 
     expectError(await atGroup.post(`/v1/admin/duplicates/${listed[0].id}/merge`, { keep: sameDigits }), 400, 'VALIDATION_FAILED');
     const merged = await atGroup.post(`/v1/admin/duplicates/${listed[0].id}/merge`, { keep: north });

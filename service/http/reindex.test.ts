@@ -13,7 +13,7 @@ import { ADMIN_AUTH, createTestDatabase, makeDataDir, startTestVisage, TEST_ADMI
 
 /**
  * A descriptor-model change, for real: members enrolled under the project card's face-api model
- * (128-d, Euclidean), the service restarted on the default ONNX model (512-d, cosine); the old
+ * (128-d, Euclidean), the service restarted on the default ONNX model (the fused 768-d, cosine); the old
  * templates are never compared with the new, they are recomputed from their stored photos by the
  * admin endpoint and the CLI, side by side with the old ones, then the old ones pruned.
  */
@@ -26,7 +26,7 @@ let visage: Visage;
 const dirs: string[] = [];
 const api = apiClient(() => visage.url, ADMIN_AUTH);
 
-async function start(faceModel: 'faceapi' | 'yunet-fr512'): Promise<Visage> {
+async function start(faceModel: 'faceapi' | 'yunet-fr512+omz256'): Promise<Visage> {
   const dataDir = await makeDataDir();
   dirs.push(dataDir);
   return startTestVisage({ DATABASE_URL: db.url, VISAGE_DATA_DIR: dataDir, INFERENCE_THREADS: '1', FACE_MODEL: faceModel, ...s3.env, S3_BUCKET: BUCKET });
@@ -64,9 +64,9 @@ describe('re-index after a model change', () => {
     // B's photo was never kept (as with STORE_ENROLLMENT_PHOTOS=false): it cannot be recomputed.
     await sql.query('UPDATE face_templates SET photo_key = NULL WHERE id = $1', [faceB]);
     await visage.close();
-    visage = await start('yunet-fr512'); // the new release, on the default model (no snapshot)
+    visage = await start('yunet-fr512+omz256'); // the new release, on the default (fused) model (no snapshot)
     await visage.modelsReady;
-    expect(visage.index.size).toBe(0); // 128-d face-api templates are never loaded into the 512-d index
+    expect(visage.index.size).toBe(0); // 128-d face-api templates are never loaded into the 768-d index
     expect((await api.postImage('/v1/identify?maxFaces=1', probe)).body.faces[0]).toMatchObject({ match: null, unknownReason: 'no_close_member' });
 
     const report = await api.post('/v1/admin/reindex?limit=10');
@@ -78,7 +78,7 @@ describe('re-index after a model change', () => {
     const { rows: both } = await sql.query('SELECT model_name, cardinality(descriptor) AS length FROM face_templates WHERE member_id = $1 ORDER BY length', [a]);
     expect(both).toEqual([
       { model_name: 'face-api/faceRecognitionNet+mirror-average', length: 128 },
-      { model_name: visage.config.faceModel.name, length: 512 },
+      { model_name: visage.config.faceModel.name, length: 768 },
     ]);
 
     const cli = await promisify(execFile)(process.execPath, ['service/cli/visage.mjs', '--url', visage.url, '--key', TEST_ADMIN_KEY, 'reindex', '--prune'], {

@@ -95,6 +95,8 @@ export const faceTemplate = z
   .object({
     id: z.string(),
     memberId: z.string(),
+    /** `enrolled` (from a photo given to enroll) or `adaptive` (learnt from a clear till recognition; no photo kept). */
+    kind: z.enum(['enrolled', 'adaptive']),
     modelName: z.string(),
     modelVersion: z.string(),
     box,
@@ -104,7 +106,8 @@ export const faceTemplate = z
   })
   .meta({ id: 'FaceTemplate' });
 
-export const faceList = z.object({ faces: z.array(faceTemplate) });
+/** Enrolled templates, and apart from them the adaptive ones (each removable with DELETE …/faces/:faceId). */
+export const faceList = z.object({ faces: z.array(faceTemplate), adaptive: z.array(faceTemplate) });
 export const faceWithDescriptorList = z.object({ faces: z.array(faceTemplate.extend({ descriptor: z.array(z.number()) })) });
 
 export const enrollmentCheck = z.object({ box, quality, enrollable: z.boolean().optional() });

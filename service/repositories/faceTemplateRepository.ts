@@ -3,9 +3,13 @@ import type { DescriptorModel } from '../../models/faceModels.js';
 import { servedMemberSql, type ServedScope } from './servedScope.js';
 import type { Queryable } from '../db/pool.js';
 
+/** `enrolled`: from a photo given to enroll; `adaptive`: learnt from a clear recognition at a till. */
+export type TemplateKind = 'enrolled' | 'adaptive';
+
 export interface FaceTemplate {
   id: string;
   label: number;
+  kind: TemplateKind;
   memberId: string;
   modelName: string;
   modelVersion: string;
@@ -28,6 +32,8 @@ export interface NewFaceTemplate {
   reindexedFrom?: string;
   /** SHA-256 of the uploaded photo (enrollment is idempotent per member and photo). */
   photoDigest?: Buffer;
+  /** Unset: `enrolled`, or, for a recomputed template, the kind of the one it recomputes. */
+  kind?: TemplateKind;
 }
 
 /** What the index needs of a template. */
@@ -41,6 +47,7 @@ export interface IndexableTemplate {
 interface TemplateRow {
   id: string;
   label: string; // bigint arrives as a string
+  kind: TemplateKind;
   member_id: string;
   model_name: string;
   model_version: string;
@@ -53,6 +60,7 @@ interface TemplateRow {
 const toTemplate = (row: TemplateRow): FaceTemplate => ({
   id: row.id,
   label: Number(row.label),
+  kind: row.kind,
   memberId: row.member_id,
   modelName: row.model_name,
   modelVersion: row.model_version,
@@ -62,15 +70,16 @@ const toTemplate = (row: TemplateRow): FaceTemplate => ({
   createdAt: row.created_at.toISOString(),
 });
 
-const METADATA_COLUMNS = 'id, label, member_id, model_name, model_version, box, quality, photo_key, created_at';
+const METADATA_COLUMNS = 'id, label, kind, member_id, model_name, model_version, box, quality, photo_key, created_at';
 
 export class FaceTemplateRepository {
   constructor(private readonly db: Queryable) {}
 
   async insert(template: NewFaceTemplate, db: Queryable = this.db): Promise<FaceTemplate> {
     const { rows } = await db.query<TemplateRow>(
-      `INSERT INTO face_templates (id, member_id, descriptor, model_name, model_version, box, quality, photo_key, reindexed_from, photo_digest)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+      `INSERT INTO face_templates (id, member_id, descriptor, model_name, model_version, box, quality, photo_key, reindexed_from, photo_digest, kind)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+               COALESCE($11, (SELECT kind FROM face_templates WHERE id = $9), 'enrolled'))
        RETURNING ${METADATA_COLUMNS}`,
       [
         template.id,
@@ -83,9 +92,29 @@ export class FaceTemplateRepository {
         template.photoKey,
         template.reindexedFrom ?? null,
         template.photoDigest ?? null,
+        template.kind ?? null,
       ],
     );
     return toTemplate(rows[0]!);
+  }
+
+  /** A member's adaptive templates of a model, oldest first (the one to replace comes first). */
+  async adaptiveOf(memberId: string, model: DescriptorModel, db: Queryable = this.db): Promise<FaceTemplate[]> {
+    const { rows } = await db.query<TemplateRow>(
+      `SELECT ${METADATA_COLUMNS} FROM face_templates
+       WHERE member_id = $1 AND kind = 'adaptive' AND model_name = $2 AND model_version = $3 ORDER BY created_at, label`,
+      [memberId, model.name, model.version],
+    );
+    return rows.map(toTemplate);
+  }
+
+  /** The descriptors of a member's enrolled templates of a model (what an adaptive one must still match). */
+  async enrolledDescriptors(memberId: string, model: DescriptorModel, db: Queryable = this.db): Promise<number[][]> {
+    const { rows } = await db.query<{ descriptor: number[] }>(
+      `SELECT descriptor FROM face_templates WHERE member_id = $1 AND kind = 'enrolled' AND model_name = $2 AND model_version = $3`,
+      [memberId, model.name, model.version],
+    );
+    return rows.map((row) => row.descriptor);
   }
 
   /** The member's template made from this very photo, if any. */

@@ -18,6 +18,7 @@ import { dominantFace } from './dominantFace.js';
 import { analyzeWhenReady, readyModel, requireMember, requireQuality } from './faceAnalysis.js';
 import { roundDistance, type QualityView } from './faceView.js';
 import type { MatchRule } from '../recognition/matchRule.js';
+import type { PartitionThresholds } from '../recognition/partitionThresholds.js';
 import type { ServedIndex } from '../recognition/servedIndex.js';
 import type { PhotoEraser } from './photoEraser.js';
 
@@ -50,10 +51,15 @@ export interface FaceServiceDeps {
   enrollLiveness?: LivenessPolicy;
   /** Whether this replica holds a member (a replica serving some malls holds only their regulars). */
   served: Pick<ServedIndex, 'holds' | 'holdsGroup'>;
+  /** The measured false-match curve: the double-enrollment refusal holds its false refusals to a budget at the group's size. */
+  thresholds: Pick<PartitionThresholds, 'forSize' | 'strictest'>;
   /** The enrollment campaigns, applied when a member's first face is stored. */
   campaigns: Pick<CampaignEngine, 'onFirstFace'>;
   logger: Logger;
 }
+
+/** The expected share of distinct people refused as FACE_ALREADY_ENROLLED at the group's size, at most. */
+const FALSE_REFUSAL_BUDGET = 0.001;
 
 /** Enrollment and removal of faces (identification is identificationService.ts). */
 export class FaceService {
@@ -176,8 +182,23 @@ export class FaceService {
   }
 
   /** The nearest template of a member other than `memberId` within the match threshold. */
+  /**
+   * Another member's template close enough to refuse this enrollment as a double one. The bar is
+   * MATCH_THRESHOLD while the group is small; as it grows, a new person's face lands within it of
+   * *someone* more and more often, so the bar tightens until the expected false refusals stay
+   * under FALSE_REFUSAL_BUDGET at the group's size (the measured false-match curve). A real
+   * duplicate scores far above it; one between the two bars is enrolled and the duplicate sweep
+   * lists it for an operator (Duplicates, whose bar is looser).
+   */
   private enrolledElsewhere(descriptor: ArrayLike<number>, memberId?: string): IndexHit | undefined {
-    return this.deps.rule.sameAsOtherMember(this.deps.index.search(descriptor, 8), memberId);
+    const { index, rule, thresholds } = this.deps;
+    const bar = thresholds.forSize(index.size, FALSE_REFUSAL_BUDGET, rule.thresholds.match) ?? thresholds.strictest(index.size);
+    return rule.sameAsOtherMember(index.search(descriptor, 8), memberId, bar?.threshold);
+  }
+
+  /** A visitor is not created within MATCH_THRESHOLD of any member: while a member could be it, it stays unknown. */
+  private visitorOfMember(descriptor: ArrayLike<number>): IndexHit | undefined {
+    return this.deps.rule.sameAsOtherMember(this.deps.index.search(descriptor, 8));
   }
 
   private insertTemplate(template: Omit<NewFaceTemplate, 'modelName' | 'modelVersion'>, tx: Queryable): Promise<FaceTemplate> {
@@ -199,7 +220,7 @@ export class FaceService {
     if (!descriptor) throw new Error('a visitor descriptor of zeros');
     face = { ...face, descriptor };
     return this.enrollments.add(async () => {
-      const existing = this.enrolledElsewhere(face.descriptor);
+      const existing = this.visitorOfMember(face.descriptor);
       if (existing) {
         const member = await this.deps.members.findById(existing.memberId);
         if (member) return { member, created: false };

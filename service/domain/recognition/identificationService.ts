@@ -5,6 +5,7 @@ import type { Box, DetectedFace } from '../../../models/types.js';
 import { isDatabaseUnavailable } from '../../db/pool.js';
 import { invalidInput, livenessNeedsPhoto, noFace, noFaceToVerifyAgainst } from '../errors.js';
 import type { Lane } from '../../../models/laneScheduler.js';
+import type { AdaptiveTemplates } from '../faces/adaptiveTemplates.js';
 import type { LivenessPolicy, LivenessVerdict } from '../liveness/livenessPolicy.js';
 import type { LivenessSessions } from '../liveness/livenessSessions.js';
 import type { Member, MemberRepository } from '../../repositories/memberRepository.js';
@@ -80,6 +81,8 @@ export interface IdentificationServiceDeps {
   livenessSessions: LivenessSessions;
   recognitions: Recognitions;
   offers: Pick<OfferService, 'at'>;
+  /** Clear till recognitions may teach the member's templates (AdaptiveTemplates). */
+  adaptation: Pick<AdaptiveTemplates, 'offer' | 'enabled'>;
   observer: RecognitionObserver;
 }
 
@@ -140,7 +143,9 @@ export class IdentificationService {
   /** Identification with what a cashier needs: the member and their profile for each known face. */
   async identify(bytes: Buffer, options: IdentifyOptions & { maxFaces?: number; liveness?: boolean }): Promise<IdentifiedFace[]> {
     const faces = await this.matchFaces(bytes, { ...options, mallId: options.till?.mallId ?? options.mallId });
-    return this.observed('identify', await this.answer(faces, options));
+    const answered = this.observed('identify', await this.answer(faces, options));
+    await this.adapt(faces, options, { required: options.liveness === true });
+    return answered;
   }
 
   /**
@@ -151,7 +156,30 @@ export class IdentificationService {
     const [found] = await this.matchFaces(bytes, { ...options, maxFaces: 1, mallId: options.till?.mallId ?? options.mallId });
     if (!found) throw noFace();
     await this.deps.livenessSessions.consume(sessionId, found.face.descriptor);
-    return this.observed('identify', await this.answer([found], options, true));
+    const answered = this.observed('identify', await this.answer([found], options, true));
+    await this.adapt([found], options, { required: true, passedBySession: true });
+    return answered;
+  }
+
+  /**
+   * At a till, each recognised face is offered as an adaptive template of its member (the offer
+   * refuses what is not clearly them); never a face found only by a second factor.
+   */
+  private async adapt(faces: FaceMatch[], options: IdentifyOptions, liveness: { required: boolean; passedBySession?: boolean }): Promise<void> {
+    const { till } = options;
+    if (!till || !this.deps.adaptation.enabled) return;
+    for (const { face, match, liveness: verdict } of faces) {
+      if (!match || match.via === 'second-factor') continue;
+      await this.deps.adaptation.offer({
+        memberId: match.memberId,
+        descriptor: face.descriptor,
+        box: face.box,
+        measures: face.measures,
+        source: 'till',
+        liveness: { required: liveness.required, passed: liveness.passedBySession ?? verdict?.live ?? null },
+        keyId: till.keyId,
+      });
+    }
   }
 
   async identifyDescriptor(given: number[], options: IdentifyOptions & { liveness?: boolean }): Promise<IdentifiedFace[]> {

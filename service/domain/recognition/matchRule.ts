@@ -113,9 +113,9 @@ export class MatchRule {
     return this.within(distance, threshold);
   }
 
-  /** Nearest templates of members other than `memberId` that the 1:N threshold calls the same person. */
-  sameAsOtherMember(hits: readonly IndexHit[], memberId?: string): IndexHit | undefined {
-    return hits.find((hit) => hit.memberId !== memberId && this.within(hit.distance, this.thresholds.match));
+  /** The nearest template of a member other than `memberId` within the 1:N threshold (or a stricter one given). */
+  sameAsOtherMember(hits: readonly IndexHit[], memberId?: string, threshold = this.thresholds.match): IndexHit | undefined {
+    return hits.find((hit) => hit.memberId !== memberId && this.within(hit.distance, threshold));
   }
 
   /** Whether two descriptors (not necessarily unit length, e.g. a mean) are one person at the 1:N threshold. */

@@ -31,12 +31,15 @@ export const faceEndpoints = [
   endpoint({
     method: 'get',
     path: '/v1/members/:id/faces',
-    summary: "The member's face templates",
+    summary: "The member's face templates: enrolled ones, and apart from them the adaptive ones learnt at tills",
     roles: ['operator'],
     ...memberPath,
-    responses: { 200: { description: '{faces}', schema: out.faceList } },
+    responses: { 200: { description: '{faces, adaptive}', schema: out.faceList } },
     errors: ['MEMBER_NOT_FOUND'],
-    handle: async ({ params }, { records }) => ({ body: { faces: await records.list(params.id) } }),
+    handle: async ({ params }, { records }) => {
+      const all = await records.list(params.id);
+      return { body: { faces: all.filter((f) => f.kind === 'enrolled'), adaptive: all.filter((f) => f.kind === 'adaptive') } };
+    },
   }),
   // Descriptors are biometric templates: only an admin may take them out, and it is audited.
   endpoint({

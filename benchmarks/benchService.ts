@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { startVisage } from '../service/app/startVisage.js';
+import { loadConfig } from '../service/config.js';
+
+/** The parts of the answers the accuracy benchmarks read. */
+export interface Answer {
+  id?: string;
+  key?: string;
+  error?: { code: string };
+  faces?: { match: { memberId: string; via?: string; similarity?: number } | null; unknownReason?: string }[];
+  adaptive?: unknown[];
+  malls?: { partitions: { name: string; templates: number; threshold: number | null; expectedFpir: number | null }[] }[];
+}
+
+/**
+ * The service on its embedded defaults in a fresh data folder, for benchmarks that measure through
+ * the HTTP API; `env` overrides settings. `call` sends one request with a key.
+ */
+export async function startBenchService(env: Record<string, string> = {}) {
+  const admin = randomBytes(24).toString('base64url');
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'visage-bench-'));
+  await fs.chmod(dataDir, 0o755);
+  const visage = await startVisage(
+    loadConfig({
+      ...process.env,
+      VISAGE_ADMIN_KEY: admin,
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      PORT: '0',
+      VISAGE_DATA_DIR: dataDir,
+      EMBEDDED_PG_PORT: process.env.EMBEDDED_PG_PORT ?? '54341',
+      LOG_LEVEL: 'warn',
+      ...env,
+    }),
+    { logger: pino({ level: 'warn' }) },
+  );
+  await visage.modelsReady;
+  const call = async (method: string, url: string, key: string, body?: Buffer | string, contentType = 'application/json') => {
+    const res = await fetch(`${visage.url}${url}`, { method, body: typeof body === 'string' || body === undefined ? body : new Uint8Array(body), headers: { authorization: `Bearer ${key}`, 'content-type': contentType } });
+    return { status: res.status, json: (await res.json()) as Answer };
+  };
+  return {
+    admin,
+    call,
+    /** A new key of a role (a till: `pos`). */
+    keyOf: async (role: string, name: string) => (await call('POST', '/v1/keys', admin, JSON.stringify({ role, name }))).json.key!,
+    close: async () => {
+      await visage.close();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs `work` over `items` two at a time (one per worker core). */
+export async function each<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    [0, 1].map(async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
+}
