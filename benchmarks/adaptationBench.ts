@@ -13,7 +13,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { benchCommand } from './benchCommand.js';
-import { each, startBenchService } from './benchService.js';
+import { each, labelledFace, startBenchService } from './benchService.js';
 import { DEFAULT_LFW_DIR, identityOf, readPairs } from './lfw.js';
 
 const opts = benchCommand().option('--dir <folder>', 'LFW View 1 folder', DEFAULT_LFW_DIR).parse().opts<{ dir: string; json?: boolean }>();
@@ -44,7 +44,7 @@ async function run(adapt: boolean) {
   });
   // The till: each learner's photo 2, and every stranger's photos.
   const atTill = [...learners.map((p) => byPerson.get(p)![1]!), ...strangers.flatMap((p) => byPerson.get(p)!)];
-  await each(atTill, async (image) => void (await call('POST', '/v1/identify?maxFaces=1&liveness=off', till, await photo(image), 'image/jpeg')));
+  await each(atTill, async (image) => void (await call('POST', '/v1/identify?liveness=off', till, await photo(image), 'image/jpeg')));
   let learnt = 0;
   let learntFromStrangers = 0;
   for (const [id, person] of memberOf) {
@@ -56,7 +56,7 @@ async function run(adapt: boolean) {
   const outcome = { mated: 0, found: 0, wrongMember: 0, missedRefused: 0, nonMated: 0, falseMatches: 0 };
   const probes = [...learners.flatMap((p) => byPerson.get(p)!.slice(2).map((image) => ({ person: p, image, mated: true }))), ...strangers.flatMap((p) => byPerson.get(p)!.map((image) => ({ person: p, image, mated: false })))];
   await each(probes, async ({ person, image, mated }) => {
-    const face = (await call('POST', '/v1/identify?maxFaces=1&liveness=off', admin, await photo(image), 'image/jpeg')).json.faces?.[0];
+    const face = labelledFace((await call('POST', '/v1/identify?liveness=off', admin, await photo(image), 'image/jpeg')).json.faces);
     const found = face?.match ? memberOf.get(face.match.memberId) : undefined;
     if (mated) {
       outcome.mated++;

@@ -6,12 +6,27 @@ import { pino } from 'pino';
 import { startVisage } from '../service/app/startVisage.js';
 import { loadConfig } from '../service/config.js';
 
+export interface BenchFace {
+  box?: { x: number; y: number; width: number; height: number };
+  match: { memberId: string; via?: string; similarity?: number } | null;
+  unknownReason?: string;
+}
+
+/**
+ * LFW's labelled person is the face nearest the photo's centre (LFW's photos are centred on them);
+ * a probe's other faces are people beside them. The 250×250 photos' centre is (125, 125).
+ */
+export function labelledFace(faces: BenchFace[] | undefined, centre = { x: 125, y: 125 }): BenchFace | undefined {
+  const off = (f: BenchFace) => (f.box ? Math.hypot(f.box.x + f.box.width / 2 - centre.x, f.box.y + f.box.height / 2 - centre.y) : 0);
+  return faces?.reduce<BenchFace | undefined>((best, f) => (!best || off(f) < off(best) ? f : best), undefined);
+}
+
 /** The parts of the answers the accuracy benchmarks read. */
 export interface Answer {
   id?: string;
   key?: string;
   error?: { code: string };
-  faces?: { match: { memberId: string; via?: string; similarity?: number } | null; unknownReason?: string }[];
+  faces?: BenchFace[];
   adaptive?: unknown[];
   malls?: { partitions: { name: string; templates: number; threshold: number | null; expectedFpir: number | null }[] }[];
 }

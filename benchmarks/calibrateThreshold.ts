@@ -3,6 +3,7 @@
  * pairsDevTest, and writes them to models/thresholds/<model>.json (read at start).
  *
  *   [FACE_MODEL=faceapi] npm run calibrate [-- --dir ../shared/datasets/lfw-view1] [--cache file] [--dry-run] [--json]
+ *   npm run calibrate -- --from-service [--url http://…:8080] [--key <admin key>]   (calibrateFromService.ts)
  *
  * Everything is tuned on DevTrain images and pairs only; DevTest is measured once.
  * - verify (1:1): the threshold with the best DevTrain pair accuracy.
@@ -28,6 +29,7 @@ import { benchModel } from './benchModel.js';
 import { accuracyAt, DEFAULT_LFW_DIR, describeWithCache, identityOf, pairCloseness, readPairs } from './lfw.js';
 import { fnirAt, fpirAt, runOpenSet, simulateDay, wrongMemberAt } from './openSet.js';
 import { benchCommand } from './benchCommand.js';
+import { calibrateFromService } from './calibrateFromService.js';
 
 const TARGET_FMR = 1e-6;
 const REFERENCE_GALLERY = 10_000;
@@ -37,8 +39,20 @@ const program = benchCommand()
   .option('--threads <n>', 'inference threads', String(os.availableParallelism()))
   .option('--cache <file>', 'reuse (or save) the descriptors of a previous run of the same pipeline')
   .option('--dry-run', 'print the thresholds without writing the model\'s thresholds file')
+  .option('--from-service', "check a running service's thresholds on its own enrolled members instead (POST /v1/admin/calibration)")
+  .option('--url <url>', 'the running service (--from-service)', process.env.VISAGE_URL ?? 'http://127.0.0.1:8080')
+  .option('--key <key>', 'an admin key (--from-service)', process.env.VISAGE_ADMIN_KEY)
   .parse();
-const opts = program.opts<{ dir: string; threads: string; cache?: string; dryRun?: boolean; json?: boolean }>();
+const opts = program.opts<{ dir: string; threads: string; cache?: string; dryRun?: boolean; json?: boolean; fromService?: boolean; url: string; key?: string }>();
+
+if (opts.fromService) {
+  if (!opts.key) {
+    console.error('--from-service needs an admin key: --key or VISAGE_ADMIN_KEY');
+    process.exit(2);
+  }
+  await calibrateFromService(opts.url, opts.key, opts.json === true);
+  process.exit(0);
+}
 
 if (!fs.existsSync(path.join(opts.dir, 'pairsDevTrain.txt'))) {
   console.error(`no LFW View 1 data at ${opts.dir}: pass --dir <folder with pairsDevTrain.txt>`);

@@ -1,7 +1,8 @@
 /**
  * Open-set 1:N accuracy through the HTTP API, as a mall deployment answers it: every gallery photo
  * of LFW View 1 enrolled with POST /v1/members/:id/faces (a refused enrollment makes each of that
- * person's probes a miss), every probe identified by a till's key (POST /v1/identify?maxFaces=1),
+ * person's probes a miss), every probe identified by a till's key (POST /v1/identify; the answer
+ * for LFW's labelled person, the face nearest the photo's centre),
  * with the service's whole rule: quality, partitions and their thresholds by size, the margin.
  * The split is openSet.ts's (first photo of every other person with several; one-photo people as
  * distractors; the rest probe).
@@ -11,7 +12,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { benchCommand } from './benchCommand.js';
-import { each, startBenchService } from './benchService.js';
+import { each, labelledFace, startBenchService } from './benchService.js';
 import { DEFAULT_LFW_DIR, readPairs } from './lfw.js';
 import { openSetSplit } from './openSet.js';
 
@@ -43,10 +44,11 @@ await each([...s.enrolled, ...s.distractors], async (person) => {
 const enrolled = new Set(s.enrolled);
 const enrolledOk = new Set(memberOf.values());
 const outcome = { mated: 0, matedFound: 0, matedMissedRefused: 0, wrongMember: 0, nonMated: 0, falseMatches: 0, reasons: new Map<string, number>() };
+const wrong: string[] = [];
 const probes = s.several.flatMap((person) => (enrolled.has(person) ? s.byPerson.get(person)!.slice(1) : s.byPerson.get(person)!).map((image) => ({ person, image, mated: enrolled.has(person) })));
 await each(probes, async ({ person, image, mated }) => {
-  const res = await call('POST', '/v1/identify?maxFaces=1&liveness=off', till, await fs.readFile(path.join(opts.dir, image)), 'image/jpeg');
-  const face = res.json.faces?.[0];
+  const res = await call('POST', '/v1/identify?liveness=off', till, await fs.readFile(path.join(opts.dir, image)), 'image/jpeg');
+  const face = labelledFace(res.json.faces);
   const found = face?.match ? memberOf.get(face.match.memberId) : undefined;
   const reason = res.status !== 200 ? (res.json.error?.code ?? String(res.status)) : !face ? 'NO_FACE' : face.match ? `match${face.match.via ? ` via ${face.match.via}` : ''}` : (face.unknownReason ?? 'unknown');
   outcome.reasons.set(`${mated ? 'mated' : 'non-mated'}: ${reason}`, (outcome.reasons.get(`${mated ? 'mated' : 'non-mated'}: ${reason}`) ?? 0) + 1);
@@ -54,7 +56,10 @@ await each(probes, async ({ person, image, mated }) => {
     outcome.mated++;
     if (!enrolledOk.has(person)) outcome.matedMissedRefused++;
     else if (found === person) outcome.matedFound++;
-    else if (found) outcome.wrongMember++;
+    else if (found) {
+      outcome.wrongMember++;
+      wrong.push(`${image} → ${found} (similarity ${face?.match?.similarity ?? '?'})`);
+    }
   } else {
     outcome.nonMated++;
     if (found) outcome.falseMatches++;
@@ -70,5 +75,5 @@ Open-set 1:N through the HTTP API (LFW View 1; TARGET_FPIR ${opts.targetFpir}; g
 enrollments: ${s.enrolled.length + s.distractors.length} tried, ${memberOf.size} accepted, refused: ${JSON.stringify(Object.fromEntries(refused))}
 mated searches ${outcome.mated}: found ${outcome.matedFound}, FNIR ${pct(outcome.mated - outcome.matedFound, outcome.mated)} (of which the person's enrollment was refused: ${outcome.matedMissedRefused}), wrong member ${outcome.wrongMember} (${pct(outcome.wrongMember, outcome.mated)})
 non-mated searches ${outcome.nonMated}: matched to someone ${outcome.falseMatches}, FPIR ${pct(outcome.falseMatches, outcome.nonMated)}
-answers: ${JSON.stringify(Object.fromEntries([...outcome.reasons].sort()))}`);
+answers: ${JSON.stringify(Object.fromEntries([...outcome.reasons].sort()))}${wrong.length ? `\nwrong members: ${wrong.join('; ')}` : ''}`);
 if (opts.json) console.log(JSON.stringify({ targetFpir: Number(opts.targetFpir), group, refused: Object.fromEntries(refused), ...outcome, reasons: Object.fromEntries(outcome.reasons) }));

@@ -10,6 +10,7 @@ import type { Pool } from '../db/pool.js';
 import { ApiKeyService } from '../domain/access/apiKeys.js';
 import { AuditLog } from '../domain/access/auditLog.js';
 import { AdaptiveTemplates } from '../domain/faces/adaptiveTemplates.js';
+import { DeploymentCalibration } from '../domain/recognition/deploymentCalibration.js';
 import { FaceRecords } from '../domain/faces/faceRecords.js';
 import { FaceService } from '../domain/faces/faceService.js';
 import { IdentificationService } from '../domain/recognition/identificationService.js';
@@ -254,6 +255,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     faces,
     identification,
     adaptation,
+    calibration: new DeploymentCalibration({ index, duplicates: duplicateRepository, rule, thresholds: partitionThresholds, targetFpir }),
     records: new FaceRecords({ members, templates, blobs }),
     feed,
     frames,

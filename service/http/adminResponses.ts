@@ -44,6 +44,20 @@ export const reindexReport = z.object({
 
 export const pruneResult = z.object({ pruned: z.number().int() });
 
+/** The deployment's own impostor pairs against the thresholds in force (DeploymentCalibration). */
+export const calibrationReport = z.object({
+  members: z.number().int(),
+  pairs: z.number().int(),
+  sampled: z.boolean(),
+  excludedSuspectedDuplicates: z.number().int(),
+  resolution: z.number(),
+  thresholds: z.array(z.object({ name: z.enum(['match', 'today', 'verify']), threshold: z.number(), deploymentFmr: z.number(), lfwFmr: z.number().nullable() })),
+  group: z.object({ templates: z.number().int(), expectedFpir: z.number(), lfwExpectedFpir: z.number().nullable() }),
+  suggestedMatchThreshold: z.number().nullable(),
+  targetFpir: z.number(),
+  closestPairs: z.array(z.object({ memberId: z.string(), otherMemberId: z.string(), similarity: z.number() })),
+});
+
 export const me = z.object({
   keyId: z.string(),
   name: z.string(),

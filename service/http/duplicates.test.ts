@@ -108,3 +108,36 @@ describe('suspected double enrollments', () => {
     expect((await atGroup.get('/v1/admin/duplicates')).body.duplicates.some((d: { id: string }) => d.id === pair.id)).toBe(false);
   });
 });
+
+describe('calibration on the deployment\'s own faces', () => {
+  it('reports the thresholds in force against pairs of different members, leaving out a pair under review', async () => {
+    const a = await member(atGroup, { homeMallId: 'north' });
+    expect((await atGroup.postImage(`/v1/members/${a}/faces`, await cropFace(STRANGERS[0]!))).status).toBe(201);
+    const b = await member(atSouth, { homeMallId: 'south' });
+    expect((await atSouth.postImage(`/v1/members/${b}/faces`, await cropFace(STRANGERS[0]!, { width: 250 }))).status).toBe(201);
+    const c = await member(atGroup, { homeMallId: 'north' });
+    expect((await atGroup.postImage(`/v1/members/${c}/faces`, await cropFace(STRANGERS[2]!))).status).toBe(201);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await group.maintenance.sweepDuplicates(); // a and b: one person enrolled twice, listed for review
+
+    const operator = (await atGroup.post('/v1/keys', { role: 'operator', name: 'desk' })).body.key;
+    expectError(await atGroup.post('/v1/admin/calibration', undefined, { authorization: `Bearer ${operator}` }), 403, 'FORBIDDEN');
+    const res = await atGroup.post('/v1/admin/calibration');
+    expect(res.status).toBe(200);
+    const report = res.body;
+    const members = report.members as number;
+    expect(members).toBeGreaterThanOrEqual(3);
+    // Every pair of different members but the one under review; the review's pair is the closest.
+    expect(report.pairs + report.excludedSuspectedDuplicates).toBe((members * (members - 1)) / 2);
+    expect(report.excludedSuspectedDuplicates).toBeGreaterThanOrEqual(1);
+    expect(report.closestPairs.some((p: { memberId: string; otherMemberId: string }) => [p.memberId, p.otherMemberId].sort().join() === [a, b].sort().join())).toBe(false);
+    expect(report.thresholds.map((t: { name: string }) => t.name)).toEqual(['match', 'today', 'verify']);
+    expect(report.thresholds[0]).toMatchObject({ threshold: 0.527, deploymentFmr: expect.any(Number), lfwFmr: expect.any(Number) });
+    // A handful of members cannot show a false-match rate small enough for TARGET_FPIR: no suggestion.
+    expect(report).toMatchObject({ sampled: false, suggestedMatchThreshold: null, targetFpir: 0.001, group: { templates: expect.any(Number) } });
+    // Audited (audit records are written in batches a moment after the request).
+    const audited = async () => (await sql.query("SELECT count(*)::int AS n FROM audit_log WHERE action = 'admin.calibration' AND outcome = 'ok'")).rows[0].n as number;
+    for (let tries = 0; tries < 50 && (await audited()) === 0; tries++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await audited()).toBe(1);
+  });
+});

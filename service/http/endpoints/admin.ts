@@ -23,6 +23,20 @@ export const adminEndpoints = [
   }),
   endpoint({
     method: 'post',
+    path: '/v1/admin/calibration',
+    summary: "Check the thresholds in force on the deployment's own faces: every pair of different enrolled members is an impostor pair (admin; reports, changes nothing)",
+    roles: [],
+    audit: 'admin.calibration',
+    responses: { 200: { description: 'false-match rates at the thresholds in force, here and on LFW, and the threshold that would hold TARGET_FPIR', schema: out.calibrationReport } },
+    errors: ['NOT_READY'],
+    handle: async ({ audit }, { calibration }) => {
+      const report = await calibration.estimate();
+      audit({ details: { members: report.members, pairs: report.pairs, suggestedMatchThreshold: report.suggestedMatchThreshold } });
+      return { body: report };
+    },
+  }),
+  endpoint({
+    method: 'post',
     path: '/v1/admin/reindex/prune',
     summary: 'Delete old-model templates that have a recomputed successor (admin), once every replica runs the new model',
     roles: [],
