@@ -227,6 +227,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     cameraMalls: new CameraMalls(cameraRepository),
     served: servedIndex,
     visitors: config.visitors,
+    adaptation,
     observer: recognitionObserver,
     clock,
     logger,

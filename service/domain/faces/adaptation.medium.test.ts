@@ -114,3 +114,22 @@ describe('adaptive templates (medium)', () => {
     await t.services.members.purge(a.id);
   });
 });
+
+describe('adaptive templates from entrance cameras (ADAPT_FROM_CAMERAS=true)', () => {
+  it('learns from a camera face only where the deployment allows it', async () => {
+    const cameras = await startTestServices({ ADAPT_FROM_CAMERAS: 'true' });
+    try {
+      await cameras.pipeline.start();
+      const member = await cameras.services.members.create({ name: 'Cam', consent });
+      await cameras.services.faces.enrollFace(member.id, await cropFace(PERSON_A));
+      const [face] = (await cameras.pipeline.analyze(await cropFace(PERSON_A, { width: 240, margin: 0.9, quality: 70 }))).faces;
+      const outcome = await cameras.services.adaptation.offer({ memberId: member.id, descriptor: face!.descriptor, box: face!.box, measures: face!.measures, source: 'camera', liveness: { required: false, passed: null }, keyId: null });
+      expect(outcome).toMatchObject({ added: true });
+      await cameras.services.audit.flush();
+      const { rows } = await cameras.pool.query("SELECT role, details FROM audit_log WHERE action = 'face.adapted'");
+      expect(rows[0]).toMatchObject({ role: 'camera', details: { source: 'camera' } });
+    } finally {
+      await cameras.close();
+    }
+  });
+});

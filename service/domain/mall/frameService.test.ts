@@ -45,6 +45,7 @@ function harness(policy: Partial<VisitorPolicy> = {}, options: { holdsGroup?: bo
   const sightings: { memberId: string; cameraId: string; at: Date }[] = [];
   const outcomes: { source: FaceSource; outcome: string }[] = [];
   const created: string[] = [];
+  const offers: { memberId: string; source: string }[] = [];
   const feed = new VisitFeed();
   const events: VisitEvent[] = [];
   feed.subscribe((event) => events.push(event));
@@ -92,6 +93,7 @@ function harness(policy: Partial<VisitorPolicy> = {}, options: { holdsGroup?: bo
     cameraMalls: { mallOf: () => Promise.resolve('default') },
     served: { holdsGroup: options.holdsGroup ?? true },
     visitors: { policy: 'track', minSightings: 3, pushedTrackTimeoutSeconds: 30, ...policy },
+    adaptation: { offer: (candidate: { memberId: string; source: string }) => Promise.resolve(offers.push(candidate)).then(() => ({ added: false, reason: 'camera' })) },
     observer: { faceDecided: (source: FaceSource, outcome: string) => outcomes.push({ source, outcome }), visitSighted: () => undefined },
     clock: () => new Date(now),
     logger: pino({ level: 'silent' }),
@@ -104,6 +106,7 @@ function harness(policy: Partial<VisitorPolicy> = {}, options: { holdsGroup?: bo
     sightings,
     outcomes,
     created,
+    offers,
     events,
     tracks: deps.tracks,
     show: (faces: FakeFace[]) => (frame = faces),
@@ -137,6 +140,8 @@ describe('FrameService, pushed frames', () => {
     expect(third!.trackId).toBe(first!.trackId);
     expect(h.events).toHaveLength(1);
     expect(h.events[0]).toMatchObject({ memberId: 'alice', trackId: first!.trackId, newVisit: true });
+    // The decided track's face is offered once as a camera's adaptive template (refused there unless ADAPT_FROM_CAMERAS).
+    expect(h.offers).toEqual([expect.objectContaining({ memberId: 'alice', source: 'camera' })]);
   });
 
   it('decides afresh when the decided member is purged while the track lasts', async () => {

@@ -8,6 +8,7 @@ import type { UnknownReason } from '../recognition/matchRule.js';
 import type { IdentificationService, Match } from '../recognition/identificationService.js';
 import type { QualityView } from '../faces/faceView.js';
 import type { MemberService } from '../members/memberService.js';
+import type { AdaptiveTemplates } from '../faces/adaptiveTemplates.js';
 import type { MemberProfile } from '../members/profileService.js';
 import type { VisitService } from './visitService.js';
 import type { MallPartitions } from '../recognition/mallPartitions.js';
@@ -66,6 +67,8 @@ export interface FrameServiceDeps {
   /** Whether this replica holds the whole group (the visitor policy needs to know). */
   served: Pick<ServedIndex, 'holdsGroup'>;
   visitors: VisitorPolicy;
+  /** Recognised camera faces are offered as adaptive templates (refused unless ADAPT_FROM_CAMERAS). */
+  adaptation: Pick<AdaptiveTemplates, 'offer'>;
   /** Where each face's outcome and each visit are reported (the metrics), for pushed and pulled frames alike. */
   observer: RecognitionObserver;
   clock: Clock;
@@ -80,6 +83,9 @@ export interface TrackDecision {
   memberId: string;
   answer: FaceAnswer;
 }
+
+/** What an adaptive template is made of, from a face of the frame. */
+const pick = ({ face }: UsableFace) => ({ descriptor: face.descriptor, box: face.box, measures: face.measures });
 
 /** How a decided track answers its later frames: the same member and visit, no new sighting, no new visitor. */
 function asRepeated({ visitorCreated: _created, visit, ...answer }: FaceAnswer): FaceAnswer {
@@ -175,7 +181,11 @@ export class FrameService {
         const { face, quality } = usable[i]!;
         answer = (await this.newVisitor(descriptor, face.box, quality, cameraId, mallId, at, track)) ?? answer;
       }
-      if (answer.match) track.decision = { memberId: answer.match.memberId, answer: asRepeated(answer) };
+      if (answer.match) {
+        track.decision = { memberId: answer.match.memberId, answer: asRepeated(answer) };
+        // The track's face may teach the member's templates only where ADAPT_FROM_CAMERAS allows (the offer refuses otherwise).
+        if (found.match) await this.deps.adaptation.offer({ memberId: answer.match.memberId, ...pick(usable[i]!), source: 'camera', liveness: { required: false, passed: null }, keyId: null });
+      }
       answers.push(answer);
     }
     return answers.map((answer, i) => ({ ...answer, trackId: tracks[i]!.id }));
