@@ -80,6 +80,24 @@ export class AdaptiveTemplates {
     return this.deps.policy.maxTemplates > 0 && this.deps.rule.metric === 'cosine';
   }
 
+  /**
+   * A till's identification: each recognised face is offered (the offer refuses what is not
+   * clearly them); never a face found only by a second factor. Liveness passed by a challenge
+   * session counts as passed.
+   */
+  async offerTill(
+    faces: readonly { face: Pick<AdaptationCandidate, 'descriptor' | 'box' | 'measures'>; match: { memberId: string; via?: string } | null; liveness?: { live: boolean } }[],
+    keyId: string,
+    liveness: { required: boolean; passedBySession?: boolean },
+  ): Promise<void> {
+    if (!this.enabled) return;
+    for (const { face, match, liveness: verdict } of faces) {
+      if (!match || match.via === 'second-factor') continue;
+      const { descriptor, box, measures } = face;
+      await this.offer({ memberId: match.memberId, descriptor, box, measures, source: 'till', liveness: { required: liveness.required, passed: liveness.passedBySession ?? verdict?.live ?? null }, keyId });
+    }
+  }
+
   /** Adds the face as an adaptive template of the member when it is safe to, or says why not; a failure is logged, never thrown at the till. */
   async offer(candidate: AdaptationCandidate): Promise<AdaptationOutcome> {
     try {

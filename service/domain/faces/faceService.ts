@@ -181,7 +181,6 @@ export class FaceService {
     return this.deps.rule.sameAsOtherMember(hits.sort((a, b) => a.distance - b.distance), member.id);
   }
 
-  /** The nearest template of a member other than `memberId` within the match threshold. */
   /**
    * Another member's template close enough to refuse this enrollment as a double one. The bar is
    * MATCH_THRESHOLD while the group is small; as it grows, a new person's face lands within it of

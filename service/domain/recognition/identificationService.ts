@@ -82,7 +82,7 @@ export interface IdentificationServiceDeps {
   recognitions: Recognitions;
   offers: Pick<OfferService, 'at'>;
   /** Clear till recognitions may teach the member's templates (AdaptiveTemplates). */
-  adaptation: Pick<AdaptiveTemplates, 'offer' | 'enabled'>;
+  adaptation: Pick<AdaptiveTemplates, 'offerTill'>;
   observer: RecognitionObserver;
 }
 
@@ -144,7 +144,7 @@ export class IdentificationService {
   async identify(bytes: Buffer, options: IdentifyOptions & { maxFaces?: number; liveness?: boolean }): Promise<IdentifiedFace[]> {
     const faces = await this.matchFaces(bytes, { ...options, mallId: options.till?.mallId ?? options.mallId });
     const answered = this.observed('identify', await this.answer(faces, options));
-    await this.adapt(faces, options, { required: options.liveness === true });
+    if (options.till) await this.deps.adaptation.offerTill(faces, options.till.keyId, { required: options.liveness === true });
     return answered;
   }
 
@@ -157,29 +157,8 @@ export class IdentificationService {
     if (!found) throw noFace();
     await this.deps.livenessSessions.consume(sessionId, found.face.descriptor);
     const answered = this.observed('identify', await this.answer([found], options, true));
-    await this.adapt([found], options, { required: true, passedBySession: true });
+    if (options.till) await this.deps.adaptation.offerTill([found], options.till.keyId, { required: true, passedBySession: true });
     return answered;
-  }
-
-  /**
-   * At a till, each recognised face is offered as an adaptive template of its member (the offer
-   * refuses what is not clearly them); never a face found only by a second factor.
-   */
-  private async adapt(faces: FaceMatch[], options: IdentifyOptions, liveness: { required: boolean; passedBySession?: boolean }): Promise<void> {
-    const { till } = options;
-    if (!till || !this.deps.adaptation.enabled) return;
-    for (const { face, match, liveness: verdict } of faces) {
-      if (!match || match.via === 'second-factor') continue;
-      await this.deps.adaptation.offer({
-        memberId: match.memberId,
-        descriptor: face.descriptor,
-        box: face.box,
-        measures: face.measures,
-        source: 'till',
-        liveness: { required: liveness.required, passed: liveness.passedBySession ?? verdict?.live ?? null },
-        keyId: till.keyId,
-      });
-    }
   }
 
   async identifyDescriptor(given: number[], options: IdentifyOptions & { liveness?: boolean }): Promise<IdentifiedFace[]> {
