@@ -34,6 +34,8 @@ export interface NewFaceTemplate {
   photoDigest?: Buffer;
   /** Unset: `enrolled`, or, for a recomputed template, the kind of the one it recomputes. */
   kind?: TemplateKind;
+  /** Unset: the database's clock (an adaptive template is dated by the service's, which its once-a-day rule reads). */
+  createdAt?: Date;
 }
 
 /** What the index needs of a template. */
@@ -77,9 +79,9 @@ export class FaceTemplateRepository {
 
   async insert(template: NewFaceTemplate, db: Queryable = this.db): Promise<FaceTemplate> {
     const { rows } = await db.query<TemplateRow>(
-      `INSERT INTO face_templates (id, member_id, descriptor, model_name, model_version, box, quality, photo_key, reindexed_from, photo_digest, kind)
+      `INSERT INTO face_templates (id, member_id, descriptor, model_name, model_version, box, quality, photo_key, reindexed_from, photo_digest, kind, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
-               COALESCE($11, (SELECT kind FROM face_templates WHERE id = $9), 'enrolled'))
+               COALESCE($11, (SELECT kind FROM face_templates WHERE id = $9), 'enrolled'), COALESCE($12, now()))
        RETURNING ${METADATA_COLUMNS}`,
       [
         template.id,
@@ -93,6 +95,7 @@ export class FaceTemplateRepository {
         template.reindexedFrom ?? null,
         template.photoDigest ?? null,
         template.kind ?? null,
+        template.createdAt ?? null,
       ],
     );
     return toTemplate(rows[0]!);

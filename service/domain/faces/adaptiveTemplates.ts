@@ -130,7 +130,7 @@ export class AdaptiveTemplates {
       if (oldest) await this.deps.templates.deleteOne(candidate.memberId, oldest.id, tx);
       const quality = qualityView(candidate.measures, verdict);
       const template = await this.deps.templates.insert(
-        { id: randomUUID(), memberId: candidate.memberId, descriptor: candidate.descriptor, modelName: model.name, modelVersion: model.version, box: candidate.box, quality, photoKey: null, kind: 'adaptive' },
+        { id: randomUUID(), memberId: candidate.memberId, descriptor: candidate.descriptor, modelName: model.name, modelVersion: model.version, box: candidate.box, quality, photoKey: null, kind: 'adaptive', createdAt: this.deps.clock() },
         tx,
       );
       if (this.deps.served.holds(candidate.memberId)) index.add({ label: template.label, templateId: template.id, memberId: candidate.memberId }, candidate.descriptor);
