@@ -120,12 +120,12 @@ export class AdaptiveTemplates {
     const model = readyModel(this.deps.pipeline);
     const outcome = await withTransaction(this.deps.pool, async (tx): Promise<AdaptationOutcome & { removedLabel?: number }> => {
       if (!(await this.deps.members.lockForUpdate(candidate.memberId, tx))) return { added: false, reason: 'gone' };
-      const enrolled = await this.deps.templates.enrolledDescriptors(candidate.memberId, model, tx);
-      // Anchored to the enrolled faces: it must be the member's face at the 1:1 threshold, whatever the adaptive ones say.
-      if (!enrolled.some((d) => rule.sameFace(d, candidate.descriptor))) return { added: false, reason: 'drift' };
       const adaptive = await this.deps.templates.adaptiveOf(candidate.memberId, model, tx);
       const newest = adaptive.at(-1);
       if (newest && this.deps.clock().getTime() - Date.parse(newest.createdAt) < MIN_INTERVAL_MS) return { added: false, reason: 'recent' };
+      const enrolled = await this.deps.templates.enrolledDescriptors(candidate.memberId, model, tx);
+      // Anchored to the enrolled faces: it must be the member's face at the 1:1 threshold, whatever the adaptive ones say.
+      if (!enrolled.some((d) => rule.sameFace(d, candidate.descriptor))) return { added: false, reason: 'drift' };
       const oldest = adaptive.length >= policy.maxTemplates ? adaptive[0] : undefined;
       if (oldest) await this.deps.templates.deleteOne(candidate.memberId, oldest.id, tx);
       const quality = qualityView(candidate.measures, verdict);
