@@ -14,10 +14,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { benchCommand } from './benchCommand.js';
 import { each, labelledFace, startBenchService } from './benchService.js';
-import { DEFAULT_LFW_DIR, identityOf, readPairs } from './lfw.js';
+import { DEFAULT_LFW_DIR, identityOf, view1Images } from './lfw.js';
 
 const opts = benchCommand().option('--dir <folder>', 'LFW View 1 folder', DEFAULT_LFW_DIR).parse().opts<{ dir: string; json?: boolean }>();
-const images = [...new Set(['pairsDevTrain.txt', 'pairsDevTest.txt'].flatMap((f) => readPairs(path.join(opts.dir, f)).flatMap((p) => [p.a, p.b])))].sort();
+const images = view1Images(opts.dir);
 const byPerson = new Map<string, string[]>();
 for (const image of images) byPerson.set(identityOf(image), [...(byPerson.get(identityOf(image)) ?? []), image]);
 const people = [...byPerson.keys()].sort();

@@ -18,7 +18,7 @@ import { MatchRule } from '../service/domain/recognition/matchRule.js';
 import { PartitionThresholds } from '../service/domain/recognition/partitionThresholds.js';
 import { benchCommand } from './benchCommand.js';
 import { benchModel, benchThresholds } from './benchModel.js';
-import { DEFAULT_LFW_DIR, describeWithCache, identityOf, readPairs } from './lfw.js';
+import { DEFAULT_LFW_DIR, describeWithCache, identityOf, view1Images } from './lfw.js';
 
 const opts = benchCommand()
   .option('--dir <folder>', 'LFW folder with pairsDevTrain.txt and pairsDevTest.txt', DEFAULT_LFW_DIR)
@@ -41,7 +41,7 @@ if (!thresholds) {
 }
 const rule = new MatchRule(model.metric, thresholds);
 const curve = new PartitionThresholds(model.metric, readFalseMatchCurve(model));
-const images = [...new Set(['pairsDevTrain.txt', 'pairsDevTest.txt'].flatMap((f) => readPairs(path.join(opts.dir, f)).flatMap((p) => [p.a, p.b])))].sort();
+const images = view1Images(opts.dir);
 const descriptors = await describeWithCache(model, opts.dir, images, Number(opts.threads), opts.cache);
 const byPerson = new Map<string, string[]>();
 for (const image of images) if (descriptors.get(image)) byPerson.set(identityOf(image), [...(byPerson.get(identityOf(image)) ?? []), image]);

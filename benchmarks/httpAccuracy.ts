@@ -13,7 +13,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { benchCommand } from './benchCommand.js';
 import { each, labelledFace, startBenchService } from './benchService.js';
-import { DEFAULT_LFW_DIR, readPairs } from './lfw.js';
+import { DEFAULT_LFW_DIR, view1Images } from './lfw.js';
 import { openSetSplit } from './openSet.js';
 
 const opts = benchCommand()
@@ -26,7 +26,7 @@ const opts = benchCommand()
 const service = await startBenchService({ TARGET_FPIR: opts.targetFpir, ADAPT_MAX_TEMPLATES: process.env.ADAPT_MAX_TEMPLATES ?? '0' });
 const { call, admin: ADMIN } = service;
 
-const images = [...new Set(['pairsDevTrain.txt', 'pairsDevTest.txt'].flatMap((f) => readPairs(path.join(opts.dir, f)).flatMap((p) => [p.a, p.b])))].sort();
+const images = view1Images(opts.dir);
 const s = openSetSplit(images);
 const till = await service.keyOf('pos', 'accuracy till');
 

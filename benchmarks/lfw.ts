@@ -48,6 +48,10 @@ const MISLABELLED: Readonly<Record<string, string>> = {
 };
 
 /** The person a photo shows (the folder's name, with LFW's double names and mislabels corrected). */
+/** Every photo of LFW View 1 (both pairs files), sorted. */
+export const view1Images = (dir: string): string[] =>
+  [...new Set(['pairsDevTrain.txt', 'pairsDevTest.txt'].flatMap((f) => readPairs(path.join(dir, f)).flatMap((p) => [p.a, p.b])))].sort();
+
 export const identityOf = (image: string): string => {
   const name = MISLABELLED[image] ?? image.split('/')[0]!;
   return SAME_PERSON[name] ?? name;

@@ -118,11 +118,12 @@ export class AdaptiveTemplates {
     const { score, margin } = this.clearness(candidate);
     if (score < policy.minScore || margin < policy.minMargin) return { added: false, reason: 'weak' };
     const model = readyModel(this.deps.pipeline);
+    // Most till recognitions of a member come within a day of the last lesson: told so without a transaction or a lock.
+    if (this.learntRecently(await this.deps.templates.adaptiveOf(candidate.memberId, model))) return { added: false, reason: 'recent' };
     const outcome = await withTransaction(this.deps.pool, async (tx): Promise<AdaptationOutcome & { removedLabel?: number }> => {
       if (!(await this.deps.members.lockForUpdate(candidate.memberId, tx))) return { added: false, reason: 'gone' };
       const adaptive = await this.deps.templates.adaptiveOf(candidate.memberId, model, tx);
-      const newest = adaptive.at(-1);
-      if (newest && this.deps.clock().getTime() - Date.parse(newest.createdAt) < MIN_INTERVAL_MS) return { added: false, reason: 'recent' };
+      if (this.learntRecently(adaptive)) return { added: false, reason: 'recent' }; // a concurrent till taught it meanwhile
       const enrolled = await this.deps.templates.enrolledDescriptors(candidate.memberId, model, tx);
       // Anchored to the enrolled faces: it must be the member's face at the 1:1 threshold, whatever the adaptive ones say.
       if (!enrolled.some((d) => rule.sameFace(d, candidate.descriptor))) return { added: false, reason: 'drift' };
@@ -151,6 +152,12 @@ export class AdaptiveTemplates {
       details: { faceId: added.faceId, replaced: added.replaced, source: candidate.source, score: Number(score.toFixed(4)), margin: Number(margin.toFixed(4)) },
     });
     return added;
+  }
+
+  /** Whether the member's newest adaptive template (oldest first) is less than a day old. */
+  private learntRecently(adaptive: readonly { createdAt: string }[]): boolean {
+    const newest = adaptive.at(-1);
+    return newest !== undefined && this.deps.clock().getTime() - Date.parse(newest.createdAt) < MIN_INTERVAL_MS;
   }
 
   /** The recognition's score for the member and its lead over the best other member (cosine similarity). */

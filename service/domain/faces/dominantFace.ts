@@ -59,12 +59,13 @@ export interface FaceSeen {
 
 /** How the rule saw each face of the photo (MULTIPLE_FACES gives it, bench:quality counts it). */
 export function facesSeen(image: AnalyzedImage): FaceSeen[] {
-  const uncut = image.faces.filter((f) => !cutByBorder(f, image));
+  const cut = image.faces.map((f) => cutByBorder(f, image));
+  const uncut = image.faces.filter((_, i) => !cut[i]);
   const best = Math.max(...(uncut.length > 0 ? uncut : image.faces).map((f) => f.measures.detectionScore));
-  return image.faces.map((face) => ({
+  return image.faces.map((face, i) => ({
     box: face.box,
     detectionScore: Number(face.measures.detectionScore.toFixed(3)),
-    verdict: cutByBorder(face, image) ? 'cut_by_border' : face.measures.detectionScore < best - BACKGROUND_SCORE_GAP ? 'background' : 'counted',
+    verdict: cut[i] ? 'cut_by_border' : face.measures.detectionScore < best - BACKGROUND_SCORE_GAP ? 'background' : 'counted',
   }));
 }
 

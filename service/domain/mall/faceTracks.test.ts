@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { MatchRule } from '../recognition/matchRule.js';
 import { FaceTracks, PULLED_TRACKS, pushedTracks } from './faceTracks.js';
+import { noisy, person, testRule } from '../../testSupport/syntheticFaces.js';
 
-const rule = new MatchRule('cosine', { match: 0.535, margin: 0.08, today: 0.485, verify: 0.304 });
-const unit = (v: number[]) => {
-  const n = Math.hypot(...v);
-  return v.map((x) => x / n);
-};
-/** A person's face: 64 seeded pseudo-random numbers (two people are nearly orthogonal). */
-const person = (seed: number) => {
-  let state = seed * 2654435761;
-  const next = () => ((state = (Math.imul(state ^ (state >>> 15), 2246822507) + 0x9e3779b9) | 0) / 2 ** 31);
-  return unit(Array.from({ length: 64 }, next));
-};
-const noisy = (face: number[], k: number) => unit(face.map((v, i) => v + 0.05 * Math.sin(k * 3.1 + i)));
+const rule = testRule;
 const box = (x: number) => ({ x, y: 100, width: 100, height: 120 });
 const PUSHED = pushedTracks(30);
 

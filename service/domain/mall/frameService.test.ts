@@ -1,13 +1,13 @@
 import pino from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { QualityView } from '../faces/faceView.js';
-import { MatchRule } from '../recognition/matchRule.js';
 import type { UnknownReason } from '../recognition/matchRule.js';
 import type { Match } from '../recognition/identificationService.js';
 import type { FaceSource } from '../shared/recognitionObserver.js';
 import { FaceTracks } from './faceTracks.js';
 import { FrameService, type FrameServiceDeps, type TrackDecision, type VisitorPolicy } from './frameService.js';
 import { VisitFeed, type VisitEvent } from './visitFeed.js';
+import { noisy as noisyFace, person, testRule } from '../../testSupport/syntheticFaces.js';
 
 /**
  * FrameService over fakes: the analysis, the search, visits and members are stand-ins that record
@@ -15,18 +15,8 @@ import { VisitFeed, type VisitEvent } from './visitFeed.js';
  * checked is the pipeline's own logic — one decision and one sighting per track, pushed and pulled
  * alike, and when an unknown track may become a visitor.
  */
-const rule = new MatchRule('cosine', { match: 0.535, margin: 0.08, today: 0.485, verify: 0.304 });
-const unit = (v: number[]) => {
-  const n = Math.hypot(...v);
-  return v.map((x) => x / n);
-};
-/** A person's face: 64 seeded pseudo-random numbers (two people are nearly orthogonal). */
-const person = (seed: number) => {
-  let state = seed * 2654435761;
-  const next = () => ((state = (Math.imul(state ^ (state >>> 15), 2246822507) + 0x9e3779b9) | 0) / 2 ** 31);
-  return unit(Array.from({ length: 64 }, next));
-};
-const noisy = (face: number[], k: number) => unit(face.map((v, i) => v + 0.04 * Math.sin(k * 3.1 + i)));
+const rule = testRule;
+const noisy = (face: number[], k: number) => noisyFace(face, k, 0.04);
 const goodQuality: QualityView = { ok: true, reasons: [], detectionScore: 0.95, sizePx: 180, sharpness: 200, brightness: 120, pose: { yawDeg: 0, pitchDeg: 0, rollDeg: 0 } };
 const blurred: QualityView = { ...goodQuality, ok: false, reasons: ['TOO_BLURRY'], sharpness: 5 };
 

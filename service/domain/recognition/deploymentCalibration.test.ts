@@ -4,12 +4,9 @@ import type { DuplicateSuspect } from '../../repositories/duplicateRepository.js
 import { DeploymentCalibration } from './deploymentCalibration.js';
 import { MatchRule } from './matchRule.js';
 import { PartitionThresholds } from './partitionThresholds.js';
+import { unit } from '../../testSupport/syntheticFaces.js';
 
 const rule = new MatchRule('cosine', { match: 0.527, margin: 0.08, today: 0.487, verify: 0.289 });
-const unit = (v: number[]) => {
-  const n = Math.hypot(...v);
-  return v.map((x) => x / n);
-};
 /** `n` members with one seeded pseudo-random 32-d face each; member 0 and 1 are one person (a duplicate under review). */
 function gallery(n: number) {
   let state = 7;
