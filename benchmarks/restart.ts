@@ -3,13 +3,19 @@
  * and catching up from the change log, at a gallery of --templates synthetic templates, plus the
  * memory the index takes per template (RSS growth while it is built).
  *
- *   npm run bench:restart [-- --templates 100000] [--json]
+ * Descriptors are sealed under their members' data keys as the service stores them; `--plain`
+ * stores them as before encryption, the baseline for its cost.
+ *
+ *   npm run bench:restart [-- --templates 100000] [--per-member 2] [--plain] [--json]
  */
+import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { IndexSync, openIndex } from '../index/indexSync.js';
+import { openKeys } from '../service/app/keys.js';
+import { loadConfig } from '../service/config.js';
 import { startEmbeddedPostgres } from '../service/db/embeddedPostgres.js';
 import { migrate } from '../service/db/migrate.js';
 import { createPool } from '../service/db/pool.js';
@@ -22,8 +28,10 @@ import { benchCommand } from './benchCommand.js';
 const opts = benchCommand()
   .option('--templates <n>', 'gallery size', '100000')
   .option('--catch-up <n>', 'changes made after the snapshot', '1000')
+  .option('--per-member <n>', 'templates per member (each member has a data key to unwrap)', '2')
+  .option('--plain', 'descriptors stored plain, as before encryption (the baseline)')
   .parse()
-  .opts<{ templates: string; catchUp: string; json?: boolean }>();
+  .opts<{ templates: string; catchUp: string; perMember: string; plain?: boolean; json?: boolean }>();
 const total = Number(opts.templates);
 const later = Number(opts.catchUp);
 const logger = pino({ level: 'warn' });
@@ -35,27 +43,39 @@ const database = await startEmbeddedPostgres(dataDir, Number(process.env.EMBEDDE
 await migrate(database.connectionString, logger);
 const pool = createPool(database.connectionString);
 const model = benchModel();
-const { rows } = await pool.query<{ id: string }>("INSERT INTO members (name) VALUES ('bench') RETURNING id");
-const memberId = rows[0]!.id;
+const keys = await openKeys(
+  loadConfig({ DATABASE_URL: database.connectionString, VISAGE_MASTER_KEY: randomBytes(32).toString('base64') }),
+  { url: database.connectionString, embedded: false },
+  logger,
+);
 const gallery = DescriptorShape.of(model.key).gallery(total + later);
+const perMember = Number(opts.perMember);
 
-async function insert(from: number, to: number): Promise<void> {
+/** Members of `perMember` templates each, their descriptors sealed under each member's key as the service writes them (or plain, as an older version did). */
+async function insert(from: number, to: number, sealed = true): Promise<void> {
   for (let start = from; start < to; start += 1000) {
     const end = Math.min(to, start + 1000);
+    const members = Array.from({ length: Math.ceil((end - start) / perMember) }, () => randomUUID());
+    await pool.query("INSERT INTO members (id, name) SELECT unnest($1::uuid[]), 'bench'", [members]);
     const values: string[] = [];
-    const params: unknown[] = [memberId, model.name, model.version];
+    const params: unknown[] = [model.name, model.version];
     for (let i = start; i < end; i++) {
-      params.push(Array.from(gallery.descriptors[i]!));
-      values.push(`($1, $${params.length}, $2, $3, '{}', '{}')`);
+      const memberId = members[Math.floor((i - start) / perMember)]!;
+      const id = randomUUID();
+      const descriptor = gallery.descriptors[i]!;
+      params.push(id, memberId, sealed ? await keys.vault.seal(memberId, id, descriptor) : Array.from(descriptor));
+      const n = params.length;
+      values.push(sealed ? `($${n - 2}, $${n - 1}, NULL, $${n}, $1, $2, '{}', '{}')` : `($${n - 2}, $${n - 1}, $${n}, NULL, $1, $2, '{}', '{}')`);
     }
-    await pool.query(`INSERT INTO face_templates (member_id, descriptor, model_name, model_version, box, quality) VALUES ${values.join(', ')}`, params);
+    await pool.query(`INSERT INTO face_templates (id, member_id, descriptor, descriptor_sealed, model_name, model_version, box, quality) VALUES ${values.join(', ')}`, params);
   }
 }
 
-process.stdout.write(`inserting ${total} templates… `);
-await insert(0, total);
+const sealedRows = !opts.plain;
+process.stdout.write(`inserting ${total} templates (${sealedRows ? 'sealed' : 'plain'}, ${perMember} per member)… `);
+await insert(0, total, sealedRows);
 console.log('done');
-const deps = { snapshotDir: path.join(dataDir, 'index'), changes: new TemplateChangeRepository(pool), templates: new FaceTemplateRepository(pool), model, logger };
+const deps = { snapshotDir: path.join(dataDir, 'index'), changes: new TemplateChangeRepository(pool, keys.vault), templates: new FaceTemplateRepository(pool, keys.vault), model, logger, keyring: keys.keyring };
 
 gc();
 const rssBefore = process.memoryUsage().rss;
@@ -70,7 +90,7 @@ await sync.saveSnapshot();
 const saveMs = performance.now() - started;
 const snapshotBytes = (await fs.readdir(deps.snapshotDir)).length && (await Promise.all((await fs.readdir(deps.snapshotDir)).map((f) => fs.stat(path.join(deps.snapshotDir, f))))).reduce((sum, s) => sum + s.size, 0);
 
-await insert(total, total + later); // changes made while the replica was down
+await insert(total, total + later, sealedRows); // changes made while the replica was down
 started = performance.now();
 const reopened = await openIndex(deps);
 const loadMs = performance.now() - started;
@@ -81,11 +101,13 @@ const catchUpMs = performance.now() - started;
 if (reopened.source !== 'snapshot' || reopened.index.size !== total + later) throw new Error(`snapshot restart went wrong: ${reopened.source}, ${reopened.index.size}`);
 
 await pool.end();
+await keys.close();
 await database.stop();
 await fs.rm(dataDir, { recursive: true, force: true });
 
 const result = {
   templates: total,
+  descriptors: sealedRows ? 'sealed' : 'plain',
   rebuildMs: Math.round(rebuildMs),
   snapshotSaveMs: Math.round(saveMs),
   snapshotMB: Number((snapshotBytes / 1e6).toFixed(1)),
@@ -96,7 +118,7 @@ const result = {
   bytesPerTemplate,
   mbPerMillion: Math.round((bytesPerTemplate * 1e6) / 2 ** 20),
 };
-console.log(`\n${total} templates, ${os.availableParallelism()} cores`);
+console.log(`\n${total} templates (${result.descriptors}), ${os.availableParallelism()} cores`);
 console.log(`full rebuild from PostgreSQL        ${result.rebuildMs} ms`);
 console.log(`snapshot save                       ${result.snapshotSaveMs} ms (${result.snapshotMB} MB on disk)`);
 console.log(`restart from snapshot + catch-up    ${result.snapshotRestartMs} ms (load ${result.snapshotLoadMs} ms, ${caughtUp} changes in ${result.catchUpMs} ms)`);

@@ -7,7 +7,8 @@ import { migrate } from '../service/db/migrate.js';
 import { createPool, type Pool } from '../service/db/pool.js';
 import { FaceTemplateRepository } from '../service/repositories/faceTemplateRepository.js';
 import { TemplateChangeRepository } from '../service/repositories/templateChangeRepository.js';
-import { createTestDatabase, makeDataDir, type TestDatabase } from '../service/testSupport/testVisage.js';
+import type { Keys } from '../service/app/keys.js';
+import { createTestDatabase, makeDataDir, openTestKeys, type TestDatabase } from '../service/testSupport/testVisage.js';
 import { IndexSync, openIndex } from './indexSync.js';
 
 /** Snapshots and catch-up against the real change log (the trigger on face_templates). */
@@ -15,6 +16,7 @@ import { IndexSync, openIndex } from './indexSync.js';
 const logger = pino({ level: 'silent' });
 let db: TestDatabase;
 let pool: Pool;
+let keys: Keys;
 let dir: string;
 let memberId: string;
 const model = FACE_MODELS['yunet-fr512'];
@@ -32,8 +34,8 @@ async function addTemplate(seed: number, modelVersion = model.version): Promise<
 
 const deps = () => ({
   snapshotDir: path.join(dir, 'index'),
-  changes: new TemplateChangeRepository(pool),
-  templates: new FaceTemplateRepository(pool),
+  changes: new TemplateChangeRepository(pool, keys.vault),
+  templates: new FaceTemplateRepository(pool, keys.vault),
   model,
   logger,
 });
@@ -43,6 +45,7 @@ beforeEach(async () => {
   db = await createTestDatabase();
   await migrate(db.url, logger);
   pool = createPool(db.url);
+  keys = await openTestKeys(db.url);
   dir = await makeDataDir();
   const { rows } = await pool.query("INSERT INTO members (name) VALUES ('sync') RETURNING id");
   memberId = rows[0].id;
@@ -50,6 +53,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await pool?.end();
+  await keys?.close();
   await db?.drop();
   await fs.rm(dir, { recursive: true, force: true });
 });
@@ -95,7 +99,7 @@ describe('replica index', () => {
     await addTemplate(8);
     expect((await openIndex(deps())).source).toBe('snapshot');
     await addTemplate(9);
-    expect(await new TemplateChangeRepository(pool).compact(new Date(Date.now() + 60_000))).toBeGreaterThan(0);
+    expect(await new TemplateChangeRepository(pool, keys.vault).compact(new Date(Date.now() + 60_000))).toBeGreaterThan(0);
     expect((await openIndex(deps())).source).toBe('rebuild');
 
     await pool.query('UPDATE visage_instance SET change_horizon = 0, instance_id = gen_random_uuid()');

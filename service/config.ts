@@ -97,6 +97,12 @@ function settingsOf(e: Env, faceModel: FaceModelSpec, thresholds: ModelThreshold
     databaseUrl: e.DATABASE_URL,
     embeddedPgPort: e.EMBEDDED_PG_PORT,
     adminKey: e.VISAGE_ADMIN_KEY,
+    keys: Object.freeze({
+      masterKey: e.VISAGE_MASTER_KEY,
+      masterKeyFile: e.MASTER_KEY_FILE ? path.resolve(e.MASTER_KEY_FILE) : undefined,
+      previousMasterKeys: Object.freeze(e.VISAGE_PREVIOUS_MASTER_KEYS),
+      keystoreUrl: e.KEYSTORE_DATABASE_URL,
+    }),
     faceModel,
     thresholds: Object.freeze(thresholds),
     maxUploadBytes: e.MAX_UPLOAD_BYTES,

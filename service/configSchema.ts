@@ -29,6 +29,10 @@ const namedNumbers = (defaultValue: string) =>
       return pairs;
     });
 
+/** A 256-bit key: 44 base64 characters or 64 hex digits. */
+const masterKeyPattern = /^(?:[A-Za-z0-9+/]{43}=|[0-9a-fA-F]{64})$/;
+const masterKeyMessage = 'must be 32 bytes, as 44 base64 characters or 64 hex digits (openssl rand -base64 32)';
+
 const timeZone = z.string().refine(isTimeZone, 'an IANA time zone such as Asia/Shanghai');
 
 export const envSchema = z.object({
@@ -42,6 +46,28 @@ export const envSchema = z.object({
   /** Port of the embedded PostgreSQL, used only when DATABASE_URL is not set. */
   EMBEDDED_PG_PORT: numberFromEnv(z.number().int().min(1).max(65535)).default(54329),
   VISAGE_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  /**
+   * The master key that wraps every member's data key (README "Privacy"): 32 bytes as base64 or
+   * hex. Unset: MASTER_KEY_FILE; unset too and with the embedded PostgreSQL, a key file generated
+   * under the data folder (mode 0600).
+   */
+  VISAGE_MASTER_KEY: z.string().regex(masterKeyPattern, masterKeyMessage).optional(),
+  MASTER_KEY_FILE: z.string().min(1).optional(),
+  /** Master keys being rotated out (comma-separated, same format): data keys they wrap still open until `visage keys rotate-master` re-wraps them. */
+  VISAGE_PREVIOUS_MASTER_KEYS: z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((key) => key.trim()).filter(Boolean))
+    .refine((keys) => keys.every((key) => masterKeyPattern.test(key)), masterKeyMessage),
+  /**
+   * Where the members' data keys live, apart from the data they encrypt (a purge destroys the key,
+   * and the database's backups never held it). Unset: a database named after DATABASE_URL's with
+   * `_keys` appended, on the same server, created when missing.
+   */
+  KEYSTORE_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
   /**
    * The face model: YuNet with fr_feature (512-d) and Intel's re-identification network (256-d)
    * fused (the default), YuNet with fr_feature alone, or the project card's face-api.

@@ -6,6 +6,7 @@ import type { DescriptorModel, IndexedModel } from '../../models/faceModels.js';
 import { servedScopeOf } from '../repositories/servedScope.js';
 import type { Config } from '../config.js';
 import { listenForChanges } from '../db/changeListener.js';
+import type { Keys } from './keys.js';
 import { repeatEvery } from './repeatEvery.js';
 import type { Pool } from '../db/pool.js';
 import { FaceTemplateRepository } from '../repositories/faceTemplateRepository.js';
@@ -31,11 +32,12 @@ export async function startReplicaIndex(deps: {
   databaseUrl: string;
   pool: Pool;
   model: IndexedModel;
+  keys: Pick<Keys, 'keyring' | 'vault'>;
   logger: Logger;
 }): Promise<ReplicaIndex> {
   const { config, logger } = deps;
-  const repository = new TemplateChangeRepository(deps.pool);
-  const templateRepository = new FaceTemplateRepository(deps.pool);
+  const repository = new TemplateChangeRepository(deps.pool, deps.keys.vault);
+  const templateRepository = new FaceTemplateRepository(deps.pool, deps.keys.vault);
   // A replica serving some malls holds only their regulars: the log and the rebuild are filtered.
   const { serveMalls, regularDays } = config.recognition;
   const scope = () => servedScopeOf(serveMalls, regularDays, new Date());

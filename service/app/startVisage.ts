@@ -13,6 +13,8 @@ import { openApiDocument } from '../http/openapi.js';
 import { listen } from '../http/server.js';
 import { Metrics } from '../metrics.js';
 import { openDatabase } from './database.js';
+import { openKeys } from './keys.js';
+import { SealedBlobStore } from '../blob/sealedBlobStore.js';
 import { startJobs, type BackgroundJobs } from './jobs.js';
 import { createLogger } from './logger.js';
 import { readinessCheck } from './readiness.js';
@@ -69,8 +71,13 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
   const logger = options.logger ?? createLogger(config);
   const database = await openDatabase(config, logger);
   const { pool } = database;
-  const blobs: BlobStore = config.s3 ? await S3BlobStore.open(config.s3) : new FsBlobStore(path.join(config.dataDir, 'blobs'));
-  const replica = await startReplicaIndex({ config, databaseUrl: database.url, pool, model: config.faceModel, logger });
+  const keys = await openKeys(config, database, logger).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
+  });
+  const store: BlobStore = config.s3 ? await S3BlobStore.open(config.s3) : new FsBlobStore(path.join(config.dataDir, 'blobs'));
+  const blobs = new SealedBlobStore(store, keys.keyring, logger);
+  const replica = await startReplicaIndex({ config, databaseUrl: database.url, pool, model: config.faceModel, keys, logger });
   const metrics = new Metrics(() => replica.index.size, () => replica.sync.seq);
   const { pipeline, modelsReady } = startPipeline(config, logger, metrics);
 
@@ -86,6 +93,7 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
     deliveryObserver: metrics.deliveryObserver,
     recognitionObserver: metrics.recognitionObserver,
     indexExclusive: (work) => replica.sync.exclusive(work),
+    keys,
   });
   metrics.watchOutbox(() => services.repositories.outbox.depth());
   metrics.watchCameras(() => services.cameraSupervisor.statuses());
@@ -121,6 +129,7 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
     () => pipeline.close(),
     () => services.audit.flush(),
     replica.close,
+    () => keys.close(),
     database.close,
   ]);
   return { url: server.url, databaseUrl: database.url, config, index: replica.index, replica, pipeline, modelsReady, maintenance: jobs, close };

@@ -53,6 +53,7 @@ import { VisitRepository } from '../repositories/visitRepository.js';
 import { OutboxRepository } from '../repositories/outboxRepository.js';
 import { Outbox } from '../domain/events/outbox.js';
 import type { DeliveryObserver } from '../webhooks/deliveryWorkers.js';
+import type { Keys } from './keys.js';
 import { wireLoyalty } from './loyaltyWiring.js';
 import { wirePartitions } from './partitionsWiring.js';
 import { wireWebhooks } from './webhooksWiring.js';
@@ -77,6 +78,8 @@ export interface Foundations {
   deliveryObserver?: DeliveryObserver;
   /** Where identification and camera frames report each face and visit (the metrics). */
   recognitionObserver?: RecognitionObserver;
+  /** Members' data keys (crypto-shredding at purge) and the descriptors sealed under them. */
+  keys: Pick<Keys, 'keyring' | 'vault'>;
   /** Runs work between the index's change-log catch-ups (IndexSync.exclusive); unset: at once (no change log here). */
   indexExclusive?: <T>(work: () => Promise<T>) => Promise<T>;
 }
@@ -88,9 +91,9 @@ export type Services = ReturnType<typeof wireServices>;
  * started: the service's composition root and the medium tests (services against a real
  * PostgreSQL, without HTTP) build the same graph here.
  */
-export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs, clock, logger, deliveryObserver, recognitionObserver = UNOBSERVED, indexExclusive }: Foundations) {
+export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs, clock, logger, deliveryObserver, recognitionObserver = UNOBSERVED, indexExclusive, keys: { keyring, vault } }: Foundations) {
   const members = new MemberRepository(pool);
-  const templates = new FaceTemplateRepository(pool);
+  const templates = new FaceTemplateRepository(pool, vault);
   const pendingDeletions = new PendingBlobDeletionRepository(pool);
   const visitRepository = new VisitRepository(pool);
   const purchaseRepository = new PurchaseRepository(pool);
@@ -102,7 +105,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
   const photoEraser = new PhotoEraser(blobs, pendingDeletions, logger, config.photoSweep.graceSeconds);
   const profiles = new ProfileService({ members, activity: new MemberActivityRepository(pool), rules: config.loyalty, clock });
   const mallRepository = new MallRepository(pool);
-  const duplicateRepository = new DuplicateRepository(pool);
+  const duplicateRepository = new DuplicateRepository(pool, vault);
   const activity = new PartitionRepository(pool);
   const { partitions, servedIndex, rule, partitionThresholds, search } = wirePartitions({ config, index, templates, activity, clock, logger, indexExclusive });
   const { targetFpir } = config.recognition;
@@ -194,6 +197,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     outbox,
     partitions,
     duplicates: duplicateRepository,
+    keys: keyring,
     tiers: config.loyalty.tiers,
     faces,
     visitorTtlDays: config.visitors.ttlDays,

@@ -4,7 +4,9 @@ import { runner } from 'node-pg-migrate';
 import pg from 'pg';
 import type { Logger } from 'pino';
 
-const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const MIGRATIONS_DIR = path.join(HERE, 'migrations');
+const KEYSTORE_MIGRATIONS_DIR = path.join(HERE, 'keystore-migrations');
 
 /**
  * Applies pending schema migrations (SQL files in ./migrations). node-pg-migrate holds a
@@ -13,17 +15,26 @@ const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '
  */
 export async function migrate(databaseUrl: string, logger: Logger): Promise<void> {
   await renameMigrations(databaseUrl);
+  await runMigrations(databaseUrl, MIGRATIONS_DIR, 'schema_migrations', logger);
+}
+
+/** The keystore's schema (its own database: KEYSTORE_DATABASE_URL), the same way. */
+export async function migrateKeystore(keystoreUrl: string, logger: Logger): Promise<void> {
+  await runMigrations(keystoreUrl, KEYSTORE_MIGRATIONS_DIR, 'keystore_migrations', logger);
+}
+
+async function runMigrations(databaseUrl: string, dir: string, migrationsTable: string, logger: Logger): Promise<void> {
   const applied = await runner({
     databaseUrl,
-    dir: MIGRATIONS_DIR,
+    dir,
     direction: 'up',
-    migrationsTable: 'schema_migrations',
+    migrationsTable,
     checkOrder: true,
     // Replicas starting together: the others wait for the first to finish, then find nothing to do.
     advisoryLockMode: 'wait',
     log: (message) => logger.debug({ migration: message }, 'migration'),
   });
-  logger.info({ applied: applied.map((m) => m.name) }, 'database schema is up to date');
+  logger.info({ applied: applied.map((m) => m.name), migrationsTable }, 'database schema is up to date');
 }
 
 /**

@@ -4,6 +4,7 @@ import pg from 'pg';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Visage } from '../app/startVisage.js';
+import { isSealed } from '../crypto/sealedBox.js';
 import { composeFrame, cropFace, demoPhoto, PERSON_A, PERSON_B, STRANGERS } from '../testSupport/facePhotos.js';
 import { apiClient, expectError } from '../testSupport/apiClient.js';
 import { ADMIN_AUTH, type IsolatedVisage, startIsolatedVisage } from '../testSupport/testVisage.js';
@@ -166,9 +167,15 @@ describe('enroll, identify, verify, purge', () => {
     expectError(await call('GET', `/v1/members/${memberA}/faces/not-a-face`), 404, 'FACE_NOT_FOUND');
     expectError(await call('GET', `/v1/members/6b0f0a34-9a5e-4c1e-8d1a-1c2b3d4e5f60/faces/${faceA}`), 404, 'MEMBER_NOT_FOUND');
     expect(await blobKeysOf(memberA)).toHaveLength(2); // faces/ and faces/<id>.jpg
+    // On disk the photo is sealed under the member's key; through the API it opens, metadata removed.
     const stored = await fs.readFile(path.join(dataDir, 'blobs', 'members', memberA, 'faces', `${faceA}.jpg`));
-    expect((await sharp(stored).metadata()).exif).toBeUndefined();
-    expect(stored.includes(Buffer.from('SecretPhone'))).toBe(false);
+    expect(isSealed(stored)).toBe(true);
+    await expect(sharp(stored).metadata()).rejects.toThrow();
+    const photo = await fetch(`${visage.url}/v1/members/${memberA}/faces/${faceA}/photo`, { headers: ADMIN_AUTH });
+    const opened = Buffer.from(await photo.arrayBuffer());
+    expect((await sharp(opened).metadata()).format).toBe('jpeg');
+    expect((await sharp(opened).metadata()).exif).toBeUndefined();
+    expect(opened.includes(Buffer.from('SecretPhone'))).toBe(false);
   });
 
   it('identifies another photo of A (other crop, scale and JPEG quality) as A, with the profile', async () => {

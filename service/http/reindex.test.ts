@@ -75,10 +75,14 @@ describe('re-index after a model change', () => {
     const underOnnx = (await api.postImage('/v1/identify?maxFaces=1', probe)).body.faces[0].match;
     expect(underOnnx).toMatchObject({ memberId: a });
     expect(underOnnx.similarity).toBeGreaterThan(visage.config.thresholds.match); // cosine scale now
-    const { rows: both } = await sql.query('SELECT model_name, cardinality(descriptor) AS length FROM face_templates WHERE member_id = $1 ORDER BY length', [a]);
+    // Both sealed (no plain descriptor): 4 bytes of magic, a 12-byte nonce, 4 bytes a dimension, a 16-byte tag.
+    const { rows: both } = await sql.query(
+      'SELECT model_name, descriptor IS NULL AS sealed, (octet_length(descriptor_sealed) - 32) / 4 AS length FROM face_templates WHERE member_id = $1 ORDER BY length',
+      [a],
+    );
     expect(both).toEqual([
-      { model_name: 'face-api/faceRecognitionNet+mirror-average', length: 128 },
-      { model_name: visage.config.faceModel.name, length: 768 },
+      { model_name: 'face-api/faceRecognitionNet+mirror-average', sealed: true, length: 128 },
+      { model_name: visage.config.faceModel.name, sealed: true, length: 768 },
     ]);
 
     const cli = await promisify(execFile)(process.execPath, ['service/cli/visage.mjs', '--url', visage.url, '--key', TEST_ADMIN_KEY, 'reindex', '--prune'], {

@@ -1,6 +1,7 @@
 import type { DescriptorModel } from '../../models/faceModels.js';
 import type { Queryable } from '../db/pool.js';
 import type { IndexableTemplate } from './faceTemplateRepository.js';
+import { DESCRIPTOR_COLUMNS, openRows, type DescriptorRow, type DescriptorSealer } from './sealedDescriptors.js';
 
 export type SuspectStatus = 'pending' | 'dismissed' | 'merged';
 
@@ -46,7 +47,10 @@ const SWEEP_LOCK = 7_264_190_211;
 
 /** Suspected double enrollments and the sweep's position. */
 export class DuplicateRepository {
-  constructor(private readonly db: Queryable) {}
+  constructor(
+    private readonly db: Queryable,
+    private readonly sealer: DescriptorSealer,
+  ) {}
 
   /** Takes the sweep's lock for the transaction; false when another replica is sweeping. */
   async lockSweep(tx: Queryable): Promise<boolean> {
@@ -65,12 +69,12 @@ export class DuplicateRepository {
 
   /** Templates of one model added after `afterLabel`, in label order. */
   async templatesAfter(afterLabel: number, model: DescriptorModel, limit: number, tx: Queryable): Promise<IndexableTemplate[]> {
-    const { rows } = await tx.query<{ id: string; label: string; member_id: string; descriptor: number[] }>(
-      `SELECT id, label, member_id, descriptor FROM face_templates
+    const { rows } = await tx.query<DescriptorRow & { label: string }>(
+      `SELECT id, label, member_id, ${DESCRIPTOR_COLUMNS} FROM face_templates
         WHERE label > $1 AND model_name = $2 AND model_version = $3 ORDER BY label LIMIT $4`,
       [afterLabel, model.name, model.version, limit],
     );
-    return rows.map((r) => ({ id: r.id, label: Number(r.label), memberId: r.member_id, descriptor: r.descriptor }));
+    return (await openRows(this.sealer, rows)).map((r) => ({ id: r.id, label: Number(r.label), memberId: r.member_id, descriptor: r.opened }));
   }
 
   /** Records suspicions; a pair already suspected (either way round, whatever its status) is kept as it is. */

@@ -2,6 +2,7 @@ import type { Box } from '../../models/types.js';
 import type { DescriptorModel } from '../../models/faceModels.js';
 import { servedMemberSql, type ServedScope } from './servedScope.js';
 import type { Queryable } from '../db/pool.js';
+import { DESCRIPTOR_COLUMNS, openRows, type DescriptorRow, type DescriptorSealer } from './sealedDescriptors.js';
 
 /** `enrolled`: from a photo given to enroll; `adaptive`: learnt from a clear recognition at a till. */
 export type TemplateKind = 'enrolled' | 'adaptive';
@@ -74,19 +75,34 @@ const toTemplate = (row: TemplateRow): FaceTemplate => ({
 
 const METADATA_COLUMNS = 'id, label, kind, member_id, model_name, model_version, box, quality, photo_key, created_at';
 
+const toIndexable = (row: DescriptorRow & { label: string; opened: number[] }): IndexableTemplate => ({
+  id: row.id,
+  label: Number(row.label),
+  memberId: row.member_id,
+  descriptor: row.opened,
+});
+
+/**
+ * Face templates. Descriptors are written sealed under the member's data key and opened where they
+ * are read (the `sealer`, README "Privacy"); a row that does not open is reported and left out.
+ */
 export class FaceTemplateRepository {
-  constructor(private readonly db: Queryable) {}
+  constructor(
+    private readonly db: Queryable,
+    private readonly sealer: DescriptorSealer,
+  ) {}
 
   async insert(template: NewFaceTemplate, db: Queryable = this.db): Promise<FaceTemplate> {
+    // Photos are sealed by the blob store that keeps them (service/blob/sealedBlobStore.ts).
     const { rows } = await db.query<TemplateRow>(
-      `INSERT INTO face_templates (id, member_id, descriptor, model_name, model_version, box, quality, photo_key, reindexed_from, photo_digest, kind, created_at)
+      `INSERT INTO face_templates (id, member_id, descriptor_sealed, model_name, model_version, box, quality, photo_key, reindexed_from, photo_digest, kind, created_at, photo_sealed)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
-               COALESCE($11, (SELECT kind FROM face_templates WHERE id = $9), 'enrolled'), COALESCE($12, now()))
+               COALESCE($11, (SELECT kind FROM face_templates WHERE id = $9), 'enrolled'), COALESCE($12, now()), true)
        RETURNING ${METADATA_COLUMNS}`,
       [
         template.id,
         template.memberId,
-        Array.from(template.descriptor),
+        await this.sealer.seal(template.memberId, template.id, template.descriptor),
         template.modelName,
         template.modelVersion,
         JSON.stringify(template.box),
@@ -113,11 +129,11 @@ export class FaceTemplateRepository {
 
   /** The descriptors of a member's enrolled templates of a model (what an adaptive one must still match). */
   async enrolledDescriptors(memberId: string, model: DescriptorModel, db: Queryable = this.db): Promise<number[][]> {
-    const { rows } = await db.query<{ descriptor: number[] }>(
-      `SELECT descriptor FROM face_templates WHERE member_id = $1 AND kind = 'enrolled' AND model_name = $2 AND model_version = $3`,
+    const { rows } = await db.query<DescriptorRow>(
+      `SELECT id, member_id, ${DESCRIPTOR_COLUMNS} FROM face_templates WHERE member_id = $1 AND kind = 'enrolled' AND model_name = $2 AND model_version = $3`,
       [memberId, model.name, model.version],
     );
-    return rows.map((row) => row.descriptor);
+    return (await openRows(this.sealer, rows)).map((row) => row.opened);
   }
 
   /** The member's template made from this very photo, if any. */
@@ -140,11 +156,11 @@ export class FaceTemplateRepository {
   }
 
   async listByMemberWithDescriptors(memberId: string): Promise<(FaceTemplate & { descriptor: number[] })[]> {
-    const { rows } = await this.db.query<TemplateRow & { descriptor: number[] }>(
-      `SELECT ${METADATA_COLUMNS}, descriptor FROM face_templates WHERE member_id = $1 ORDER BY created_at, label`,
+    const { rows } = await this.db.query<TemplateRow & DescriptorRow>(
+      `SELECT ${METADATA_COLUMNS}, ${DESCRIPTOR_COLUMNS} FROM face_templates WHERE member_id = $1 ORDER BY created_at, label`,
       [memberId],
     );
-    return rows.map((row) => ({ ...toTemplate(row), descriptor: row.descriptor }));
+    return (await openRows(this.sealer, rows)).map((row) => ({ ...toTemplate(row), descriptor: row.opened }));
   }
 
   async deleteOne(memberId: string, templateId: string, db: Queryable = this.db): Promise<FaceTemplate | undefined> {
@@ -172,11 +188,11 @@ export class FaceTemplateRepository {
   /** The templates (with descriptors) of one model of some members (a replica loading members who joined its malls). */
   async forMembers(memberIds: readonly string[], model: DescriptorModel): Promise<IndexableTemplate[]> {
     if (memberIds.length === 0) return [];
-    const { rows } = await this.db.query<{ id: string; label: string; member_id: string; descriptor: number[] }>(
-      `SELECT id, label, member_id, descriptor FROM face_templates WHERE member_id = ANY($1::uuid[]) AND model_name = $2 AND model_version = $3`,
+    const { rows } = await this.db.query<DescriptorRow & { label: string }>(
+      `SELECT id, label, member_id, ${DESCRIPTOR_COLUMNS} FROM face_templates WHERE member_id = ANY($1::uuid[]) AND model_name = $2 AND model_version = $3`,
       [memberIds, model.name, model.version],
     );
-    return rows.map((r) => ({ id: r.id, label: Number(r.label), memberId: r.member_id, descriptor: r.descriptor }));
+    return (await openRows(this.sealer, rows)).map(toIndexable);
   }
 
   /** How many templates of one model the whole group has (the group partition's size, for a replica that does not hold it). */
@@ -187,11 +203,11 @@ export class FaceTemplateRepository {
 
   /** Every template of one model, with descriptors (the group-wide search of a replica that does not hold the group; only while it is small). */
   async allOfModel(model: DescriptorModel): Promise<IndexableTemplate[]> {
-    const { rows } = await this.db.query<{ id: string; label: string; member_id: string; descriptor: number[] }>(
-      'SELECT id, label, member_id, descriptor FROM face_templates WHERE model_name = $1 AND model_version = $2',
+    const { rows } = await this.db.query<DescriptorRow & { label: string }>(
+      `SELECT id, label, member_id, ${DESCRIPTOR_COLUMNS} FROM face_templates WHERE model_name = $1 AND model_version = $2`,
       [model.name, model.version],
     );
-    return rows.map((r) => ({ id: r.id, label: Number(r.label), memberId: r.member_id, descriptor: r.descriptor }));
+    return (await openRows(this.sealer, rows)).map(toIndexable);
   }
 
   /**
@@ -203,12 +219,12 @@ export class FaceTemplateRepository {
     const digits = 'phone' in factor ? factor.phone.replace(/\D/g, '') : '';
     const [where, value] =
       'last4' in factor ? ['m.phone_last4 = $1', factor.last4] : [`m.phone_last4 = right($1, 4) AND regexp_replace(m.phone, '[^0-9]', '', 'g') = $1`, digits];
-    const { rows } = await db.query<{ id: string; label: string; member_id: string; descriptor: number[] }>(
-      `SELECT t.id, t.label, t.member_id, t.descriptor FROM face_templates t JOIN members m ON m.id = t.member_id
+    const { rows } = await db.query<DescriptorRow & { label: string }>(
+      `SELECT t.id, t.label, t.member_id, t.descriptor, t.descriptor_sealed FROM face_templates t JOIN members m ON m.id = t.member_id
         WHERE ${where} AND t.model_name = $2 AND t.model_version = $3`,
       [value, model.name, model.version],
     );
-    return rows.map((r) => ({ id: r.id, label: Number(r.label), memberId: r.member_id, descriptor: r.descriptor }));
+    return (await openRows(this.sealer, rows)).map(toIndexable);
   }
 
   /**
@@ -219,13 +235,13 @@ export class FaceTemplateRepository {
     let after = -1;
     const served = scope ? `AND ${servedMemberSql('member_id', 5, 6)}` : '';
     for (;;) {
-      const { rows } = await this.db.query<{ id: string; label: string; member_id: string; descriptor: number[] }>(
-        `SELECT id, label, member_id, descriptor FROM face_templates
+      const { rows } = await this.db.query<DescriptorRow & { label: string }>(
+        `SELECT id, label, member_id, ${DESCRIPTOR_COLUMNS} FROM face_templates
          WHERE label > $1 AND model_name = $3 AND model_version = $4 ${served} ORDER BY label LIMIT $2`,
         scope ? [after, pageSize, model.name, model.version, scope.mallIds, scope.activeSince] : [after, pageSize, model.name, model.version],
       );
       if (rows.length === 0) return;
-      yield rows.map((r) => ({ id: r.id, label: Number(r.label), memberId: r.member_id, descriptor: r.descriptor }));
+      yield (await openRows(this.sealer, rows)).map(toIndexable);
       after = Number(rows[rows.length - 1]!.label);
     }
   }

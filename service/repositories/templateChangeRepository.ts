@@ -1,6 +1,7 @@
 import { servedMemberSql, type ServedScope } from './servedScope.js';
 import type { DescriptorModel } from '../../models/faceModels.js';
 import type { Queryable } from '../db/pool.js';
+import type { DescriptorSealer } from './sealedDescriptors.js';
 
 export const TEMPLATE_CHANGES_CHANNEL = 'visage_template_changes';
 
@@ -25,7 +26,10 @@ export interface ChangeLogState {
 
 /** The template change log (written by a trigger on face_templates) that keeps replicas in sync. */
 export class TemplateChangeRepository {
-  constructor(private readonly db: Queryable) {}
+  constructor(
+    private readonly db: Queryable,
+    private readonly sealer: DescriptorSealer,
+  ) {}
 
   async state(): Promise<ChangeLogState> {
     const { rows } = await this.db.query<{ instance_id: string; change_horizon: string; latest: string | null }>(
@@ -41,20 +45,25 @@ export class TemplateChangeRepository {
    */
   async changesSince(seq: number, limit: number, model: DescriptorModel, scope?: ServedScope): Promise<TemplateChange[]> {
     const served = scope ? `AND ${servedMemberSql('c.member_id', 5, 6)}` : '';
-    const { rows } = await this.db.query<{ seq: string; op: 'add' | 'remove'; template_id: string; member_id: string; label: string; descriptor: number[] | null }>(
-      `SELECT c.seq, c.op, c.template_id, c.member_id, c.label,
-              CASE WHEN c.op = 'add' AND t.model_name = $3 AND t.model_version = $4 ${served} THEN t.descriptor END AS descriptor
-       FROM template_changes c LEFT JOIN face_templates t ON t.id = c.template_id
+    const { rows } = await this.db.query<{ seq: string; op: 'add' | 'remove'; template_id: string; member_id: string; label: string; wanted: boolean; descriptor: number[] | null; descriptor_sealed: Buffer | null }>(
+      `SELECT c.seq, c.op, c.template_id, c.member_id, c.label, wanted,
+              CASE WHEN wanted THEN t.descriptor END AS descriptor, CASE WHEN wanted THEN t.descriptor_sealed END AS descriptor_sealed
+       FROM template_changes c LEFT JOIN face_templates t ON t.id = c.template_id,
+            LATERAL (SELECT coalesce(c.op = 'add' AND t.model_name = $3 AND t.model_version = $4 ${served}, false) AS wanted) w
        WHERE c.seq > $1 ORDER BY c.seq LIMIT $2`,
       scope ? [seq, limit, model.name, model.version, scope.mallIds, scope.activeSince] : [seq, limit, model.name, model.version],
     );
-    return rows.map((r) => ({
+    // An add whose descriptor does not open (its member's key destroyed) is passed over like a template that is gone.
+    const opened = await this.sealer.open(
+      rows.map((r) => ({ memberId: r.member_id, templateId: r.template_id, plain: r.descriptor, sealed: r.descriptor_sealed })),
+    );
+    return rows.map((r, i) => ({
       seq: Number(r.seq),
       op: r.op,
       templateId: r.template_id,
       memberId: r.member_id,
       label: Number(r.label),
-      descriptor: r.descriptor,
+      descriptor: opened[i] ?? null,
     }));
   }
 

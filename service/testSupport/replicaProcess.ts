@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './freePort.js';
-import { TEST_ADMIN_KEY } from './testVisage.js';
+import { TEST_ADMIN_KEY, TEST_MASTER_KEY } from './testVisage.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -37,6 +37,7 @@ export async function startReplica(env: Record<string, string>, timeoutMs = 90_0
       PORT: String(port),
       HOST: '127.0.0.1',
       VISAGE_ADMIN_KEY: TEST_ADMIN_KEY,
+      VISAGE_MASTER_KEY: TEST_MASTER_KEY,
       INFERENCE_THREADS: '1',
       LOG_LEVEL: 'warn',
       ...env,

@@ -9,7 +9,9 @@ import { FsBlobStore } from '../blob/fsBlobStore.js';
 import { loadConfig, type Config } from '../config.js';
 import { migrate } from '../db/migrate.js';
 import { createPool, type Pool } from '../db/pool.js';
-import { createTestDatabase, makeDataDir, type TestDatabase } from './testVisage.js';
+import { createTestDatabase, makeDataDir, TEST_MASTER_KEY, type TestDatabase } from './testVisage.js';
+import { openKeys, type Keys } from '../app/keys.js';
+import { SealedBlobStore } from '../blob/sealedBlobStore.js';
 
 /**
  * The domain services against a real PostgreSQL, without HTTP ("medium" tests): the same wiring
@@ -22,7 +24,11 @@ export interface TestServices {
   pool: Pool;
   index: FaceIndex;
   pipeline: FacePipeline;
-  blobs: FsBlobStore;
+  /** The photo store as the services see it (sealing and opening). */
+  blobs: SealedBlobStore;
+  /** The same store underneath: what is really on disk. */
+  store: FsBlobStore;
+  keys: Keys;
   db: TestDatabase;
   dataDir: string;
   /** Moves the services' clock (dormancy, expiry) without waiting. */
@@ -33,10 +39,11 @@ export interface TestServices {
 }
 
 async function wire(db: TestDatabase, dataDir: string, env: Record<string, string>): Promise<TestServices> {
-  const config = loadConfig({ DATABASE_URL: db.url, VISAGE_DATA_DIR: dataDir, LOG_LEVEL: 'silent', INFERENCE_THREADS: '1', ...env });
+  const config = loadConfig({ DATABASE_URL: db.url, VISAGE_DATA_DIR: dataDir, LOG_LEVEL: 'silent', INFERENCE_THREADS: '1', VISAGE_MASTER_KEY: TEST_MASTER_KEY, ...env });
   const logger = pino({ level: 'silent' });
   await migrate(db.url, logger);
   const pool = createPool(db.url);
+  const keys = await openKeys(config, { url: db.url, embedded: false }, logger);
   const index = new FaceIndex({ dimensions: config.faceModel.dimension });
   const pipeline = new FacePipeline({
     model: config.faceModel,
@@ -44,10 +51,11 @@ async function wire(db: TestDatabase, dataDir: string, env: Record<string, strin
     intraOpThreads: config.onnxIntraOpThreads,
     decodeLimits: { maxPixels: config.maxImagePixels, maxSidePx: config.maxAnalysisSidePx },
   });
-  const blobs = new FsBlobStore(path.join(dataDir, 'blobs'));
+  const store = new FsBlobStore(path.join(dataDir, 'blobs'));
+  const blobs = new SealedBlobStore(store, keys.keyring, logger);
   let offsetMs = 0;
   const clock = () => new Date(Date.now() + offsetMs);
-  const services = wireServices({ config, pool, databaseUrl: db.url, index, pipeline, blobs, clock, logger });
+  const services = wireServices({ config, pool, databaseUrl: db.url, index, pipeline, blobs, clock, logger, keys });
   return {
     services,
     config,
@@ -55,18 +63,22 @@ async function wire(db: TestDatabase, dataDir: string, env: Record<string, strin
     index,
     pipeline,
     blobs,
+    store,
+    keys,
     db,
     dataDir,
     advanceClock: (ms) => (offsetMs += ms),
     rewire: async (next) => {
       await pipeline.close();
       await pool.end();
+      await keys.close();
       return wire(db, dataDir, next);
     },
     async close() {
       await services.audit.flush();
       await pipeline.close();
       await pool.end();
+      await keys.close();
       await db.drop();
       await fs.rm(dataDir, { recursive: true, force: true });
     },

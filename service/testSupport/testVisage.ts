@@ -6,6 +6,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { inject } from 'vitest';
 import { loadConfig } from '../config.js';
+import { openKeys, type Keys } from '../app/keys.js';
 import { startVisage, type Visage, type VisageOptions } from '../app/startVisage.js';
 
 export interface TestDatabase {
@@ -29,6 +30,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      // The keystore the service made beside it (service/app/keys.ts).
+      await client.query(`DROP DATABASE IF EXISTS ${name}_keys WITH (FORCE)`);
       await client.end();
     },
   };
@@ -36,6 +39,15 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 
 export async function makeDataDir(): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), 'visage-test-data-'));
+}
+
+/** The master key the test services are started with (a fixed one: a restarted service opens what the last one sealed). */
+export const TEST_MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
+
+/** The keys (keystore beside `databaseUrl`, the test master key) for tests that build repositories themselves. */
+export async function openTestKeys(databaseUrl: string, env: Record<string, string> = {}): Promise<Keys> {
+  const config = loadConfig({ DATABASE_URL: databaseUrl, VISAGE_MASTER_KEY: TEST_MASTER_KEY, ...env });
+  return openKeys(config, { url: databaseUrl, embedded: false }, pino({ level: 'silent' }));
 }
 
 /** The admin key the test services are started with. */
@@ -49,7 +61,7 @@ export interface TestVisageOptions extends Omit<VisageOptions, 'logger'> {
 
 /** Starts the whole service, as `npm start` would, on a test database and data folder. */
 export async function startTestVisage(env: Record<string, string>, options: TestVisageOptions = {}): Promise<Visage> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', VISAGE_ADMIN_KEY: TEST_ADMIN_KEY, API_CONTRACT_CHECKS: 'true', ...env });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', VISAGE_ADMIN_KEY: TEST_ADMIN_KEY, VISAGE_MASTER_KEY: TEST_MASTER_KEY, API_CONTRACT_CHECKS: 'true', ...env });
   const { logLines, ...visageOptions } = options;
   const logger = logLines ? pino({ level: 'info' }, { write: (line: string) => void logLines.push(line) }) : pino({ level: 'silent' });
   return startVisage(config, { ...visageOptions, logger });

@@ -58,6 +58,8 @@ export interface MemberServiceDeps {
   partitions: MallPartitions;
   /** Suspected double enrollments: a purged member leaves none behind. */
   duplicates: DuplicateRepository;
+  /** Destroys a member's data key (crypto-shredding: every older copy of their faces and photos stops opening). */
+  keys: { shred(memberId: string): Promise<boolean> };
   tiers: readonly Tier[];
   /** Stores a new member's first face in the member's transaction (visitors: the face a camera followed). */
   faces: Pick<FaceService, 'createMemberWithFace'>;
@@ -158,13 +160,18 @@ export class MemberService {
   }
 
   /**
-   * Erases everything of a member: rows and outbox events (one transaction, which also records the
-   * pending photo erasure and queues `member.purged`), index entries, then the photos themselves.
+   * Erases everything of a member: their data key (so backups, WAL and old snapshots of their face
+   * stop opening), rows and outbox events (one transaction, which also records the pending photo
+   * erasure and queues `member.purged`), index entries, then the photos themselves.
    */
   async purge(id: string): Promise<PurgeResult> {
     const prefix = memberPhotoPrefix(id);
     const { templates, events } = await withTransaction(this.deps.pool, async (tx) => {
       if (!(await this.deps.members.lockForUpdate(id, tx))) throw memberNotFound(id);
+      // The key goes first, while the row is locked: should the rest fail, the faces already do
+      // not open anywhere (a retried purge finishes); the reverse order could leave readable
+      // copies in backups of a database that no longer names the member.
+      await this.deps.keys.shred(id);
       // Events are visits and purchases; their points entries go with them.
       const events = (await this.deps.visits.countByMember(id, tx)) + (await this.deps.purchases.countByMember(id, tx));
       const removed = await this.deps.templates.deleteByMember(id, tx);

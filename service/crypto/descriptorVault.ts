@@ -1,0 +1,51 @@
+import type { Logger } from 'pino';
+import type { DescriptorSealer, StoredDescriptor } from '../repositories/sealedDescriptors.js';
+import type { MemberKeyring } from './memberKeyring.js';
+import { open, seal } from './sealedBox.js';
+
+const context = (templateId: string) => `template:${templateId}`;
+
+/**
+ * Descriptors sealed under their member's data key (float32, little-endian, then AES-256-GCM
+ * bound to the template's id). Opening happens where descriptors are loaded (index rebuild,
+ * catch-up, a partition's load), never per search: the index holds them in memory as before.
+ */
+export class DescriptorVault implements DescriptorSealer {
+  /** Templates reported unreadable since start (a gauge for the operator; each is logged once). */
+  unreadable = 0;
+  private readonly reported = new Set<string>();
+
+  constructor(
+    private readonly keyring: MemberKeyring,
+    private readonly logger: Logger,
+  ) {}
+
+  async seal(memberId: string, templateId: string, descriptor: ArrayLike<number>): Promise<Buffer> {
+    const floats = Float32Array.from(descriptor);
+    return seal(await this.keyring.keyFor(memberId), Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength), context(templateId));
+  }
+
+  async open(rows: readonly StoredDescriptor[]): Promise<(number[] | undefined)[]> {
+    const keys = await this.keyring.existingKeys(rows.filter((row) => row.sealed).map((row) => row.memberId));
+    return rows.map((row) => {
+      if (!row.sealed) return row.plain ?? undefined; // written before encryption; the upgrade job seals it
+      const key = keys.get(row.memberId);
+      if (!key) return this.report(row, 'its member has no data key (purged: the key was destroyed)');
+      try {
+        const bytes = open(key, row.sealed, context(row.templateId));
+        return Array.from(new Float32Array(Uint8Array.from(bytes).buffer)); // a copy: the plaintext need not be 4-byte aligned
+      } catch {
+        return this.report(row, 'its ciphertext does not open (corrupted, or moved from another row)');
+      }
+    });
+  }
+
+  private report(row: StoredDescriptor, reason: string): undefined {
+    if (!this.reported.has(row.templateId)) {
+      this.reported.add(row.templateId);
+      this.unreadable += 1;
+      this.logger.warn({ templateId: row.templateId, memberId: row.memberId, reason }, 'face template unreadable: skipped');
+    }
+    return undefined;
+  }
+}
