@@ -9,10 +9,12 @@ import type { WebhookSubscriptions } from '../domain/events/webhookSubscriptions
 import { repeatEvery } from './repeatEvery.js';
 import type { PointsService } from '../domain/loyalty/points.js';
 import type { CampaignEngine } from '../domain/loyalty/campaignEngine.js';
+import type { BiometricUpgrade } from '../domain/faces/biometricUpgrade.js';
 
 const VISITOR_EXPIRY_INTERVAL_MS = 15 * 60_000;
 const LIVENESS_SWEEP_INTERVAL_MS = 5 * 60_000;
 const OUTBOX_COMPACTION_INTERVAL_MS = 60 * 60_000;
+const BIOMETRIC_UPGRADE_INTERVAL_MS = 60 * 60_000;
 
 export interface BackgroundJobs {
   /** Runs the periodic maintenance at once (tests; the timers run it in production). */
@@ -22,6 +24,8 @@ export interface BackgroundJobs {
   sweepDuplicates: () => Promise<number>;
   /** The daily loyalty pass: lots expired, expiries announced, birthdays' campaigns. */
   runLoyaltyDay: () => Promise<{ expired: number; announced: number; birthdays: number }>;
+  /** Seals descriptors and photos an older version stored in the clear. */
+  sealPlainBiometrics: () => Promise<{ templates: number; photos: number }>;
   stop: () => void;
 }
 
@@ -50,6 +54,7 @@ export async function startJobs(deps: {
   webhooks: WebhookSubscriptions;
   points: PointsService;
   campaignEngine: CampaignEngine;
+  biometricUpgrade: BiometricUpgrade;
   photoSweepSeconds: number;
   partitionsRefreshSeconds: number;
   logger: Logger;
@@ -65,6 +70,9 @@ export async function startJobs(deps: {
   });
   // Not awaited: a large ledger's first pass must not hold up readiness.
   void loyaltyDay().catch(warn('initial loyalty pass failed'));
+  // Not awaited either: an upgrade's first pass seals every template, while reads open both forms.
+  const sealPlain = () => deps.biometricUpgrade.run();
+  void sealPlain().catch(warn('sealing plain biometric data failed'));
   const stops = [
     repeatEvery(LOYALTY_INTERVAL_MS, loyaltyDay, warn('loyalty pass (expiry, notices, birthdays) failed')),
     repeatEvery(deps.photoSweepSeconds * 1000, () => photoEraser.sweep(), warn('photo sweep failed')),
@@ -76,6 +84,8 @@ export async function startJobs(deps: {
     repeatEvery(DUPLICATE_SWEEP_INTERVAL_MS, () => deps.duplicates.sweep(), warn('duplicate sweep failed')),
     repeatEvery(LIVENESS_SWEEP_INTERVAL_MS, () => deps.livenessSessions.sweep(), warn('liveness session sweep failed')),
     repeatEvery(OUTBOX_COMPACTION_INTERVAL_MS, () => deps.webhooks.compact(), warn('outbox compaction failed')),
+    // After an upgrade (or a restore of an older backup): finds nothing, through a partial index, once sealed.
+    repeatEvery(BIOMETRIC_UPGRADE_INTERVAL_MS, sealPlain, warn('sealing plain biometric data failed')),
   ];
   return {
     expireVisitors: () => visitorExpiry.sweep(),
@@ -83,6 +93,7 @@ export async function startJobs(deps: {
     forgetExpiredRecognitions: () => recognitions.sweep(),
     sweepDuplicates: () => deps.duplicates.sweep(),
     runLoyaltyDay: loyaltyDay,
+    sealPlainBiometrics: sealPlain,
     stop: () => stops.forEach((stop) => stop()),
   };
 }

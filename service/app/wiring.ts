@@ -4,12 +4,13 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { FaceIndex } from '../../index/faceIndex.js';
 import type { FacePipeline } from '../../models/facePipeline.js';
-import type { BlobStore } from '../blob/blobStore.js';
+import type { SealedBlobStore } from '../blob/sealedBlobStore.js';
 import type { Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
 import { ApiKeyService } from '../domain/access/apiKeys.js';
 import { AuditLog } from '../domain/access/auditLog.js';
 import { AdaptiveTemplates } from '../domain/faces/adaptiveTemplates.js';
+import { BiometricUpgrade } from '../domain/faces/biometricUpgrade.js';
 import { DeploymentCalibration } from '../domain/recognition/deploymentCalibration.js';
 import { FaceRecords } from '../domain/faces/faceRecords.js';
 import { FaceService } from '../domain/faces/faceService.js';
@@ -71,7 +72,8 @@ export interface Foundations {
   databaseUrl: string;
   index: FaceIndex;
   pipeline: FacePipeline;
-  blobs: BlobStore;
+  /** The photo store, sealing under members' keys (service/blob/sealedBlobStore.ts). */
+  blobs: SealedBlobStore;
   clock: Clock;
   logger: Logger;
   /** Where the delivery workers report each attempt (the metrics). */
@@ -260,6 +262,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     faces,
     identification,
     adaptation,
+    biometricUpgrade: new BiometricUpgrade({ pool, templates, photos: blobs, logger }),
     calibration: new DeploymentCalibration({ index, duplicates: duplicateRepository, rule, thresholds: partitionThresholds, targetFpir }),
     records: new FaceRecords({ members, templates, blobs }),
     feed,

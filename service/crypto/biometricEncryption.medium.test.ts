@@ -128,13 +128,31 @@ describe('biometric data at rest', () => {
     expect(t.keys.vault.unreadable).toBe(before + 1);
   });
 
-  it('keeps reading descriptors an older version stored plain, until the upgrade seals them', async () => {
+  it('keeps reading what an older version stored in the clear, and the upgrade seals it in place', async () => {
     const member = await t.services.members.create({ name: 'Legacy', consent });
-    const { faceId } = await t.services.faces.enrollFace(member.id, await cropFace(STRANGERS[1]!, { width: 260 }));
+    const photo = await cropFace(STRANGERS[1]!, { width: 260 });
+    const { faceId } = await t.services.faces.enrollFace(member.id, photo);
     const [template] = await t.services.repositories.templates.listByMemberWithDescriptors(member.id);
-    await t.pool.query('UPDATE face_templates SET descriptor = $2, descriptor_sealed = NULL WHERE id = $1', [faceId, template!.descriptor]);
+    const original = await t.services.records.photo(member.id, faceId);
+    // As an older version left it: a plain descriptor, a plain photo.
+    await t.pool.query('UPDATE face_templates SET descriptor = $2, descriptor_sealed = NULL, photo_sealed = false WHERE id = $1', [faceId, template!.descriptor]);
+    await t.store.put(template!.photoKey!, original.bytes, original.contentType);
     const [plain] = await t.services.repositories.templates.listByMemberWithDescriptors(member.id);
     expect(plain!.descriptor.map(Math.fround)).toEqual(template!.descriptor.map(Math.fround));
+    expect((await t.services.records.photo(member.id, faceId)).bytes).toEqual(original.bytes);
+
+    const upgraded = await t.services.biometricUpgrade.run();
+    expect(upgraded.templates).toBeGreaterThanOrEqual(1);
+    expect(upgraded.photos).toBeGreaterThanOrEqual(1);
+    const { rows } = await t.pool.query('SELECT descriptor, descriptor_sealed, photo_sealed FROM face_templates WHERE id = $1', [faceId]);
+    expect(rows[0]).toMatchObject({ descriptor: null, photo_sealed: true });
+    expect(isSealed(rows[0].descriptor_sealed)).toBe(true);
+    expect(isSealed((await t.store.get(template!.photoKey!))!)).toBe(true);
+    const [sealed] = await t.services.repositories.templates.listByMemberWithDescriptors(member.id);
+    expect(sealed!.descriptor).toEqual(plain!.descriptor.map(Math.fround));
+    expect((await t.services.records.photo(member.id, faceId)).bytes).toEqual(original.bytes);
+    expect(await t.services.repositories.templates.countUnsealed()).toBe(0);
+    expect(await t.services.biometricUpgrade.run()).toEqual({ templates: 0, photos: 0 });
   });
 });
 

@@ -195,6 +195,35 @@ export class FaceTemplateRepository {
     return (await openRows(this.sealer, rows)).map(toIndexable);
   }
 
+  /**
+   * Templates an older version stored in the clear (a plain descriptor, or a photo not yet
+   * sealed), locked for the caller's transaction; others running the same upgrade skip them.
+   */
+  async lockUnsealed(limit: number, tx: Queryable): Promise<{ id: string; memberId: string; descriptor: number[] | null; photoKey: string | null; photoSealed: boolean }[]> {
+    const { rows } = await tx.query<{ id: string; member_id: string; descriptor: number[] | null; photo_key: string | null; photo_sealed: boolean }>(
+      `SELECT id, member_id, descriptor, photo_key, photo_sealed FROM face_templates
+        WHERE descriptor IS NOT NULL OR NOT photo_sealed ORDER BY label LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [limit],
+    );
+    return rows.map((r) => ({ id: r.id, memberId: r.member_id, descriptor: r.descriptor, photoKey: r.photo_key, photoSealed: r.photo_sealed }));
+  }
+
+  /** Replaces a plain descriptor with its sealed form, and records the photo sealed. */
+  async markSealed(template: { id: string; memberId: string; descriptor: number[] | null }, tx: Queryable): Promise<void> {
+    const sealed = template.descriptor ? await this.sealer.seal(template.memberId, template.id, template.descriptor) : null;
+    await tx.query(
+      `UPDATE face_templates SET descriptor_sealed = coalesce($2, descriptor_sealed), descriptor = CASE WHEN $2::bytea IS NULL THEN descriptor END, photo_sealed = true
+        WHERE id = $1`,
+      [template.id, sealed],
+    );
+  }
+
+  /** How many templates still hold something in the clear (the upgrade's progress). */
+  async countUnsealed(): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM face_templates WHERE descriptor IS NOT NULL OR NOT photo_sealed');
+    return rows[0]!.n;
+  }
+
   /** How many templates of one model the whole group has (the group partition's size, for a replica that does not hold it). */
   async countOfModel(model: DescriptorModel): Promise<number> {
     const { rows } = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM face_templates WHERE model_name = $1 AND model_version = $2', [model.name, model.version]);
