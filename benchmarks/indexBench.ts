@@ -87,10 +87,10 @@ for (const n of sizes) {
 
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'visage-index-bench-'));
   started = performance.now();
-  await saveSnapshot(index, dir, { instanceId: 'bench', model, seq: 0 });
+  const meta = (await saveSnapshot(index, dir, { instanceId: 'bench', model, seq: 0 }))!;
   const saveMs = performance.now() - started;
   started = performance.now();
-  const loaded = await loadSnapshot(dir, { dimensions: shape.dimension });
+  const loaded = await loadSnapshot(dir, meta, { dimensions: shape.dimension });
   const loadMs = performance.now() - started;
   if (loaded.size !== n) throw new Error(`loaded ${loaded.size} of ${n}`);
   await fs.rm(dir, { recursive: true, force: true });

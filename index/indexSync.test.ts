@@ -9,6 +9,7 @@ import { FaceTemplateRepository } from '../service/repositories/faceTemplateRepo
 import { TemplateChangeRepository } from '../service/repositories/templateChangeRepository.js';
 import type { Keys } from '../service/app/keys.js';
 import { createTestDatabase, makeDataDir, openTestKeys, type TestDatabase } from '../service/testSupport/testVisage.js';
+import { KeystoreSnapshotSealer } from '../service/crypto/snapshotSealer.js';
 import { IndexSync, openIndex } from './indexSync.js';
 
 /** Snapshots and catch-up against the real change log (the trigger on face_templates). */
@@ -88,6 +89,35 @@ describe('replica index', () => {
     const [nearest] = reopened.index.search(descriptor(6), 1);
     expect(nearest).toMatchObject({ label: fifth, memberId });
     expect(nearest!.distance).toBeLessThan(1e-3);
+  });
+
+  it('seals the snapshot under a key of its own, and a copy of an older snapshot stops opening at the next save', async () => {
+    await addTemplate(11);
+    const sealer = new KeystoreSnapshotSealer(keys.keyring);
+    const sealed = () => ({ ...deps(), sealer });
+    const opened = await openIndex(sealed());
+    const sync = new IndexSync({ ...sealed(), index: opened.index, seq: opened.seq, instanceId: opened.instanceId });
+    await sync.saveSnapshot();
+    const graph = await fs.readFile(path.join(dir, 'index', 'faces.hnsw'));
+    expect(graph.subarray(0, 4).toString()).toBe('VSF1');
+    // Not a float of the descriptor in the file.
+    const floats = Buffer.from(Float32Array.from(descriptor(11).slice(0, 8)).buffer);
+    expect(graph.includes(floats)).toBe(false);
+    expect((await fs.readdir(path.join(dir, 'index'))).filter((file) => file.includes('tmp'))).toEqual([]);
+    expect((await openIndex(sealed())).source).toBe('snapshot');
+
+    // A backup of the folder as it is now; then the next save replaces the key.
+    const backup = `${dir}-backup`;
+    await fs.cp(path.join(dir, 'index'), backup, { recursive: true });
+    await addTemplate(12);
+    await sync.catchUp();
+    await sync.saveSnapshot();
+    const fromBackup = await openIndex({ ...sealed(), snapshotDir: backup });
+    expect(fromBackup.source).toBe('rebuild'); // its key is gone: rebuilt from PostgreSQL instead
+    const reopened = await openIndex(sealed());
+    expect(reopened.source).toBe('snapshot');
+    expect(reopened.index.size).toBe(2);
+    await fs.rm(backup, { recursive: true, force: true });
   });
 
   it('rebuilds instead of loading a snapshot the change log no longer reaches, or one of another database', async () => {

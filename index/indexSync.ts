@@ -2,7 +2,7 @@ import { CoalescedRun } from './coalescedRun.js';
 import type { Logger } from 'pino';
 import type { DescriptorModel, IndexedModel } from '../models/faceModels.js';
 import { FaceIndex } from './faceIndex.js';
-import { loadSnapshot, readSnapshotMeta, saveSnapshot } from './indexSnapshot.js';
+import { loadSnapshot, readSnapshotMeta, saveSnapshot, type SnapshotSealer } from './indexSnapshot.js';
 import { loadIndex, type StoredTemplate } from './loadIndex.js';
 
 /** One change of the template change log, ready to apply. */
@@ -43,6 +43,8 @@ export async function openIndex(deps: {
   changes: ChangeSource;
   templates: TemplateSource;
   model: IndexedModel;
+  /** Seals the snapshot's graph (the service's keystore); unset: plain files. */
+  sealer?: SnapshotSealer;
   logger: Logger;
 }): Promise<OpenedIndex> {
   // Read before the rebuild's scan: changes committed during the scan are applied again by the
@@ -58,7 +60,7 @@ export async function openIndex(deps: {
     meta.seq <= state.latest;
   if (usable) {
     try {
-      const index = await loadSnapshot(deps.snapshotDir, { dimensions: deps.model.dimension });
+      const index = await loadSnapshot(deps.snapshotDir, meta, { dimensions: deps.model.dimension }, deps.sealer);
       return { index, seq: meta.seq, instanceId: state.instanceId, source: 'snapshot' };
     } catch (error) {
       deps.logger.warn({ err: error }, 'index snapshot unreadable: rebuilding from PostgreSQL');
@@ -99,6 +101,7 @@ export class IndexSync {
       changes: ChangeSource;
       model: DescriptorModel;
       snapshotDir: string;
+      sealer?: SnapshotSealer;
       logger: Logger;
     },
     private appliedSeq = deps.seq,
@@ -182,7 +185,7 @@ export class IndexSync {
     // Taken between catch-ups so that the saved graph and the saved position agree.
     await this.catchUps.current;
     const seq = this.appliedSeq;
-    const saved = await saveSnapshot(this.deps.index, this.deps.snapshotDir, { instanceId: this.deps.instanceId, model: this.deps.model, seq });
+    const saved = await saveSnapshot(this.deps.index, this.deps.snapshotDir, { instanceId: this.deps.instanceId, model: this.deps.model, seq }, this.deps.sealer);
     if (!saved) return false; // another replica is saving into this folder right now
     this.savedSeq = seq;
     return true;

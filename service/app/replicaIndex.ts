@@ -6,6 +6,7 @@ import type { DescriptorModel, IndexedModel } from '../../models/faceModels.js';
 import { servedScopeOf } from '../repositories/servedScope.js';
 import type { Config } from '../config.js';
 import { listenForChanges } from '../db/changeListener.js';
+import { KeystoreSnapshotSealer } from '../crypto/snapshotSealer.js';
 import type { Keys } from './keys.js';
 import { repeatEvery } from './repeatEvery.js';
 import type { Pool } from '../db/pool.js';
@@ -49,8 +50,9 @@ export async function startReplicaIndex(deps: {
   // A snapshot holds what its replica served: one taken for other malls is not this replica's.
   const snapshotDir = path.join(config.dataDir, serveMalls === 'all' ? 'index' : `index-malls-${[...serveMalls].sort().join(',')}`);
   const started = performance.now();
-  const opened = await openIndex({ snapshotDir, changes, templates, model: deps.model, logger });
-  const sync = new IndexSync({ index: opened.index, seq: opened.seq, instanceId: opened.instanceId, changes, model: deps.model, snapshotDir, logger });
+  const sealer = new KeystoreSnapshotSealer(deps.keys.keyring);
+  const opened = await openIndex({ snapshotDir, changes, templates, model: deps.model, sealer, logger });
+  const sync = new IndexSync({ index: opened.index, seq: opened.seq, instanceId: opened.instanceId, changes, model: deps.model, snapshotDir, sealer, logger });
   await sync.catchUp();
   const startup = { source: opened.source, templates: opened.index.size, ms: Math.round(performance.now() - started) };
   logger.info({ ...startup, seq: sync.seq }, 'face index ready');
