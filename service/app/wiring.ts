@@ -9,6 +9,7 @@ import type { Config } from '../config.js';
 import type { Pool } from '../db/pool.js';
 import { ApiKeyService } from '../domain/access/apiKeys.js';
 import { AuditLog } from '../domain/access/auditLog.js';
+import { MasterKeyRotation } from '../domain/access/masterKeyRotation.js';
 import { AdaptiveTemplates } from '../domain/faces/adaptiveTemplates.js';
 import { BiometricUpgrade } from '../domain/faces/biometricUpgrade.js';
 import { DeploymentCalibration } from '../domain/recognition/deploymentCalibration.js';
@@ -262,6 +263,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     faces,
     identification,
     adaptation,
+    masterKeyRotation: new MasterKeyRotation(keyring),
     biometricUpgrade: new BiometricUpgrade({ pool, templates, photos: blobs, logger }),
     calibration: new DeploymentCalibration({ index, duplicates: duplicateRepository, rule, thresholds: partitionThresholds, targetFpir }),
     records: new FaceRecords({ members, templates, blobs }),

@@ -7,6 +7,7 @@ import { callApi } from './apiCaller.js';
 import { exportCommand } from './exportCommand.js';
 import { importCommand } from './importCommand.js';
 import { reindexCommand } from './reindexCommand.js';
+import { rotateMasterCommand } from './rotateMasterCommand.js';
 
 const positiveInt = (value: string): number => {
   const n = Number(value);
@@ -64,7 +65,7 @@ program
     process.exitCode = await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
   });
 
-const keys = program.command('keys').description('API keys (admin key)');
+const keys = program.command('keys').description('API keys, and the master key that wraps the data keys (admin key)');
 keys
   .command('create')
   .requiredOption('--role <role>', 'camera, pos, operator or admin')
@@ -74,6 +75,14 @@ keys
     const created = await callApi<{ id: string; key: string; role: string }>(targetFrom(program.opts()), 'POST', '/v1/keys', options);
     console.log(`key ${created.id} (${created.role}): ${created.key}`);
     console.log('this is the only time the key is shown');
+  });
+
+keys
+  .command('rotate-master')
+  .description("re-wrap every member's data key under the service's current master key (run with the new key as VISAGE_MASTER_KEY and the old one in VISAGE_PREVIOUS_MASTER_KEYS on every replica); resumable")
+  .option('--batch <n>', 'keys re-wrapped per request', positiveInt, 20_000)
+  .action(async (options: { batch: number }) => {
+    await rotateMasterCommand(targetFrom(program.opts()), options);
   });
 
 program.parseAsync().catch((error: unknown) => {

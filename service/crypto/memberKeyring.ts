@@ -5,6 +5,9 @@ import { MemberKeyRepository, type WrappedKey } from '../repositories/memberKeyR
 import { MasterKeyError, type MasterKeys } from './masterKeys.js';
 import { newDataKey } from './sealedBox.js';
 
+/** Keys re-wrapped per keystore transaction. */
+const REWRAP_BATCH = 1000;
+
 const memberContext = (memberId: string) => `member:${memberId}`;
 const snapshotContext = (id: string) => `snapshot:${id}`;
 
@@ -102,24 +105,25 @@ export class MemberKeyring {
   }
 
   /**
-   * Re-wraps every key wrapped by another master key under the current one, `batchSize` per
+   * Re-wraps up to `limit` keys wrapped by another master key under the current one, a batch per
    * transaction, without touching the data they seal. Resumable: it only ever looks for keys not
    * yet under the current master key, so a run cut short is finished by the next.
    */
-  async rewrapAll(batchSize: number, onBatch: (done: number) => void = () => undefined): Promise<number> {
+  async rewrap(limit: number): Promise<number> {
     let total = 0;
     for (const table of ['member_keys', 'snapshot_keys'] as const) {
       const context = table === 'member_keys' ? memberContext : snapshotContext;
-      for (;;) {
+      while (total < limit) {
         const done = await withTransaction(this.keystore, (tx) =>
-          this.repository.rewrapBatch(tx, table, this.master.current.keyId, batchSize, async (key) => this.master.current.wrap(await this.unwrap(key, context(key.ownerId)), context(key.ownerId))),
+          this.repository.rewrapBatch(tx, table, this.master.current.keyId, Math.min(REWRAP_BATCH, limit - total), async (key) =>
+            this.master.current.wrap(await this.unwrap(key, context(key.ownerId)), context(key.ownerId)),
+          ),
         );
         if (done === 0) break;
         total += done;
-        onBatch(total);
       }
     }
-    this.logger.info({ rewrapped: total, masterKeyId: this.master.current.keyId }, 'data keys re-wrapped under the current master key');
+    if (total > 0) this.logger.info({ rewrapped: total, masterKeyId: this.master.current.keyId }, 'data keys re-wrapped under the current master key');
     return total;
   }
 

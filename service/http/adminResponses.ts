@@ -45,6 +45,13 @@ export const reindexReport = z.object({
 export const pruneResult = z.object({ pruned: z.number().int() });
 
 /** The deployment's own impostor pairs against the thresholds in force (DeploymentCalibration). */
+export const rotationReport = z.object({
+  masterKeyId: z.string(),
+  rewrapped: z.number().int(),
+  remaining: z.number().int(),
+  byMasterKey: z.record(z.string(), z.number().int()),
+});
+
 export const calibrationReport = z.object({
   members: z.number().int(),
   pairs: z.number().int(),

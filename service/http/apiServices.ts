@@ -6,6 +6,7 @@ import type { IdentificationService } from '../domain/recognition/identification
 import type { LivenessPolicy } from '../domain/liveness/livenessPolicy.js';
 import type { LivenessSessions } from '../domain/liveness/livenessSessions.js';
 import type { ReindexService } from '../domain/faces/reindexService.js';
+import type { MasterKeyRotation } from '../domain/access/masterKeyRotation.js';
 import type { DeploymentCalibration } from '../domain/recognition/deploymentCalibration.js';
 import type { CameraService } from '../domain/mall/cameras.js';
 import type { FrameService } from '../domain/mall/frameService.js';
@@ -55,6 +56,7 @@ export interface ApiServices {
   livenessSessions: LivenessSessions;
   reindex: ReindexService;
   calibration: DeploymentCalibration;
+  masterKeyRotation: MasterKeyRotation;
   webhooks: WebhookSubscriptions;
   audit: AuditLog;
   readiness: ReadinessCheck;

@@ -291,5 +291,9 @@ export const reindexQuerySchema = z.strictObject({
   after: queryNumber(z.number().int().min(-1)),
 });
 
+export const rotationQuerySchema = z.strictObject({
+  limit: queryNumber(z.number().int().min(1).max(100_000)),
+});
+
 export * from './loyaltySchemas.js';
 export { UUID_PATTERN, storeId };

@@ -79,7 +79,7 @@ export class MemberKeyRepository {
 
   /**
    * Re-wraps up to `limit` keys not wrapped by `currentKeyId`, in one transaction of the caller's
-   * (rows locked, others skipped: two rotations or a rotation beside the service do not collide).
+   * (rows locked, others skipped: two rotations, or a rotation beside the service, do not collide).
    */
   async rewrapBatch(tx: Queryable, table: KeyTable, currentKeyId: string, limit: number, rewrap: (key: WrappedKey) => Promise<Buffer>): Promise<number> {
     const owner = OWNER[table];
@@ -87,12 +87,15 @@ export class MemberKeyRepository {
       `SELECT ${owner} AS owner, wrapped, master_key_id FROM ${table} WHERE master_key_id <> $1 ORDER BY ${owner} LIMIT $2 FOR UPDATE SKIP LOCKED`,
       [currentKeyId, limit],
     );
-    for (const row of rows) {
-      const key = toKey(row, 'owner');
-      const rewrapped = await rewrap(key);
-      const stamp = table === 'member_keys' ? ', rewrapped_at = now()' : '';
-      await tx.query(`UPDATE ${table} SET wrapped = $2, master_key_id = $3${stamp} WHERE ${owner} = $1`, [key.ownerId, rewrapped, currentKeyId]);
-    }
+    if (rows.length === 0) return 0;
+    const keys = rows.map((row) => toKey(row, 'owner'));
+    const rewrapped = await Promise.all(keys.map(rewrap));
+    const stamp = table === 'member_keys' ? ', rewrapped_at = now()' : '';
+    await tx.query(
+      `UPDATE ${table} k SET wrapped = v.wrapped, master_key_id = $1${stamp}
+         FROM unnest($2::uuid[], $3::bytea[]) AS v(owner, wrapped) WHERE k.${owner} = v.owner`,
+      [currentKeyId, keys.map((key) => key.ownerId), rewrapped],
+    );
     return rows.length;
   }
 }

@@ -74,8 +74,8 @@ export interface IsolatedVisage {
   db: TestDatabase;
   dataDir: string;
   sql: pg.Pool;
-  /** Stops the service and starts it again on the same database and data folder. */
-  restart(): Promise<Visage>;
+  /** Stops the service and starts it again on the same database and data folder (settings changed by `env`). */
+  restart(env?: Record<string, string>): Promise<Visage>;
   /** Stops everything and removes the database and the data folder. */
   close(): Promise<void>;
 }
@@ -83,15 +83,15 @@ export interface IsolatedVisage {
 export async function startIsolatedVisage(env: Record<string, string> = {}, options: TestVisageOptions = {}): Promise<IsolatedVisage> {
   const db = await createTestDatabase();
   const dataDir = await makeDataDir();
-  const start = () => startTestVisage({ DATABASE_URL: db.url, VISAGE_DATA_DIR: dataDir, ...env }, options);
+  const start = (changed: Record<string, string> = {}) => startTestVisage({ DATABASE_URL: db.url, VISAGE_DATA_DIR: dataDir, ...env, ...changed }, options);
   const service: IsolatedVisage = {
     visage: await start(),
     db,
     dataDir,
     sql: new pg.Pool({ connectionString: db.url, max: 2 }),
-    async restart() {
+    async restart(changed) {
       await service.visage.close();
-      service.visage = await start();
+      service.visage = await start(changed);
       return service.visage;
     },
     async close() {

@@ -1,11 +1,27 @@
 import { endpoint } from '../endpoint.js';
 import * as out from '../responses.js';
-import { reindexQuerySchema } from '../schemas.js';
+import { reindexQuerySchema, rotationQuerySchema } from '../schemas.js';
 
 const DEFAULT_REINDEX_BATCH = 200;
+const DEFAULT_REWRAP_LIMIT = 20_000;
 
-/** Re-indexing after a face model change (admin). */
+/** Administration: re-indexing after a face model change, calibration, master-key rotation (admin). */
 export const adminEndpoints = [
+  endpoint({
+    method: 'post',
+    path: '/v1/admin/master-key/rotate',
+    summary: 'Re-wrap members\' data keys under the current master key (admin; `visage keys rotate-master` calls it until remaining is 0)',
+    roles: [],
+    query: rotationQuerySchema,
+    audit: 'admin.rekey',
+    responses: { 200: { description: 'how many keys this call re-wrapped and how many remain under other master keys', schema: out.rotationReport } },
+    errors: ['DEPENDENCY_UNAVAILABLE'],
+    handle: async ({ query, audit }, { masterKeyRotation }) => {
+      const report = await masterKeyRotation.rotate(query.limit ?? DEFAULT_REWRAP_LIMIT);
+      audit({ details: { masterKeyId: report.masterKeyId, rewrapped: report.rewrapped, remaining: report.remaining } });
+      return { body: report };
+    },
+  }),
   endpoint({
     method: 'post',
     path: '/v1/admin/reindex',
