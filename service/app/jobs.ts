@@ -24,7 +24,7 @@ export interface BackgroundJobs {
   sweepDuplicates: () => Promise<number>;
   /** The daily loyalty pass: lots expired, expiries announced, birthdays' campaigns. */
   runLoyaltyDay: () => Promise<{ expired: number; announced: number; birthdays: number }>;
-  /** Seals descriptors and photos an older version stored in the clear. */
+  /** Seals descriptors, photos and webhook secrets an older version stored in the clear. */
   sealPlainBiometrics: () => Promise<{ templates: number; photos: number }>;
   stop: () => void;
 }
@@ -71,7 +71,10 @@ export async function startJobs(deps: {
   // Not awaited: a large ledger's first pass must not hold up readiness.
   void loyaltyDay().catch(warn('initial loyalty pass failed'));
   // Not awaited either: an upgrade's first pass seals every template, while reads open both forms.
-  const sealPlain = () => deps.biometricUpgrade.run();
+  const sealPlain = async () => {
+    await deps.webhooks.resealSecrets();
+    return deps.biometricUpgrade.run();
+  };
   void sealPlain().catch(warn('sealing plain biometric data failed'));
   const stops = [
     repeatEvery(LOYALTY_INTERVAL_MS, loyaltyDay, warn('loyalty pass (expiry, notices, birthdays) failed')),

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { DescriptorVault } from '../crypto/descriptorVault.js';
 import { loadMasterKeys } from '../crypto/masterKeys.js';
 import { MemberKeyring } from '../crypto/memberKeyring.js';
+import { SecretVault } from '../crypto/secretVault.js';
 import { ensureKeystoreDatabase, keystoreUrlBeside } from '../db/keystoreDatabase.js';
 import { migrateKeystore } from '../db/migrate.js';
 import { createPool, type Pool } from '../db/pool.js';
@@ -10,6 +11,8 @@ import { createPool, type Pool } from '../db/pool.js';
 export interface Keys {
   keyring: MemberKeyring;
   vault: DescriptorVault;
+  /** Webhook signing secrets, sealed under the master key. */
+  secrets: SecretVault;
   keystoreUrl: string;
   keystore: Pool;
   close(): Promise<void>;
@@ -35,5 +38,5 @@ export async function openKeys(config: Config, database: { url: string; embedded
     throw error;
   }
   logger.info({ masterKeyId: master.current.keyId, rotatingOut: master.ids.filter((id) => id !== master.current.keyId) }, 'master key opens the keystore');
-  return { keyring, vault: new DescriptorVault(keyring, logger), keystoreUrl, keystore, close: () => keystore.end() };
+  return { keyring, vault: new DescriptorVault(keyring, logger), secrets: new SecretVault(master), keystoreUrl, keystore, close: () => keystore.end() };
 }

@@ -4,6 +4,7 @@ import type { Pool } from '../db/pool.js';
 import { WebhookSubscriptions } from '../domain/events/webhookSubscriptions.js';
 import type { Clock } from '../domain/shared/clock.js';
 import type { OutboxRepository } from '../repositories/outboxRepository.js';
+import type { SecretSealer } from '../repositories/sealedSecrets.js';
 import { WebhookDeliveryRepository } from '../repositories/webhookDeliveryRepository.js';
 import { WebhookSubscriptionRepository } from '../repositories/webhookSubscriptionRepository.js';
 import { DeliveryWorkers, type DeliveryObserver } from '../webhooks/deliveryWorkers.js';
@@ -11,12 +12,21 @@ import { sendWebhook } from '../webhooks/webhookSender.js';
 import { packageVersion } from './version.js';
 
 /** Webhooks: the subscriptions, and the workers that send this replica's share (the composition root starts them). */
-export function wireWebhooks(deps: { config: Config; pool: Pool; databaseUrl: string; outbox: OutboxRepository; clock: Clock; logger: Logger; deliveryObserver?: DeliveryObserver }) {
-  const { config, pool, databaseUrl, outbox, clock, logger, deliveryObserver } = deps;
+export function wireWebhooks(deps: {
+  config: Config;
+  pool: Pool;
+  databaseUrl: string;
+  outbox: OutboxRepository;
+  secrets: SecretSealer;
+  clock: Clock;
+  logger: Logger;
+  deliveryObserver?: DeliveryObserver;
+}) {
+  const { config, pool, databaseUrl, outbox, secrets, clock, logger, deliveryObserver } = deps;
   const webhookOptions = { timeoutMs: config.webhooks.timeoutMs, userAgent: `Visage-Webhooks/${packageVersion()}` };
   const webhooks = new WebhookSubscriptions({
-    subscriptions: new WebhookSubscriptionRepository(pool),
-    deliveries: new WebhookDeliveryRepository(pool),
+    subscriptions: new WebhookSubscriptionRepository(pool, secrets),
+    deliveries: new WebhookDeliveryRepository(pool, secrets),
     outbox,
     send: (target, event) => sendWebhook(target, event, webhookOptions),
     retentionDays: config.webhooks.retentionDays,
@@ -29,6 +39,7 @@ export function wireWebhooks(deps: { config: Config; pool: Pool; databaseUrl: st
     retry: config.webhooks.retry,
     ...webhookOptions,
     observer: deliveryObserver,
+    secrets,
     logger,
   });
   return { webhooks, deliveryWorkers };

@@ -82,7 +82,7 @@ export interface Foundations {
   /** Where identification and camera frames report each face and visit (the metrics). */
   recognitionObserver?: RecognitionObserver;
   /** Members' data keys (crypto-shredding at purge) and the descriptors sealed under them. */
-  keys: Pick<Keys, 'keyring' | 'vault'>;
+  keys: Pick<Keys, 'keyring' | 'vault' | 'secrets'>;
   /** Runs work between the index's change-log catch-ups (IndexSync.exclusive); unset: at once (no change log here). */
   indexExclusive?: <T>(work: () => Promise<T>) => Promise<T>;
 }
@@ -94,7 +94,7 @@ export type Services = ReturnType<typeof wireServices>;
  * started: the service's composition root and the medium tests (services against a real
  * PostgreSQL, without HTTP) build the same graph here.
  */
-export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs, clock, logger, deliveryObserver, recognitionObserver = UNOBSERVED, indexExclusive, keys: { keyring, vault } }: Foundations) {
+export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs, clock, logger, deliveryObserver, recognitionObserver = UNOBSERVED, indexExclusive, keys: { keyring, vault, secrets } }: Foundations) {
   const members = new MemberRepository(pool);
   const templates = new FaceTemplateRepository(pool, vault);
   const pendingDeletions = new PendingBlobDeletionRepository(pool);
@@ -249,7 +249,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     ffmpegPath: config.ffmpegPath,
     released: (cameraId) => frames.releaseCamera(cameraId),
   });
-  const { webhooks, deliveryWorkers } = wireWebhooks({ config, pool, databaseUrl, outbox: outboxRepository, clock, logger, deliveryObserver });
+  const { webhooks, deliveryWorkers } = wireWebhooks({ config, pool, databaseUrl, outbox: outboxRepository, secrets, clock, logger, deliveryObserver });
   const reindex = new ReindexService({ pool, pipeline, index, blobs, members, templates, reindex: new ReindexRepository(pool), enrollPolicy, served: servedIndex, logger });
 
   return {
@@ -263,7 +263,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     faces,
     identification,
     adaptation,
-    masterKeyRotation: new MasterKeyRotation(keyring),
+    masterKeyRotation: new MasterKeyRotation(keyring, webhooks),
     biometricUpgrade: new BiometricUpgrade({ pool, templates, photos: blobs, logger }),
     calibration: new DeploymentCalibration({ index, duplicates: duplicateRepository, rule, thresholds: partitionThresholds, targetFpir }),
     records: new FaceRecords({ members, templates, blobs }),

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient } from '../testSupport/apiClient.js';
-import { cropFace, PERSON_A, PERSON_B } from '../testSupport/facePhotos.js';
+import { WebhookReceiver } from '../testSupport/webhookReceiver.js';
+import { cropFace, PERSON_A, PERSON_B, type DemoFace } from '../testSupport/facePhotos.js';
 import { ADMIN_AUTH, startIsolatedVisage, TEST_ADMIN_KEY, TEST_MASTER_KEY, type IsolatedVisage } from '../testSupport/testVisage.js';
 
 /**
@@ -23,7 +24,7 @@ afterAll(async () => {
   await service?.close();
 });
 
-async function enroll(person: string): Promise<{ memberId: string; faceId: string }> {
+async function enroll(person: DemoFace): Promise<{ memberId: string; faceId: string }> {
   const member = await api.post('/v1/members', { name: 'Rotated', consent: { faceRecognition: true, source: 'desk' } });
   const face = await api.postImage(`/v1/members/${member.body.id}/faces`, await cropFace(person));
   expect(face.status).toBe(201);
@@ -34,6 +35,15 @@ describe('master-key rotation', () => {
   it('re-wraps every data key under the new master key while the service serves, resumably, and the old key can then go', async () => {
     const a = await enroll(PERSON_A);
     const b = await enroll(PERSON_B);
+    // A webhook's signing secret is sealed under the master key too.
+    const receiver = await WebhookReceiver.start();
+    const hook = await api.post('/v1/webhooks', { url: receiver.url, events: ['member.created'] });
+    expect(hook.status).toBe(201);
+    receiver.secret = hook.body.secret;
+    const storedSecret = async () => (await service.sql.query('SELECT secret FROM webhook_subscriptions WHERE id = $1', [hook.body.id])).rows[0].secret as string;
+    expect(await storedSecret()).toMatch(/^sealed:v1:local:[0-9a-f]{16}:/);
+    expect(await storedSecret()).not.toContain(hook.body.secret);
+    const sealedBefore = await storedSecret();
 
     await service.restart({ VISAGE_MASTER_KEY: NEW_KEY, VISAGE_PREVIOUS_MASTER_KEYS: TEST_MASTER_KEY });
     await service.visage.modelsReady;
@@ -53,10 +63,16 @@ describe('master-key rotation', () => {
     expect(done.body).toMatchObject({ rewrapped: 0, remaining: 0 });
     expect(Object.keys(done.body.byMasterKey)).toEqual([done.body.masterKeyId]);
 
+    expect(await storedSecret()).toMatch(new RegExp(`^sealed:v1:${done.body.masterKeyId}:`));
+    expect(await storedSecret()).not.toBe(sealedBefore);
+
     // The old key gone: everything still opens (the index rebuilt or loaded, photos, descriptors).
     await service.restart({ VISAGE_MASTER_KEY: NEW_KEY });
     await service.visage.modelsReady;
     expect((await api.postImage('/v1/identify?maxFaces=1', probe)).body.faces[0].match.memberId).toBe(a.memberId);
+    expect((await api.post(`/v1/webhooks/${hook.body.id}/test`)).body).toMatchObject({ delivered: true });
+    expect(receiver.received.at(-1)).toMatchObject({ verified: true, event: { type: 'webhook.test' } });
+    await receiver.close();
     const photo = await fetch(`${service.visage.url}/v1/members/${b.memberId}/faces/${b.faceId}/photo`, { headers: ADMIN_AUTH });
     expect(photo.status).toBe(200);
     expect(Buffer.from(await photo.arrayBuffer()).subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));

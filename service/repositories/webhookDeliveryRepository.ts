@@ -1,7 +1,8 @@
 import type { Queryable } from '../db/pool.js';
 import type { StoredEvent } from './outboxRepository.js';
 import { toPage, type Page, type PageCursor } from './pageCursor.js';
-import { SIGNING_SECRETS } from './webhookSubscriptionRepository.js';
+import type { SecretSealer } from './sealedSecrets.js';
+import { openSecrets, SIGNING_SECRETS } from './webhookSubscriptionRepository.js';
 
 export const WEBHOOK_DELIVERIES_CHANNEL = 'visage_webhook_deliveries';
 
@@ -81,7 +82,10 @@ const DELIVERY_COLUMNS = `d.id, d.subscription_id, d.event_id, e.type AS event_t
 
 /** Webhook deliveries: the queue the workers of every replica share, and its history. */
 export class WebhookDeliveryRepository {
-  constructor(private readonly db: Queryable) {}
+  constructor(
+    private readonly db: Queryable,
+    private readonly sealer: SecretSealer,
+  ) {}
 
   /**
    * Claims one delivery that is due, inside the caller's transaction: the head of a subscription's
@@ -107,11 +111,12 @@ export class WebhookDeliveryRepository {
        FOR UPDATE OF d SKIP LOCKED`,
     });
     const row = rows[0];
-    return row && {
+    if (!row) return undefined;
+    return {
       id: row.id,
       subscriptionId: row.subscription_id,
       url: row.url,
-      secrets: row.secrets,
+      secrets: await openSecrets(this.sealer, row.subscription_id, row.secrets),
       event: row.payload,
       eventCreatedAt: row.event_created_at,
       attempts: row.attempts,

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pool.js';
+import type { SecretSealer } from './sealedSecrets.js';
 
 export interface WebhookSubscription {
   id: string;
@@ -34,16 +35,25 @@ const toSubscription = (row: SubscriptionRow): WebhookSubscription => ({
 });
 
 /** The secrets a delivery is signed with, from a subscription row `s`: the current one, and the previous one until its grace ends. */
+const secretContext = (subscriptionId: string) => `webhook:${subscriptionId}`;
+
+/** The signing secrets of a subscription as stored (sealed), opened. */
+export const openSecrets = (sealer: SecretSealer, subscriptionId: string, stored: string[]): Promise<string[]> =>
+  Promise.all(stored.map((secret) => sealer.open(secret, secretContext(subscriptionId))));
+
 export const SIGNING_SECRETS = `array_remove(ARRAY[s.secret, CASE WHEN s.previous_secret_until > clock_timestamp() THEN s.previous_secret END], NULL)`;
 
 /** Webhook subscriptions. The signing secrets are read only to sign (target), never with the rest. */
 export class WebhookSubscriptionRepository {
-  constructor(private readonly db: Queryable) {}
+  constructor(
+    private readonly db: Queryable,
+    private readonly sealer: SecretSealer,
+  ) {}
 
   async create(subscription: Pick<WebhookSubscription, 'id' | 'url' | 'events' | 'description'> & { secret: string }): Promise<WebhookSubscription> {
     const { rows } = await this.db.query<SubscriptionRow>(
       'INSERT INTO webhook_subscriptions (id, url, events, description, secret) VALUES ($1, $2, $3, $4, $5) RETURNING *',
-      [subscription.id, subscription.url, subscription.events, subscription.description, subscription.secret],
+      [subscription.id, subscription.url, subscription.events, subscription.description, await this.sealer.seal(subscription.secret, secretContext(subscription.id))],
     );
     return toSubscription(rows[0]!);
   }
@@ -61,7 +71,30 @@ export class WebhookSubscriptionRepository {
   /** Where to send and how to sign: what the sender needs and nothing else does. */
   async target(id: string): Promise<{ url: string; secrets: string[] } | undefined> {
     const { rows } = await this.db.query<{ url: string; secrets: string[] }>(`SELECT url, ${SIGNING_SECRETS} AS secrets FROM webhook_subscriptions s WHERE id = $1`, [id]);
-    return rows[0];
+    return rows[0] && { url: rows[0].url, secrets: await openSecrets(this.sealer, id, rows[0].secrets) };
+  }
+
+  /**
+   * Seals again every secret not sealed under the current master key: plain ones an older version
+   * stored (the upgrade), and those under a master key being rotated out. Returns how many rows.
+   */
+  async resealSecrets(): Promise<number> {
+    const { rows } = await this.db.query<{ id: string; secret: string; previous_secret: string | null }>('SELECT id, secret, previous_secret FROM webhook_subscriptions');
+    let resealed = 0;
+    for (const row of rows) {
+      const stale = [row.secret, row.previous_secret].some((secret) => secret !== null && !this.sealer.isCurrent(secret));
+      if (!stale) continue;
+      const again = async (secret: string | null) => secret && this.sealer.seal(await this.sealer.open(secret, secretContext(row.id)), secretContext(row.id));
+      // Only if unchanged meanwhile (a rotation of the secret itself wins).
+      const { rowCount } = await this.db.query('UPDATE webhook_subscriptions SET secret = $2, previous_secret = $3 WHERE id = $1 AND secret = $4', [
+        row.id,
+        await again(row.secret),
+        await again(row.previous_secret),
+        row.secret,
+      ]);
+      resealed += rowCount ?? 0;
+    }
+    return resealed;
   }
 
   /**
@@ -73,7 +106,7 @@ export class WebhookSubscriptionRepository {
       `UPDATE webhook_subscriptions SET previous_secret = secret, previous_secret_until = clock_timestamp() + make_interval(secs => $3::float8),
          secret = $2, updated_at = now()
        WHERE id = $1 RETURNING *`,
-      [id, secret, graceSeconds],
+      [id, await this.sealer.seal(secret, secretContext(id)), graceSeconds],
     );
     return rows[0] && { ...toSubscription(rows[0]), previousSecretUntil: rows[0].previous_secret_until.toISOString() };
   }

@@ -3,6 +3,7 @@ import { listenForChanges, type ChangeListener } from '../db/changeListener.js';
 import { createPool, withTransaction, type Pool, type Queryable } from '../db/pool.js';
 import { WEBHOOK_DELIVERIES_CHANNEL, WebhookDeliveryRepository, type DeliveryStatus } from '../repositories/webhookDeliveryRepository.js';
 import { WebhookSubscriptionRepository } from '../repositories/webhookSubscriptionRepository.js';
+import type { SecretSealer } from '../repositories/sealedSecrets.js';
 import { retryDelaySeconds, type RetryPolicy } from './retrySchedule.js';
 import { sendWebhook } from './webhookSender.js';
 
@@ -15,6 +16,8 @@ export interface DeliveryObserver {
 
 export interface DeliveryWorkersDeps {
   databaseUrl: string;
+  /** Opens the signing secrets (sealed under the master key). */
+  secrets: SecretSealer;
   /** Deliveries this replica sends at once (each to a different subscription). */
   concurrency: number;
   /** How often idle workers look for due retries without a notification, ms. */
@@ -58,8 +61,8 @@ export class DeliveryWorkers {
     this.pool = createPool(deps.databaseUrl, deps.concurrency);
     // An idle connection dropped by the server (a restart) must not take the process down.
     this.pool.on('error', (error) => deps.logger.warn({ err: error }, 'idle webhook delivery connection failed'));
-    this.deliveries = new WebhookDeliveryRepository(this.pool);
-    this.subscriptions = new WebhookSubscriptionRepository(this.pool);
+    this.deliveries = new WebhookDeliveryRepository(this.pool, deps.secrets);
+    this.subscriptions = new WebhookSubscriptionRepository(this.pool, deps.secrets);
   }
 
   start(): void {

@@ -19,9 +19,14 @@ export interface RotationReport {
  * the new one while the service serves (data keys do not change, so nothing sealed is touched).
  */
 export class MasterKeyRotation {
-  constructor(private readonly keyring: RewrappingKeyring) {}
+  constructor(
+    private readonly keyring: RewrappingKeyring,
+    /** Secrets sealed under the master key itself (webhook signing secrets): few, re-sealed at every call. */
+    private readonly secrets: { resealSecrets(): Promise<number> },
+  ) {}
 
   async rotate(limit: number): Promise<RotationReport> {
+    await this.secrets.resealSecrets();
     const rewrapped = await this.keyring.rewrap(limit);
     const byMasterKey = await this.keyring.countsByMasterKey();
     const masterKeyId = this.keyring.master.current.keyId;

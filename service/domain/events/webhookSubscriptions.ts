@@ -106,6 +106,11 @@ export class WebhookSubscriptions {
     return this.deps.outbox.compact(this.deps.retentionDays);
   }
 
+  /** Seals signing secrets stored plain by an older version, or under a master key being rotated out. */
+  resealSecrets(): Promise<number> {
+    return this.deps.subscriptions.resealSecrets();
+  }
+
   private notFound(id: string): never {
     throw webhookNotFound(id);
   }
