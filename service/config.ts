@@ -157,6 +157,7 @@ function settingsOf(e: Env, faceModel: FaceModelSpec, thresholds: ModelThreshold
       pollMs: e.WEBHOOK_POLL_MILLISECONDS,
       retry: Object.freeze({ baseSeconds: e.WEBHOOK_RETRY_BASE_SECONDS, maxSeconds: e.WEBHOOK_RETRY_MAX_SECONDS, windowHours: e.WEBHOOK_RETRY_WINDOW_HOURS } satisfies RetryPolicy),
       retentionDays: e.WEBHOOK_RETENTION_DAYS,
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
     }),
     visitors: Object.freeze({
       policy: e.VISITOR_POLICY,

@@ -190,6 +190,8 @@ export const envSchema = z.object({
   /** How long an active liveness challenge session may be used, seconds (its frames must span at most 10 s of it). */
   LIVENESS_SESSION_SECONDS: numberFromEnv(z.number().int().min(10).max(600)).default(60),
   /** Webhooks (README, "Events for mall systems"): deliveries sent at once per replica, each one's timeout, the idle poll for due retries. */
+  /** Let webhooks go to loopback, private, link-local and reserved addresses (a receiver inside the operator's own network; tests). Off: such URLs are refused (SSRF). */
+  WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   WEBHOOK_WORKERS: numberFromEnv(z.number().int().min(1).max(64)).default(4),
   WEBHOOK_TIMEOUT_SECONDS: numberFromEnv(z.number().min(0.1).max(60)).default(10),
   WEBHOOK_POLL_MILLISECONDS: numberFromEnv(z.number().int().min(50).max(60_000)).default(1000),

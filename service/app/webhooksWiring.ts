@@ -8,6 +8,7 @@ import type { SecretSealer } from '../repositories/sealedSecrets.js';
 import { WebhookDeliveryRepository } from '../repositories/webhookDeliveryRepository.js';
 import { WebhookSubscriptionRepository } from '../repositories/webhookSubscriptionRepository.js';
 import { DeliveryWorkers, type DeliveryObserver } from '../webhooks/deliveryWorkers.js';
+import { WebhookAddressGuard } from '../webhooks/webhookAddressGuard.js';
 import { sendWebhook } from '../webhooks/webhookSender.js';
 import { packageVersion } from './version.js';
 
@@ -23,12 +24,14 @@ export function wireWebhooks(deps: {
   deliveryObserver?: DeliveryObserver;
 }) {
   const { config, pool, databaseUrl, outbox, secrets, clock, logger, deliveryObserver } = deps;
-  const webhookOptions = { timeoutMs: config.webhooks.timeoutMs, userAgent: `Visage-Webhooks/${packageVersion()}` };
+  const guard = new WebhookAddressGuard(config.webhooks.allowPrivate);
+  const webhookOptions = { timeoutMs: config.webhooks.timeoutMs, userAgent: `Visage-Webhooks/${packageVersion()}`, guard };
   const webhooks = new WebhookSubscriptions({
     subscriptions: new WebhookSubscriptionRepository(pool, secrets),
     deliveries: new WebhookDeliveryRepository(pool, secrets),
     outbox,
     send: (target, event) => sendWebhook(target, event, webhookOptions),
+    refusal: (url) => guard.refusal(url),
     retentionDays: config.webhooks.retentionDays,
     clock,
   });

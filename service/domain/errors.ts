@@ -33,6 +33,7 @@ export type DomainErrorCode =
   | 'CAMERA_NOT_FOUND'
   | 'CAMERA_ALREADY_EXISTS'
   | 'WEBHOOK_NOT_FOUND'
+  | 'WEBHOOK_URL_NOT_ALLOWED'
   | 'DELIVERY_NOT_FOUND'
   | 'MALL_NOT_FOUND'
   | 'MALL_ALREADY_EXISTS'
@@ -95,6 +96,8 @@ export const livenessNotPassed = (reasons: unknown) => fail('LIVENESS_NOT_PASSED
 export const livenessFaceMismatch = () => fail('LIVENESS_FACE_MISMATCH', 'the face is not the one the liveness session saw');
 
 export const cameraNotFound = (cameraId?: string) => fail('CAMERA_NOT_FOUND', cameraId ? `no camera ${cameraId}` : 'no such camera');
+export const webhookUrlNotAllowed = (reason: string) =>
+  fail('WEBHOOK_URL_NOT_ALLOWED', `webhooks may not go to loopback, private, link-local or metadata addresses (${reason}); set WEBHOOK_ALLOW_PRIVATE=true for a receiver inside your own network`);
 export const webhookNotFound = (webhookId?: string) => fail('WEBHOOK_NOT_FOUND', webhookId ? `no webhook subscription ${webhookId}` : 'no such webhook subscription');
 export const deliveryNotFound = (deliveryId?: string) => fail('DELIVERY_NOT_FOUND', deliveryId ? `no delivery ${deliveryId} of this subscription` : 'no such delivery');
 export const cameraAlreadyExists = (cameraId: string) => fail('CAMERA_ALREADY_EXISTS', `camera ${cameraId} already exists`);

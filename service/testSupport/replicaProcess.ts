@@ -38,6 +38,8 @@ export async function startReplica(env: Record<string, string>, timeoutMs = 90_0
       HOST: '127.0.0.1',
       VISAGE_ADMIN_KEY: TEST_ADMIN_KEY,
       VISAGE_MASTER_KEY: TEST_MASTER_KEY,
+      // The tests' receivers listen on loopback.
+      WEBHOOK_ALLOW_PRIVATE: 'true',
       INFERENCE_THREADS: '1',
       LOG_LEVEL: 'warn',
       ...env,

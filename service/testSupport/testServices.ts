@@ -39,7 +39,7 @@ export interface TestServices {
 }
 
 async function wire(db: TestDatabase, dataDir: string, env: Record<string, string>): Promise<TestServices> {
-  const config = loadConfig({ DATABASE_URL: db.url, VISAGE_DATA_DIR: dataDir, LOG_LEVEL: 'silent', INFERENCE_THREADS: '1', VISAGE_MASTER_KEY: TEST_MASTER_KEY, ...env });
+  const config = loadConfig({ DATABASE_URL: db.url, VISAGE_DATA_DIR: dataDir, LOG_LEVEL: 'silent', INFERENCE_THREADS: '1', VISAGE_MASTER_KEY: TEST_MASTER_KEY, WEBHOOK_ALLOW_PRIVATE: 'true', ...env });
   const logger = pino({ level: 'silent' });
   await migrate(db.url, logger);
   const pool = createPool(db.url);

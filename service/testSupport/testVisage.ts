@@ -61,7 +61,7 @@ export interface TestVisageOptions extends Omit<VisageOptions, 'logger'> {
 
 /** Starts the whole service, as `npm start` would, on a test database and data folder. */
 export async function startTestVisage(env: Record<string, string>, options: TestVisageOptions = {}): Promise<Visage> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', VISAGE_ADMIN_KEY: TEST_ADMIN_KEY, VISAGE_MASTER_KEY: TEST_MASTER_KEY, API_CONTRACT_CHECKS: 'true', ...env });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', VISAGE_ADMIN_KEY: TEST_ADMIN_KEY, VISAGE_MASTER_KEY: TEST_MASTER_KEY, API_CONTRACT_CHECKS: 'true', WEBHOOK_ALLOW_PRIVATE: 'true', ...env });
   const { logLines, ...visageOptions } = options;
   const logger = logLines ? pino({ level: 'info' }, { write: (line: string) => void logLines.push(line) }) : pino({ level: 'silent' });
   return startVisage(config, { ...visageOptions, logger });

@@ -5,6 +5,7 @@ import { WEBHOOK_DELIVERIES_CHANNEL, WebhookDeliveryRepository, type DeliverySta
 import { WebhookSubscriptionRepository } from '../repositories/webhookSubscriptionRepository.js';
 import type { SecretSealer } from '../repositories/sealedSecrets.js';
 import { retryDelaySeconds, type RetryPolicy } from './retrySchedule.js';
+import type { WebhookAddressGuard } from './webhookAddressGuard.js';
 import { sendWebhook } from './webhookSender.js';
 
 export type DeliveryOutcome = 'delivered' | 'retry' | 'failed';
@@ -25,6 +26,7 @@ export interface DeliveryWorkersDeps {
   timeoutMs: number;
   retry: RetryPolicy;
   userAgent: string;
+  guard: WebhookAddressGuard;
   observer?: DeliveryObserver;
   logger: Logger;
 }
@@ -117,7 +119,7 @@ export class DeliveryWorkers {
     const done = await withTransaction(this.pool, async (tx) => {
       const claimed = await this.deliveries.claimNext(tx);
       if (!claimed) return undefined;
-      const result = await sendWebhook(claimed, claimed.event, { timeoutMs: this.deps.timeoutMs, userAgent: this.deps.userAgent });
+      const result = await sendWebhook(claimed, claimed.event, { timeoutMs: this.deps.timeoutMs, userAgent: this.deps.userAgent, guard: this.deps.guard });
       // A receiver that asks for time (Retry-After) gets it, up to the longest wait.
       const retryIn = Math.max(retryDelaySeconds(claimed.attempts + 1, this.deps.retry), Math.min(result.retryAfterSeconds ?? 0, this.deps.retry.maxSeconds));
       const status = await this.deliveries.recordAttempt(claimed.id, result, retryIn, this.deps.retry.windowHours, tx);

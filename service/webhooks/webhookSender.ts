@@ -1,5 +1,8 @@
+import net from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { Agent, fetch, type Response } from 'undici';
 import type { AttemptResult } from '../repositories/webhookDeliveryRepository.js';
+import { forbiddenAddress, type WebhookAddressGuard } from './webhookAddressGuard.js';
 
 /** Where a delivery goes and the secrets it is signed with (two during a rotation's grace). */
 export interface WebhookTarget {
@@ -17,11 +20,26 @@ const MAX_ERROR_CHARS = 200;
  * secret, and with the previous one too while a rotation's grace lasts). A 2xx answer is delivered; anything else, a redirect included, is retried. The answer's
  * body is read and thrown away: nothing a receiver says is stored but its status.
  */
-export async function sendWebhook(
-  target: WebhookTarget,
-  event: { id: string },
-  options: { timeoutMs: number; userAgent: string },
-): Promise<AttemptResult> {
+export interface SendOptions {
+  timeoutMs: number;
+  userAgent: string;
+  /** Where webhooks may go: judged again at every delivery, on the address connected to. */
+  guard: WebhookAddressGuard;
+}
+
+/** One connection pool per guard, whose DNS lookups the guard filters. */
+const agents = new WeakMap<WebhookAddressGuard, Agent>();
+const agentOf = (guard: WebhookAddressGuard): Agent => {
+  let agent = agents.get(guard);
+  if (!agent) agents.set(guard, (agent = new Agent({ connect: { lookup: guard.lookup } })));
+  return agent;
+};
+
+export async function sendWebhook(target: WebhookTarget, event: { id: string }, options: SendOptions): Promise<AttemptResult> {
+  // A literal address is connected to without a lookup: judged here.
+  const host = new URL(target.url).hostname.replace(/^\[|\]$/g, '');
+  const literal = net.isIP(host) && !options.guard.allowPrivate ? forbiddenAddress(host) : undefined;
+  if (literal) return { delivered: false, statusCode: null, error: `refused: ${literal}`.slice(0, MAX_ERROR_CHARS) };
   const body = JSON.stringify(event);
   const timestamp = new Date();
   const headers = {
@@ -33,7 +51,14 @@ export async function sendWebhook(
     'webhook-signature': target.secrets.map((secret) => new Webhook(secret).sign(event.id, timestamp, body)).join(' '),
   };
   try {
-    const response = await fetch(target.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs) });
+    const response = await fetch(target.url, {
+      method: 'POST',
+      headers,
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(options.timeoutMs),
+      dispatcher: agentOf(options.guard),
+    });
     await discardBody(response);
     const delivered = response.status >= 200 && response.status < 300;
     const retryAfterSeconds = response.status === 429 || response.status === 503 ? secondsOf(response.headers.get('retry-after')) : undefined;
@@ -51,7 +76,7 @@ const MAX_BODY_BYTES = 64 * 1024;
  * a receiver streaming megabytes back must not fill this process's memory.
  */
 async function discardBody(response: Response): Promise<void> {
-  const reader = response.body?.getReader();
+  const reader = (response.body as ReadableStream<Uint8Array> | null)?.getReader();
   if (!reader) return;
   try {
     for (let read = 0; read <= MAX_BODY_BYTES; ) {
@@ -76,5 +101,6 @@ function secondsOf(header: string | null): number | undefined {
 function describeFailure(error: unknown): string {
   const err = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (err.name === 'TimeoutError') return 'timed out';
+  if (err.cause?.code === 'EFORBIDDENADDRESS') return `refused: ${err.cause.message}`;
   return err.cause?.code ?? err.cause?.message ?? err.message ?? String(error);
 }

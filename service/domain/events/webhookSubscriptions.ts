@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { deliveryNotFound, webhookNotFound } from '../errors.js';
+import { deliveryNotFound, webhookNotFound, webhookUrlNotAllowed } from '../errors.js';
 import type { Clock } from '../shared/clock.js';
 import type { Page, PageCursor } from '../../repositories/pageCursor.js';
 import type { OutboxRepository } from '../../repositories/outboxRepository.js';
@@ -21,6 +21,8 @@ export interface WebhookSubscriptionsDeps {
   deliveries: WebhookDeliveryRepository;
   outbox: OutboxRepository;
   send: SendNow;
+  /** Why a URL may not receive webhooks (it resolves to a loopback, private or metadata address); undefined when it may. */
+  refusal: (url: string) => Promise<string | undefined>;
   /** Delivered and failed deliveries are kept this long (the console lists them), then compacted. */
   retentionDays: number;
   clock: Clock;
@@ -35,6 +37,7 @@ export class WebhookSubscriptions {
 
   /** A new subscription and its signing secret — the only time the secret is answered. */
   async create(input: NewSubscription): Promise<WebhookSubscription & { secret: string }> {
+    await this.assertAllowed(input.url);
     const secret = newSecret();
     const subscription = await this.deps.subscriptions.create({
       id: randomUUID(),
@@ -56,6 +59,7 @@ export class WebhookSubscriptions {
 
   /** Changes a subscription; `paused: false` resumes it, and what was queued meanwhile goes out. */
   async update(id: string, patch: SubscriptionPatch): Promise<WebhookSubscription> {
+    if (patch.url) await this.assertAllowed(patch.url);
     const updated = await this.deps.subscriptions.update(id, { ...patch, ...(patch.events ? { events: [...new Set(patch.events)] } : {}) });
     if (!updated) return this.notFound(id);
     if (patch.paused === false) await this.deps.deliveries.wakeWorkers();
@@ -109,6 +113,12 @@ export class WebhookSubscriptions {
   /** Seals signing secrets stored plain by an older version, or under a master key being rotated out. */
   resealSecrets(): Promise<number> {
     return this.deps.subscriptions.resealSecrets();
+  }
+
+  /** SSRF: a subscription may not aim the service at its own network (checked again at each delivery). */
+  private async assertAllowed(url: string): Promise<void> {
+    const reason = await this.deps.refusal(url);
+    if (reason) throw webhookUrlNotAllowed(reason);
   }
 
   private notFound(id: string): never {

@@ -16,7 +16,7 @@ export const webhookEndpoints = [
     json: createWebhookSchema,
     audit: 'webhook.create',
     responses: { 201: { description: 'the subscription and its secret, shown once', schema: out.createdWebhook } },
-    errors: [],
+    errors: ['WEBHOOK_URL_NOT_ALLOWED'],
     handle: async ({ body, audit }, { webhooks }) => {
       const created = await webhooks.create(body);
       audit({ details: { webhookId: created.id, events: created.events } });
@@ -51,7 +51,7 @@ export const webhookEndpoints = [
     json: updateWebhookSchema,
     audit: 'webhook.update',
     responses: { 200: { description: 'the subscription', schema: out.webhookSubscription } },
-    errors: ['WEBHOOK_NOT_FOUND'],
+    errors: ['WEBHOOK_NOT_FOUND', 'WEBHOOK_URL_NOT_ALLOWED'],
     handle: async ({ params, body }, { webhooks }) => ({ body: await webhooks.update(params.webhookId, body) }),
   }),
   endpoint({
