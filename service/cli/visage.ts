@@ -85,6 +85,27 @@ keys
     await rotateMasterCommand(targetFrom(program.opts()), options);
   });
 
+program
+  .command('audit')
+  .description('the audit log (admin key)')
+  .command('verify')
+  .description('check the audit chain; exits 1 and names the first broken record when one was edited, removed or inserted')
+  .action(async () => {
+    const report = await callApi<{ checked: number; unchained: number; firstRecordAt: string | null; lastRecordAt: string | null; firstBroken: { id: string; at: string; reason: string } | null }>(
+      targetFrom(program.opts()),
+      'GET',
+      '/v1/audit/verify',
+    );
+    const span = report.firstRecordAt ? ` (${report.firstRecordAt} … ${report.lastRecordAt})` : '';
+    const before = report.unchained > 0 ? `; ${report.unchained} records from before the chain began are not covered` : '';
+    if (report.firstBroken) {
+      console.log(`audit chain BROKEN at record ${report.firstBroken.id} (${report.firstBroken.at}): ${report.firstBroken.reason}; ${report.checked} records before it hold${before}`);
+      process.exitCode = 1;
+    } else {
+      console.log(`audit chain intact: ${report.checked} records${span}${before}`);
+    }
+  });
+
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof ApiError) console.error(`error: ${error.status} ${error.code}: ${error.message}`);
   else console.error(`error: ${(error as Error).message}`);

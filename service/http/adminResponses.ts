@@ -45,6 +45,14 @@ export const reindexReport = z.object({
 export const pruneResult = z.object({ pruned: z.number().int() });
 
 /** The deployment's own impostor pairs against the thresholds in force (DeploymentCalibration). */
+export const auditChainReport = z.object({
+  checked: z.number().int(),
+  unchained: z.number().int(),
+  firstRecordAt: z.string().nullable(),
+  lastRecordAt: z.string().nullable(),
+  firstBroken: z.object({ id: z.string(), at: z.string(), reason: z.string() }).nullable(),
+});
+
 export const rotationReport = z.object({
   masterKeyId: z.string(),
   rewrapped: z.number().int(),

@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/pool.js';
+import { withTransaction, type Pool } from '../db/pool.js';
 import { toPage, type Page, type PageCursor } from './pageCursor.js';
 
 export interface AuditEntry {
@@ -18,6 +18,13 @@ export interface AuditEntry {
 export interface AuditRecord extends AuditEntry {
   id: string;
   at: string;
+}
+
+/** A record with its links, as the verifier reads it. */
+export interface ChainedRow extends Omit<AuditRecord, 'at'> {
+  at: Date;
+  prevHash: Buffer;
+  hash: Buffer;
 }
 
 export interface AuditFilter {
@@ -55,33 +62,77 @@ const toRecord = (row: AuditRow): AuditRecord => ({
   details: row.details,
 });
 
-export class AuditRepository {
-  constructor(private readonly db: Queryable) {}
+/** Serialises appends across replicas: each batch links to the record before it. */
+const CHAIN_LOCK = 0x56495341; // 'VISA'
 
-  /** Appends entries in one statement (in the order given). */
-  async appendMany(entries: AuditEntry[]): Promise<void> {
+export type Link = (previous: Buffer, entry: AuditEntry, at: Date) => Buffer;
+
+export class AuditRepository {
+  constructor(private readonly pool: Pool) {}
+
+  /**
+   * Appends entries in one statement (in the order given), each linked to the one before: under a
+   * lock held for the transaction, the last record's hash is read and every new record's hash
+   * computed by `link` from it, in order.
+   */
+  async appendMany(entries: AuditEntry[], link: Link, genesis: Buffer, now: () => Date = () => new Date()): Promise<void> {
     if (entries.length === 0) return;
-    const column = <T>(pick: (e: AuditEntry) => T) => entries.map(pick);
-    await this.db.query(
-      `INSERT INTO audit_log (key_id, key_name, role, action, member_id, outcome, status, request_id, details)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::int[], $8::text[], $9::jsonb[])`,
-      [
-        column((e) => e.keyId),
-        column((e) => e.keyName),
-        column((e) => e.role),
-        column((e) => e.action),
-        column((e) => e.memberId),
-        column((e) => e.outcome),
-        column((e) => e.status),
-        column((e) => e.requestId),
-        column((e) => JSON.stringify(e.details)),
-      ],
-    );
+    await withTransaction(this.pool, async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
+      const { rows } = await tx.query<{ hash: Buffer }>('SELECT hash FROM audit_log WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1');
+      let previous = rows[0]?.hash ?? genesis;
+      const at = now();
+      const links = entries.map((entry) => {
+        const prev = previous;
+        previous = link(prev, entry, at);
+        return { prev, hash: previous };
+      });
+      const column = <T>(pick: (e: AuditEntry) => T) => entries.map(pick);
+      await tx.query(
+        `INSERT INTO audit_log (at, key_id, key_name, role, action, member_id, outcome, status, request_id, details, prev_hash, hash)
+         SELECT $12, key_id, key_name, role, action, member_id, outcome, status, request_id, details, prev_hash, hash FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::int[], $8::text[], $9::jsonb[], $10::bytea[], $11::bytea[])
+         WITH ORDINALITY AS u(key_id, key_name, role, action, member_id, outcome, status, request_id, details, prev_hash, hash, n) ORDER BY n`,
+        [
+          column((e) => e.keyId),
+          column((e) => e.keyName),
+          column((e) => e.role),
+          column((e) => e.action),
+          column((e) => e.memberId),
+          column((e) => e.outcome),
+          column((e) => e.status),
+          column((e) => e.requestId),
+          column((e) => JSON.stringify(e.details)),
+          links.map((l) => l.prev),
+          links.map((l) => l.hash),
+          at,
+        ],
+      );
+    });
+  }
+
+  /** Records written before the chain began. */
+  async countUnchained(): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log WHERE hash IS NULL');
+    return rows[0]!.n;
+  }
+
+  /** The chained records in id order, a page at a time (verification). */
+  async *streamChained(pageSize = 5000): AsyncGenerator<ChainedRow[]> {
+    let after = '0';
+    for (;;) {
+      const { rows } = await this.pool.query<AuditRow & { prev_hash: Buffer; hash: Buffer }>(
+        'SELECT * FROM audit_log WHERE hash IS NOT NULL AND id > $1 ORDER BY id LIMIT $2',
+        [after, pageSize],
+      );
+      if (rows.length === 0) return;
+      yield rows.map((row) => ({ ...toRecord(row), at: row.at, prevHash: row.prev_hash, hash: row.hash }));
+      after = rows[rows.length - 1]!.id;
+    }
   }
 
   /** Newest first. */
   async page(filter: AuditFilter, limit: number, after?: PageCursor): Promise<Page<AuditRecord>> {
-    const { rows } = await this.db.query<AuditRow>(
+    const { rows } = await this.pool.query<AuditRow>(
       `SELECT * FROM audit_log
        WHERE ($1::uuid IS NULL OR member_id = $1)
          AND ($2::timestamptz IS NULL OR at >= $2)

@@ -1,11 +1,13 @@
 import type { Logger } from 'pino';
 import type { AuditEntry, AuditFilter, AuditRecord, AuditRepository } from '../../repositories/auditRepository.js';
 import type { Page, PageCursor } from '../../repositories/pageCursor.js';
+import { auditLink, GENESIS, verifyChain, type ChainReport } from './auditChain.js';
 
 /**
  * The audit trail of sensitive actions (enroll, purge, POS identify, conversions, key changes):
  * who, what, which member, when, outcome. It holds ids, codes and distances, never photos or
- * descriptors, and it outlives the members it names.
+ * descriptors, and it outlives the members it names. Each record is chained to the one before
+ * (auditChain.ts), so an edit, a removal or an insertion in SQL shows at `visage audit verify`.
  */
 export class AuditLog {
   private buffer: AuditEntry[] = [];
@@ -37,7 +39,7 @@ export class AuditLog {
     this.buffer = [];
     this.flushing = this.flushing.then(async () => {
       try {
-        await this.repository.appendMany(batch);
+        await this.repository.appendMany(batch, auditLink, GENESIS);
       } catch (error) {
         for (const entry of batch) {
           this.logger.error({ err: error, action: entry.action, keyId: entry.keyId, memberId: entry.memberId, outcome: entry.outcome }, 'audit record could not be written');
@@ -45,6 +47,12 @@ export class AuditLog {
       }
     });
     return this.flushing;
+  }
+
+  /** Checks the whole chain (after writing what is queued) and reports its first broken link. */
+  async verify(): Promise<ChainReport> {
+    await this.flush();
+    return verifyChain(this.repository.streamChained(), await this.repository.countUnchained());
   }
 
   /** Reads the log (after writing what is queued, so that a reader sees every finished request). */

@@ -57,6 +57,20 @@ export const accessEndpoints = [
   }),
   endpoint({
     method: 'get',
+    path: '/v1/audit/verify',
+    summary: 'Check the audit chain from its first record (admin): the first record edited, removed or inserted in the database, if any (`visage audit verify`)',
+    roles: [],
+    audit: 'audit.verify',
+    responses: { 200: { description: 'how many records were checked, and the first broken link or null', schema: out.auditChainReport } },
+    errors: [],
+    handle: async ({ audit: note }, { audit }) => {
+      const report = await audit.verify();
+      note({ details: { checked: report.checked, brokenAt: report.firstBroken?.id ?? null } });
+      return { body: report };
+    },
+  }),
+  endpoint({
+    method: 'get',
     path: '/v1/audit',
     summary: 'The audit log (admin), newest first',
     roles: [],
