@@ -20,6 +20,7 @@ SELECT create_distributed_table('redemptions', 'member_id', colocate_with => 'me
 SELECT create_distributed_table('refunds', 'member_id', colocate_with => 'members');
 SELECT create_distributed_table('coupons', 'member_id', colocate_with => 'members');
 SELECT create_distributed_table('campaign_awards', 'member_id', colocate_with => 'members');
+SELECT create_distributed_table('consent_records', 'member_id', colocate_with => 'members');
 
 -- Uniqueness across the group, each table by the value that must be unique.
 SELECT create_distributed_table('member_phone_claims', 'phone');

@@ -34,6 +34,9 @@ import { MemberMergeRepository } from '../repositories/memberMergeRepository.js'
 import { MallRepository } from '../repositories/mallRepository.js';
 import { PartitionRepository } from '../repositories/partitionRepository.js';
 import { RecognitionRepository } from '../repositories/recognitionRepository.js';
+import { ConsentRepository } from '../repositories/consentRepository.js';
+import { MemberDataRepository } from '../repositories/memberDataRepository.js';
+import { MemberDataExport } from '../domain/members/memberDataExport.js';
 import { VisitFeed } from '../domain/mall/visitFeed.js';
 import { VisitService } from '../domain/mall/visitService.js';
 import { MemberService } from '../domain/members/memberService.js';
@@ -114,9 +117,12 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
   const { targetFpir } = config.recognition;
   const loyalty = wireLoyalty({ config, pool, members, profiles, outbox, mallRepository, partitions, clock, logger });
   const { ledger, campaignEngine, coupons, offers } = loyalty;
+  const recognitionRepository = new RecognitionRepository(pool);
+  const records = new FaceRecords({ members, templates, blobs });
+  const consents = new ConsentRepository(pool);
   const recognitions = new Recognitions({
     pool,
-    recognitions: new RecognitionRepository(pool),
+    recognitions: recognitionRepository,
     templates,
     activity,
     served: servedIndex,
@@ -201,6 +207,8 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     partitions,
     duplicates: duplicateRepository,
     keys: keyring,
+    consents,
+    recognitions: recognitionRepository,
     tiers: config.loyalty.tiers,
     faces,
     visitorTtlDays: config.visitors.ttlDays,
@@ -266,7 +274,8 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     masterKeyRotation: new MasterKeyRotation(keyring, webhooks),
     biometricUpgrade: new BiometricUpgrade({ pool, templates, photos: blobs, logger }),
     calibration: new DeploymentCalibration({ index, duplicates: duplicateRepository, rule, thresholds: partitionThresholds, targetFpir }),
-    records: new FaceRecords({ members, templates, blobs }),
+    records,
+    memberData: new MemberDataExport({ members: memberService, consents, templates, data: new MemberDataRepository(pool), records, clock }),
     feed,
     frames,
     cameras: new CameraService({ cameras: cameraRepository, streams: cameraSupervisor, malls: mallRepository }),

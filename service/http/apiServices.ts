@@ -7,6 +7,7 @@ import type { LivenessPolicy } from '../domain/liveness/livenessPolicy.js';
 import type { LivenessSessions } from '../domain/liveness/livenessSessions.js';
 import type { ReindexService } from '../domain/faces/reindexService.js';
 import type { MasterKeyRotation } from '../domain/access/masterKeyRotation.js';
+import type { MemberDataExport } from '../domain/members/memberDataExport.js';
 import type { DeploymentCalibration } from '../domain/recognition/deploymentCalibration.js';
 import type { CameraService } from '../domain/mall/cameras.js';
 import type { FrameService } from '../domain/mall/frameService.js';
@@ -57,6 +58,7 @@ export interface ApiServices {
   reindex: ReindexService;
   calibration: DeploymentCalibration;
   masterKeyRotation: MasterKeyRotation;
+  memberData: MemberDataExport;
   webhooks: WebhookSubscriptions;
   audit: AuditLog;
   readiness: ReadinessCheck;

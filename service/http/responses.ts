@@ -84,6 +84,46 @@ export const purgeResult = z.object({
   purged: z.object({ faces: z.number().int(), images: z.number().int(), events: z.number().int(), imageErasurePending: z.boolean() }),
 });
 
+export const consentWithdrawn = z.object({
+  member: memberWithProfile,
+  erased: z.object({ faces: z.number().int(), images: z.number().int(), imageErasurePending: z.boolean() }),
+});
+
+const consentRecord = z.object({ purpose: z.string(), granted: z.boolean(), textVersion: z.string().nullable(), source: z.string(), at: time });
+/** Rows of one table as held: every column but the member's id, digests and descriptors. */
+const heldRows = z.array(z.record(z.string(), z.unknown()));
+
+/** Everything held about a member (right of access and portability); never a descriptor. */
+export const memberDataDocument = z
+  .object({
+    exportedAt: time,
+    member: memberWithProfile,
+    consents: z.array(consentRecord),
+    faces: z.array(
+      z.object({
+        id: z.string(),
+        kind: z.string(),
+        model: z.object({ name: z.string(), version: z.string() }),
+        box: z.unknown(),
+        quality: z.record(z.string(), z.unknown()),
+        photoKept: z.boolean(),
+        createdAt: time,
+      }),
+    ),
+    photos: z.array(z.object({ faceId: z.string(), contentType: z.string(), base64: z.string() })).optional(),
+    visits: heldRows,
+    purchases: heldRows,
+    pointsLedger: heldRows,
+    coupons: heldRows,
+    redemptions: heldRows,
+    refunds: heldRows,
+    campaignAwards: heldRows,
+    mallActivity: heldRows,
+    recognitions: heldRows,
+    audit: z.array(z.object({ at: time, action: z.string(), role: z.string().nullable(), outcome: z.string() })),
+  })
+  .meta({ id: 'MemberDataDocument' });
+
 
 /** An enrollment's answer. */
 export const enrolledFace = z

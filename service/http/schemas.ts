@@ -29,7 +29,12 @@ const birthday = z
 const consentSchema = z.strictObject({
   faceRecognition: z.boolean(),
   source: z.string().min(1).max(200),
+  /** The version of the consent text the member was shown (kept in the consent records). */
+  textVersion: z.string().min(1).max(64).optional(),
 });
+
+export const memberExportQuerySchema = z.strictObject({ photos: z.enum(['true', 'false']).default('false').transform((value) => value === 'true') });
+export const consentWithdrawalQuerySchema = z.strictObject({ source: z.string().min(1).max(200).default('operator') });
 
 export const createMemberSchema = z.strictObject({
   name: z.string().min(1).max(200).optional(),

@@ -36,7 +36,8 @@ export interface NewMember {
   externalIds?: Record<string, string>;
   tier?: string;
   tags?: string[];
-  consent?: { faceRecognition: boolean; source: string };
+  /** `textVersion`: the version of the consent text shown (kept in the consent records). */
+  consent?: { faceRecognition: boolean; source: string; textVersion?: string };
   expiresAt?: Date;
   homeMallId?: string;
   birthday?: string | null;

@@ -110,6 +110,11 @@ export class RecognitionRepository {
     await db.query('UPDATE recognitions SET member_id = $2, via = $3, second_factor_tries = second_factor_tries + 1 WHERE id = $1', [id, memberId, via]);
   }
 
+  /** Drops the descriptors of a member's live recognitions (their consent to face recognition withdrawn). */
+  async forgetDescriptorsOf(memberId: string, tx: Queryable = this.db): Promise<void> {
+    await tx.query('UPDATE recognitions SET descriptor = NULL WHERE member_id = $1 AND descriptor IS NOT NULL', [memberId]);
+  }
+
   /**
    * Forgets the descriptors of expired recognitions, and the rows themselves `keepSeconds` after
    * they expired (until then a late use is told "expired", not "unknown").

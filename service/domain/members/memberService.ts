@@ -3,7 +3,9 @@ import { memberPhotoPrefix } from '../../blob/blobStore.js';
 import { withTransaction, type Pool, type Queryable } from '../../db/pool.js';
 import type { Outbox } from '../events/outbox.js';
 import { externalIdAlreadyRegistered, invalidInput, mallNotFound, memberNotFound, notAVisitor, phoneAlreadyRegistered } from '../errors.js';
-import type { FaceTemplateRepository } from '../../repositories/faceTemplateRepository.js';
+import type { ConsentRepository } from '../../repositories/consentRepository.js';
+import type { FaceTemplate, FaceTemplateRepository } from '../../repositories/faceTemplateRepository.js';
+import type { RecognitionRepository } from '../../repositories/recognitionRepository.js';
 import { MemberConflict, type Member, type MemberLookup, type MemberPatch, type MemberRepository, type NewMember } from '../../repositories/memberRepository.js';
 import type { Page, PageCursor } from '../../repositories/pageCursor.js';
 import type { PendingBlobDeletionRepository } from '../../repositories/pendingBlobDeletionRepository.js';
@@ -58,6 +60,10 @@ export interface MemberServiceDeps {
   partitions: MallPartitions;
   /** Suspected double enrollments: a purged member leaves none behind. */
   duplicates: DuplicateRepository;
+  /** Consent records, appended in the transaction of the change. */
+  consents: ConsentRepository;
+  /** A withdrawn consent also drops the descriptors of the member's live till recognitions. */
+  recognitions: Pick<RecognitionRepository, 'forgetDescriptorsOf'>;
   /** Destroys a member's data key (crypto-shredding: every older copy of their faces and photos stops opening). */
   keys: { shred(memberId: string): Promise<boolean> };
   tiers: readonly Tier[];
@@ -94,6 +100,7 @@ export class MemberService {
   /** Creates a member in the caller's transaction (with its first face, say), reporting `member.created` or `visitor.created`. */
   async createWithin(input: NewMember, tx: Queryable): Promise<Member> {
     const member = await named(this.deps.members.create(input, tx));
+    await this.recordConsent(member.id, input.consent, tx);
     await this.deps.outbox.record(tx, member.kind === 'visitor' ? 'visitor.created' : 'member.created', { memberId: member.id });
     this.deps.partitions.addRegular(member.homeMallId, member.id);
     return member;
@@ -138,7 +145,11 @@ export class MemberService {
 
   async update(id: string, patch: MemberPatch): Promise<MemberWithFaces> {
     this.checkTier(patch.tier);
-    const member = await withTransaction(this.deps.pool, (tx) => named(this.deps.members.update(id, patch, tx)));
+    const member = await withTransaction(this.deps.pool, async (tx) => {
+      const updated = await named(this.deps.members.update(id, patch, tx));
+      if (updated) await this.recordConsent(id, patch.consent, tx);
+      return updated;
+    });
     if (member && patch.homeMallId !== undefined) this.deps.partitions.addRegular(member.homeMallId, member.id);
     return this.withProfile(member, id);
   }
@@ -153,6 +164,7 @@ export class MemberService {
       if (!visitor) throw memberNotFound(id);
       if (visitor.kind !== 'visitor') throw notAVisitor(id);
       const member = await named(this.deps.members.update(id, { ...conversion, kind: 'member', expiresAt: null }, tx));
+      await this.recordConsent(id, conversion.consent, tx);
       await this.deps.outbox.record(tx, 'visitor.converted', { memberId: id });
       return member;
     });
@@ -165,32 +177,69 @@ export class MemberService {
    * erasure and queues `member.purged`), index entries, then the photos themselves.
    */
   async purge(id: string): Promise<PurgeResult> {
-    const prefix = memberPhotoPrefix(id);
-    const { templates, events } = await withTransaction(this.deps.pool, async (tx) => {
+    const { erased, events } = await withTransaction(this.deps.pool, async (tx) => {
       if (!(await this.deps.members.lockForUpdate(id, tx))) throw memberNotFound(id);
-      // The key goes first, while the row is locked: should the rest fail, the faces already do
-      // not open anywhere (a retried purge finishes); the reverse order could leave readable
-      // copies in backups of a database that no longer names the member.
-      await this.deps.keys.shred(id);
       // Events are visits and purchases; their points entries go with them.
       const events = (await this.deps.visits.countByMember(id, tx)) + (await this.deps.purchases.countByMember(id, tx));
-      const removed = await this.deps.templates.deleteByMember(id, tx);
-      await this.deps.pendingDeletions.add(prefix, tx);
-      // Visits, purchases, ledger entries, external ids, mall activity and recognitions go with
-      // the row (ON DELETE CASCADE); suspected duplicates name it without a foreign key.
-      await this.deps.duplicates.deleteByMember(id, tx);
+      const erased = await this.eraseFacesWithin(id, tx);
+      // Visits, purchases, ledger entries, external ids, mall activity, consent records and
+      // recognitions go with the row (ON DELETE CASCADE).
       await this.deps.members.delete(id, tx);
       // Its events go from the outbox, sent or not; mall systems are told to forget the member too.
       await this.deps.outbox.memberPurged(tx, id);
-      return { templates: removed, events };
+      return { erased, events };
     });
+    return { ...(await this.afterFacesErased(id, erased)), events };
+  }
+
+  /**
+   * The member withdraws consent to face recognition (GDPR art. 7(3), PIPL's alternative to the
+   * face): their faces, photos and templates are erased as at a purge, and the data key destroyed,
+   * but the membership stays — points, coupons, history, and the phone or id that now signs them
+   * in. Enrolling a face again needs consent given again.
+   */
+  async withdrawFaceConsent(id: string, source: string): Promise<Omit<PurgeResult, 'events'>> {
+    const erased = await withTransaction(this.deps.pool, async (tx) => {
+      const member = await this.deps.members.lockForUpdate(id, tx);
+      if (!member) throw memberNotFound(id);
+      const erased = await this.eraseFacesWithin(id, tx);
+      await this.deps.members.update(id, { consent: { faceRecognition: false, source } }, tx);
+      await this.recordConsent(id, { faceRecognition: false, source }, tx);
+      await this.deps.recognitions.forgetDescriptorsOf(id, tx);
+      return erased;
+    });
+    return this.afterFacesErased(id, erased);
+  }
+
+  /**
+   * What a purge and a consent withdrawal share, in the member's locked transaction: the data key
+   * goes first — should the rest fail, the faces already open nowhere (a retried call finishes);
+   * the reverse order could leave readable copies in backups of a database that no longer holds
+   * the member's rows. Then the templates, the suspicions that name the member, and the photos'
+   * erasure recorded as pending (finished after the commit, or by the sweeper).
+   */
+  private async eraseFacesWithin(id: string, tx: Queryable): Promise<FaceTemplate[]> {
+    await this.deps.keys.shred(id);
+    const removed = await this.deps.templates.deleteByMember(id, tx);
+    await this.deps.pendingDeletions.add(memberPhotoPrefix(id), tx);
+    await this.deps.duplicates.deleteByMember(id, tx);
+    return removed;
+  }
+
+  /** After the commit: the index entries, then the photos themselves. */
+  private async afterFacesErased(id: string, templates: FaceTemplate[]): Promise<Omit<PurgeResult, 'events'>> {
     this.deps.index.removeMember(id);
-    const images = await this.deps.photoEraser.erase(prefix);
+    const images = await this.deps.photoEraser.erase(memberPhotoPrefix(id));
     return {
       faces: templates.length,
       images: images ?? templates.filter((t) => t.photoKey).length,
-      events,
       imageErasurePending: images === undefined,
     };
+  }
+
+  /** A consent given or changed becomes a record (what, under which text, through which channel, when). */
+  private async recordConsent(memberId: string, consent: NewMember['consent'], tx: Queryable): Promise<void> {
+    if (!consent) return;
+    await this.deps.consents.record(memberId, { purpose: 'faceRecognition', granted: consent.faceRecognition, textVersion: consent.textVersion ?? null, source: consent.source }, tx);
   }
 }

@@ -1,9 +1,9 @@
 import { endpoint } from '../endpoint.js';
 import { memberPath } from './pathParams.js';
 import * as out from '../responses.js';
-import { convertSchema, createMemberSchema, memberLookupSchema, updateMemberSchema } from '../schemas.js';
+import { consentWithdrawalQuerySchema, convertSchema, createMemberSchema, memberExportQuerySchema, memberLookupSchema, updateMemberSchema } from '../schemas.js';
 
-/** Members: create, find, read, update, convert a visitor, purge. */
+/** Members: create, find, read, update, convert a visitor, purge, export their data, withdraw face consent. */
 export const memberEndpoints = [
   endpoint({
     method: 'post',
@@ -72,5 +72,36 @@ export const memberEndpoints = [
     responses: { 200: { description: 'the member', schema: out.memberWithProfile } },
     errors: ['MEMBER_NOT_FOUND', 'NOT_A_VISITOR', 'PHONE_ALREADY_REGISTERED', 'EXTERNAL_ID_ALREADY_REGISTERED'],
     handle: async ({ params, body }, { members }) => ({ body: await members.convert(params.id, body) }),
+  }),
+  endpoint({
+    method: 'get',
+    path: '/v1/members/:id/export',
+    summary: "Everything held about the member as one JSON document (right of access and portability): profile, consents, visits, purchases, ledger, coupons, templates' metadata; photos with ?photos=true; never descriptors",
+    roles: ['operator'],
+    ...memberPath,
+    query: memberExportQuerySchema,
+    audit: 'member.export',
+    responses: { 200: { description: 'the member data document', schema: out.memberDataDocument } },
+    errors: ['MEMBER_NOT_FOUND', 'DEPENDENCY_UNAVAILABLE'],
+    handle: async ({ params, query, audit }, { memberData }) => {
+      audit({ details: { photos: query.photos } });
+      return { body: await memberData.export(params.id, query.photos) };
+    },
+  }),
+  endpoint({
+    method: 'delete',
+    path: '/v1/members/:id/consent/faceRecognition',
+    summary: 'The member withdraws consent to face recognition: faces, photos and templates erased, the membership, points and phone or id login kept',
+    roles: ['operator'],
+    ...memberPath,
+    query: consentWithdrawalQuerySchema,
+    audit: 'consent.withdraw',
+    responses: { 200: { description: 'the member, and what was erased', schema: out.consentWithdrawn } },
+    errors: ['MEMBER_NOT_FOUND'],
+    handle: async ({ params, query, audit }, { members }) => {
+      const erased = await members.withdrawFaceConsent(params.id, query.source);
+      audit({ details: { faces: erased.faces, images: erased.images } });
+      return { body: { member: await members.get(params.id), erased } };
+    },
   }),
 ];
