@@ -17,7 +17,7 @@ COPY service ./service
 COPY index ./index
 COPY models ./models
 RUN npm run build \
- && cp -r service/db/migrations dist/service/db/migrations \
+ && cp -r service/db/migrations dist/service/db/migrations && cp -r service/db/keystore-migrations dist/service/db/keystore-migrations \
  && cp -r service/console dist/service/console && rm -f dist/service/console/*.test.* \
  && cp -r models/weights dist/models/weights && cp -r models/thresholds dist/models/thresholds \
  && npm prune --omit=dev

@@ -92,6 +92,8 @@ describe('kubernetes manifests', () => {
     const databaseUrl = new URL(secrets.find((s) => s.metadata.name === 'visage-secrets').stringData.DATABASE_URL);
     expect(databaseUrl.hostname).toBe('visage-postgres');
     expect(Number(databaseUrl.port)).toBe(postgres.spec.ports[0].port);
+    // An external database needs a master key: the service refuses to start without one.
+    expect(Object.keys(secrets.find((s) => s.metadata.name === 'visage-secrets').stringData)).toContain('VISAGE_MASTER_KEY');
   });
 
   it('scale the Deployment with at least two replicas, guarded by a disruption budget', () => {

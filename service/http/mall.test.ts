@@ -159,8 +159,9 @@ describe('visitors (policy track)', () => {
     expect(await countMembers('visitor')).toBe(before + 1);
     expect(third.body.faces[0].member.expiresAt).not.toBeNull();
     // Its template is the mean of the sightings, stored unit-length as the cosine model's index needs.
-    const { rows } = await sql.query('SELECT descriptor FROM face_templates WHERE member_id = $1', [visitorId]);
-    expect(Math.hypot(...rows[0].descriptor)).toBeCloseTo(1, 4);
+    // (Sealed at rest: read through the admin's descriptor export, which opens it.)
+    const [template] = (await get(`/v1/members/${visitorId}/faces/descriptors`)).body.faces;
+    expect(Math.hypot(...template.descriptor)).toBeCloseTo(1, 4);
 
     const fourth = await postFrame('entrance-east', await frameOf(stranger, 3));
     expect(fourth.body.faces[0]).toMatchObject({ match: { memberId: visitorId }, visit: { newVisit: false } });

@@ -67,14 +67,18 @@ export class DuplicateRepository {
     await tx.query('UPDATE duplicate_sweep SET last_label = greatest(last_label, $1)', [label]);
   }
 
-  /** Templates of one model added after `afterLabel`, in label order. */
-  async templatesAfter(afterLabel: number, model: DescriptorModel, limit: number, tx: Queryable): Promise<IndexableTemplate[]> {
+  /**
+   * Templates of one model added after `afterLabel`, in label order, and the last label read (a
+   * template that does not open is left out, and still passed: the sweep never sticks on it).
+   */
+  async templatesAfter(afterLabel: number, model: DescriptorModel, limit: number, tx: Queryable): Promise<{ templates: IndexableTemplate[]; lastLabel: number | undefined }> {
     const { rows } = await tx.query<DescriptorRow & { label: string }>(
       `SELECT id, label, member_id, ${DESCRIPTOR_COLUMNS} FROM face_templates
         WHERE label > $1 AND model_name = $2 AND model_version = $3 ORDER BY label LIMIT $4`,
       [afterLabel, model.name, model.version, limit],
     );
-    return (await openRows(this.sealer, rows)).map((r) => ({ id: r.id, label: Number(r.label), memberId: r.member_id, descriptor: r.opened }));
+    const templates = (await openRows(this.sealer, rows)).map((r) => ({ id: r.id, label: Number(r.label), memberId: r.member_id, descriptor: r.opened }));
+    return { templates, lastLabel: rows.length > 0 ? Number(rows[rows.length - 1]!.label) : undefined };
   }
 
   /** Records suspicions; a pair already suspected (either way round, whatever its status) is kept as it is. */

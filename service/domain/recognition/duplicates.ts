@@ -67,8 +67,8 @@ export class Duplicates {
     const { duplicates, index, rule, model } = this.deps;
     return withTransaction(this.deps.pool, async (tx) => {
       if (!(await duplicates.lockSweep(tx))) return 0;
-      const batch = await duplicates.templatesAfter(await duplicates.position(tx), model, SWEEP_BATCH, tx);
-      if (batch.length === 0) return 0;
+      const { templates: batch, lastLabel } = await duplicates.templatesAfter(await duplicates.position(tx), model, SWEEP_BATCH, tx);
+      if (lastLabel === undefined) return 0;
       const threshold = this.threshold();
       const suspects = batch.flatMap((template) => {
         // The closest other member, when close enough.
@@ -78,7 +78,7 @@ export class Duplicates {
         return [{ memberId: template.memberId, faceId: template.id, otherMemberId: other.memberId, otherFaceId: other.templateId, similarity }];
       });
       const added = await duplicates.insert(suspects, tx);
-      await duplicates.advance(batch.at(-1)!.label, tx);
+      await duplicates.advance(lastLabel, tx);
       if (added > 0) this.deps.logger.info({ added, compared: batch.length }, 'suspected duplicate enrollments listed');
       return added;
     });
