@@ -5,6 +5,13 @@ import { open, seal } from './sealedBox.js';
 
 const context = (templateId: string) => `template:${templateId}`;
 
+/** float32 little-endian → numbers, read in place (the plaintext need not be 4-byte aligned for a Float32Array view). */
+function floatsOf(bytes: Buffer): number[] {
+  const floats = new Array<number>(bytes.length / 4);
+  for (let i = 0; i < floats.length; i++) floats[i] = bytes.readFloatLE(i * 4);
+  return floats;
+}
+
 /**
  * Descriptors sealed under their member's data key (float32, little-endian, then AES-256-GCM
  * bound to the template's id). Opening happens where descriptors are loaded (index rebuild,
@@ -32,8 +39,7 @@ export class DescriptorVault implements DescriptorSealer {
       const key = keys.get(row.memberId);
       if (!key) return this.report(row, 'its member has no data key (purged: the key was destroyed)');
       try {
-        const bytes = open(key, row.sealed, context(row.templateId));
-        return Array.from(new Float32Array(Uint8Array.from(bytes).buffer)); // a copy: the plaintext need not be 4-byte aligned
+        return floatsOf(open(key, row.sealed, context(row.templateId)));
       } catch {
         return this.report(row, 'its ciphertext does not open (corrupted, or moved from another row)');
       }

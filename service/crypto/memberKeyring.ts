@@ -130,6 +130,12 @@ export class MemberKeyring {
   private async unwrap(key: WrappedKey, context: string): Promise<Buffer> {
     const master = this.master.get(key.masterKeyId);
     if (!master) throw new MasterKeyError(`a data key is wrapped by master key ${key.masterKeyId}, which is not configured`);
-    return master.unwrap(key.wrapped, context);
+    // A buffer of its own: a small Buffer may be a slice of Node's shared 8 KB pool, and a cached
+    // key would keep its whole pool chunk (and the descriptors decrypted beside it) alive.
+    const unwrapped = await master.unwrap(key.wrapped, context);
+    const own = Buffer.alloc(unwrapped.length);
+    unwrapped.copy(own);
+    unwrapped.fill(0);
+    return own;
   }
 }
