@@ -53,7 +53,7 @@ export const envSchema = z.object({
    */
   VISAGE_MASTER_KEY: z.string().regex(masterKeyPattern, masterKeyMessage).optional(),
   MASTER_KEY_FILE: z.string().min(1).optional(),
-  /** Master keys being rotated out (comma-separated, same format): data keys they wrap still open until `visage keys rotate-master` re-wraps them. */
+  /** Other master keys that still unwrap (comma-separated, same format): the one being rotated out, or the next one before it becomes current. */
   VISAGE_PREVIOUS_MASTER_KEYS: z
     .string()
     .default('')

@@ -30,10 +30,12 @@ export class MemberKeyring {
     return new MemberKeyring(keystore, new MemberKeyRepository(keystore), master, logger);
   }
 
-  /** The member's key, made now if they have none. */
+  /**
+   * The member's key for sealing, made now if they have none. Always asked of the keystore, never
+   * the cache: another replica may have destroyed the key meanwhile (a consent withdrawn, then
+   * given again), and a face sealed under a destroyed key would be lost.
+   */
   async keyFor(memberId: string): Promise<Buffer> {
-    const cached = this.cache.get(memberId);
-    if (cached) return cached;
     const fresh = newDataKey();
     const kept = await this.repository.insertMemberKey({ ownerId: memberId, wrapped: await this.master.current.wrap(fresh, memberContext(memberId)), masterKeyId: this.master.current.keyId });
     const key = await this.unwrap(kept, memberContext(memberId));
