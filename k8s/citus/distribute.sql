@@ -6,6 +6,7 @@
 SELECT create_reference_table('malls');
 SELECT create_reference_table('stores');
 SELECT create_reference_table('campaigns');
+SELECT create_reference_table('partners');
 
 -- Member-owned: distributed by member id, every table of one member on one worker (colocated),
 -- so a member's transaction (enroll, visit, purchase, purge) stays on one worker.
@@ -21,12 +22,14 @@ SELECT create_distributed_table('refunds', 'member_id', colocate_with => 'member
 SELECT create_distributed_table('coupons', 'member_id', colocate_with => 'members');
 SELECT create_distributed_table('campaign_awards', 'member_id', colocate_with => 'members');
 SELECT create_distributed_table('consent_records', 'member_id', colocate_with => 'members');
+SELECT create_distributed_table('point_transfers', 'member_id', colocate_with => 'members');
 
 -- Uniqueness across the group, each table by the value that must be unique.
 SELECT create_distributed_table('member_phone_claims', 'phone');
 SELECT create_distributed_table('purchase_claims', 'transaction_id');
 SELECT create_distributed_table('redemption_claims', 'redemption_id');
 SELECT create_distributed_table('refund_claims', 'refund_id');
+SELECT create_distributed_table('transfer_claims', 'transfer_id');
 -- A campaign's total limit: one row per campaign, by its id.
 SELECT create_distributed_table('campaign_budgets', 'campaign_id');
 SELECT create_distributed_table('member_external_ids', 'value');

@@ -40,6 +40,14 @@ CREATE TABLE refund_claims (
 INSERT INTO refund_claims SELECT refund_id, member_id FROM refunds;
 ALTER TABLE refunds DROP CONSTRAINT refunds_pkey;
 ALTER TABLE refunds ADD PRIMARY KEY (member_id, refund_id);
+-- Partner transfer ids too.
+CREATE TABLE transfer_claims (
+  transfer_id text PRIMARY KEY,
+  member_id   uuid NOT NULL
+);
+INSERT INTO transfer_claims SELECT transfer_id, member_id FROM point_transfers;
+ALTER TABLE point_transfers DROP CONSTRAINT point_transfers_pkey;
+ALTER TABLE point_transfers ADD PRIMARY KEY (member_id, transfer_id);
 
 -- Coupons are the member's: their key gains the member id (a coupon id is a random UUID).
 ALTER TABLE coupons DROP CONSTRAINT coupons_pkey;

@@ -14,11 +14,15 @@ import { CouponRepository } from '../repositories/couponRepository.js';
 import type { MallRepository } from '../repositories/mallRepository.js';
 import type { MemberRepository } from '../repositories/memberRepository.js';
 import { PointsLedgerRepository } from '../repositories/pointsLedgerRepository.js';
+import { PartnerRepository } from '../repositories/partnerRepository.js';
+import { TransferRepository } from '../repositories/transferRepository.js';
+import { PartnerService } from '../domain/loyalty/partners.js';
+import { TransferService } from '../domain/loyalty/transfers.js';
 
 /**
  * The loyalty loop's parts that other services are built on (wiring.ts, the one composition
  * root, builds the rest): the ledger, the campaign engine that purchases, visits and enrollments
- * apply, coupons, offers at recognition, and the operators' campaigns.
+ * apply, coupons, offers at recognition, the operators' campaigns, partner programmes and transfers.
  */
 export function wireLoyalty(deps: {
   config: Config;
@@ -49,9 +53,22 @@ export function wireLoyalty(deps: {
     clock,
     logger,
   });
+  const partnerRepository = new PartnerRepository(pool);
+  const partners = new PartnerService({ partners: partnerRepository, tiers: config.loyalty.tiers });
   return {
     ledger,
     campaignEngine,
+    partners,
+    transfers: new TransferService({
+      pool,
+      members,
+      partners: partnerRepository,
+      transfers: new TransferRepository(),
+      ledger,
+      outbox,
+      pointsExpireMonths: config.loyalty.pointsExpireMonths,
+      clock,
+    }),
     coupons: new CouponService({ coupons: couponRepository, members, outbox, clock }),
     offers: new OfferService({ coupons: couponRepository, campaigns: campaignRepository, timeZoneOf: (mallId) => campaignEngine.timeZoneOf(mallId), clock }),
     campaigns: new CampaignService({ campaigns: campaignRepository, malls: mallRepository, rules: config.loyalty, clock }),

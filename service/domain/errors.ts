@@ -47,6 +47,9 @@ export type DomainErrorCode =
   | 'DUPLICATE_DECIDED'
   | 'RECOGNITION_REQUIRED'
   | 'INSUFFICIENT_POINTS'
+  | 'PARTNER_NOT_FOUND'
+  | 'PARTNER_ALREADY_EXISTS'
+  | 'TRANSFER_OUT_OF_LIMITS'
   | 'PURCHASE_NOT_FOUND'
   | 'REFUND_EXCEEDS_PURCHASE'
   | 'CAMPAIGN_NOT_FOUND'
@@ -74,7 +77,7 @@ export const consentRequired = () => fail('CONSENT_REQUIRED', 'the member has no
 export const phoneAlreadyRegistered = () => fail('PHONE_ALREADY_REGISTERED', 'another member already has this phone number');
 export const externalIdAlreadyRegistered = () => fail('EXTERNAL_ID_ALREADY_REGISTERED', 'another member already has this external id');
 /** An idempotency key (a purchase's transaction id, a redemption or refund id) reused for a different request. */
-export const transactionConflict = (id: string, what: 'transaction' | 'redemption' | 'refund' = 'transaction') =>
+export const transactionConflict = (id: string, what: 'transaction' | 'redemption' | 'refund' | 'transfer' = 'transaction') =>
   fail('TRANSACTION_CONFLICT', `${what} ${id} was already recorded with different details`);
 export const notAVisitor = (memberId: string) => fail('NOT_A_VISITOR', `member ${memberId} is already a full member`);
 
@@ -118,6 +121,10 @@ export const duplicateDecided = (status: string) => fail('DUPLICATE_DECIDED', `t
 export const recognitionRequired = (why: string) => fail('RECOGNITION_REQUIRED', `${why}: identify the member's face at this till and send its recognitionId`);
 export const insufficientPoints = (balance: number, requested: number) =>
   fail('INSUFFICIENT_POINTS', `the member has ${balance} points, not ${requested}`, { balance, requested });
+export const partnerNotFound = (partnerId?: string) => fail('PARTNER_NOT_FOUND', partnerId ? `no partner programme ${partnerId}` : 'no such partner programme');
+export const partnerAlreadyExists = (partnerId: string) => fail('PARTNER_ALREADY_EXISTS', `partner programme ${partnerId} already exists`);
+export const transferOutOfLimits = (limits: { minPoints: number; maxPoints: number; points: number }) =>
+  fail('TRANSFER_OUT_OF_LIMITS', `a transfer with this partner is ${limits.minPoints} to ${limits.maxPoints} points, and converts to at least 1`, limits);
 export const purchaseNotFound = (transactionId: string) => fail('PURCHASE_NOT_FOUND', `the member has no purchase ${transactionId}`);
 export const refundExceedsPurchase = (refundable: number) =>
   fail('REFUND_EXCEEDS_PURCHASE', `at most ${refundable} of this purchase is left to refund`, { refundable });

@@ -8,6 +8,8 @@ import type { LivenessSessions } from '../domain/liveness/livenessSessions.js';
 import type { ReindexService } from '../domain/faces/reindexService.js';
 import type { MasterKeyRotation } from '../domain/access/masterKeyRotation.js';
 import type { MemberDataExport } from '../domain/members/memberDataExport.js';
+import type { PartnerService } from '../domain/loyalty/partners.js';
+import type { TransferService } from '../domain/loyalty/transfers.js';
 import type { DeploymentCalibration } from '../domain/recognition/deploymentCalibration.js';
 import type { CameraService } from '../domain/mall/cameras.js';
 import type { FrameService } from '../domain/mall/frameService.js';
@@ -59,6 +61,8 @@ export interface ApiServices {
   calibration: DeploymentCalibration;
   masterKeyRotation: MasterKeyRotation;
   memberData: MemberDataExport;
+  partners: PartnerService;
+  transfers: TransferService;
   webhooks: WebhookSubscriptions;
   audit: AuditLog;
   readiness: ReadinessCheck;

@@ -77,6 +77,38 @@ const lot = z.object({
   transactionId: z.string().nullable(),
 });
 
+export const partner = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    pointsOut: z.number(),
+    pointsIn: z.number(),
+    minPoints: z.number().int(),
+    maxPoints: z.number().int(),
+    tierMap: z.record(z.string(), z.string()),
+    createdAt: time,
+    updatedAt: time,
+  })
+  .meta({ id: 'Partner' });
+export const partnerList = z.object({ partners: z.array(partner) });
+
+export const transferReceipt = z
+  .object({
+    transferId: z.string(),
+    memberId: z.string(),
+    partnerId: z.string(),
+    direction: z.enum(['out', 'in']),
+    points: z.number().int(),
+    rate: z.number(),
+    memberPoints: z.number().int(),
+    partnerPoints: z.number().int(),
+    roundedOff: z.number(),
+    limits: z.object({ minPoints: z.number().int(), maxPoints: z.number().int() }),
+    pointsBalance: z.number().int(),
+    at: time,
+  })
+  .meta({ id: 'TransferReceipt' });
+
 export const memberPoints = z
   .object({
     balance: z.number().int(),
@@ -84,6 +116,7 @@ export const memberPoints = z
     spent: z.number().int(),
     expired: z.number().int(),
     reversed: z.number().int(),
+    transferredOut: z.number().int(),
     expiringSoon: z.array(z.object({ points: z.number().int(), expiresAt: time })),
     lots: z.array(lot),
   })

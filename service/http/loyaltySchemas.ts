@@ -7,6 +7,44 @@ import { isoTime, money, purchaseItems, storeId, transactionId, uuid } from './s
 /** Whole points, more than none. */
 export const points = z.number().int('whole points').min(1).max(1_000_000_000);
 
+const partnerId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a partner id: 1 to 64 lower-case letters, digits, _ or -');
+/** A conversion rate, kept to six decimals. */
+const rate = z.number().gt(0).max(1_000_000).refine((value) => Math.abs(value * 1e6 - Math.round(value * 1e6)) < 1e-6, 'at most six decimals');
+const tierMap = z.record(z.string().min(1).max(64), z.string().min(1).max(32)).refine((map) => Object.keys(map).length <= 100, 'at most 100 levels');
+
+export const createPartnerSchema = z.strictObject({
+  id: partnerId,
+  name: z.string().min(1).max(200),
+  pointsOut: rate,
+  pointsIn: rate,
+  minPoints: points,
+  maxPoints: points,
+  tierMap: tierMap.default({}),
+});
+
+export const updatePartnerSchema = z
+  .strictObject({
+    name: z.string().min(1).max(200).optional(),
+    pointsOut: rate.optional(),
+    pointsIn: rate.optional(),
+    minPoints: points.optional(),
+    maxPoints: points.optional(),
+    tierMap: tierMap.optional(),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, 'at least one field to change');
+
+export const partnerParams = z.object({ partnerId });
+
+export const transferSchema = z.strictObject({
+  transferId: transactionId,
+  partnerId,
+  direction: z.enum(['out', 'in']),
+  points,
+});
+
+/** A level the member holds in a partner programme: their starting tier (a floor). */
+export const partnerLevel = z.strictObject({ partnerId, level: z.string().min(1).max(64) });
+
 export const redemptionSchema = z.strictObject({
   redemptionId: transactionId,
   points,

@@ -118,6 +118,7 @@ export const memberDataDocument = z
     redemptions: heldRows,
     refunds: heldRows,
     campaignAwards: heldRows,
+    transfers: heldRows,
     mallActivity: heldRows,
     recognitions: heldRows,
     audit: z.array(z.object({ at: time, action: z.string(), role: z.string().nullable(), outcome: z.string() })),

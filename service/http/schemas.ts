@@ -3,6 +3,7 @@ import { isTimeZone } from '../shared/timeZones.js';
 import { ROLES } from '../domain/access/apiKeys.js';
 import { readCursor } from '../domain/shared/pages.js';
 import { EVENT_TYPES } from '../domain/events/events.js';
+import { partnerLevel } from './loyaltySchemas.js';
 import { isoTime, money, purchaseItems, storeId, transactionId, uuid, UUID_PATTERN } from './schemaParts.js';
 
 /** Request shapes of the HTTP API (the endpoint declarations use them; /openapi.json is generated from them). */
@@ -46,6 +47,8 @@ export const createMemberSchema = z.strictObject({
   /** The member's home mall; unset: the creating key's mall, else the default mall. */
   homeMallId: mallId.optional(),
   birthday: birthday.optional(),
+  /** A level held in a partner programme: the tier it maps to is the member's floor from day one. */
+  partnerLevel: partnerLevel.optional(),
 });
 
 export const updateMemberSchema = z
@@ -125,6 +128,7 @@ export const convertSchema = z
     phone: phone.optional(),
     externalIds: externalIds.optional(),
     consent: consentSchema.refine((consent) => consent.faceRecognition, 'a converting member must consent to face recognition'),
+    partnerLevel: partnerLevel.optional(),
   })
   .refine((body) => body.phone !== undefined || Object.keys(body.externalIds ?? {}).length > 0, 'a phone number or an external id');
 

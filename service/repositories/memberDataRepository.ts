@@ -18,6 +18,7 @@ const TABLES = {
   redemptions: { table: 'redemptions', order: 'at' },
   refunds: { table: 'refunds', order: 'at' },
   campaignAwards: { table: 'campaign_awards', order: 'at' },
+  transfers: { table: 'point_transfers', order: 'at' },
   mallActivity: { table: 'member_mall_activity', order: 'mall_id' },
   recognitions: { table: 'recognitions', order: 'created_at' },
 } as const;

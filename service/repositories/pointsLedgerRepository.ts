@@ -1,9 +1,9 @@
 import type { Queryable } from '../db/pool.js';
 
 /** What adds points: each credit is a lot (it may expire). */
-export type CreditReason = 'purchase' | 'campaign' | 'merge' | 'adjustment';
+export type CreditReason = 'purchase' | 'campaign' | 'merge' | 'adjustment' | 'transfer';
 /** What takes points away: each debit draws from one lot. */
-export type DebitReason = 'redemption' | 'refund' | 'expiry';
+export type DebitReason = 'redemption' | 'refund' | 'expiry' | 'transfer';
 
 export interface Credit {
   memberId: string;
@@ -36,12 +36,14 @@ export interface Draw {
   points: number;
 }
 
-/** A member's points by where they came from and went: balance = earned − spent − expired − reversed. */
+/** A member's points by where they came from and went: balance = earned − spent − expired − reversed − transferred out. */
 export interface PointsTotals {
   earned: number;
   spent: number;
   expired: number;
   reversed: number;
+  /** Sent to partner programmes (points received from them are earned). */
+  transferredOut: number;
   balance: number;
 }
 
@@ -163,16 +165,25 @@ export class PointsLedgerRepository {
               coalesce(-sum(delta) FILTER (WHERE reason = 'redemption'), 0) AS spent,
               coalesce(-sum(delta) FILTER (WHERE reason = 'expiry'), 0) AS expired,
               coalesce(-sum(delta) FILTER (WHERE reason = 'refund'), 0) AS reversed,
+              coalesce(-sum(delta) FILTER (WHERE reason = 'transfer' AND delta < 0), 0) AS "transferredOut",
               coalesce(sum(delta), 0) AS balance
          FROM points_ledger WHERE member_id = $1`,
       [memberId],
     );
     const row = rows[0]!;
-    return { earned: Number(row.earned), spent: Number(row.spent), expired: Number(row.expired), reversed: Number(row.reversed), balance: Number(row.balance) };
+    return {
+      earned: Number(row.earned),
+      spent: Number(row.spent),
+      expired: Number(row.expired),
+      reversed: Number(row.reversed),
+      transferredOut: Number(row.transferredOut),
+      balance: Number(row.balance),
+    };
   }
 
   /**
-   * The ledger's invariant over every member: balance = earned − spent − expired − reversed, no
+   * The ledger's invariant over every member: balance = earned − spent − expired − reversed −
+   * transferred out, no
    * balance below zero, no lot drawn past what it held. Returns the members it fails for (none).
    */
   async invariantViolations(): Promise<{ members: number; violations: { memberId: string; problem: string }[] }> {
@@ -183,11 +194,13 @@ export class PointsLedgerRepository {
                 coalesce(-sum(delta) FILTER (WHERE reason = 'redemption'), 0) AS spent,
                 coalesce(-sum(delta) FILTER (WHERE reason = 'expiry'), 0) AS expired,
                 coalesce(-sum(delta) FILTER (WHERE reason = 'refund'), 0) AS reversed,
+                coalesce(-sum(delta) FILTER (WHERE reason = 'transfer' AND delta < 0), 0) AS transferred_out,
                 sum(delta) AS balance
            FROM points_ledger GROUP BY member_id),
        overdrawn AS (SELECT member_id FROM points_lots WHERE remaining < 0),
        problems AS (
-         SELECT member_id, 'balance is not earned - spent - expired - reversed' AS problem FROM totals WHERE balance <> earned - spent - expired - reversed
+         SELECT member_id, 'balance is not earned - spent - expired - reversed - transferred out' AS problem FROM totals
+          WHERE balance <> earned - spent - expired - reversed - transferred_out
          UNION ALL SELECT member_id, 'balance below zero' FROM totals WHERE balance < 0
          UNION ALL SELECT DISTINCT member_id, 'a lot drawn past what it held' FROM overdrawn)
        SELECT (SELECT count(*) FROM totals) AS members,

@@ -28,6 +28,18 @@ export interface EventData {
   };
   /** Points spent at a till. */
   'points.redeemed': { memberId: string; redemptionId: string; points: number; pointsBalance: number; storeId: string | null };
+  /** Points sent to a partner programme (`out`) or received from one (`in`), after conversion. */
+  'points.transferred': {
+    memberId: string;
+    transferId: string;
+    partnerId: string;
+    direction: 'out' | 'in';
+    /** Our points: debited (out) or credited (in). */
+    points: number;
+    /** The partner's points: credited there (out) or debited there (in). */
+    partnerPoints: number;
+    pointsBalance: number;
+  };
   /** A lot's points expire within 30 days: sent once per lot. */
   'points.expiring': { memberId: string; points: number; expiresAt: string; pointsBalance: number };
   /** What was left of lots expired. */
@@ -60,6 +72,7 @@ export const EVENT_TYPES = [
   'purchase.recorded',
   'purchase.refunded',
   'points.redeemed',
+  'points.transferred',
   'points.expiring',
   'points.expired',
   'coupon.issued',

@@ -19,7 +19,7 @@ export interface MemberDataDocument extends MemberTables {
 /**
  * Everything held about one member as one document (GDPR arts. 15 and 20, PIPL art. 45):
  * profile, consent records, visits (their trail through the malls), purchases, points ledger,
- * coupons, redemptions, refunds, campaign awards, mall activity, till recognitions, face templates'
+ * coupons, redemptions, refunds, campaign awards, partner transfers, mall activity, till recognitions, face templates'
  * metadata, and what the audit log says was done to them; photos on request. Descriptors never.
  */
 export class MemberDataExport {

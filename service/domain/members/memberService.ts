@@ -27,11 +27,18 @@ export interface MemberWithFaces extends Member {
 }
 
 /** What turns a visitor into a full member: a cloud id (phone or external id) and consent. */
+/** A level the member holds in a partner programme: the tier it maps to is their floor from day one. */
+export interface PartnerLevel {
+  partnerId: string;
+  level: string;
+}
+
 export interface Conversion {
   name?: string;
   phone?: string;
   externalIds?: Record<string, string>;
-  consent: { faceRecognition: boolean; source: string };
+  consent: { faceRecognition: boolean; source: string; textVersion?: string };
+  partnerLevel?: PartnerLevel;
 }
 
 /** Members returned by one search at most. */
@@ -71,6 +78,8 @@ export interface MemberServiceDeps {
   faces: Pick<FaceService, 'createMemberWithFace'>;
   /** Visitors not converted within this many days are purged (VISITOR_TTL_DAYS). */
   visitorTtlDays: number;
+  /** The tier a partner programme's level maps to (PARTNER_NOT_FOUND, or VALIDATION_FAILED for a level it has not). */
+  partnerTiers: { tierForLevel(level: PartnerLevel): Promise<string> };
   clock: Clock;
 }
 
@@ -92,9 +101,21 @@ const DAY_MS = 86_400_000;
 export class MemberService {
   constructor(private readonly deps: MemberServiceDeps) {}
 
-  create(input: NewMember): Promise<Member> {
+  async create({ partnerLevel, ...input }: NewMember & { partnerLevel?: PartnerLevel }): Promise<Member> {
     this.checkTier(input.tier);
-    return withTransaction(this.deps.pool, (tx) => this.createWithin(input, tx));
+    const tier = await this.startingTier(input.tier, partnerLevel);
+    return withTransaction(this.deps.pool, (tx) => this.createWithin({ ...input, ...(tier ? { tier } : {}) }, tx));
+  }
+
+  /**
+   * The higher of the tier asked for and the one a partner level maps to (a payment platform's
+   * gold member starts at our gold): a floor, like an operator-assigned tier.
+   */
+  private async startingTier(asked: string | undefined, partnerLevel: PartnerLevel | undefined): Promise<string | undefined> {
+    if (!partnerLevel) return asked;
+    const mapped = await this.deps.partnerTiers.tierForLevel(partnerLevel);
+    const rank = (name: string | undefined) => this.deps.tiers.findIndex((tier) => tier.name === name);
+    return rank(mapped) >= rank(asked) ? mapped : asked;
   }
 
   /** Creates a member in the caller's transaction (with its first face, say), reporting `member.created` or `visitor.created`. */
@@ -158,12 +179,14 @@ export class MemberService {
    * Makes an anonymous visitor a full member: it gains a cloud id and the member's own consent,
    * stops expiring, and keeps its faces, visits and points.
    */
-  async convert(id: string, conversion: Conversion): Promise<MemberWithFaces> {
+  async convert(id: string, { partnerLevel, ...conversion }: Conversion): Promise<MemberWithFaces> {
+    const tier = partnerLevel ? await this.startingTier(undefined, partnerLevel) : undefined;
     const member = await withTransaction(this.deps.pool, async (tx) => {
       const visitor = await this.deps.members.lockForUpdate(id, tx);
       if (!visitor) throw memberNotFound(id);
       if (visitor.kind !== 'visitor') throw notAVisitor(id);
-      const member = await named(this.deps.members.update(id, { ...conversion, kind: 'member', expiresAt: null }, tx));
+      const floor = tier && this.deps.tiers.findIndex((t) => t.name === tier) > this.deps.tiers.findIndex((t) => t.name === visitor.tier) ? { tier } : {};
+      const member = await named(this.deps.members.update(id, { ...conversion, ...floor, kind: 'member', expiresAt: null }, tx));
       await this.recordConsent(id, conversion.consent, tx);
       await this.deps.outbox.record(tx, 'visitor.converted', { memberId: id });
       return member;

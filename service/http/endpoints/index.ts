@@ -10,6 +10,7 @@ import { mallEndpoints } from './malls.js';
 import { duplicateEndpoints } from './duplicates.js';
 import { memberActivityEndpoints } from './memberActivity.js';
 import { memberEndpoints } from './members.js';
+import { partnerEndpoints } from './partners.js';
 import { probeEndpoints } from './probes.js';
 import { recognitionEndpoints } from './recognition.js';
 import { webhookEndpoints } from './webhooks.js';
@@ -22,6 +23,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
   ...faceEndpoints,
   ...memberActivityEndpoints,
   ...campaignEndpoints,
+  ...partnerEndpoints,
   ...recognitionEndpoints,
   ...livenessEndpoints,
   ...cameraEndpoints,

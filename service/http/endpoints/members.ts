@@ -13,7 +13,7 @@ export const memberEndpoints = [
     json: createMemberSchema,
     audit: 'member.create',
     responses: { 201: { description: 'the member', schema: out.member } },
-    errors: ['PHONE_ALREADY_REGISTERED', 'EXTERNAL_ID_ALREADY_REGISTERED', 'MALL_NOT_FOUND'],
+    errors: ['PHONE_ALREADY_REGISTERED', 'EXTERNAL_ID_ALREADY_REGISTERED', 'MALL_NOT_FOUND', 'PARTNER_NOT_FOUND'],
     // A member enrolled at a mall's desk has that mall as home unless the body names another.
     handle: async ({ body, principal }, { members }) => ({ status: 201, body: await members.create({ ...body, homeMallId: body.homeMallId ?? principal?.mallId ?? undefined }) }),
   }),
@@ -70,7 +70,7 @@ export const memberEndpoints = [
     json: convertSchema,
     audit: 'member.convert',
     responses: { 200: { description: 'the member', schema: out.memberWithProfile } },
-    errors: ['MEMBER_NOT_FOUND', 'NOT_A_VISITOR', 'PHONE_ALREADY_REGISTERED', 'EXTERNAL_ID_ALREADY_REGISTERED'],
+    errors: ['MEMBER_NOT_FOUND', 'NOT_A_VISITOR', 'PHONE_ALREADY_REGISTERED', 'EXTERNAL_ID_ALREADY_REGISTERED', 'PARTNER_NOT_FOUND'],
     handle: async ({ params, body }, { members }) => ({ body: await members.convert(params.id, body) }),
   }),
   endpoint({

@@ -1,5 +1,18 @@
-import { campaignNotFound, cameraNotFound, deliveryNotFound, duplicateNotFound, faceNotFound, keyNotFound, livenessSessionNotFound, mallNotFound, memberNotFound, storeNotFound, webhookNotFound } from '../../domain/errors.js';
-import { campaignParams, cameraParams, deliveryParams, duplicateParams, faceParams, keyParams, livenessSessionParams, mallParams, memberParams, storeParams, webhookParams } from '../schemas.js';
+import {
+  campaignNotFound,
+  cameraNotFound,
+  deliveryNotFound,
+  duplicateNotFound,
+  faceNotFound,
+  keyNotFound,
+  livenessSessionNotFound,
+  mallNotFound,
+  memberNotFound,
+  partnerNotFound,
+  storeNotFound,
+  webhookNotFound,
+} from '../../domain/errors.js';
+import { campaignParams, cameraParams, deliveryParams, duplicateParams, faceParams, keyParams, livenessSessionParams, mallParams, memberParams, partnerParams, storeParams, webhookParams } from '../schemas.js';
 
 /*
  * The path parameters shared by several endpoints, with the not-found error a malformed id gets
@@ -16,3 +29,4 @@ export const mallPath = { params: mallParams, notFound: { mallId: mallNotFound }
 export const storePath = { params: storeParams, notFound: { storeId: storeNotFound } };
 export const duplicatePath = { params: duplicateParams, notFound: { duplicateId: duplicateNotFound } };
 export const campaignPath = { params: campaignParams, notFound: { campaignId: campaignNotFound } };
+export const partnerPath = { params: partnerParams, notFound: { partnerId: partnerNotFound } };
