@@ -30,6 +30,8 @@ SELECT create_distributed_table('purchase_claims', 'transaction_id');
 SELECT create_distributed_table('redemption_claims', 'redemption_id');
 SELECT create_distributed_table('refund_claims', 'refund_id');
 SELECT create_distributed_table('transfer_claims', 'transfer_id');
+-- Every sale, a member's or not, by its id (the stats read them by mall and time across shards).
+SELECT create_distributed_table('sales', 'sale_id');
 -- A campaign's total limit: one row per campaign, by its id.
 SELECT create_distributed_table('campaign_budgets', 'campaign_id');
 SELECT create_distributed_table('member_external_ids', 'value');

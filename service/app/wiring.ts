@@ -35,6 +35,8 @@ import { MallRepository } from '../repositories/mallRepository.js';
 import { PartitionRepository } from '../repositories/partitionRepository.js';
 import { RecognitionRepository } from '../repositories/recognitionRepository.js';
 import { ConsentRepository } from '../repositories/consentRepository.js';
+import { SaleRepository } from '../repositories/saleRepository.js';
+import { SaleService } from '../domain/mall/sales.js';
 import { MemberDataRepository } from '../repositories/memberDataRepository.js';
 import { MemberDataExport } from '../domain/members/memberDataExport.js';
 import { VisitFeed } from '../domain/mall/visitFeed.js';
@@ -118,6 +120,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
   const loyalty = wireLoyalty({ config, pool, members, profiles, outbox, mallRepository, partitions, clock, logger });
   const { ledger, campaignEngine, coupons, offers } = loyalty;
   const recognitionRepository = new RecognitionRepository(pool);
+  const saleRepository = new SaleRepository();
   const records = new FaceRecords({ members, templates, blobs });
   const consents = new ConsentRepository(pool);
   const recognitions = new Recognitions({
@@ -210,6 +213,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     consents,
     recognitions: recognitionRepository,
     partnerTiers: loyalty.partners,
+    sales: saleRepository,
     tiers: config.loyalty.tiers,
     faces,
     visitorTtlDays: config.visitors.ttlDays,
@@ -228,6 +232,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     outbox,
     activity,
     partitions,
+    sales: saleRepository,
     rules: config.loyalty,
     clock,
   });
@@ -288,6 +293,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     campaigns: loyalty.campaigns,
     partners: loyalty.partners,
     transfers: loyalty.transfers,
+    sales: new SaleService({ pool, sales: saleRepository, members, outbox, rules: config.loyalty, clock }),
     campaignEngine,
     coupons,
     visits,

@@ -77,7 +77,7 @@ export const consentRequired = () => fail('CONSENT_REQUIRED', 'the member has no
 export const phoneAlreadyRegistered = () => fail('PHONE_ALREADY_REGISTERED', 'another member already has this phone number');
 export const externalIdAlreadyRegistered = () => fail('EXTERNAL_ID_ALREADY_REGISTERED', 'another member already has this external id');
 /** An idempotency key (a purchase's transaction id, a redemption or refund id) reused for a different request. */
-export const transactionConflict = (id: string, what: 'transaction' | 'redemption' | 'refund' | 'transfer' = 'transaction') =>
+export const transactionConflict = (id: string, what: 'transaction' | 'redemption' | 'refund' | 'transfer' | 'sale' = 'transaction') =>
   fail('TRANSACTION_CONFLICT', `${what} ${id} was already recorded with different details`);
 export const notAVisitor = (memberId: string) => fail('NOT_A_VISITOR', `member ${memberId} is already a full member`);
 

@@ -10,6 +10,7 @@ import type { MasterKeyRotation } from '../domain/access/masterKeyRotation.js';
 import type { MemberDataExport } from '../domain/members/memberDataExport.js';
 import type { PartnerService } from '../domain/loyalty/partners.js';
 import type { TransferService } from '../domain/loyalty/transfers.js';
+import type { SaleService } from '../domain/mall/sales.js';
 import type { DeploymentCalibration } from '../domain/recognition/deploymentCalibration.js';
 import type { CameraService } from '../domain/mall/cameras.js';
 import type { FrameService } from '../domain/mall/frameService.js';
@@ -63,6 +64,7 @@ export interface ApiServices {
   memberData: MemberDataExport;
   partners: PartnerService;
   transfers: TransferService;
+  sales: SaleService;
   webhooks: WebhookSubscriptions;
   audit: AuditLog;
   readiness: ReadinessCheck;

@@ -77,6 +77,18 @@ const lot = z.object({
   transactionId: z.string().nullable(),
 });
 
+export const sale = z
+  .object({
+    saleId: z.string(),
+    mallId: z.string(),
+    storeId: z.string().nullable(),
+    amount: z.number(),
+    currency: z.string(),
+    at: time,
+    memberId: z.string().nullable(),
+  })
+  .meta({ id: 'Sale' });
+
 export const partner = z
   .object({
     id: z.string(),

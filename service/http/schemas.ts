@@ -121,6 +121,16 @@ export const purchaseSchema = z.strictObject({
 
 export const purchaseParams = z.object({ id: uuid, transactionId });
 
+/** A sale a till reports, a member's or not (its id: the till's transaction id, as a member's purchase has). */
+export const saleSchema = z.strictObject({
+  saleId: transactionId,
+  storeId: z.string().min(1).max(64).optional(),
+  amount: money,
+  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as CNY'),
+  at: isoTime.optional(),
+  memberId: uuid.optional(),
+});
+
 
 export const convertSchema = z
   .strictObject({

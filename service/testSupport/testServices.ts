@@ -104,6 +104,9 @@ export async function rowsOf(pool: pg.Pool, memberId: string): Promise<Record<st
     'campaign_awards',
     'points_expiry_notices',
     'recognitions',
+    'consent_records',
+    'point_transfers',
+    'sales',
   ];
   const counts: Record<string, number> = {};
   for (const table of tables) {

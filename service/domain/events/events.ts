@@ -40,6 +40,8 @@ export interface EventData {
     partnerPoints: number;
     pointsBalance: number;
   };
+  /** A sale a till reported (POST /v1/sales), a member's or not; a member's purchase says `purchase.recorded` instead. */
+  'sale.recorded': { saleId: string; mallId: string; storeId: string | null; amount: number; currency: string; memberId: string | null };
   /** A lot's points expire within 30 days: sent once per lot. */
   'points.expiring': { memberId: string; points: number; expiresAt: string; pointsBalance: number };
   /** What was left of lots expired. */
@@ -71,6 +73,7 @@ export const EVENT_TYPES = [
   'visit.started',
   'purchase.recorded',
   'purchase.refunded',
+  'sale.recorded',
   'points.redeemed',
   'points.transferred',
   'points.expiring',

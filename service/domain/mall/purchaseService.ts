@@ -6,6 +6,7 @@ import type { MemberRepository } from '../../repositories/memberRepository.js';
 import type { Page, PageCursor } from '../../repositories/pageCursor.js';
 import type { PointsLedgerRepository } from '../../repositories/pointsLedgerRepository.js';
 import type { Purchase, PurchaseItem, PurchaseRepository } from '../../repositories/purchaseRepository.js';
+import type { SaleRepository } from '../../repositories/saleRepository.js';
 import type { Clock } from '../shared/clock.js';
 import type { PartitionRepository } from '../../repositories/partitionRepository.js';
 import { DEFAULT_MALL, type MallPartitions } from '../recognition/mallPartitions.js';
@@ -57,7 +58,8 @@ export interface RecordedPurchase {
 }
 
 /** A POS may send a timestamp slightly ahead of ours; further ahead is a wrong clock. */
-const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+/** How far ahead of the service's clock a till's own time may be. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
  * The digest of a purchase request that tells a replay from a conflicting reuse of its transaction
@@ -87,6 +89,8 @@ export interface PurchaseServiceDeps {
   /** Where members are active (a purchase makes a regular), in the database and in this replica's memory. */
   activity: PartitionRepository;
   partitions: MallPartitions;
+  /** A member's purchase is a sale too (the members' share of sales). */
+  sales: Pick<SaleRepository, 'recordPurchase'>;
   rules: LoyaltyRules;
   clock: Clock;
 }
@@ -134,6 +138,7 @@ export class PurchaseService {
         // Another member's request took this id between our check and insert (it has committed).
         return (await this.replayOf(request.transactionId, requestHash, tx))!;
       }
+      await this.deps.sales.recordPurchase({ saleId: request.transactionId, mallId, storeId, amount: request.amount, currency: request.currency, at, memberId }, tx);
       // Coupons are spent only by the member's face at this till, and only once (their rows locked).
       const couponIds = request.coupons ?? [];
       if (couponIds.length > 0) await this.deps.recognitions.spend(principal, memberId, request.recognitionId, `purchase:${request.transactionId}`, tx);

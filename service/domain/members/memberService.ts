@@ -6,6 +6,7 @@ import { externalIdAlreadyRegistered, invalidInput, mallNotFound, memberNotFound
 import type { ConsentRepository } from '../../repositories/consentRepository.js';
 import type { FaceTemplate, FaceTemplateRepository } from '../../repositories/faceTemplateRepository.js';
 import type { RecognitionRepository } from '../../repositories/recognitionRepository.js';
+import type { SaleRepository } from '../../repositories/saleRepository.js';
 import { MemberConflict, type Member, type MemberLookup, type MemberPatch, type MemberRepository, type NewMember } from '../../repositories/memberRepository.js';
 import type { Page, PageCursor } from '../../repositories/pageCursor.js';
 import type { PendingBlobDeletionRepository } from '../../repositories/pendingBlobDeletionRepository.js';
@@ -78,6 +79,8 @@ export interface MemberServiceDeps {
   faces: Pick<FaceService, 'createMemberWithFace'>;
   /** Visitors not converted within this many days are purged (VISITOR_TTL_DAYS). */
   visitorTtlDays: number;
+  /** A purged member's sales stay, as anonymous ones. */
+  sales: Pick<SaleRepository, 'forgetMember'>;
   /** The tier a partner programme's level maps to (PARTNER_NOT_FOUND, or VALIDATION_FAILED for a level it has not). */
   partnerTiers: { tierForLevel(level: PartnerLevel): Promise<string> };
   clock: Clock;
@@ -205,6 +208,7 @@ export class MemberService {
       // Events are visits and purchases; their points entries go with them.
       const events = (await this.deps.visits.countByMember(id, tx)) + (await this.deps.purchases.countByMember(id, tx));
       const erased = await this.eraseFacesWithin(id, tx);
+      await this.deps.sales.forgetMember(id, tx);
       // Visits, purchases, ledger entries, external ids, mall activity, consent records and
       // recognitions go with the row (ON DELETE CASCADE).
       await this.deps.members.delete(id, tx);

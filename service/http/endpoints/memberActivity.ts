@@ -1,7 +1,7 @@
 import { endpoint } from '../endpoint.js';
 import { memberPath } from './pathParams.js';
 import * as out from '../responses.js';
-import { couponListQuery, purchasePageQuery, purchaseParams, purchaseSchema, redemptionSchema, refundSchema, visitPageQuery } from '../schemas.js';
+import { couponListQuery, purchasePageQuery, purchaseParams, purchaseSchema, redemptionSchema, refundSchema, saleSchema, visitPageQuery } from '../schemas.js';
 import { memberNotFound } from '../../domain/errors.js';
 import { DEFAULT_MALL } from '../../domain/recognition/mallPartitions.js';
 
@@ -30,6 +30,23 @@ export const memberActivityEndpoints = [
       // A till's key names its store (and so the mall) when the request does not.
       const { receipt, replayed } = await purchases.record(params.id, { ...body, storeId: body.storeId ?? principal?.storeId ?? undefined }, principal);
       return replyOf(receipt, replayed);
+    },
+  }),
+  endpoint({
+    method: 'post',
+    path: '/v1/sales',
+    summary: "Report a sale, a member's or not (the members' share of sales); idempotent by saleId, which a member's purchase shares with its transactionId: one sale either way",
+    roles: ['pos'],
+    json: saleSchema,
+    responses: {
+      201: { description: 'the sale', schema: out.sale },
+      200: { description: 'the same sale again (reported twice, or already recorded as a purchase; header idempotent-replayed: true)', schema: out.sale },
+    },
+    errors: ['MEMBER_NOT_FOUND', 'TRANSACTION_CONFLICT'],
+    // A till's key names its store (and so the mall) when the request does not.
+    handle: async ({ body, principal }, { sales }) => {
+      const { sale, replayed } = await sales.record(body, principal);
+      return replyOf(sale, replayed);
     },
   }),
   endpoint({
