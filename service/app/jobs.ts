@@ -15,6 +15,7 @@ const VISITOR_EXPIRY_INTERVAL_MS = 15 * 60_000;
 const LIVENESS_SWEEP_INTERVAL_MS = 5 * 60_000;
 const OUTBOX_COMPACTION_INTERVAL_MS = 60 * 60_000;
 const BIOMETRIC_UPGRADE_INTERVAL_MS = 60 * 60_000;
+const PROBE_KEY_RETIRE_INTERVAL_MS = 10 * 60_000;
 
 export interface BackgroundJobs {
   /** Runs the periodic maintenance at once (tests; the timers run it in production). */
@@ -55,6 +56,10 @@ export async function startJobs(deps: {
   points: PointsService;
   campaignEngine: CampaignEngine;
   biometricUpgrade: BiometricUpgrade;
+  /** Destroys the probe keys of hours whose probes have all expired. */
+  probeKeys: { retireProbeKeys(lifetimeMs: number): Promise<number> };
+  /** The longest a probe lives (RECOGNITION_TTL_SECONDS). */
+  probeLifetimeMs: number;
   photoSweepSeconds: number;
   partitionsRefreshSeconds: number;
   logger: Logger;
@@ -87,6 +92,7 @@ export async function startJobs(deps: {
     repeatEvery(DUPLICATE_SWEEP_INTERVAL_MS, () => deps.duplicates.sweep(), warn('duplicate sweep failed')),
     repeatEvery(LIVENESS_SWEEP_INTERVAL_MS, () => deps.livenessSessions.sweep(), warn('liveness session sweep failed')),
     repeatEvery(OUTBOX_COMPACTION_INTERVAL_MS, () => deps.webhooks.compact(), warn('outbox compaction failed')),
+    repeatEvery(PROBE_KEY_RETIRE_INTERVAL_MS, () => deps.probeKeys.retireProbeKeys(deps.probeLifetimeMs), warn('retiring probe keys failed')),
     // After an upgrade (or a restore of an older backup): finds nothing, through a partial index, once sealed.
     repeatEvery(BIOMETRIC_UPGRADE_INTERVAL_MS, sealPlain, warn('sealing plain biometric data failed')),
   ];

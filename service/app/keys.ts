@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { DescriptorVault } from '../crypto/descriptorVault.js';
+import { DescriptorVault, ProbeVault } from '../crypto/descriptorVault.js';
 import { loadMasterKeys } from '../crypto/masterKeys.js';
 import { MemberKeyring } from '../crypto/memberKeyring.js';
 import { SecretVault } from '../crypto/secretVault.js';
@@ -13,6 +13,8 @@ export interface Keys {
   vault: DescriptorVault;
   /** Webhook signing secrets, sealed under the master key. */
   secrets: SecretVault;
+  /** Till probes, sealed under the hour's probe key. */
+  probes: ProbeVault;
   keystoreUrl: string;
   keystore: Pool;
   close(): Promise<void>;
@@ -38,5 +40,5 @@ export async function openKeys(config: Config, database: { url: string; embedded
     throw error;
   }
   logger.info({ masterKeyId: master.current.keyId, rotatingOut: master.ids.filter((id) => id !== master.current.keyId) }, 'master key opens the keystore');
-  return { keyring, vault: new DescriptorVault(keyring, logger), secrets: new SecretVault(master), keystoreUrl, keystore, close: () => keystore.end() };
+  return { keyring, vault: new DescriptorVault(keyring, logger), secrets: new SecretVault(master), probes: new ProbeVault(keyring), keystoreUrl, keystore, close: () => keystore.end() };
 }

@@ -118,7 +118,14 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
   const server = await listen(app, config);
   logger.info({ url: server.url, blobStore: blobs.kind, database: database.embedded ? 'embedded' : 'external' }, 'visage listening');
 
-  const jobs = await startJobs({ ...services, photoSweepSeconds: config.photoSweep.intervalSeconds, partitionsRefreshSeconds: config.recognition.partitionsRefreshSeconds, logger });
+  const jobs = await startJobs({
+    ...services,
+    probeKeys: keys.keyring,
+    probeLifetimeMs: config.recognition.recognitionTtlSeconds * 1000,
+    photoSweepSeconds: config.photoSweep.intervalSeconds,
+    partitionsRefreshSeconds: config.recognition.partitionsRefreshSeconds,
+    logger,
+  });
   services.cameraSupervisor.start();
   services.deliveryWorkers.start();
   const close = shutdownInOrder([

@@ -87,7 +87,7 @@ export interface Foundations {
   /** Where identification and camera frames report each face and visit (the metrics). */
   recognitionObserver?: RecognitionObserver;
   /** Members' data keys (crypto-shredding at purge) and the descriptors sealed under them. */
-  keys: Pick<Keys, 'keyring' | 'vault' | 'secrets'>;
+  keys: Pick<Keys, 'keyring' | 'vault' | 'secrets' | 'probes'>;
   /** Runs work between the index's change-log catch-ups (IndexSync.exclusive); unset: at once (no change log here). */
   indexExclusive?: <T>(work: () => Promise<T>) => Promise<T>;
 }
@@ -99,7 +99,7 @@ export type Services = ReturnType<typeof wireServices>;
  * started: the service's composition root and the medium tests (services against a real
  * PostgreSQL, without HTTP) build the same graph here.
  */
-export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs, clock, logger, deliveryObserver, recognitionObserver = UNOBSERVED, indexExclusive, keys: { keyring, vault, secrets } }: Foundations) {
+export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs, clock, logger, deliveryObserver, recognitionObserver = UNOBSERVED, indexExclusive, keys: { keyring, vault, secrets, probes } }: Foundations) {
   const members = new MemberRepository(pool);
   const templates = new FaceTemplateRepository(pool, vault);
   const pendingDeletions = new PendingBlobDeletionRepository(pool);
@@ -119,7 +119,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
   const { targetFpir } = config.recognition;
   const loyalty = wireLoyalty({ config, pool, members, profiles, outbox, mallRepository, partitions, clock, logger });
   const { ledger, campaignEngine, coupons, offers } = loyalty;
-  const recognitionRepository = new RecognitionRepository(pool);
+  const recognitionRepository = new RecognitionRepository(pool, probes);
   const saleRepository = new SaleRepository();
   const records = new FaceRecords({ members, templates, blobs });
   const consents = new ConsentRepository(pool);

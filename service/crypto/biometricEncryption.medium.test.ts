@@ -156,6 +156,22 @@ describe('biometric data at rest', () => {
   });
 });
 
+describe('till probes', () => {
+  it("seals a recognition's descriptor under the hour's probe key, which is destroyed once its probes have expired", async () => {
+    const member = await t.services.members.create({ name: 'Probe', consent });
+    const descriptor = Array.from({ length: t.config.faceModel.dimension }, (_, i) => Math.sin(i) / 20);
+    const [id] = await t.services.recognitions.mint({ keyId: randomUUID(), mallId: 'default', storeId: null }, [{ descriptor, memberId: member.id, via: 'regulars', liveness: null }]);
+    const { rows } = await t.pool.query('SELECT descriptor, descriptor_sealed, probe_key_id FROM recognitions WHERE id = $1', [id]);
+    expect(rows[0].descriptor).toBeNull();
+    expect(isSealed(rows[0].descriptor_sealed)).toBe(true);
+    const opened = await t.keys.probes.open(id!, rows[0].probe_key_id, rows[0].descriptor_sealed);
+    expect(opened).toEqual(descriptor.map(Math.fround));
+    // A copy of the row (a WAL archive's) opens until the hour's key is retired, then never.
+    expect(await t.keys.keyring.retireProbeKeys(-2 * 3_600_000)).toBeGreaterThanOrEqual(1);
+    expect(await t.keys.probes.open(id!, rows[0].probe_key_id, rows[0].descriptor_sealed)).toBeUndefined();
+  });
+});
+
 describe('master keys at start', () => {
   const keysWith = (env: Record<string, string>) =>
     openKeys(loadConfig({ DATABASE_URL: t.db.url, ...env }), { url: t.db.url, embedded: false }, silent);

@@ -1,9 +1,15 @@
 import type { Logger } from 'pino';
-import type { DescriptorSealer, StoredDescriptor } from '../repositories/sealedDescriptors.js';
+import type { DescriptorSealer, ProbeSealer, StoredDescriptor } from '../repositories/sealedDescriptors.js';
 import type { MemberKeyring } from './memberKeyring.js';
 import { open, seal } from './sealedBox.js';
 
 const context = (templateId: string) => `template:${templateId}`;
+
+/** Descriptor → float32 little-endian bytes (what is sealed). */
+function bytesOf(descriptor: ArrayLike<number>): Buffer {
+  const floats = Float32Array.from(descriptor);
+  return Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength);
+}
 
 /** float32 little-endian → numbers, read in place (the plaintext need not be 4-byte aligned for a Float32Array view). */
 function floatsOf(bytes: Buffer): number[] {
@@ -28,8 +34,7 @@ export class DescriptorVault implements DescriptorSealer {
   ) {}
 
   async seal(memberId: string, templateId: string, descriptor: ArrayLike<number>): Promise<Buffer> {
-    const floats = Float32Array.from(descriptor);
-    return seal(await this.keyring.keyFor(memberId), Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength), context(templateId));
+    return seal(await this.keyring.keyFor(memberId), bytesOf(descriptor), context(templateId));
   }
 
   async open(rows: readonly StoredDescriptor[]): Promise<(number[] | undefined)[]> {
@@ -53,5 +58,27 @@ export class DescriptorVault implements DescriptorSealer {
       this.logger.warn({ templateId: row.templateId, memberId: row.memberId, reason }, 'face template unreadable: skipped');
     }
     return undefined;
+  }
+}
+
+const probeContext = (probeId: string) => `probe:${probeId}`;
+
+/** Probes sealed under the hour's probe key (MemberKeyring.currentProbeKey), which is destroyed once they have all expired. */
+export class ProbeVault implements ProbeSealer {
+  constructor(private readonly keyring: MemberKeyring) {}
+
+  async seal(probeId: string, descriptor: ArrayLike<number>): Promise<{ keyId: string; sealed: Buffer }> {
+    const { id, key } = await this.keyring.currentProbeKey();
+    return { keyId: id, sealed: seal(key, bytesOf(descriptor), probeContext(probeId)) };
+  }
+
+  async open(probeId: string, keyId: string, sealed: Buffer): Promise<number[] | undefined> {
+    const key = await this.keyring.ownKey('probe_keys', keyId);
+    if (!key) return undefined;
+    try {
+      return floatsOf(open(key, sealed, probeContext(probeId)));
+    } catch {
+      return undefined;
+    }
   }
 }

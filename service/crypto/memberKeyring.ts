@@ -1,15 +1,24 @@
+import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { withTransaction, type Pool } from '../db/pool.js';
-import { MemberKeyRepository, type WrappedKey } from '../repositories/memberKeyRepository.js';
+import { KEY_TABLES, MemberKeyRepository, type OwnKeyTable, type WrappedKey } from '../repositories/memberKeyRepository.js';
 import { MasterKeyError, type MasterKeys } from './masterKeys.js';
 import { newDataKey } from './sealedBox.js';
 
 /** Keys re-wrapped per keystore transaction. */
 const REWRAP_BATCH = 1000;
 
-const memberContext = (memberId: string) => `member:${memberId}`;
-const snapshotContext = (id: string) => `snapshot:${id}`;
+/** What each key is wrapped for (authenticated: a wrapped key moved to another row does not open). */
+const CONTEXT: Record<(typeof KEY_TABLES)[number], (id: string) => string> = {
+  member_keys: (memberId) => `member:${memberId}`,
+  snapshot_keys: (id) => `snapshot:${id}`,
+  probe_keys: (id) => `probe:${id}`,
+};
+const memberContext = CONTEXT.member_keys;
+
+/** A new probe key this often: probes are sealed under the key of the hour they were seen. */
+const PROBE_KEY_MS = 60 * 60_000;
 
 /**
  * Members' data keys: made at a member's first face, opened (unwrapped) for sealing and loading,
@@ -66,20 +75,51 @@ export class MemberKeyring {
     return this.repository.deleteMemberKey(memberId);
   }
 
-  /** A fresh key for an index snapshot, stored wrapped; its id goes in the snapshot's metadata. */
-  async newSnapshotKey(id: string): Promise<Buffer> {
+  /** A fresh key of its own (an index snapshot's, an hour's probes'), stored wrapped; the caller keeps its id. */
+  async newOwnKey(table: OwnKeyTable, id: string): Promise<Buffer> {
     const key = newDataKey();
-    await this.repository.insertSnapshotKey({ ownerId: id, wrapped: await this.master.current.wrap(key, snapshotContext(id)), masterKeyId: this.master.current.keyId });
+    await this.repository.insertOwnKey(table, { ownerId: id, wrapped: await this.master.current.wrap(key, CONTEXT[table](id)), masterKeyId: this.master.current.keyId });
     return key;
   }
 
-  async snapshotKey(id: string): Promise<Buffer | undefined> {
-    const wrapped = await this.repository.snapshotKey(id);
-    return wrapped && this.unwrap(wrapped, snapshotContext(id));
+  /** A key of its own by id; undefined once destroyed. */
+  async ownKey(table: OwnKeyTable, id: string): Promise<Buffer | undefined> {
+    const cacheKey = `${table}:${id}`;
+    const cached = this.cache.get(cacheKey);
+    if (cached) return cached;
+    const wrapped = await this.repository.ownKey(table, id);
+    const key = wrapped && (await this.unwrap(wrapped, CONTEXT[table](id)));
+    if (key) this.cache.set(cacheKey, key);
+    return key;
   }
 
-  dropSnapshotKey(id: string): Promise<void> {
-    return this.repository.deleteSnapshotKey(id);
+  dropOwnKey(table: OwnKeyTable, id: string): Promise<void> {
+    this.cache.delete(`${table}:${id}`);
+    return this.repository.deleteOwnKey(table, id);
+  }
+
+  private probe: { id: string; key: Buffer; madeAt: number } | undefined;
+
+  /** The key this replica seals probes under this hour (made when the hour's is older). */
+  async currentProbeKey(): Promise<{ id: string; key: Buffer }> {
+    if (!this.probe || Date.now() - this.probe.madeAt >= PROBE_KEY_MS) {
+      const id = randomUUID();
+      this.probe = { id, key: await this.newOwnKey('probe_keys', id), madeAt: Date.now() };
+    }
+    return this.probe;
+  }
+
+  /**
+   * Destroys probe keys old enough that nothing they sealed can still be live (`lifetimeMs`: the
+   * longest a probe lives): every copy of those probes, WAL archives included, stops opening.
+   */
+  async retireProbeKeys(lifetimeMs: number): Promise<number> {
+    const before = Date.now() - PROBE_KEY_MS - lifetimeMs;
+    const retired = await this.repository.deleteProbeKeysBefore(new Date(before));
+    // This replica forgets them at once (the others within the cache's ten minutes).
+    for (const cached of [...this.cache.keys()]) if (cached.startsWith('probe_keys:')) this.cache.delete(cached);
+    if (this.probe && this.probe.madeAt < before) this.probe = undefined;
+    return retired;
   }
 
   /**
@@ -94,8 +134,7 @@ export class MemberKeyring {
             'give the service that key (VISAGE_MASTER_KEY, MASTER_KEY_FILE, or VISAGE_PREVIOUS_MASTER_KEYS while rotating)',
         );
       }
-      const context = sample.table === 'member_keys' ? memberContext(sample.ownerId) : snapshotContext(sample.ownerId);
-      await this.unwrap(sample, context).catch((error: unknown) => {
+      await this.unwrap(sample, CONTEXT[sample.table](sample.ownerId)).catch((error: unknown) => {
         throw new MasterKeyError(`master key ${sample.masterKeyId} does not open the keys it is said to wrap: the key or the keystore is wrong`, { cause: error });
       });
     }
@@ -113,8 +152,8 @@ export class MemberKeyring {
    */
   async rewrap(limit: number): Promise<number> {
     let total = 0;
-    for (const table of ['member_keys', 'snapshot_keys'] as const) {
-      const context = table === 'member_keys' ? memberContext : snapshotContext;
+    for (const table of KEY_TABLES) {
+      const context = CONTEXT[table];
       while (total < limit) {
         const done = await withTransaction(this.keystore, (tx) =>
           this.repository.rewrapBatch(tx, table, this.master.current.keyId, Math.min(REWRAP_BATCH, limit - total), async (key) =>

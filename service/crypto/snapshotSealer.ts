@@ -21,7 +21,7 @@ export class KeystoreSnapshotSealer implements SnapshotSealer {
 
   async seal(plainPath: string, sealedPath: string): Promise<string> {
     const keyId = randomUUID();
-    const key = await this.keyring.newSnapshotKey(keyId);
+    const key = await this.keyring.newOwnKey('snapshot_keys', keyId);
     const nonce = randomBytes(NONCE_BYTES);
     const cipher = createCipheriv('aes-256-gcm', key, nonce);
     cipher.setAAD(Buffer.from(keyId));
@@ -39,7 +39,7 @@ export class KeystoreSnapshotSealer implements SnapshotSealer {
   }
 
   async open(sealedPath: string, plainPath: string, keyId: string): Promise<void> {
-    const key = await this.keyring.snapshotKey(keyId);
+    const key = await this.keyring.ownKey('snapshot_keys', keyId);
     if (!key) throw new Error(`snapshot key ${keyId} is gone (a newer snapshot replaced this one)`);
     const { size } = await fs.stat(sealedPath);
     const file = await fs.open(sealedPath);
@@ -65,6 +65,6 @@ export class KeystoreSnapshotSealer implements SnapshotSealer {
   }
 
   retire(keyId: string): Promise<void> {
-    return this.keyring.dropSnapshotKey(keyId);
+    return this.keyring.dropOwnKey('snapshot_keys', keyId);
   }
 }

@@ -129,8 +129,13 @@ describe('identification by partitions, and the second factor', () => {
     const face = await identifyAt(tillNorth, await cropFace(PERSON_A, { width: 280 }));
     expect(face.match).toMatchObject({ memberId: memberA, via: 'regulars' });
     expect(face.recognitionId).toMatch(/^[0-9a-f-]{36}$/);
-    const { rows } = await service.sql.query('SELECT key_id, mall_id, store_id, member_id, cardinality(descriptor) AS d FROM recognitions WHERE id = $1', [face.recognitionId]);
-    expect(rows[0]).toMatchObject({ mall_id: 'north', store_id: 'n-1', member_id: memberA, d: service.visage.config.faceModel.dimension });
+    // The probe is sealed (the hour's probe key): 4 bytes of magic, a 12-byte nonce, 4 bytes a dimension, a 16-byte tag.
+    const { rows } = await service.sql.query(
+      'SELECT key_id, mall_id, store_id, member_id, descriptor, (octet_length(descriptor_sealed) - 32) / 4 AS d, probe_key_id FROM recognitions WHERE id = $1',
+      [face.recognitionId],
+    );
+    expect(rows[0]).toMatchObject({ mall_id: 'north', store_id: 'n-1', member_id: memberA, descriptor: null, d: service.visage.config.faceModel.dimension });
+    expect(rows[0].probe_key_id).toMatch(/^[0-9a-f-]{36}$/);
     // An operator's identify (not a till) carries no recognition.
     expect((await admin.postImage('/v1/identify?maxFaces=1', await cropFace(PERSON_A))).body.faces[0].recognitionId).toBeUndefined();
   });
@@ -197,8 +202,8 @@ describe('identification by partitions, and the second factor', () => {
     try {
       expectError(await tillSouth.post('/v1/identify/second-factor', { recognitionId: face.recognitionId, phoneLast4: '2345' }), 409, 'RECOGNITION_EXPIRED');
       await service.visage.maintenance.forgetExpiredRecognitions();
-      const { rows } = await service.sql.query('SELECT descriptor FROM recognitions WHERE id = $1', [face.recognitionId]);
-      expect(rows).toEqual([{ descriptor: null }]);
+      const { rows } = await service.sql.query('SELECT descriptor, descriptor_sealed, probe_key_id FROM recognitions WHERE id = $1', [face.recognitionId]);
+      expect(rows).toEqual([{ descriptor: null, descriptor_sealed: null, probe_key_id: null }]);
     } finally {
       clockOffsetMs = 0;
     }

@@ -7,8 +7,11 @@ export interface WrappedKey {
   masterKeyId: string;
 }
 
-type KeyTable = 'member_keys' | 'snapshot_keys';
-const OWNER: Record<KeyTable, string> = { member_keys: 'member_id', snapshot_keys: 'id' };
+type KeyTable = 'member_keys' | 'snapshot_keys' | 'probe_keys';
+/** Keys named by an id of their own (not a member's): an index snapshot's, an hour's probes'. */
+export type OwnKeyTable = Exclude<KeyTable, 'member_keys'>;
+const OWNER: Record<KeyTable, string> = { member_keys: 'member_id', snapshot_keys: 'id', probe_keys: 'id' };
+export const KEY_TABLES: readonly KeyTable[] = ['member_keys', 'snapshot_keys', 'probe_keys'];
 
 /**
  * The keystore's SQL (its own database, KEYSTORE_DATABASE_URL): members' data keys and index
@@ -44,17 +47,23 @@ export class MemberKeyRepository {
     return (rowCount ?? 0) > 0;
   }
 
-  async insertSnapshotKey(key: WrappedKey): Promise<void> {
-    await this.db.query('INSERT INTO snapshot_keys (id, wrapped, master_key_id) VALUES ($1, $2, $3)', [key.ownerId, key.wrapped, key.masterKeyId]);
+  async insertOwnKey(table: OwnKeyTable, key: WrappedKey): Promise<void> {
+    await this.db.query(`INSERT INTO ${table} (id, wrapped, master_key_id) VALUES ($1, $2, $3)`, [key.ownerId, key.wrapped, key.masterKeyId]);
   }
 
-  async snapshotKey(id: string): Promise<WrappedKey | undefined> {
-    const { rows } = await this.db.query<{ id: string; wrapped: Buffer; master_key_id: string }>('SELECT id, wrapped, master_key_id FROM snapshot_keys WHERE id = $1', [id]);
+  async ownKey(table: OwnKeyTable, id: string): Promise<WrappedKey | undefined> {
+    const { rows } = await this.db.query<{ id: string; wrapped: Buffer; master_key_id: string }>(`SELECT id, wrapped, master_key_id FROM ${table} WHERE id = $1`, [id]);
     return rows[0] && toKey(rows[0], 'id');
   }
 
-  async deleteSnapshotKey(id: string): Promise<void> {
-    await this.db.query('DELETE FROM snapshot_keys WHERE id = $1', [id]);
+  async deleteOwnKey(table: OwnKeyTable, id: string): Promise<void> {
+    await this.db.query(`DELETE FROM ${table} WHERE id = $1`, [id]);
+  }
+
+  /** Destroys probe keys made before `before`; returns how many. */
+  async deleteProbeKeysBefore(before: Date): Promise<number> {
+    const { rowCount } = await this.db.query('DELETE FROM probe_keys WHERE created_at < $1', [before]);
+    return rowCount ?? 0;
   }
 
   /** One key per master key in use (the start-up check opens each). */
@@ -66,13 +75,13 @@ export class MemberKeyRepository {
       );
       return rows.map((row) => ({ ...toKey(row, 'owner'), table }));
     };
-    return [...(await sample('member_keys')), ...(await sample('snapshot_keys'))];
+    return (await Promise.all(KEY_TABLES.map(sample))).flat();
   }
 
   /** How many keys each master key wraps. */
   async countsByMasterKey(): Promise<Record<string, number>> {
     const { rows } = await this.db.query<{ master_key_id: string; n: number }>(
-      `SELECT master_key_id, count(*)::int AS n FROM (SELECT master_key_id FROM member_keys UNION ALL SELECT master_key_id FROM snapshot_keys) k GROUP BY master_key_id`,
+      `SELECT master_key_id, count(*)::int AS n FROM (${KEY_TABLES.map((table) => `SELECT master_key_id FROM ${table}`).join(' UNION ALL ')}) k GROUP BY master_key_id`,
     );
     return Object.fromEntries(rows.map((row) => [row.master_key_id, row.n]));
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/pool.js';
+import type { ProbeSealer } from './sealedDescriptors.js';
 
 /** A face as a till saw it, named by a single-use id (RECOGNITION_TTL_SECONDS). */
 export interface Recognition {
@@ -40,6 +41,8 @@ interface RecognitionRow {
   member_id: string | null;
   via: string | null;
   descriptor: number[] | null;
+  descriptor_sealed: Buffer | null;
+  probe_key_id: string | null;
   model_name: string;
   liveness: boolean | null;
   second_factor_tries: number;
@@ -48,14 +51,14 @@ interface RecognitionRow {
   used_at: Date | null;
 }
 
-const toRecognition = (row: RecognitionRow): Recognition => ({
+const toRecognition = (row: RecognitionRow, descriptor: number[] | null): Recognition => ({
   id: row.id,
   keyId: row.key_id,
   mallId: row.mall_id,
   storeId: row.store_id,
   memberId: row.member_id,
   via: row.via,
-  descriptor: row.descriptor,
+  descriptor,
   modelName: row.model_name,
   liveness: row.liveness,
   secondFactorTries: row.second_factor_tries,
@@ -64,8 +67,19 @@ const toRecognition = (row: RecognitionRow): Recognition => ({
   usedAt: row.used_at,
 });
 
+const FORGET = 'descriptor = NULL, descriptor_sealed = NULL, probe_key_id = NULL';
+const HELD = '(descriptor IS NOT NULL OR descriptor_sealed IS NOT NULL)';
+
+/**
+ * Recognitions. Their descriptors (probes) are sealed under the hour's probe key, destroyed once
+ * every probe it sealed has expired: a WAL archive's copy of a till's probe stops opening within
+ * about two hours, whoever's face it was (README "Privacy").
+ */
 export class RecognitionRepository {
-  constructor(private readonly db: Queryable) {}
+  constructor(
+    private readonly db: Queryable,
+    private readonly sealer: ProbeSealer,
+  ) {}
 
   /**
    * Records the faces of one identification (one statement) in the caller's transaction `tx`,
@@ -77,14 +91,15 @@ export class RecognitionRepository {
     if (recognitions.length === 0) return [];
     await tx.query('SET LOCAL synchronous_commit = off');
     const ids = recognitions.map(() => randomUUID());
+    const probes = await Promise.all(recognitions.map((r, i) => this.sealer.seal(ids[i]!, r.descriptor)));
     const values: unknown[] = [];
     const tuples = recognitions.map((r, i) => {
-      values.push(ids[i], r.keyId, r.mallId, r.storeId, r.memberId, r.via, Array.from(r.descriptor), r.modelName, r.liveness, r.expiresAt);
-      const at = values.length - 10;
-      return `(${Array.from({ length: 10 }, (_, k) => `$${at + k + 1}`).join(', ')})`;
+      values.push(ids[i], r.keyId, r.mallId, r.storeId, r.memberId, r.via, probes[i]!.sealed, probes[i]!.keyId, r.modelName, r.liveness, r.expiresAt);
+      const at = values.length - 11;
+      return `(${Array.from({ length: 11 }, (_, k) => `$${at + k + 1}`).join(', ')})`;
     });
     await tx.query(
-      `INSERT INTO recognitions (id, key_id, mall_id, store_id, member_id, via, descriptor, model_name, liveness, expires_at) VALUES ${tuples.join(', ')}`,
+      `INSERT INTO recognitions (id, key_id, mall_id, store_id, member_id, via, descriptor_sealed, probe_key_id, model_name, liveness, expires_at) VALUES ${tuples.join(', ')}`,
       values,
     );
     return ids;
@@ -93,7 +108,11 @@ export class RecognitionRepository {
   /** Reads a recognition and locks it for the rest of the transaction (one second factor at a time). */
   async lock(id: string, db: Queryable): Promise<Recognition | undefined> {
     const { rows } = await db.query<RecognitionRow>('SELECT * FROM recognitions WHERE id = $1 FOR UPDATE', [id]);
-    return rows[0] && toRecognition(rows[0]);
+    const row = rows[0];
+    if (!row) return undefined;
+    // A probe whose key is gone (older than any live recognition) reads as expired: no descriptor.
+    const descriptor = row.descriptor_sealed && row.probe_key_id ? ((await this.sealer.open(row.id, row.probe_key_id, row.descriptor_sealed)) ?? null) : row.descriptor;
+    return toRecognition(row, descriptor);
   }
 
   async countTry(id: string, db: Queryable): Promise<void> {
@@ -112,7 +131,7 @@ export class RecognitionRepository {
 
   /** Drops the descriptors of a member's live recognitions (their consent to face recognition withdrawn). */
   async forgetDescriptorsOf(memberId: string, tx: Queryable = this.db): Promise<void> {
-    await tx.query('UPDATE recognitions SET descriptor = NULL WHERE member_id = $1 AND descriptor IS NOT NULL', [memberId]);
+    await tx.query(`UPDATE recognitions SET ${FORGET} WHERE member_id = $1 AND ${HELD}`, [memberId]);
   }
 
   /**
@@ -120,7 +139,7 @@ export class RecognitionRepository {
    * they expired (until then a late use is told "expired", not "unknown").
    */
   async sweep(now: Date, keepSeconds: number): Promise<{ forgotten: number; deleted: number }> {
-    const forgotten = await this.db.query('UPDATE recognitions SET descriptor = NULL WHERE expires_at <= $1 AND descriptor IS NOT NULL', [now]);
+    const forgotten = await this.db.query(`UPDATE recognitions SET ${FORGET} WHERE expires_at <= $1 AND ${HELD}`, [now]);
     const deleted = await this.db.query('DELETE FROM recognitions WHERE expires_at <= $1::timestamptz - make_interval(secs => $2)', [now, keepSeconds]);
     return { forgotten: forgotten.rowCount ?? 0, deleted: deleted.rowCount ?? 0 };
   }

@@ -31,3 +31,12 @@ export async function openRows<R extends DescriptorRow>(sealer: DescriptorSealer
   const opened = await sealer.open(rows.map((row) => ({ memberId: row.member_id, templateId: row.id, plain: row.descriptor, sealed: row.descriptor_sealed })));
   return rows.flatMap((row, i) => (opened[i] ? [{ ...row, opened: opened[i] }] : []));
 }
+
+/**
+ * Probes (the descriptors of faces a till saw, live for minutes) sealed under the hour's probe key,
+ * named by `keyId`; opening one whose key was destroyed gives undefined.
+ */
+export interface ProbeSealer {
+  seal(probeId: string, descriptor: ArrayLike<number>): Promise<{ keyId: string; sealed: Buffer }>;
+  open(probeId: string, keyId: string, sealed: Buffer): Promise<number[] | undefined>;
+}
