@@ -160,7 +160,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     logger,
   });
   const livenessSessions = new LivenessSessions({
-    sessions: new LivenessSessionRepository(pool),
+    sessions: new LivenessSessionRepository(pool, probes),
     pipeline,
     rule,
     liveness,

@@ -11,6 +11,7 @@ import { SealedBlobStore } from '../blob/sealedBlobStore.js';
 import { loadConfig } from '../config.js';
 import { createPool } from '../db/pool.js';
 import { FaceTemplateRepository } from '../repositories/faceTemplateRepository.js';
+import { LivenessSessionRepository } from '../repositories/livenessSessionRepository.js';
 import { cropFace, PERSON_A, PERSON_B, STRANGERS } from '../testSupport/facePhotos.js';
 import { startTestServices, type TestServices } from '../testSupport/testServices.js';
 import { TEST_MASTER_KEY } from '../testSupport/testVisage.js';
@@ -169,6 +170,27 @@ describe('till probes', () => {
     // A copy of the row (a WAL archive's) opens until the hour's key is retired, then never.
     expect(await t.keys.keyring.retireProbeKeys(-2 * 3_600_000)).toBeGreaterThanOrEqual(1);
     expect(await t.keys.probes.open(id!, rows[0].probe_key_id, rows[0].descriptor_sealed)).toBeUndefined();
+  });
+
+  it("seals a liveness session's frame descriptors, face patch and passed descriptor the same way", async () => {
+    const sessions = new LivenessSessionRepository(t.pool, t.keys.probes);
+    const session = await sessions.create(['blink'], null, new Date(Date.now() + 60_000));
+    const descriptor = Array.from({ length: 8 }, (_, i) => i / 8);
+    const frame = { at: Date.now(), landmarks: [{ x: 1, y: 2 }], passiveScore: 0.9, eyeOpenness: 0.3, descriptor };
+    const reference = { patch: 'iVBORw0KGgo-a-face-patch', box: { x: 1, y: 2, width: 3, height: 4 }, plane: [{ x: 0, y: 0 }] };
+    const appended = await sessions.appendFrame(session.id, frame, reference, new Date());
+    expect(appended!.frames[0]!.descriptor).toEqual(descriptor);
+    expect(appended!.reference!.patch).toBe(reference.patch);
+    const { rows } = await t.pool.query('SELECT frames, reference FROM liveness_sessions WHERE id = $1', [session.id]);
+    expect(rows[0].frames[0]).not.toHaveProperty('descriptor');
+    expect(rows[0].frames[0].descriptorSealed).toEqual(expect.any(String));
+    expect(rows[0].reference).not.toHaveProperty('patch');
+    expect(JSON.stringify(rows[0])).not.toContain('a-face-patch');
+    await sessions.saveVerdict(session.id, { live: true }, true, descriptor, new Date());
+    const { rows: judged } = await t.pool.query('SELECT descriptor, descriptor_sealed FROM liveness_sessions WHERE id = $1', [session.id]);
+    expect(judged[0].descriptor).toBeNull();
+    expect(isSealed(judged[0].descriptor_sealed)).toBe(true);
+    expect(await sessions.consume(session.id, new Date())).toEqual(descriptor);
   });
 });
 

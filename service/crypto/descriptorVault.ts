@@ -67,16 +67,25 @@ const probeContext = (probeId: string) => `probe:${probeId}`;
 export class ProbeVault implements ProbeSealer {
   constructor(private readonly keyring: MemberKeyring) {}
 
-  async seal(probeId: string, descriptor: ArrayLike<number>): Promise<{ keyId: string; sealed: Buffer }> {
-    const { id, key } = await this.keyring.currentProbeKey();
-    return { keyId: id, sealed: seal(key, bytesOf(descriptor), probeContext(probeId)) };
+  seal(probeId: string, descriptor: ArrayLike<number>): Promise<{ keyId: string; sealed: Buffer }> {
+    return this.sealBytes(probeId, bytesOf(descriptor));
   }
 
   async open(probeId: string, keyId: string, sealed: Buffer): Promise<number[] | undefined> {
+    const bytes = await this.openBytes(probeId, keyId, sealed);
+    return bytes && floatsOf(bytes);
+  }
+
+  async sealBytes(probeId: string, bytes: Buffer): Promise<{ keyId: string; sealed: Buffer }> {
+    const { id, key } = await this.keyring.currentProbeKey();
+    return { keyId: id, sealed: seal(key, bytes, probeContext(probeId)) };
+  }
+
+  async openBytes(probeId: string, keyId: string, sealed: Buffer): Promise<Buffer | undefined> {
     const key = await this.keyring.ownKey('probe_keys', keyId);
     if (!key) return undefined;
     try {
-      return floatsOf(open(key, sealed, probeContext(probeId)));
+      return open(key, sealed, probeContext(probeId));
     } catch {
       return undefined;
     }

@@ -148,10 +148,10 @@ describe('challenge sessions', () => {
     expect(verdict.live).toBe(false);
     expect(verdict.reasons).toContain('planar_motion');
     // Judged: the face patch and the frames' descriptors are gone; only measurements stay until expiry.
-    const { rows } = await sql.query('SELECT reference, frames, descriptor FROM liveness_sessions WHERE id = $1', [sessionId]);
-    expect(rows[0]).toMatchObject({ reference: null, descriptor: null });
+    const { rows } = await sql.query('SELECT reference, frames, descriptor, descriptor_sealed FROM liveness_sessions WHERE id = $1', [sessionId]);
+    expect(rows[0]).toMatchObject({ reference: null, descriptor: null, descriptor_sealed: null });
     expect(rows[0].frames).toHaveLength(frames.length);
-    expect(rows[0].frames.every((f: object) => !('descriptor' in f))).toBe(true);
+    expect(rows[0].frames.every((f: object) => !('descriptor' in f) && !('descriptorSealed' in f))).toBe(true);
   });
 
   it.skipIf(!hasLfw)('passes the pose and planarity steps for photos of one person at several head poses (bona fide stand-in; needs LFW View 1)', async () => {

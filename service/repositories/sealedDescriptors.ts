@@ -33,10 +33,13 @@ export async function openRows<R extends DescriptorRow>(sealer: DescriptorSealer
 }
 
 /**
- * Probes (the descriptors of faces a till saw, live for minutes) sealed under the hour's probe key,
- * named by `keyId`; opening one whose key was destroyed gives undefined.
+ * Probes — what a till or a liveness challenge saw of a face, live for minutes: descriptors, a
+ * face patch — sealed under the hour's probe key, named by `keyId`; opening one whose key was
+ * destroyed gives undefined. `probeId` is authenticated (a probe moved elsewhere does not open).
  */
 export interface ProbeSealer {
   seal(probeId: string, descriptor: ArrayLike<number>): Promise<{ keyId: string; sealed: Buffer }>;
   open(probeId: string, keyId: string, sealed: Buffer): Promise<number[] | undefined>;
+  sealBytes(probeId: string, bytes: Buffer): Promise<{ keyId: string; sealed: Buffer }>;
+  openBytes(probeId: string, keyId: string, sealed: Buffer): Promise<Buffer | undefined>;
 }
