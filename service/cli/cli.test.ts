@@ -98,4 +98,13 @@ describe('visage CLI', () => {
     const withDescriptors = (await fs.readFile(path.join(work, 'with.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(withDescriptors.find((m) => m.name === 'Anna Li').faces[0].descriptor).toHaveLength(768);
   });
+
+  it('exports the partner programmes with --partners', async () => {
+    const admin = { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' };
+    const partner = { id: 'airline', name: 'Airline Miles', pointsOut: 0.25, pointsIn: 4, minPoints: 100, maxPoints: 50000, tierMap: { elite: 'gold' } };
+    expect((await fetch(`${visage.url}/v1/partners`, { method: 'POST', headers: admin, body: JSON.stringify(partner) })).status).toBe(201);
+    await visageCli(operatorKey, 'export', '--partners', '--out', 'partners.jsonl');
+    const lines = (await fs.readFile(path.join(work, 'partners.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toEqual([expect.objectContaining(partner)]);
+  });
 });

@@ -10,8 +10,18 @@ interface MemberPage {
  * Members and their profiles as JSON lines. Descriptors (biometric templates) only with
  * `withDescriptors`, which needs an admin key and leaves an audit record per member.
  */
-export async function exportCommand(target: ApiTarget, options: { out?: string; withDescriptors: boolean }): Promise<void> {
+export async function exportCommand(target: ApiTarget, options: { out?: string; withDescriptors: boolean; partners?: boolean }): Promise<void> {
   const out = options.out ? fs.createWriteStream(options.out) : process.stdout;
+  if (options.partners) {
+    // The partner programmes instead of the members: one JSON line each.
+    const { partners } = await callApi<{ partners: unknown[] }>(target, 'GET', '/v1/partners');
+    for (const partner of partners) out.write(`${JSON.stringify(partner)}\n`);
+    if (options.out) {
+      await new Promise<void>((resolve) => (out as fs.WriteStream).end(resolve));
+      console.error(`${partners.length} partner programmes exported to ${options.out}`);
+    }
+    return;
+  }
   let cursor: string | null = null;
   let count = 0;
   do {

@@ -48,7 +48,8 @@ program
   .description('members and their profiles as JSON lines (operator key; descriptors only with --with-descriptors and an admin key)')
   .option('--out <file>', 'write here instead of standard output')
   .option('--with-descriptors', 'include the face descriptors (biometric data; audited)', false)
-  .action(async (options: { out?: string; withDescriptors: boolean }) => {
+  .option('--partners', 'the partner programmes (rates, limits, tier maps) instead of the members', false)
+  .action(async (options: { out?: string; withDescriptors: boolean; partners: boolean }) => {
     await exportCommand(targetFrom(program.opts()), options);
   });
 

@@ -1,4 +1,4 @@
-import { withTransaction, type Pool } from '../../db/pool.js';
+import { withTransaction, type Pool, type Queryable } from '../../db/pool.js';
 import { insufficientPoints, memberNotFound, partnerNotFound, transactionConflict, transferOutOfLimits } from '../errors.js';
 import type { Outbox } from '../events/outbox.js';
 import type { Clock } from '../shared/clock.js';
@@ -128,7 +128,7 @@ export class TransferService {
     rate: number,
     requestHash: string,
     at: Date,
-    tx: Parameters<TransferRepository['insertOnce']>[1],
+    tx: Queryable,
   ): Promise<void> {
     const [pointsOut, pointsIn] = request.direction === 'out' ? [memberPoints, partnerPoints] : [partnerPoints, memberPoints];
     const inserted = await this.deps.transfers.insertOnce(
