@@ -2,6 +2,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { FACE_MODEL_KEYS } from '../models/faceModels.js';
 import { isTimeZone } from './shared/timeZones.js';
+import { MASTER_KEY_PATTERN } from './crypto/masterKeys.js';
 
 /**
  * Every environment variable the service reads, validated (zod): names, types, ranges, defaults.
@@ -29,8 +30,7 @@ const namedNumbers = (defaultValue: string) =>
       return pairs;
     });
 
-/** A 256-bit key: 44 base64 characters or 64 hex digits. */
-const masterKeyPattern = /^(?:[A-Za-z0-9+/]{43}=|[0-9a-fA-F]{64})$/;
+const masterKeyPattern = MASTER_KEY_PATTERN;
 const masterKeyMessage = 'must be 32 bytes, as 44 base64 characters or 64 hex digits (openssl rand -base64 32)';
 
 const timeZone = z.string().refine(isTimeZone, 'an IANA time zone such as Asia/Shanghai');

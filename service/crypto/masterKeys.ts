@@ -56,6 +56,9 @@ export class MasterKeys {
 
 export class MasterKeyError extends Error {}
 
+/** A 256-bit key as configured: 44 base64 characters or 64 hex digits. */
+export const MASTER_KEY_PATTERN = /^(?:[A-Za-z0-9+/]{43}=|[0-9a-fA-F]{64})$/;
+
 /** A key as configured: 44 base64 characters or 64 hex digits (the config validated the shape). */
 export const parseMasterKey = (text: string): Buffer => (/^[0-9a-fA-F]{64}$/.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64'));
 
@@ -95,6 +98,6 @@ export async function loadMasterKeys(settings: MasterKeySettings, generateIn?: s
     );
     text = written ? generated : (await fs.readFile(file, 'utf8')).trim();
   }
-  if (!/^(?:[A-Za-z0-9+/]{43}=|[0-9a-fA-F]{64})$/.test(text)) throw new MasterKeyError(`master key file ${file} does not hold a 32-byte key (44 base64 characters or 64 hex digits)`);
+  if (!MASTER_KEY_PATTERN.test(text)) throw new MasterKeyError(`master key file ${file} does not hold a 32-byte key (44 base64 characters or 64 hex digits)`);
   return new MasterKeys(new LocalMasterKey(parseMasterKey(text)), previous);
 }

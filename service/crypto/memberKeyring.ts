@@ -21,9 +21,10 @@ const memberContext = CONTEXT.member_keys;
 const PROBE_KEY_MS = 60 * 60_000;
 
 /**
- * Members' data keys: made at a member's first face, opened (unwrapped) for sealing and loading,
- * destroyed at purge. Unwrapped keys are cached a few minutes, so an index rebuild or a busy till
- * unwraps each member's key once, not per row.
+ * The keystore's keys, each wrapped by the master key: members' data keys (made at a member's
+ * first face, destroyed at purge), index snapshots' keys (replaced at each save) and the hourly
+ * probe keys (destroyed once their probes have expired). Unwrapped keys are cached a few minutes,
+ * so an index rebuild or a busy till unwraps each key once, not per row.
  */
 export class MemberKeyring {
   private readonly cache = new LRUCache<string, Buffer>({ max: 200_000, ttl: 10 * 60_000 });
