@@ -70,7 +70,7 @@ export function wireLoyalty(deps: {
       clock,
     }),
     coupons: new CouponService({ coupons: couponRepository, members, outbox, clock }),
-    offers: new OfferService({ coupons: couponRepository, campaigns: campaignRepository, timeZoneOf: (mallId) => campaignEngine.timeZoneOf(mallId), clock }),
+    offers: new OfferService({ coupons: couponRepository, campaigns: campaignRepository, timeZoneOf: (mallId) => campaignEngine.timeZoneOf(mallId), brandOf: (storeId) => campaignEngine.brandOf(storeId), clock }),
     campaigns: new CampaignService({ campaigns: campaignRepository, malls: mallRepository, rules: config.loyalty, clock }),
   };
 }

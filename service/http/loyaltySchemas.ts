@@ -72,6 +72,8 @@ const campaignConditions = z.strictObject({
   segments: nonEmptyUnique(z.enum(['new', 'regular', 'dormant']), 3).optional(),
   categories: nonEmptyUnique(z.string().min(1).max(64), 50).optional(),
   storeIds: nonEmptyUnique(storeId, 200).optional(),
+  /** At a store of one of these brands (the stores' `brand`). */
+  brands: nonEmptyUnique(z.string().min(1).max(100), 100).optional(),
   minAmount: money.optional(),
   validFrom: isoTime.optional(),
   validUntil: isoTime.optional(),

@@ -45,6 +45,15 @@ const profile = z
     /** The operator's tags and the behaviour tags, without repeats. */
     tags: z.array(z.string()),
     favouriteCategories: z.array(z.object({ category: z.string(), spend: z.number(), share: z.number() })),
+    /** Spend and favourite categories per brand (the store's brand), most spent first. */
+    brands: z.array(
+      z.object({
+        brand: z.string(),
+        spend: z.number(),
+        purchases: z.number().int(),
+        favouriteCategories: z.array(z.object({ category: z.string(), spend: z.number(), share: z.number() })),
+      }),
+    ),
     visitsLast30Days: z.number(),
     lastVisitAt: time.nullable(),
     lastPurchaseAt: time.nullable(),

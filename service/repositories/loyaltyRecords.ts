@@ -21,6 +21,8 @@ export interface CampaignConditions {
   /** Purchase only: the basket holds an item of one of these categories. */
   categories?: string[];
   storeIds?: string[];
+  /** At a store of one of these brands (stores.brand): a group's sub-brands, one membership. */
+  brands?: string[];
   /** Purchase only: at least this amount. */
   minAmount?: number;
   validFrom?: string;

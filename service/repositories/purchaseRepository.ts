@@ -38,6 +38,8 @@ export interface PurchaseActivity {
   at: Date;
   amount: number;
   items: PurchaseItem[];
+  /** The brand of the store it was made at (stores.brand), when the store is registered with one. */
+  brand?: string | null;
 }
 
 interface PurchaseRow {

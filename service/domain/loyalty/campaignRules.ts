@@ -35,6 +35,8 @@ export interface TriggerContext {
   tier: string;
   segment: Segment;
   storeId: string | null;
+  /** The store's brand; null without a store or a brand. */
+  brand?: string | null;
   /** Purchases only. */
   amount?: number;
   items?: PurchaseItem[];
@@ -57,6 +59,7 @@ export function contradictions(definition: CampaignDefinition, knownTiers: reado
     if ('pointsMultiplier' in effect) purchaseOnly('effect.pointsMultiplier');
   }
   if (c.storeIds && !AT_A_STORE.has(trigger)) problems.push(`conditions.storeIds: a ${trigger} does not happen at a store`);
+  if (c.brands && !AT_A_STORE.has(trigger)) problems.push(`conditions.brands: a ${trigger} does not happen at a store`);
   if (c.validFrom && c.validUntil && Date.parse(c.validFrom) >= Date.parse(c.validUntil)) problems.push('conditions.validUntil must be after validFrom');
   if (c.validUntil && Date.parse(c.validUntil) <= now.getTime()) problems.push('conditions.validUntil has passed');
   if (c.hours && c.hours.from >= c.hours.to) problems.push('conditions.hours: from must be before to');
@@ -89,6 +92,7 @@ export function conditionsMet(c: CampaignConditions, ctx: TriggerContext, basket
   if (c.tiers && !c.tiers.includes(ctx.tier)) return false;
   if (c.segments && !c.segments.includes(ctx.segment)) return false;
   if (c.storeIds && (!ctx.storeId || !c.storeIds.includes(ctx.storeId))) return false;
+  if (c.brands && (!ctx.brand || !c.brands.includes(ctx.brand))) return false;
   if (c.daysOfWeek && !c.daysOfWeek.includes(ctx.weekday)) return false;
   if (c.hours && (ctx.hour < c.hours.from || ctx.hour >= c.hours.to)) return false;
   if (basket) {
@@ -103,3 +107,6 @@ export function limitsOf(campaign: Pick<Campaign, 'trigger' | 'limits'>): Campai
   if (campaign.trigger === 'birthday' && !campaign.limits.perMember) return { ...campaign.limits, perMember: { count: 1, period: 'year' } };
   return campaign.limits;
 }
+
+/** Whether any of these campaigns asks for the store's brand (so it is looked up only then). */
+export const wantsBrand = (campaigns: readonly Pick<Campaign, 'conditions'>[]): boolean => campaigns.some((campaign) => campaign.conditions.brands !== undefined);

@@ -28,9 +28,19 @@ export interface CategoryShare {
   share: number;
 }
 
+/** What the member spends at one brand's stores (a mall group's sub-brands share one membership). */
+export interface BrandFigures {
+  brand: string;
+  spend: number;
+  purchases: number;
+  favouriteCategories: CategoryShare[];
+}
+
 export interface DerivedProfile {
   tier: string;
   segment: Segment;
+  /** Spend and favourite categories per brand in the profile window, most spent first. */
+  brands: BrandFigures[];
   /** Derived from behaviour: night-owl, early-bird, weekend-shopper, weekday-shopper. */
   behaviourTags: string[];
   favouriteCategories: CategoryShare[];
@@ -92,6 +102,21 @@ export function favouriteCategories(purchases: readonly PurchaseActivity[]): Cat
     .map(([category, spend]) => ({ category, spend: round2(spend), share: total > 0 ? round2(spend / total) : 0 }));
 }
 
+/** Brands shown in a profile at most. */
+const PROFILE_BRANDS = 10;
+
+/** Spend, purchases and favourite categories per brand (purchases at stores without a brand are left out). */
+export function brandFigures(purchases: readonly PurchaseActivity[]): BrandFigures[] {
+  const byBrand = new Map<string, PurchaseActivity[]>();
+  for (const purchase of purchases) {
+    if (purchase.brand) byBrand.set(purchase.brand, [...(byBrand.get(purchase.brand) ?? []), purchase]);
+  }
+  return [...byBrand]
+    .map(([brand, list]) => ({ brand, spend: round2(list.reduce((sum, p) => sum + p.amount, 0)), purchases: list.length, favouriteCategories: favouriteCategories(list) }))
+    .sort((a, b) => b.spend - a.spend || a.brand.localeCompare(b.brand))
+    .slice(0, PROFILE_BRANDS);
+}
+
 /** Hour-of-day and weekday rhythm of a member's events, with the tags it earns. */
 export function rhythmOf(events: readonly Date[], timeZone: string): Pick<DerivedProfile, 'typicalVisitHour' | 'weekendShare' | 'behaviourTags'> {
   if (events.length === 0) return { typicalVisitHour: null, weekendShare: null, behaviourTags: [] };
@@ -129,6 +154,7 @@ export function deriveProfile(input: ProfileInput, now: Date, rules: Pick<Loyalt
     tier: tierFor(spend, input.assignedTier, rules.tiers).name,
     segment: segmentOf(input.createdAt, lastActivity, now, rules.dormantAfterDays),
     favouriteCategories: favouriteCategories(purchases),
+    brands: brandFigures(purchases),
     ...rhythmOf([...visits, ...purchases.map((p) => p.at)], rules.timeZone),
     visitsLast30Days: visits.filter((at) => now.getTime() - at.getTime() <= 30 * DAY_MS).length,
     lastVisitAt: lastVisit?.toISOString() ?? null,
