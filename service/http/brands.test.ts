@@ -1,15 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, expectError } from '../testSupport/apiClient.js';
-import { ADMIN_AUTH, startIsolatedVisage, type IsolatedVisage } from '../testSupport/testVisage.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectError } from '../testSupport/apiClient.js';
+import { isolatedVisagePerFile } from '../testSupport/testVisage.js';
 
 /** A group's brands: campaigns conditioned on a store's brand, and the member's figures per brand. */
-let service: IsolatedVisage;
-const api = apiClient(() => service.visage.url, ADMIN_AUTH);
+const file = isolatedVisagePerFile();
+const { api } = file;
 const consent = { faceRecognition: true, source: 'desk' };
 
 beforeAll(async () => {
-  service = await startIsolatedVisage();
-  await service.visage.modelsReady;
   for (const store of [
     { id: 'stride-1', mallId: 'default', name: 'Stride Shoes', brand: 'Stride' },
     { id: 'stride-kids', mallId: 'default', name: 'Stride Kids', brand: 'Stride' },
@@ -17,9 +15,6 @@ beforeAll(async () => {
   ]) {
     expect((await api.post('/v1/stores', store)).status).toBe(201);
   }
-});
-afterAll(async () => {
-  await service?.close();
 });
 
 const buy = (memberId: string, transactionId: string, storeId: string, category: string, amount: number) =>

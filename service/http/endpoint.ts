@@ -60,6 +60,9 @@ export interface Reply {
 }
 
 /** 204 once `done` has: the answer of a removal. */
+/** 201 for a new write, 200 with the first answer for a replay of an idempotent request (header idempotent-replayed). */
+export const replyOf = (receipt: unknown, replayed: boolean): Reply => ({ status: replayed ? 200 : 201, headers: { 'idempotent-replayed': String(replayed) }, body: receipt });
+
 export const noContent = async (done: Promise<unknown>): Promise<Reply> => {
   await done;
   return { status: 204 };

@@ -1,20 +1,13 @@
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, expectError } from '../testSupport/apiClient.js';
+import { describe, expect, it } from 'vitest';
+import { expectError } from '../testSupport/apiClient.js';
 import { cropFace, PERSON_A } from '../testSupport/facePhotos.js';
-import { ADMIN_AUTH, startIsolatedVisage, type IsolatedVisage } from '../testSupport/testVisage.js';
+import { isolatedVisagePerFile } from '../testSupport/testVisage.js';
 
 /** The member's own data (export) and consent as records, withdrawn without losing the membership. */
-let service: IsolatedVisage;
-const api = apiClient(() => service.visage.url, ADMIN_AUTH);
+const file = isolatedVisagePerFile();
+const { api } = file;
 
-beforeAll(async () => {
-  service = await startIsolatedVisage();
-  await service.visage.modelsReady;
-});
-afterAll(async () => {
-  await service?.close();
-});
 
 /** Every number array in a JSON document longer than `length` (a descriptor would be one). */
 function longNumberArrays(value: unknown, length = 64): number {
@@ -61,7 +54,7 @@ describe("a member's own data", () => {
     const probe = await api.postImage('/v1/identify?maxFaces=1', await cropFace(PERSON_A, { width: 260 }));
     expect(probe.body.faces[0].match).toBeNull();
     expectError(await api.postImage(`/v1/members/${id}/faces`, await cropFace(PERSON_A)), 409, 'CONSENT_REQUIRED');
-    const { rows } = await service.sql.query('SELECT count(*)::int AS n FROM face_templates WHERE member_id = $1', [id]);
+    const { rows } = await file.service.sql.query('SELECT count(*)::int AS n FROM face_templates WHERE member_id = $1', [id]);
     expect(rows[0].n).toBe(0);
     // The phone still finds the member (the alternative to the face).
     expect((await api.call('GET', '/v1/members?phone=%2B8613800138000')).body.members.map((m: { id: string }) => m.id)).toEqual([id]);

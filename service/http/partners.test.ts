@@ -1,20 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, expectError } from '../testSupport/apiClient.js';
-import { ADMIN_AUTH, startIsolatedVisage, type IsolatedVisage } from '../testSupport/testVisage.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectError } from '../testSupport/apiClient.js';
+import { isolatedVisagePerFile } from '../testSupport/testVisage.js';
 
 /** Partner programmes and points transfers, through the API against a real PostgreSQL. */
-let service: IsolatedVisage;
-const api = apiClient(() => service.visage.url, ADMIN_AUTH);
+const file = isolatedVisagePerFile();
+const { api } = file;
 const consent = { faceRecognition: true, source: 'desk' };
 
 beforeAll(async () => {
-  service = await startIsolatedVisage();
-  await service.visage.modelsReady;
   const created = await api.post('/v1/partners', { id: 'skymiles', name: 'Sky Miles', pointsOut: 0.5, pointsIn: 2.5, minPoints: 10, maxPoints: 1000, tierMap: { blue: 'standard', gold: 'gold', diamond: 'platinum' } });
   expect(created.status).toBe(201);
-});
-afterAll(async () => {
-  await service?.close();
 });
 
 async function memberWithPoints(amount: number): Promise<string> {
@@ -57,7 +52,7 @@ describe('points transfers', () => {
     expect(received.body).toMatchObject({ direction: 'in', points: 41, rate: 2.5, memberPoints: 102, partnerPoints: 41, roundedOff: 0.5, pointsBalance: 301 });
     const after = await balanceOf(id);
     expect(after).toMatchObject({ balance: 301, earned: 402, transferredOut: 101, spent: 0 });
-    const { rows } = await service.sql.query("SELECT payload::jsonb->'data' AS data FROM outbox_events WHERE type = 'points.transferred' AND member_id = $1 ORDER BY seq", [id]);
+    const { rows } = await file.service.sql.query("SELECT payload::jsonb->'data' AS data FROM outbox_events WHERE type = 'points.transferred' AND member_id = $1 ORDER BY seq", [id]);
     expect(rows.map((r) => r.data)).toEqual([
       { memberId: id, transferId: 'T-OUT-1', partnerId: 'skymiles', direction: 'out', points: 101, partnerPoints: 50, pointsBalance: 199 },
       { memberId: id, transferId: 'T-IN-1', partnerId: 'skymiles', direction: 'in', points: 102, partnerPoints: 41, pointsBalance: 301 },
@@ -73,7 +68,7 @@ describe('points transfers', () => {
     expectError(await transfer(id, { transferId: 'T-X-5', partnerId: 'skymiles', direction: 'sideways', points: 20 }), 400, 'VALIDATION_FAILED');
     expectError(await transfer('6b0f0a34-9a5e-4c1e-8d1a-1c2b3d4e5f60', { transferId: 'T-X-6', partnerId: 'skymiles', direction: 'in', points: 20 }), 404, 'MEMBER_NOT_FOUND');
     expect((await balanceOf(id)).balance).toBe(50);
-    const { rows } = await service.sql.query('SELECT count(*)::int AS n FROM point_transfers WHERE member_id = $1', [id]);
+    const { rows } = await file.service.sql.query('SELECT count(*)::int AS n FROM point_transfers WHERE member_id = $1', [id]);
     expect(rows[0].n).toBe(0);
   });
 
@@ -86,7 +81,7 @@ describe('points transfers', () => {
     expect(same.filter((r) => r.status === 201)).toHaveLength(1);
     expect(same.filter((r) => r.status === 200)).toHaveLength(5);
     expect((await balanceOf(id)).balance).toBe(100 - 90 + 25);
-    const { rows } = await service.sql.query("SELECT count(*)::int AS n FROM points_ledger WHERE member_id = $1 AND reason = 'transfer'", [id]);
+    const { rows } = await file.service.sql.query("SELECT count(*)::int AS n FROM points_ledger WHERE member_id = $1 AND reason = 'transfer'", [id]);
     expect(rows[0].n).toBe(3 + 1);
   });
 });
@@ -103,7 +98,7 @@ describe('tier matching', () => {
     expectError(await api.post('/v1/members', { name: 'X', consent, partnerLevel: { partnerId: 'skymiles', level: 'bronze' } }), 400, 'VALIDATION_FAILED');
     expectError(await api.post('/v1/members', { name: 'X', consent, partnerLevel: { partnerId: 'nobody', level: 'gold' } }), 404, 'PARTNER_NOT_FOUND');
 
-    const { rows } = await service.sql.query("INSERT INTO members (kind, expires_at) VALUES ('visitor', now() + interval '30 days') RETURNING id");
+    const { rows } = await file.service.sql.query("INSERT INTO members (kind, expires_at) VALUES ('visitor', now() + interval '30 days') RETURNING id");
     const converted = await api.post(`/v1/members/${rows[0].id}/convert`, { phone: '+8613900001111', consent, partnerLevel: { partnerId: 'skymiles', level: 'diamond' } });
     expect(converted.status).toBe(200);
     expect(converted.body).toMatchObject({ kind: 'member', tier: 'platinum' });

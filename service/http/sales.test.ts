@@ -1,23 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, expectError } from '../testSupport/apiClient.js';
-import { ADMIN_AUTH, startIsolatedVisage, type IsolatedVisage } from '../testSupport/testVisage.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectError } from '../testSupport/apiClient.js';
+import { isolatedVisagePerFile } from '../testSupport/testVisage.js';
 
 /** Sales with and without members: one row per sale, whichever call came first; a purge leaves it anonymous. */
-let service: IsolatedVisage;
-const api = apiClient(() => service.visage.url, ADMIN_AUTH);
+const file = isolatedVisagePerFile();
+const { api } = file;
 const consent = { faceRecognition: true, source: 'desk' };
 const items = (price: number) => [{ sku: 's', category: 'c', quantity: 1, price }];
 
 beforeAll(async () => {
-  service = await startIsolatedVisage();
-  await service.visage.modelsReady;
   expect((await api.post('/v1/webhooks', { url: 'http://127.0.0.1:9/hooks', events: ['sale.recorded'] })).status).toBe(201);
 });
-afterAll(async () => {
-  await service?.close();
-});
 
-const salesRows = async (saleId: string) => (await service.sql.query('SELECT sale_id, amount::float8 AS amount, member_id FROM sales WHERE sale_id = $1', [saleId])).rows;
+const salesRows = async (saleId: string) => (await file.service.sql.query('SELECT sale_id, amount::float8 AS amount, member_id FROM sales WHERE sale_id = $1', [saleId])).rows;
 
 describe('sales', () => {
   it("records a sale without a member once, replays it, and refuses the same id with another amount", async () => {
@@ -33,7 +28,7 @@ describe('sales', () => {
     expectError(await api.post('/v1/sales', { saleId: 'S-4', amount: 10, currency: 'CNY', memberId: '6b0f0a34-9a5e-4c1e-8d1a-1c2b3d4e5f60' }), 404, 'MEMBER_NOT_FOUND');
     expect(await salesRows('S-1')).toHaveLength(1);
     expect(await salesRows('S-4')).toHaveLength(0);
-    const { rows } = await service.sql.query("SELECT count(*)::int AS n FROM outbox_events WHERE type = 'sale.recorded' AND payload::jsonb->'data'->>'saleId' = 'S-1'");
+    const { rows } = await file.service.sql.query("SELECT count(*)::int AS n FROM outbox_events WHERE type = 'sale.recorded' AND payload::jsonb->'data'->>'saleId' = 'S-1'");
     expect(rows[0].n).toBe(1);
   });
 
@@ -55,7 +50,7 @@ describe('sales', () => {
     // A purge leaves the sales as anonymous ones: the totals stay, the member is gone from them.
     expect((await api.call('DELETE', `/v1/members/${member}`)).status).toBe(200);
     expect(await salesRows('T-100')).toEqual([{ sale_id: 'T-100', amount: 50, member_id: null }]);
-    const { rows } = await service.sql.query('SELECT count(*)::int AS n FROM sales WHERE member_id = $1', [member]);
+    const { rows } = await file.service.sql.query('SELECT count(*)::int AS n FROM sales WHERE member_id = $1', [member]);
     expect(rows[0].n).toBe(0);
   });
 });

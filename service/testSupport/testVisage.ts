@@ -4,9 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { loadConfig } from '../config.js';
 import { openKeys, type Keys } from '../app/keys.js';
+import { apiClient } from './apiClient.js';
 import { startVisage, type Visage, type VisageOptions } from '../app/startVisage.js';
 
 export interface TestDatabase {
@@ -102,4 +103,30 @@ export async function startIsolatedVisage(env: Record<string, string> = {}, opti
     },
   };
   return service;
+}
+
+/**
+ * One isolated service for a whole test file (or a describe block, called inside it), started (models warm: closing while they load would
+ * take the worker down) before its tests and removed after them, with an admin API client.
+ * Register further `beforeAll` set-up after calling it: it runs once the service is up.
+ */
+export function isolatedVisagePerFile(env: Record<string, string> = {}): { readonly service: IsolatedVisage; api: ReturnType<typeof apiClient> } {
+  let service: IsolatedVisage | undefined;
+  beforeAll(async () => {
+    service = await startIsolatedVisage(env);
+    await service.visage.modelsReady;
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+  const current = () => {
+    if (!service) throw new Error('the file\'s service is not started yet (use it inside tests or a later beforeAll)');
+    return service;
+  };
+  return {
+    get service() {
+      return current();
+    },
+    api: apiClient(() => current().visage.url, ADMIN_AUTH),
+  };
 }

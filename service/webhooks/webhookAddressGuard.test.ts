@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, expectError } from '../testSupport/apiClient.js';
-import { ADMIN_AUTH, startIsolatedVisage, type IsolatedVisage } from '../testSupport/testVisage.js';
+import { expectError } from '../testSupport/apiClient.js';
+import { isolatedVisagePerFile } from '../testSupport/testVisage.js';
 import { WebhookReceiver } from '../testSupport/webhookReceiver.js';
 import { forbiddenAddress, WebhookAddressGuard } from './webhookAddressGuard.js';
 import { sendWebhook } from './webhookSender.js';
@@ -70,15 +70,7 @@ describe('at delivery (a name that resolves inside by then: DNS rebinding)', () 
 });
 
 describe('subscribing (HTTP, WEBHOOK_ALLOW_PRIVATE unset)', () => {
-  let service: IsolatedVisage;
-  const api = apiClient(() => service.visage.url, ADMIN_AUTH);
-  beforeAll(async () => {
-    service = await startIsolatedVisage({ WEBHOOK_ALLOW_PRIVATE: 'false' });
-    await service.visage.modelsReady; // closing while the models load would take the worker down
-  });
-  afterAll(async () => {
-    await service?.close();
-  });
+  const { api } = isolatedVisagePerFile({ WEBHOOK_ALLOW_PRIVATE: 'false' });
 
   it('refuses loopback, private and metadata URLs with WEBHOOK_URL_NOT_ALLOWED and creates nothing', async () => {
     for (const url of ['http://127.0.0.1:9000/hooks', 'http://localhost/hooks', 'http://169.254.169.254/latest/meta-data/', 'http://10.0.0.5/hooks', 'http://[::1]/hooks']) {

@@ -106,19 +106,17 @@ export class MemberService {
 
   async create({ partnerLevel, ...input }: NewMember & { partnerLevel?: PartnerLevel }): Promise<Member> {
     this.checkTier(input.tier);
-    const tier = await this.startingTier(input.tier, partnerLevel);
+    const tier = this.higherTier(input.tier, partnerLevel && (await this.deps.partnerTiers.tierForLevel(partnerLevel)));
     return withTransaction(this.deps.pool, (tx) => this.createWithin({ ...input, ...(tier ? { tier } : {}) }, tx));
   }
 
   /**
-   * The higher of the tier asked for and the one a partner level maps to (a payment platform's
-   * gold member starts at our gold): a floor, like an operator-assigned tier.
+   * The higher of two tiers on the ladder: a partner level's tier (a payment platform's gold
+   * member starts at our gold) is a floor, like an operator-assigned tier, never a ceiling.
    */
-  private async startingTier(asked: string | undefined, partnerLevel: PartnerLevel | undefined): Promise<string | undefined> {
-    if (!partnerLevel) return asked;
-    const mapped = await this.deps.partnerTiers.tierForLevel(partnerLevel);
+  private higherTier(current: string | undefined, floor: string | undefined): string | undefined {
     const rank = (name: string | undefined) => this.deps.tiers.findIndex((tier) => tier.name === name);
-    return rank(mapped) >= rank(asked) ? mapped : asked;
+    return floor !== undefined && rank(floor) > rank(current) ? floor : current;
   }
 
   /** Creates a member in the caller's transaction (with its first face, say), reporting `member.created` or `visitor.created`. */
@@ -183,13 +181,13 @@ export class MemberService {
    * stops expiring, and keeps its faces, visits and points.
    */
   async convert(id: string, { partnerLevel, ...conversion }: Conversion): Promise<MemberWithFaces> {
-    const tier = partnerLevel ? await this.startingTier(undefined, partnerLevel) : undefined;
+    const floor = partnerLevel && (await this.deps.partnerTiers.tierForLevel(partnerLevel));
     const member = await withTransaction(this.deps.pool, async (tx) => {
       const visitor = await this.deps.members.lockForUpdate(id, tx);
       if (!visitor) throw memberNotFound(id);
       if (visitor.kind !== 'visitor') throw notAVisitor(id);
-      const floor = tier && this.deps.tiers.findIndex((t) => t.name === tier) > this.deps.tiers.findIndex((t) => t.name === visitor.tier) ? { tier } : {};
-      const member = await named(this.deps.members.update(id, { ...conversion, ...floor, kind: 'member', expiresAt: null }, tx));
+      const tier = this.higherTier(visitor.tier, floor);
+      const member = await named(this.deps.members.update(id, { ...conversion, tier, kind: 'member', expiresAt: null }, tx));
       await this.recordConsent(id, conversion.consent, tx);
       await this.deps.outbox.record(tx, 'visitor.converted', { memberId: id });
       return member;

@@ -1,12 +1,9 @@
-import { endpoint } from '../endpoint.js';
+import { endpoint, replyOf } from '../endpoint.js';
 import { memberPath } from './pathParams.js';
 import * as out from '../responses.js';
 import { couponListQuery, purchasePageQuery, purchaseParams, purchaseSchema, redemptionSchema, refundSchema, saleSchema, visitPageQuery } from '../schemas.js';
 import { memberNotFound } from '../../domain/errors.js';
 import { DEFAULT_MALL } from '../../domain/recognition/mallPartitions.js';
-
-/** 201 for a new write, 200 with the first answer for a replay of an idempotent request. */
-const replyOf = (receipt: unknown, replayed: boolean) => ({ status: replayed ? 200 : 201, headers: { 'idempotent-replayed': String(replayed) }, body: receipt });
 
 const DEFAULT_PAGE = 50;
 

@@ -1,4 +1,4 @@
-import { endpoint } from '../endpoint.js';
+import { endpoint, replyOf } from '../endpoint.js';
 import { memberPath, partnerPath } from './pathParams.js';
 import * as out from '../responses.js';
 import { createPartnerSchema, transferSchema, updatePartnerSchema } from '../schemas.js';
@@ -62,7 +62,7 @@ export const partnerEndpoints = [
     errors: ['PARTNER_NOT_FOUND', 'TRANSFER_OUT_OF_LIMITS', 'INSUFFICIENT_POINTS', 'TRANSACTION_CONFLICT'],
     handle: async ({ params, body }, { transfers }) => {
       const { receipt, replayed } = await transfers.transfer(params.id, body);
-      return { status: replayed ? 200 : 201, headers: { 'idempotent-replayed': String(replayed) }, body: receipt };
+      return replyOf(receipt, replayed);
     },
   }),
 ];
