@@ -87,3 +87,33 @@ export async function withoutMetadata(bytes: Buffer, format: ImageFormat, maxPix
   if (format === 'webp') return image.webp({ quality: 95 }).toBuffer();
   return image.jpeg({ quality: 95, mozjpeg: false }).toBuffer();
 }
+
+/**
+ * A drawing kept as it is shown (a mall's floor plan): format sniffed and checked, pixel limit
+ * against bombs, orientation applied, at most `maxSidePx` on its longest side, re-encoded as PNG
+ * without metadata (lines and labels stay sharp).
+ */
+export async function planImage(bytes: Buffer, limits: DecodeLimits): Promise<{ bytes: Buffer; width: number; height: number }> {
+  if (bytes.length === 0) throw new ImageError('empty', 'the image body is empty');
+  let format: string | undefined;
+  let pixels: number;
+  try {
+    const meta = await sharp(bytes, { limitInputPixels: false, pages: 1 }).metadata();
+    format = meta.format;
+    pixels = (meta.width ?? 0) * (meta.height ?? 0);
+  } catch {
+    throw new ImageError('unreadable', 'the body is not a readable image');
+  }
+  if (!isImageFormat(format)) throw new ImageError('unsupported_format', `image format ${format ?? 'unknown'} is not accepted; send ${IMAGE_FORMAT_NAMES}`);
+  if (pixels > limits.maxPixels) throw new ImageError('too_many_pixels', `the image has ${pixels} pixels; at most ${limits.maxPixels} are accepted`);
+  try {
+    const { data, info } = await sharp(bytes, { limitInputPixels: limits.maxPixels, pages: 1, failOn: 'error' })
+      .rotate()
+      .resize({ width: limits.maxSidePx, height: limits.maxSidePx, fit: 'inside', withoutEnlargement: true })
+      .png()
+      .toBuffer({ resolveWithObject: true });
+    return { bytes: data, width: info.width, height: info.height };
+  } catch {
+    throw new ImageError('corrupt', 'the image could not be decoded (truncated or corrupt)');
+  }
+}

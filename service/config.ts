@@ -113,6 +113,7 @@ function settingsOf(e: Env, faceModel: FaceModelSpec, thresholds: ModelThreshold
     inferenceThreads: e.INFERENCE_THREADS,
     onnxIntraOpThreads: e.ONNX_INTRA_OP_THREADS,
     frameDedupSeconds: e.FRAME_DEDUP_SECONDS,
+    trailRetentionDays: e.TRAIL_RETENTION_DAYS,
     adaptation: Object.freeze({
       maxTemplates: e.ADAPT_MAX_TEMPLATES,
       minScore: e.ADAPT_MIN_SCORE,

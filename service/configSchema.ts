@@ -132,6 +132,8 @@ export const envSchema = z.object({
   ONNX_INTRA_OP_THREADS: numberFromEnv(z.number().int().min(1).max(64)).default(1),
   /** Sightings of one member at one camera closer together than this are one visit. */
   FRAME_DEDUP_SECONDS: numberFromEnv(z.number().int().min(0).max(86_400)).default(300),
+  /** Days a member's trail (which camera saw them when) is kept; 0: none is kept beyond the visit's dedup window. */
+  TRAIL_RETENTION_DAYS: numberFromEnv(z.number().min(0).max(3650)).default(30),
   /** off: unknown faces at cameras stay unknown; track: they may become anonymous visitor members. */
   VISITOR_POLICY: z.enum(['off', 'track']).default('off'),
   /** Frames of one face track an unknown person must be seen in before becoming a visitor. */

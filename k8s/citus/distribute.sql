@@ -7,6 +7,7 @@ SELECT create_reference_table('malls');
 SELECT create_reference_table('stores');
 SELECT create_reference_table('campaigns');
 SELECT create_reference_table('partners');
+SELECT create_reference_table('mall_floor_plans');
 
 -- Member-owned: distributed by member id, every table of one member on one worker (colocated),
 -- so a member's transaction (enroll, visit, purchase, purge) stays on one worker.
@@ -32,6 +33,8 @@ SELECT create_distributed_table('refund_claims', 'refund_id');
 SELECT create_distributed_table('transfer_claims', 'transfer_id');
 -- Every sale, a member's or not, by its id (the stats read them by mall and time across shards).
 SELECT create_distributed_table('sales', 'sale_id');
+-- The dashboard's counters (joined, left, converted, faces tracked), by mall.
+SELECT create_distributed_table('mall_counts', 'mall_id');
 -- A campaign's total limit: one row per campaign, by its id.
 SELECT create_distributed_table('campaign_budgets', 'campaign_id');
 SELECT create_distributed_table('member_external_ids', 'value');

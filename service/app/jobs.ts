@@ -10,12 +10,15 @@ import { repeatEvery } from './repeatEvery.js';
 import type { PointsService } from '../domain/loyalty/points.js';
 import type { CampaignEngine } from '../domain/loyalty/campaignEngine.js';
 import type { BiometricUpgrade } from '../domain/faces/biometricUpgrade.js';
+import type { VisitService } from '../domain/mall/visitService.js';
 
 const VISITOR_EXPIRY_INTERVAL_MS = 15 * 60_000;
 const LIVENESS_SWEEP_INTERVAL_MS = 5 * 60_000;
 const OUTBOX_COMPACTION_INTERVAL_MS = 60 * 60_000;
 const BIOMETRIC_UPGRADE_INTERVAL_MS = 60 * 60_000;
 const PROBE_KEY_RETIRE_INTERVAL_MS = 10 * 60_000;
+/** Trails older than their retention lose their cameras within this. */
+const TRAIL_RETENTION_INTERVAL_MS = 10 * 60_000;
 
 export interface BackgroundJobs {
   /** Runs the periodic maintenance at once (tests; the timers run it in production). */
@@ -27,6 +30,8 @@ export interface BackgroundJobs {
   runLoyaltyDay: () => Promise<{ expired: number; announced: number; birthdays: number }>;
   /** Seals descriptors, photos and webhook secrets an older version stored in the clear. */
   sealPlainBiometrics: () => Promise<{ templates: number; photos: number }>;
+  /** Forgets the cameras of visits past TRAIL_RETENTION_DAYS; returns how many. */
+  forgetOldTrails: () => Promise<number>;
   stop: () => void;
 }
 
@@ -56,6 +61,7 @@ export async function startJobs(deps: {
   points: PointsService;
   campaignEngine: CampaignEngine;
   biometricUpgrade: BiometricUpgrade;
+  visits: Pick<VisitService, 'forgetOldTrails'>;
   /** Destroys the probe keys of hours whose probes have all expired. */
   probeKeys: { retireProbeKeys(lifetimeMs: number): Promise<number> };
   /** The longest a probe lives (RECOGNITION_TTL_SECONDS). */
@@ -95,6 +101,7 @@ export async function startJobs(deps: {
     repeatEvery(PROBE_KEY_RETIRE_INTERVAL_MS, () => deps.probeKeys.retireProbeKeys(deps.probeLifetimeMs), warn('retiring probe keys failed')),
     // After an upgrade (or a restore of an older backup): finds nothing, through a partial index, once sealed.
     repeatEvery(BIOMETRIC_UPGRADE_INTERVAL_MS, sealPlain, warn('sealing plain biometric data failed')),
+    repeatEvery(TRAIL_RETENTION_INTERVAL_MS, () => deps.visits.forgetOldTrails(), warn('forgetting old trails failed')),
   ];
   return {
     expireVisitors: () => visitorExpiry.sweep(),
@@ -103,6 +110,7 @@ export async function startJobs(deps: {
     sweepDuplicates: () => deps.duplicates.sweep(),
     runLoyaltyDay: loyaltyDay,
     sealPlainBiometrics: sealPlain,
+    forgetOldTrails: () => deps.visits.forgetOldTrails(),
     stop: () => stops.forEach((stop) => stop()),
   };
 }

@@ -39,7 +39,7 @@ export interface Visage {
   pipeline: FacePipeline;
   /** Resolves when the models are warm in every worker (the service then reports ready). */
   modelsReady: Promise<void>;
-  maintenance: Pick<BackgroundJobs, 'expireVisitors' | 'erasePendingPhotos' | 'forgetExpiredRecognitions' | 'sweepDuplicates' | 'runLoyaltyDay'>;
+  maintenance: Pick<BackgroundJobs, 'expireVisitors' | 'erasePendingPhotos' | 'forgetExpiredRecognitions' | 'sweepDuplicates' | 'runLoyaltyDay' | 'forgetOldTrails'>;
   close: () => Promise<void>;
 }
 

@@ -27,6 +27,8 @@ import { FrameService } from '../domain/mall/frameService.js';
 import { PurchaseService } from '../domain/mall/purchaseService.js';
 import { CameraMalls } from '../domain/mall/cameraMalls.js';
 import { MallService } from '../domain/mall/malls.js';
+import { MallCountsRepository } from '../repositories/mallCountsRepository.js';
+import { FloorPlans } from '../domain/mall/floorPlans.js';
 import { Recognitions } from '../domain/recognition/recognitions.js';
 import { Duplicates } from '../domain/recognition/duplicates.js';
 import { DuplicateRepository } from '../repositories/duplicateRepository.js';
@@ -196,6 +198,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     adaptation,
     observer: recognitionObserver,
   });
+  const mallCounts = new MallCountsRepository(pool);
   const memberService = new MemberService({
     pool,
     index,
@@ -217,9 +220,24 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     tiers: config.loyalty.tiers,
     faces,
     visitorTtlDays: config.visitors.ttlDays,
+    counts: mallCounts,
     clock,
   });
-  const visits = new VisitService({ pool, members, visits: visitRepository, activity, profiles, outbox, campaigns: campaignEngine, dedupSeconds: config.frameDedupSeconds });
+  const cameraRepository = new CameraRepository(pool);
+  const visits = new VisitService({
+    pool,
+    members,
+    visits: visitRepository,
+    activity,
+    profiles,
+    outbox,
+    campaigns: campaignEngine,
+    dedupSeconds: config.frameDedupSeconds,
+    cameras: cameraRepository,
+    trailRetentionDays: config.trailRetentionDays,
+    defaultTimeZone: config.loyalty.timeZone,
+    clock,
+  });
   const purchases = new PurchaseService({
     pool,
     members,
@@ -236,7 +254,6 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     rules: config.loyalty,
     clock,
   });
-  const cameraRepository = new CameraRepository(pool);
   const feed = new VisitFeed();
   const frames = new FrameService({
     identification,
@@ -250,6 +267,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     visitors: config.visitors,
     adaptation,
     observer: recognitionObserver,
+    counts: mallCounts,
     clock,
     logger,
   });
@@ -286,6 +304,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     frames,
     cameras: new CameraService({ cameras: cameraRepository, streams: cameraSupervisor, malls: mallRepository }),
     malls: new MallService(mallRepository),
+    floorPlans: new FloorPlans({ malls: mallRepository, maxPixels: config.maxImagePixels }),
     cameraSupervisor,
     purchases,
     points: new PointsService({ pool, members, ledger, redemptions: new RedemptionRepository(), recognitions, outbox, clock, logger }),

@@ -37,6 +37,8 @@ export type DomainErrorCode =
   | 'DELIVERY_NOT_FOUND'
   | 'MALL_NOT_FOUND'
   | 'MALL_ALREADY_EXISTS'
+  | 'FLOOR_PLAN_NOT_FOUND'
+  | 'TRAIL_NOT_KEPT'
   | 'STORE_NOT_FOUND'
   | 'STORE_ALREADY_EXISTS'
   | 'RECOGNITION_NOT_FOUND'
@@ -107,6 +109,8 @@ export const cameraAlreadyExists = (cameraId: string) => fail('CAMERA_ALREADY_EX
 
 export const mallNotFound = (mallId?: string) => fail('MALL_NOT_FOUND', mallId ? `no mall ${mallId}` : 'no such mall');
 export const mallAlreadyExists = (mallId: string) => fail('MALL_ALREADY_EXISTS', `mall ${mallId} already exists`);
+export const floorPlanNotFound = (mallId: string) => fail('FLOOR_PLAN_NOT_FOUND', `mall ${mallId} has no floor plan yet`);
+export const trailNotKept = () => fail('TRAIL_NOT_KEPT', 'this deployment keeps no trails (TRAIL_RETENTION_DAYS=0)');
 export const storeNotFound = (storeId?: string) => fail('STORE_NOT_FOUND', storeId ? `no store ${storeId}` : 'no such store');
 export const storeAlreadyExists = (storeId: string) => fail('STORE_ALREADY_EXISTS', `store ${storeId} already exists`);
 export const recognitionNotFound = () => fail('RECOGNITION_NOT_FOUND', 'no such recognition for this key');

@@ -15,6 +15,7 @@ import type { DeploymentCalibration } from '../domain/recognition/deploymentCali
 import type { CameraService } from '../domain/mall/cameras.js';
 import type { FrameService } from '../domain/mall/frameService.js';
 import type { MallService } from '../domain/mall/malls.js';
+import type { FloorPlans } from '../domain/mall/floorPlans.js';
 import type { Duplicates } from '../domain/recognition/duplicates.js';
 import type { PurchaseService } from '../domain/mall/purchaseService.js';
 import type { VisitFeed } from '../domain/mall/visitFeed.js';
@@ -48,6 +49,7 @@ export interface ApiServices {
   frames: FrameService;
   cameras: CameraService;
   malls: MallService;
+  floorPlans: FloorPlans;
   duplicates: Duplicates;
   purchases: PurchaseService;
   points: PointsService;

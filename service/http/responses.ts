@@ -237,6 +237,9 @@ export const cameraView = z
     url: z.string().meta({ description: 'credentials masked: rtsp://user:***@host/…' }),
     sampleFps: z.number(),
     enabled: z.boolean(),
+    mallId: z.string(),
+    zone: z.string().nullable(),
+    position: z.object({ x: z.number(), y: z.number() }).nullable().meta({ description: "on the mall's floor plan: fractions of its width and height" }),
     createdAt: time,
     updatedAt: time,
     stream: z.object({
@@ -255,6 +258,28 @@ export const cameraView = z
 
 export const cameraList = z.object({ cameras: z.array(cameraView) });
 
+const cameraPosition = z.object({ x: z.number(), y: z.number() });
+
+export const memberTrail = z
+  .object({
+    date: z.string().meta({ description: "YYYY-MM-DD, each mall's own day" }),
+    stops: z.array(
+      z.object({
+        visitId: z.string(),
+        mallId: z.string(),
+        cameraId: z.string(),
+        camera: z.object({ name: z.string(), zone: z.string().nullable(), position: cameraPosition.nullable() }).nullable().meta({ description: 'null: the camera was removed since' }),
+        firstSeenAt: time,
+        lastSeenAt: time,
+        dwellSeconds: z.number().int(),
+        sightings: z.number().int(),
+      }),
+    ),
+  })
+  .meta({ id: 'MemberTrail' });
+
+export const floorPlanSaved = z.object({ contentType: z.string(), width: z.number().int(), height: z.number().int(), bytes: z.number().int() });
+
 export const purchasePage = page(
   z.object({
     transactionId: z.string(),
@@ -268,7 +293,7 @@ export const purchasePage = page(
   }),
 );
 
-export const visitPage = page(z.object({ id: z.string(), memberId: z.string(), cameraId: z.string(), firstSeenAt: time, lastSeenAt: time, sightings: z.number().int() }));
+export const visitPage = page(z.object({ id: z.string(), memberId: z.string(), cameraId: z.string().nullable().meta({ description: 'null once the trail retention (TRAIL_RETENTION_DAYS) has passed' }), firstSeenAt: time, lastSeenAt: time, sightings: z.number().int() }));
 
 export const secondFactorResult = z.object({
   faces: z.array(identifiedFace),

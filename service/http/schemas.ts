@@ -153,6 +153,10 @@ const cameraFields = {
   /** Frames a second analysed (4 by default). */
   sampleFps: z.number().min(0.2).max(30),
   enabled: z.boolean(),
+  /** The zone of the mall it watches: entrance, floor-2, food-court, car-park, … (lower case, digits, - and _). */
+  zone: z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'a zone: 1 to 40 lower-case letters, digits, - or _, starting with a letter'),
+  /** Its place on the mall's floor plan: fractions of the plan's width (x) and height (y), top left 0,0. */
+  position: z.strictObject({ x: z.number().min(0).max(1), y: z.number().min(0).max(1) }),
 };
 
 export const createCameraSchema = z.strictObject({
@@ -163,6 +167,8 @@ export const createCameraSchema = z.strictObject({
   enabled: cameraFields.enabled.optional(),
   /** The camera's mall; unset: the creating key's, else the default mall. */
   mallId: mallId.optional(),
+  zone: cameraFields.zone.optional(),
+  position: cameraFields.position.optional(),
 });
 
 export const updateCameraSchema = z
@@ -172,6 +178,10 @@ export const updateCameraSchema = z
     sampleFps: cameraFields.sampleFps.optional(),
     enabled: cameraFields.enabled.optional(),
     mallId: mallId.optional(),
+    /** null: no zone. */
+    zone: cameraFields.zone.nullable().optional(),
+    /** null: not on the floor plan. */
+    position: cameraFields.position.nullable().optional(),
   })
   .refine((patch) => Object.keys(patch).length > 0, 'at least one field to change');
 
@@ -224,6 +234,9 @@ export const rotateSecretSchema = z.strictObject({ graceHours: z.number().min(0)
 const pageLimit = (max: number) => queryNumber(z.number().int().min(1).max(max));
 
 export const visitPageQuery = z.strictObject({ limit: pageLimit(200), cursor: cursors.visit.optional() });
+
+/** A calendar day, YYYY-MM-DD: each mall's own day in its time zone. */
+export const trailQuery = z.strictObject({ date: z.iso.date().optional() });
 export const purchasePageQuery = z.strictObject({ limit: pageLimit(200), cursor: cursors.purchase.optional() });
 export const deliveryPageQuery = z.strictObject({
   limit: pageLimit(200),

@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { CameraIngest } from './cameraIngest.js';
 
-const camera = { id: 'gate', name: 'Gate', url: 'rtsp://viewer:secret@10.0.0.9/stream', sampleFps: 4, enabled: true, mallId: 'default', createdAt: '', updatedAt: '' };
+const camera = { id: 'gate', name: 'Gate', url: 'rtsp://viewer:secret@10.0.0.9/stream', sampleFps: 4, enabled: true, mallId: 'default', zone: null, position: null, createdAt: '', updatedAt: '' };
 
 describe('camera ingest', () => {
   it('reports a clear failed state when ffmpeg is not installed, and the rest goes on', async () => {

@@ -11,11 +11,23 @@ export interface Camera {
   enabled: boolean;
   /** The mall the camera is in (its faces are searched in that mall's partitions). */
   mallId: string;
+  /** The mall's zone it watches (entrance, food-court, …); null: not placed in one. */
+  zone: string | null;
+  /** Where it is on the mall's floor plan, as fractions of the plan's width and height. */
+  position: CameraPosition | null;
   createdAt: string;
   updatedAt: string;
 }
 
-export type CameraPatch = Partial<Pick<Camera, 'name' | 'url' | 'sampleFps' | 'enabled' | 'mallId'>>;
+export interface CameraPosition {
+  x: number;
+  y: number;
+}
+
+export type NewCamera = Pick<Camera, 'id' | 'name' | 'url' | 'sampleFps' | 'enabled' | 'mallId' | 'zone' | 'position'>;
+
+/** Fields left out stay as they are; zone and position may be cleared with null. */
+export type CameraPatch = Partial<Pick<Camera, 'name' | 'url' | 'sampleFps' | 'enabled' | 'mallId' | 'zone' | 'position'>>;
 
 interface CameraRow {
   id: string;
@@ -24,6 +36,9 @@ interface CameraRow {
   sample_fps: number;
   enabled: boolean;
   mall_id: string;
+  zone: string | null;
+  position_x: number | null;
+  position_y: number | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -35,6 +50,8 @@ const toCamera = (row: CameraRow): Camera => ({
   sampleFps: row.sample_fps,
   enabled: row.enabled,
   mallId: row.mall_id,
+  zone: row.zone,
+  position: row.position_x === null || row.position_y === null ? null : { x: row.position_x, y: row.position_y },
   createdAt: row.created_at.toISOString(),
   updatedAt: row.updated_at.toISOString(),
 });
@@ -44,10 +61,11 @@ export class CameraRepository {
   constructor(private readonly db: Queryable) {}
 
   /** Inserts a camera; undefined when the id is taken. */
-  async create(camera: Pick<Camera, 'id' | 'name' | 'url' | 'sampleFps' | 'enabled' | 'mallId'>): Promise<Camera | undefined> {
+  async create(camera: NewCamera): Promise<Camera | undefined> {
     const { rows } = await this.db.query<CameraRow>(
-      'INSERT INTO cameras (id, name, url, sample_fps, enabled, mall_id) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING *',
-      [camera.id, camera.name, camera.url, camera.sampleFps, camera.enabled, camera.mallId],
+      `INSERT INTO cameras (id, name, url, sample_fps, enabled, mall_id, zone, position_x, position_y) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (id) DO NOTHING RETURNING *`,
+      [camera.id, camera.name, camera.url, camera.sampleFps, camera.enabled, camera.mallId, camera.zone, camera.position?.x ?? null, camera.position?.y ?? null],
     );
     return rows[0] && toCamera(rows[0]);
   }
@@ -55,6 +73,12 @@ export class CameraRepository {
   async find(id: string): Promise<Camera | undefined> {
     const { rows } = await this.db.query<CameraRow>('SELECT * FROM cameras WHERE id = $1', [id]);
     return rows[0] && toCamera(rows[0]);
+  }
+
+  async findMany(ids: string[]): Promise<Camera[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.db.query<CameraRow>('SELECT * FROM cameras WHERE id = ANY($1::text[])', [ids]);
+    return rows.map(toCamera);
   }
 
   /** The mall a registered camera belongs to. */
@@ -71,9 +95,24 @@ export class CameraRepository {
   async update(id: string, patch: CameraPatch): Promise<Camera | undefined> {
     const { rows } = await this.db.query<CameraRow>(
       `UPDATE cameras SET name = coalesce($2, name), url = coalesce($3, url), sample_fps = coalesce($4, sample_fps),
-              enabled = coalesce($5, enabled), mall_id = coalesce($6, mall_id), updated_at = now()
+              enabled = coalesce($5, enabled), mall_id = coalesce($6, mall_id),
+              zone = CASE WHEN $7 THEN $8 ELSE zone END,
+              position_x = CASE WHEN $9 THEN $10::real ELSE position_x END, position_y = CASE WHEN $9 THEN $11::real ELSE position_y END,
+              updated_at = now()
         WHERE id = $1 RETURNING *`,
-      [id, patch.name ?? null, patch.url ?? null, patch.sampleFps ?? null, patch.enabled ?? null, patch.mallId ?? null],
+      [
+        id,
+        patch.name ?? null,
+        patch.url ?? null,
+        patch.sampleFps ?? null,
+        patch.enabled ?? null,
+        patch.mallId ?? null,
+        patch.zone !== undefined,
+        patch.zone ?? null,
+        patch.position !== undefined,
+        patch.position?.x ?? null,
+        patch.position?.y ?? null,
+      ],
     );
     return rows[0] && toCamera(rows[0]);
   }

@@ -58,7 +58,15 @@ export type MallWrite<T> = { ok: T } | { conflict: true } | { unknownMall: true 
 
 const isForeignKeyViolation = (error: unknown): boolean => (error as pg.DatabaseError).code === FOREIGN_KEY_VIOLATION;
 
-/** Malls and their stores (reference data: small, read often, written by operators). */
+/** A mall's floor plan image, as shown. */
+export interface FloorPlan {
+  contentType: string;
+  width: number;
+  height: number;
+  image: Buffer;
+}
+
+/** Malls, their floor plans and their stores (reference data: small, read often, written by operators). */
 export class MallRepository {
   constructor(private readonly db: Queryable) {}
 
@@ -90,6 +98,27 @@ export class MallRepository {
       [id, patch.name ?? null, patch.timeZone !== undefined, patch.timeZone ?? null],
     );
     return rows[0] && toMall(rows[0]);
+  }
+
+  /** Sets (replaces) a mall's floor plan; false when the mall does not exist. */
+  async saveFloorPlan(mallId: string, plan: FloorPlan): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      `INSERT INTO mall_floor_plans (mall_id, content_type, width, height, image)
+       SELECT id, $2, $3, $4, $5 FROM malls WHERE id = $1
+       ON CONFLICT (mall_id) DO UPDATE SET content_type = excluded.content_type, width = excluded.width, height = excluded.height,
+         image = excluded.image, updated_at = now()`,
+      [mallId, plan.contentType, plan.width, plan.height, plan.image],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  async floorPlan(mallId: string): Promise<(FloorPlan & { updatedAt: string }) | undefined> {
+    const { rows } = await this.db.query<{ content_type: string; width: number; height: number; image: Buffer; updated_at: Date }>(
+      'SELECT content_type, width, height, image, updated_at FROM mall_floor_plans WHERE mall_id = $1',
+      [mallId],
+    );
+    const row = rows[0];
+    return row && { contentType: row.content_type, width: row.width, height: row.height, image: row.image, updatedAt: row.updated_at.toISOString() };
   }
 
   async createStore(store: Pick<Store, 'id' | 'mallId' | 'name' | 'brand'>): Promise<MallWrite<Store>> {

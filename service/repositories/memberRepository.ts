@@ -194,7 +194,7 @@ export class MemberRepository {
   }
 
   /** Applies the fields present in `patch` (external ids: the whole set); a consent change records a new consent time. */
-  async update(id: string, patch: MemberPatch & { kind?: MemberKind; expiresAt?: null }, db: Queryable = this.db): Promise<Member | undefined> {
+  async update(id: string, patch: MemberPatch & { kind?: MemberKind; expiresAt?: null; convertedAt?: Date }, db: Queryable = this.db): Promise<Member | undefined> {
     const sets: string[] = [];
     const values: unknown[] = [];
     const set = (column: string, value: unknown) => {
@@ -203,6 +203,7 @@ export class MemberRepository {
     };
     if (patch.kind !== undefined) set('kind', patch.kind);
     if (patch.expiresAt !== undefined) set('expires_at', patch.expiresAt);
+    if (patch.convertedAt !== undefined) set('converted_at', patch.convertedAt);
     if (patch.name !== undefined) set('name', patch.name);
     if (patch.phone !== undefined) set('phone', patch.phone);
     if (patch.tier !== undefined) set('tier', patch.tier);

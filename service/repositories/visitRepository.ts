@@ -5,7 +5,8 @@ import type { Page, PageCursor } from './pageCursor.js';
 export interface Visit {
   id: string;
   memberId: string;
-  cameraId: string;
+  /** Null once the trail's retention (TRAIL_RETENTION_DAYS) has passed: when stays, where goes. */
+  cameraId: string | null;
   firstSeenAt: string;
   lastSeenAt: string;
   sightings: number;
@@ -14,7 +15,7 @@ export interface Visit {
 interface VisitRow {
   id: string;
   member_id: string;
-  camera_id: string;
+  camera_id: string | null;
   first_seen_at: Date;
   last_seen_at: Date;
   sightings: number;
@@ -76,6 +77,36 @@ export class VisitRepository {
   /** The member's visits, newest first. */
   page(memberId: string, limit: number, after?: PageCursor): Promise<Page<Visit>> {
     return historyPage<VisitRow, Visit>(this.db, { table: 'visits', time: 'first_seen_at', key: 'id', keyType: 'uuid' }, memberId, limit, after, toVisit);
+  }
+
+  /** Marks a new visit as the one that brought the member back from dormancy (the dashboard counts them). */
+  async markReturningFromDormant(visitId: string, memberId: string, tx: Queryable): Promise<void> {
+    await tx.query('UPDATE visits SET returning_from_dormant = true WHERE member_id = $1 AND id = $2', [memberId, visitId]);
+  }
+
+  /**
+   * The member's sightings on one local day, in the order they began, each with its mall: the day
+   * is the mall's (its time zone, else `defaultTimeZone`). Only visits whose camera is still known
+   * (within the trail's retention); `mallId` narrows them to one mall.
+   */
+  async trailOf(memberId: string, date: string, defaultTimeZone: string, mallId: string | null): Promise<(Visit & { mallId: string })[]> {
+    const { rows } = await this.db.query<VisitRow & { mall_id: string }>(
+      `SELECT v.id, v.member_id, v.camera_id, v.first_seen_at, v.last_seen_at, v.sightings, v.mall_id
+         FROM visits v JOIN malls m ON m.id = v.mall_id
+        WHERE v.member_id = $1 AND v.camera_id IS NOT NULL AND ($4::text IS NULL OR v.mall_id = $4)
+          -- A day's bounds in each mall's zone, compared with the index's column as it is.
+          AND v.first_seen_at >= ($2::date)::timestamp AT TIME ZONE coalesce(m.time_zone, $3)
+          AND v.first_seen_at < ($2::date + 1)::timestamp AT TIME ZONE coalesce(m.time_zone, $3)
+        ORDER BY v.first_seen_at, v.id`,
+      [memberId, date, defaultTimeZone, mallId],
+    );
+    return rows.map((row) => ({ ...toVisit(row), mallId: row.mall_id }));
+  }
+
+  /** Forgets where visits that ended before `before` were (their camera); returns how many. */
+  async forgetTrailsBefore(before: Date): Promise<number> {
+    const { rowCount } = await this.db.query('UPDATE visits SET camera_id = NULL WHERE camera_id IS NOT NULL AND first_seen_at < $1 AND last_seen_at < $1', [before]);
+    return rowCount ?? 0;
   }
 
   async countByMember(memberId: string, db: Queryable = this.db): Promise<number> {

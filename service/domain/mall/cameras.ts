@@ -1,4 +1,4 @@
-import type { Camera, CameraPatch, CameraRepository } from '../../repositories/cameraRepository.js';
+import type { Camera, CameraPatch, CameraRepository, NewCamera } from '../../repositories/cameraRepository.js';
 import { cameraAlreadyExists, cameraNotFound, mallNotFound } from '../errors.js';
 import type { MallRepository } from '../../repositories/mallRepository.js';
 import { DEFAULT_MALL } from '../recognition/mallPartitions.js';
@@ -27,7 +27,7 @@ export class CameraService {
     return cameras.map((camera) => ({ ...camera, url: maskedCameraUrl(camera.url), stream: streams.get(camera.id) }));
   }
 
-  async create(input: { id: string; name: string; url: string; sampleFps?: number; enabled?: boolean; mallId?: string }): Promise<CameraView> {
+  async create(input: Pick<NewCamera, 'id' | 'name' | 'url'> & Partial<NewCamera>): Promise<CameraView> {
     await this.requireMall(input.mallId);
     const camera = await this.deps.cameras.create({
       ...input,
@@ -35,6 +35,8 @@ export class CameraService {
       sampleFps: input.sampleFps ?? 4,
       enabled: input.enabled ?? true,
       mallId: input.mallId ?? DEFAULT_MALL,
+      zone: input.zone ?? null,
+      position: input.position ?? null,
     });
     if (!camera) throw cameraAlreadyExists(input.id);
     return (await this.viewsOf([camera]))[0]!;

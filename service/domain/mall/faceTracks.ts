@@ -50,6 +50,8 @@ export class FaceTrack<D = unknown> {
   decision: D | undefined;
   /** A visitor member was already tried for this track (the visitor policy). */
   visitorTried = false;
+  /** What the dashboard has counted of this track: seen once, recognised once, however many frames. */
+  counted: 'tracked' | 'recognised' | undefined;
   private best: { descriptor: Float32Array; weight: number }[] = [];
   /** The representative, computed once per change of the best faces (it is compared with every face of every frame). */
   private face: number[] | undefined;

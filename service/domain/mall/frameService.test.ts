@@ -36,6 +36,7 @@ function harness(policy: Partial<VisitorPolicy> = {}, options: { holdsGroup?: bo
   const outcomes: { source: FaceSource; outcome: string }[] = [];
   const created: string[] = [];
   const offers: { memberId: string; source: string }[] = [];
+  const counts: { metric: string; cameraId: string }[] = [];
   const feed = new VisitFeed();
   const events: VisitEvent[] = [];
   feed.subscribe((event) => events.push(event));
@@ -85,6 +86,7 @@ function harness(policy: Partial<VisitorPolicy> = {}, options: { holdsGroup?: bo
     visitors: { policy: 'track', minSightings: 3, pushedTrackTimeoutSeconds: 30, ...policy },
     adaptation: { offer: (candidate: { memberId: string; source: string }) => Promise.resolve(offers.push(candidate)).then(() => ({ added: false, reason: 'camera' })) },
     observer: { faceDecided: (source: FaceSource, outcome: string) => outcomes.push({ source, outcome }), visitSighted: () => undefined },
+    counts: { add: (_mallId: string, _at: Date, metric: string, _db: unknown, cameraId: string) => Promise.resolve(void counts.push({ metric, cameraId })) },
     clock: () => new Date(now),
     logger: pino({ level: 'silent' }),
   } as unknown as FrameServiceDeps;
@@ -97,6 +99,7 @@ function harness(policy: Partial<VisitorPolicy> = {}, options: { holdsGroup?: bo
     outcomes,
     created,
     offers,
+    counts,
     events,
     tracks: deps.tracks,
     show: (faces: FakeFace[]) => (frame = faces),
@@ -132,6 +135,24 @@ describe('FrameService, pushed frames', () => {
     expect(h.events[0]).toMatchObject({ memberId: 'alice', trackId: first!.trackId, newVisit: true });
     // The decided track's face is offered once as a camera's adaptive template (refused there unless ADAPT_FROM_CAMERAS).
     expect(h.offers).toEqual([expect.objectContaining({ memberId: 'alice', source: 'camera' })]);
+  });
+
+  it("counts each track once for the dashboard's recognised share, and once more when it is first recognised", async () => {
+    const h = harness({ policy: 'off' }); // no visitors: the stranger stays a stranger
+    const alice = person(21);
+    const stranger = person(22);
+    h.show([{ descriptor: noisy(alice, 0) }, { descriptor: stranger }]);
+    for (let k = 0; k < 3; k++) {
+      await h.service.processFrame('door', Buffer.alloc(0));
+      h.advance(1_000);
+    }
+    // Two tracks, neither known: two faces tracked, however many frames searched them.
+    expect(h.counts).toEqual([{ metric: 'faces_tracked', cameraId: 'door' }, { metric: 'faces_tracked', cameraId: 'door' }]);
+    h.known.set('alice', alice); // enrolled while she still stands there: her track is recognised
+    await h.service.processFrame('door', Buffer.alloc(0));
+    await h.service.processFrame('door', Buffer.alloc(0));
+    expect(h.counts.filter((c) => c.metric === 'faces_recognised')).toEqual([{ metric: 'faces_recognised', cameraId: 'door' }]);
+    expect(h.counts).toHaveLength(3);
   });
 
   it('decides afresh when the decided member is purged while the track lasts', async () => {

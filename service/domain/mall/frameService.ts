@@ -16,6 +16,7 @@ import type { CameraMalls } from './cameraMalls.js';
 import type { ServedIndex } from '../recognition/servedIndex.js';
 import type { VisitFeed } from './visitFeed.js';
 import { PULLED_TRACKS, pushedTracks, type FaceTrack, type FaceTracks, type TrackTiming } from './faceTracks.js';
+import type { MallCountMetric, MallCountsRepository } from '../../repositories/mallCountsRepository.js';
 
 export interface VisitorPolicy {
   policy: 'off' | 'track';
@@ -71,6 +72,8 @@ export interface FrameServiceDeps {
   adaptation: Pick<AdaptiveTemplates, 'offer'>;
   /** Where each face's outcome and each visit are reported (the metrics), for pushed and pulled frames alike. */
   observer: RecognitionObserver;
+  /** The dashboard's counts of faces tracked and recognised, per camera and hour. */
+  counts: Pick<MallCountsRepository, 'add'>;
   clock: Clock;
   logger: Logger;
 }
@@ -181,6 +184,7 @@ export class FrameService {
         const { face, quality } = usable[i]!;
         answer = (await this.newVisitor(descriptor, face.box, quality, cameraId, mallId, at, track)) ?? answer;
       }
+      await this.countTrack(track, cameraId, mallId, at, Boolean(answer.match));
       if (answer.match) {
         track.decision = { memberId: answer.match.memberId, answer: asRepeated(answer) };
         // The track's face may teach the member's templates only where ADAPT_FROM_CAMERAS allows (the offer refuses otherwise).
@@ -189,6 +193,22 @@ export class FrameService {
       answers.push(answer);
     }
     return answers.map((answer, i) => ({ ...answer, trackId: tracks[i]!.id }));
+  }
+
+  /**
+   * Counts a track for the dashboard's recognised share: once when first decided, once more when
+   * it is first recognised (an unknown track is searched again as better faces arrive). A count
+   * that cannot be written is logged, never a reason to fail the frame.
+   */
+  private async countTrack(track: FaceTrack<TrackDecision>, cameraId: string, mallId: string, at: Date, recognised: boolean): Promise<void> {
+    const metrics: MallCountMetric[] = [];
+    if (track.counted === undefined) metrics.push('faces_tracked');
+    if (recognised && track.counted !== 'recognised') metrics.push('faces_recognised');
+    if (metrics.length === 0) return;
+    track.counted = recognised ? 'recognised' : 'tracked';
+    for (const metric of metrics) {
+      await this.deps.counts.add(mallId, at, metric, undefined, cameraId).catch((error: unknown) => this.deps.logger.warn({ err: error, cameraId, metric }, 'dashboard count not written'));
+    }
   }
 
   /**

@@ -1,7 +1,10 @@
 import { withTransaction, type Pool, type Queryable } from '../../db/pool.js';
 import { CampaignEngine } from '../loyalty/campaignEngine.js';
 import type { CampaignTrigger } from '../loyalty/campaignRules.js';
-import { memberNotFound } from '../errors.js';
+import { memberNotFound, trailNotKept } from '../errors.js';
+import type { Clock } from '../shared/clock.js';
+import { localDate } from '../../shared/timeZones.js';
+import type { Camera, CameraRepository } from '../../repositories/cameraRepository.js';
 import type { Outbox } from '../events/outbox.js';
 import type { MemberCard, MemberProfile, ProfileService } from '../members/profileService.js';
 import type { MemberRepository } from '../../repositories/memberRepository.js';
@@ -21,7 +24,29 @@ export interface VisitServiceDeps {
   campaigns: Pick<CampaignEngine, 'apply'>;
   /** Sightings of one member at one camera closer together than this are one visit. */
   dedupSeconds: number;
+  /** What a trail names of each camera. */
+  cameras: Pick<CameraRepository, 'findMany'>;
+  /** Days a trail is kept (TRAIL_RETENTION_DAYS); 0: none beyond the dedup window. */
+  trailRetentionDays: number;
+  /** A mall's day when it has no time zone of its own (MALL_TIMEZONE). */
+  defaultTimeZone: string;
+  clock: Clock;
 }
+
+/** One stop of a member's path through a mall: a camera's sightings of them, first to last. */
+export interface TrailStop {
+  visitId: string;
+  mallId: string;
+  cameraId: string;
+  /** Null when the camera has been removed since. */
+  camera: Pick<Camera, 'name' | 'zone' | 'position'> | null;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  dwellSeconds: number;
+  sightings: number;
+}
+
+const DAY_MS = 86_400_000;
 
 /** Visits: members seen by the entrance cameras. */
 export class VisitService {
@@ -43,6 +68,7 @@ export class VisitService {
       const { profile, returningFromDormant } = await this.deps.profiles.afterSighting(member, newVisit ? new Date(visit.firstSeenAt) : undefined, tx);
       if (newVisit) {
         const { tier, segment } = profile;
+        if (returningFromDormant) await this.deps.visits.markReturningFromDormant(visit.id, memberId, tx);
         await this.deps.outbox.record(tx, 'visit.started', { memberId, kind: member.kind, visitId: visit.id, cameraId, tier, segment, returningFromDormant }, at);
         // Members' campaigns only: an anonymous visitor has no programme yet.
         if (member.kind === 'member') await this.visitCampaigns(visit, mallId, profile, returningFromDormant, tx);
@@ -61,8 +87,45 @@ export class VisitService {
     await campaigns.apply(event('first_visit_of_month'), tx, async (timeZone) => !(await this.deps.visits.visitedEarlierThisMonth(visit, mallId, timeZone, tx)));
   }
 
+  /**
+   * The member's path on one local day (each mall's own), stop by stop in the order they began;
+   * `mallId` limits it to one mall (a mall-bound key sees its own mall's part).
+   */
+  async trail(memberId: string, date: string | undefined, mallId: string | null): Promise<{ date: string; stops: TrailStop[] }> {
+    if (this.deps.trailRetentionDays === 0) throw trailNotKept();
+    if (!(await this.deps.members.findById(memberId))) throw memberNotFound(memberId);
+    const day = date ?? localDate(this.deps.clock(), this.deps.defaultTimeZone);
+    const visits = await this.deps.visits.trailOf(memberId, day, this.deps.defaultTimeZone, mallId);
+    const cameras = new Map((await this.deps.cameras.findMany([...new Set(visits.map((v) => v.cameraId!))])).map((c) => [c.id, c]));
+    const stops = visits.map((visit) => {
+      const camera = cameras.get(visit.cameraId!);
+      return {
+        visitId: visit.id,
+        mallId: visit.mallId,
+        cameraId: visit.cameraId!,
+        camera: camera ? { name: camera.name, zone: camera.zone, position: camera.position } : null,
+        firstSeenAt: visit.firstSeenAt,
+        lastSeenAt: visit.lastSeenAt,
+        dwellSeconds: Math.round((Date.parse(visit.lastSeenAt) - Date.parse(visit.firstSeenAt)) / 1000),
+        sightings: visit.sightings,
+      };
+    });
+    return { date: day, stops };
+  }
+
+  /**
+   * Forgets where members were once the trail's retention has passed (the camera of each visit;
+   * its time stays for the profile). Kept at least the dedup window, which needs the camera to
+   * join sightings into a visit.
+   */
+  forgetOldTrails(): Promise<number> {
+    const keptMs = Math.max(this.deps.trailRetentionDays * DAY_MS, this.deps.dedupSeconds * 1000);
+    return this.deps.visits.forgetTrailsBefore(new Date(this.deps.clock().getTime() - keptMs));
+  }
+
   async history(memberId: string, limit: number, after?: PageCursor): Promise<Page<Visit>> {
     if (!(await this.deps.members.findById(memberId))) throw memberNotFound(memberId);
     return this.deps.visits.page(memberId, limit, after);
   }
 }
+

@@ -6,6 +6,7 @@ import { externalIdAlreadyRegistered, invalidInput, mallNotFound, memberNotFound
 import type { ConsentRepository } from '../../repositories/consentRepository.js';
 import type { FaceTemplate, FaceTemplateRepository } from '../../repositories/faceTemplateRepository.js';
 import type { RecognitionRepository } from '../../repositories/recognitionRepository.js';
+import type { MallCountsRepository } from '../../repositories/mallCountsRepository.js';
 import type { SaleRepository } from '../../repositories/saleRepository.js';
 import { MemberConflict, type Member, type MemberLookup, type MemberPatch, type MemberRepository, type NewMember } from '../../repositories/memberRepository.js';
 import type { Page, PageCursor } from '../../repositories/pageCursor.js';
@@ -83,6 +84,8 @@ export interface MemberServiceDeps {
   sales: Pick<SaleRepository, 'forgetMember'>;
   /** The tier a partner programme's level maps to (PARTNER_NOT_FOUND, or VALIDATION_FAILED for a level it has not). */
   partnerTiers: { tierForLevel(level: PartnerLevel): Promise<string> };
+  /** The dashboard's counts of members and visitors who joined, converted and left, by home mall. */
+  counts: Pick<MallCountsRepository, 'add'>;
   clock: Clock;
 }
 
@@ -124,6 +127,7 @@ export class MemberService {
     const member = await named(this.deps.members.create(input, tx));
     await this.recordConsent(member.id, input.consent, tx);
     await this.deps.outbox.record(tx, member.kind === 'visitor' ? 'visitor.created' : 'member.created', { memberId: member.id });
+    await this.deps.counts.add(member.homeMallId, this.deps.clock(), member.kind === 'visitor' ? 'joined_visitor' : 'joined_member', tx);
     this.deps.partitions.addRegular(member.homeMallId, member.id);
     return member;
   }
@@ -187,8 +191,10 @@ export class MemberService {
       if (!visitor) throw memberNotFound(id);
       if (visitor.kind !== 'visitor') throw notAVisitor(id);
       const tier = this.higherTier(visitor.tier, floor);
-      const member = await named(this.deps.members.update(id, { ...conversion, tier, kind: 'member', expiresAt: null }, tx));
+      const now = this.deps.clock();
+      const member = await named(this.deps.members.update(id, { ...conversion, tier, kind: 'member', expiresAt: null, convertedAt: now }, tx));
       await this.recordConsent(id, conversion.consent, tx);
+      await this.deps.counts.add(visitor.homeMallId, now, 'converted', tx);
       await this.deps.outbox.record(tx, 'visitor.converted', { memberId: id });
       return member;
     });
@@ -202,7 +208,10 @@ export class MemberService {
    */
   async purge(id: string): Promise<PurgeResult> {
     const { erased, events } = await withTransaction(this.deps.pool, async (tx) => {
-      if (!(await this.deps.members.lockForUpdate(id, tx))) throw memberNotFound(id);
+      const member = await this.deps.members.lockForUpdate(id, tx);
+      if (!member) throw memberNotFound(id);
+      // Counted, not named: the dashboard's net new members needs those who left.
+      await this.deps.counts.add(member.homeMallId, this.deps.clock(), member.kind === 'visitor' ? 'left_visitor' : 'left_member', tx);
       // Events are visits and purchases; their points entries go with them.
       const events = (await this.deps.visits.countByMember(id, tx)) + (await this.deps.purchases.countByMember(id, tx));
       const erased = await this.eraseFacesWithin(id, tx);

@@ -52,6 +52,31 @@ export const mallEndpoints = [
   }),
   endpoint({
     method: 'post',
+    path: '/v1/malls/:mallId/floor-plan',
+    summary: "Set the mall's floor plan (an image: JPEG, PNG or WebP; kept as PNG, at most 4096 px a side, metadata removed); cameras are placed on it by their position",
+    roles: ['operator'],
+    ...mallPath,
+    image: {},
+    audit: 'mall.floorplan',
+    responses: { 200: { description: 'the plan as kept', schema: out.floorPlanSaved } },
+    errors: ['MALL_NOT_FOUND'],
+    handle: async ({ params, upload, principal }, { floorPlans }) => ({ body: await floorPlans.save(params.mallId, upload!.image, scopeOf(principal)) }),
+  }),
+  endpoint({
+    method: 'get',
+    path: '/v1/malls/:mallId/floor-plan',
+    summary: "The mall's floor plan image (PNG)",
+    roles: ['operator'],
+    ...mallPath,
+    responses: { 200: { description: 'image bytes', contentType: 'image/png' } },
+    errors: ['MALL_NOT_FOUND', 'FLOOR_PLAN_NOT_FOUND'],
+    handle: async ({ params, principal, res }, { floorPlans }) => {
+      const plan = await floorPlans.get(params.mallId, scopeOf(principal));
+      res.type(plan.contentType).setHeader('last-modified', new Date(plan.updatedAt).toUTCString()).setHeader('cache-control', 'private, no-cache').send(plan.image);
+    },
+  }),
+  endpoint({
+    method: 'post',
     path: '/v1/stores',
     summary: 'Add a store to a mall (admin)',
     roles: [],

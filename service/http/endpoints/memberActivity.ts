@@ -1,7 +1,7 @@
 import { endpoint, replyOf } from '../endpoint.js';
 import { memberPath } from './pathParams.js';
 import * as out from '../responses.js';
-import { couponListQuery, purchasePageQuery, purchaseParams, purchaseSchema, redemptionSchema, refundSchema, saleSchema, visitPageQuery } from '../schemas.js';
+import { couponListQuery, purchasePageQuery, purchaseParams, purchaseSchema, redemptionSchema, refundSchema, saleSchema, visitPageQuery, trailQuery } from '../schemas.js';
 import { memberNotFound } from '../../domain/errors.js';
 import { DEFAULT_MALL } from '../../domain/recognition/mallPartitions.js';
 
@@ -125,5 +125,16 @@ export const memberActivityEndpoints = [
     responses: { 200: { description: 'a page of visits', schema: out.visitPage } },
     errors: ['MEMBER_NOT_FOUND'],
     handle: async ({ params, query }, { visits }) => ({ body: await visits.history(params.id, query.limit ?? DEFAULT_PAGE, query.cursor) }),
+  }),
+  endpoint({
+    method: 'get',
+    path: '/v1/members/:id/trail',
+    summary: "The member's path through the mall on one day (?date=YYYY-MM-DD, each mall's own; today by default): camera, zone, first and last seen, dwell",
+    roles: ['operator'],
+    ...memberPath,
+    query: trailQuery,
+    responses: { 200: { description: 'the stops, in the order they began', schema: out.memberTrail } },
+    errors: ['MEMBER_NOT_FOUND', 'TRAIL_NOT_KEPT'],
+    handle: async ({ params, query, principal }, { visits }) => ({ body: await visits.trail(params.id, query.date, principal?.mallId ?? null) }),
   }),
 ];

@@ -1,0 +1,68 @@
+-- Up Migration
+
+-- Where a camera is: a zone of the mall (entrance, floor-2, food-court, car-park, …) and its place on
+-- the mall's floor plan, as fractions of the plan's width and height (0–1, top left is 0,0), so the
+-- plan can be replaced by a sharper image without moving the cameras.
+ALTER TABLE cameras ADD COLUMN zone text CHECK (zone ~ '^[a-z][a-z0-9_-]{0,39}$');
+ALTER TABLE cameras ADD COLUMN position_x real CHECK (position_x BETWEEN 0 AND 1);
+ALTER TABLE cameras ADD COLUMN position_y real CHECK (position_y BETWEEN 0 AND 1);
+ALTER TABLE cameras ADD CONSTRAINT cameras_position_whole CHECK ((position_x IS NULL) = (position_y IS NULL));
+
+-- A mall's floor plan: one image (PNG, JPEG or WebP, checked on upload), small enough to live in
+-- the database every replica reads. (Citus: a reference table.)
+CREATE TABLE mall_floor_plans (
+  mall_id      text PRIMARY KEY REFERENCES malls (id) ON DELETE CASCADE,
+  content_type text NOT NULL,
+  width        integer NOT NULL CHECK (width > 0),
+  height       integer NOT NULL CHECK (height > 0),
+  image        bytea NOT NULL,
+  updated_at   timestamptz NOT NULL DEFAULT now()
+);
+
+-- The trail: a visit row is one member before one camera. After TRAIL_RETENTION_DAYS the camera is
+-- forgotten (camera_id null): the visit's time stays for the member's profile, where they went does
+-- not.
+ALTER TABLE visits ALTER COLUMN camera_id DROP NOT NULL;
+CREATE INDEX visits_trail_expiry_idx ON visits (first_seen_at) WHERE camera_id IS NOT NULL;
+-- A visit that brought the member back from dormancy (DORMANT_AFTER_DAYS without a visit or purchase),
+-- decided when it started, for the dashboard.
+ALTER TABLE visits ADD COLUMN returning_from_dormant boolean NOT NULL DEFAULT false;
+-- The dashboard reads a mall's visits by start time; the index carries what it counts.
+CREATE INDEX visits_mall_started_idx ON visits (mall_id, first_seen_at) INCLUDE (member_id, camera_id, returning_from_dormant);
+
+-- When a visitor (fan-level member) became a full member.
+ALTER TABLE members ADD COLUMN converted_at timestamptz;
+
+-- Counts that must outlive what they count: members who joined and left (a purge leaves no row to
+-- count), conversions, and the faces the cameras tracked whether or not anyone was recognised. One
+-- row per mall, hour, metric and camera ('' where no camera applies), added to in the transaction
+-- of the event. Only counts: never a member id. (Citus: distributed by mall_id.)
+CREATE TABLE mall_counts (
+  mall_id   text NOT NULL,
+  hour      timestamptz NOT NULL,
+  metric    text NOT NULL CHECK (metric IN ('joined_member', 'joined_visitor', 'converted', 'left_member', 'left_visitor', 'faces_tracked', 'faces_recognised')),
+  camera_id text NOT NULL DEFAULT '',
+  count     bigint NOT NULL CHECK (count >= 0),
+  PRIMARY KEY (mall_id, metric, hour, camera_id)
+);
+
+-- The dashboard's sales: a mall's sales by time, carrying what it sums (an index-only scan).
+DROP INDEX sales_mall_at_idx;
+CREATE INDEX sales_mall_at_idx ON sales (mall_id, at) INCLUDE (amount, member_id, store_id);
+
+-- Down Migration
+
+DROP INDEX sales_mall_at_idx;
+CREATE INDEX sales_mall_at_idx ON sales (mall_id, at);
+DROP TABLE mall_counts;
+ALTER TABLE members DROP COLUMN converted_at;
+DROP INDEX visits_mall_started_idx;
+ALTER TABLE visits DROP COLUMN returning_from_dormant;
+DROP INDEX visits_trail_expiry_idx;
+DELETE FROM visits WHERE camera_id IS NULL;
+ALTER TABLE visits ALTER COLUMN camera_id SET NOT NULL;
+DROP TABLE mall_floor_plans;
+ALTER TABLE cameras DROP CONSTRAINT cameras_position_whole;
+ALTER TABLE cameras DROP COLUMN position_y;
+ALTER TABLE cameras DROP COLUMN position_x;
+ALTER TABLE cameras DROP COLUMN zone;
