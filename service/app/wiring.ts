@@ -29,6 +29,8 @@ import { CameraMalls } from '../domain/mall/cameraMalls.js';
 import { MallService } from '../domain/mall/malls.js';
 import { MallCountsRepository } from '../repositories/mallCountsRepository.js';
 import { FloorPlans } from '../domain/mall/floorPlans.js';
+import { MallStats } from '../domain/mall/mallStats.js';
+import { StatsRepository } from '../repositories/statsRepository.js';
 import { Recognitions } from '../domain/recognition/recognitions.js';
 import { Duplicates } from '../domain/recognition/duplicates.js';
 import { DuplicateRepository } from '../repositories/duplicateRepository.js';
@@ -254,6 +256,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     rules: config.loyalty,
     clock,
   });
+  const mallService = new MallService(mallRepository);
   const feed = new VisitFeed();
   const frames = new FrameService({
     identification,
@@ -303,7 +306,8 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     feed,
     frames,
     cameras: new CameraService({ cameras: cameraRepository, streams: cameraSupervisor, malls: mallRepository }),
-    malls: new MallService(mallRepository),
+    malls: mallService,
+    stats: new MallStats({ stats: new StatsRepository(pool), malls: mallService, cameras: cameraRepository, defaultTimeZone: config.loyalty.timeZone, clock }),
     floorPlans: new FloorPlans({ malls: mallRepository, maxPixels: config.maxImagePixels }),
     cameraSupervisor,
     purchases,

@@ -16,6 +16,7 @@ import type { CameraService } from '../domain/mall/cameras.js';
 import type { FrameService } from '../domain/mall/frameService.js';
 import type { MallService } from '../domain/mall/malls.js';
 import type { FloorPlans } from '../domain/mall/floorPlans.js';
+import type { MallStats } from '../domain/mall/mallStats.js';
 import type { Duplicates } from '../domain/recognition/duplicates.js';
 import type { PurchaseService } from '../domain/mall/purchaseService.js';
 import type { VisitFeed } from '../domain/mall/visitFeed.js';
@@ -50,6 +51,7 @@ export interface ApiServices {
   cameras: CameraService;
   malls: MallService;
   floorPlans: FloorPlans;
+  stats: MallStats;
   duplicates: Duplicates;
   purchases: PurchaseService;
   points: PointsService;

@@ -302,3 +302,49 @@ export const secondFactorResult = z.object({
 
 export * from './loyaltyResponses.js';
 export * from './adminResponses.js';
+
+const faces = { faces: z.number().int(), members: z.number().int(), visitors: z.number().int() };
+const share = z.number().nullable().meta({ description: 'a fraction 0–1; null where there is nothing to divide by' });
+const bucket = z.string().meta({ description: "the bucket's start on the mall's wall clock, YYYY-MM-DDTHH:MM" });
+const memberFlow = {
+  joinedMembers: z.number().int(),
+  joinedVisitors: z.number().int(),
+  converted: z.number().int(),
+  leftMembers: z.number().int(),
+  leftVisitors: z.number().int(),
+  netNewMembers: z.number().int(),
+  netNewVisitors: z.number().int(),
+};
+const recognised = { tracked: z.number().int(), recognised: z.number().int(), share };
+const salesLine = {
+  sales: z.number().int(),
+  memberSales: z.number().int(),
+  amount: z.number(),
+  memberAmount: z.number(),
+  memberShareOfSales: share,
+  memberShareOfAmount: share,
+};
+
+/** GET /v1/stats: counts only (README "The dashboard's figures" defines each). */
+export const mallDashboard = z
+  .object({
+    mallId: z.string(),
+    timeZone: z.string(),
+    from: time,
+    to: time,
+    interval: z.enum(['hour', 'day']),
+    buckets: z.array(bucket),
+    footfall: z.object({
+      ...faces,
+      byBucket: z.array(z.object({ bucket, ...faces })),
+      byZone: z.array(z.object({ zone: z.string().nullable(), ...faces })),
+      byBucketAndZone: z.array(z.object({ bucket, zone: z.string().nullable(), ...faces })),
+    }),
+    recognition: z.object({ ...recognised, byBucket: z.array(z.object({ bucket, ...recognised })) }),
+    members: z.object({ ...memberFlow, byBucket: z.array(z.object({ bucket, ...memberFlow })) }),
+    conversion: z.object({ converted: z.number().int(), ended: z.number().int(), rate: share }),
+    sales: z.array(z.object({ currency: z.string(), ...salesLine, byBucket: z.array(z.object({ bucket, ...salesLine })) })),
+    returningFromDormant: z.object({ members: z.number().int(), byBucket: z.array(z.object({ bucket, members: z.number().int() })) }),
+    topBrands: z.array(z.object({ brand: z.string(), currency: z.string(), memberSpend: z.number(), memberSales: z.number().int(), members: z.number().int() })),
+  })
+  .meta({ id: 'MallDashboard' });

@@ -235,6 +235,16 @@ const pageLimit = (max: number) => queryNumber(z.number().int().min(1).max(max))
 
 export const visitPageQuery = z.strictObject({ limit: pageLimit(200), cursor: cursors.visit.optional() });
 
+/** The dashboard's period: a mall (the key's, else the default), from/to instants, hour or day buckets in the mall's time zone. */
+export const statsQuery = z
+  .strictObject({ mall: mallId.optional(), from: isoTime.optional(), to: isoTime.optional(), interval: z.enum(['hour', 'day']).optional() })
+  .transform(({ mall, from, to, interval }) => ({
+    ...(mall !== undefined ? { mallId: mall } : {}),
+    ...(from !== undefined ? { from: new Date(from) } : {}),
+    ...(to !== undefined ? { to: new Date(to) } : {}),
+    ...(interval !== undefined ? { interval } : {}),
+  }));
+
 /** A calendar day, YYYY-MM-DD: each mall's own day in its time zone. */
 export const trailQuery = z.strictObject({ date: z.iso.date().optional() });
 export const purchasePageQuery = z.strictObject({ limit: pageLimit(200), cursor: cursors.purchase.optional() });

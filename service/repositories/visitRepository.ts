@@ -40,11 +40,11 @@ export class VisitRepository {
   constructor(private readonly db: Queryable) {}
 
   /**
-   * Records that `memberId` was seen by `cameraId` (in `mallId`) at `at`: it joins the member's latest visit at
+   * Records that `memberId` (a `memberKind`: member or visitor, as they are now) was seen by `cameraId` (in `mallId`) at `at`: it joins the member's latest visit at
    * that camera when within `dedupSeconds` of it, else starts a new visit. Call it inside a
    * transaction holding the member's row lock, so that simultaneous frames cannot both start one.
    */
-  async recordSighting(memberId: string, cameraId: string, mallId: string, at: Date, dedupSeconds: number, tx: Queryable): Promise<RecordedSighting> {
+  async recordSighting(memberId: string, memberKind: string, cameraId: string, mallId: string, at: Date, dedupSeconds: number, tx: Queryable): Promise<RecordedSighting> {
     const { rows: joined } = await tx.query<VisitRow>(
       `UPDATE visits SET last_seen_at = greatest(last_seen_at, $3), first_seen_at = least(first_seen_at, $3), sightings = sightings + 1
        WHERE id = (
@@ -57,8 +57,8 @@ export class VisitRepository {
     );
     if (joined[0]) return { visit: toVisit(joined[0]), newVisit: false };
     const { rows } = await tx.query<VisitRow>(
-      `INSERT INTO visits (member_id, camera_id, mall_id, first_seen_at, last_seen_at) VALUES ($1, $2, $4, $3, $3) RETURNING *`,
-      [memberId, cameraId, at, mallId],
+      `INSERT INTO visits (member_id, camera_id, mall_id, first_seen_at, last_seen_at, member_kind) VALUES ($1, $2, $4, $3, $3, $5) RETURNING *`,
+      [memberId, cameraId, at, mallId, memberKind],
     );
     return { visit: toVisit(rows[0]!), newVisit: true };
   }

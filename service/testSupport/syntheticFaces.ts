@@ -13,11 +13,11 @@ export const unit = (v: number[]): number[] => {
   return v.map((x) => x / n);
 };
 
-/** A person's face: 64 seeded pseudo-random numbers (two people are nearly orthogonal). */
-export function person(seed: number): number[] {
+/** A person's face: `length` (64) seeded pseudo-random numbers (two people are nearly orthogonal). */
+export function person(seed: number, length = 64): number[] {
   let state = seed * 2654435761;
   const next = () => ((state = (Math.imul(state ^ (state >>> 15), 2246822507) + 0x9e3779b9) | 0) / 2 ** 31);
-  return unit(Array.from({ length: 64 }, next));
+  return unit(Array.from({ length }, next));
 }
 
 /** Another frame of the same face: a small, deterministic change (`k` picks which). */

@@ -27,8 +27,12 @@ CREATE INDEX visits_trail_expiry_idx ON visits (first_seen_at) WHERE camera_id I
 -- A visit that brought the member back from dormancy (DORMANT_AFTER_DAYS without a visit or purchase),
 -- decided when it started, for the dashboard.
 ALTER TABLE visits ADD COLUMN returning_from_dormant boolean NOT NULL DEFAULT false;
+-- Who the visitor was at the time: a full member or a fan-level one (a visitor who converts later
+-- was fan-level on the days before).
+ALTER TABLE visits ADD COLUMN member_kind text NOT NULL DEFAULT 'member' CHECK (member_kind IN ('member', 'visitor'));
+UPDATE visits v SET member_kind = 'visitor' FROM members m WHERE m.id = v.member_id AND m.kind = 'visitor';
 -- The dashboard reads a mall's visits by start time; the index carries what it counts.
-CREATE INDEX visits_mall_started_idx ON visits (mall_id, first_seen_at) INCLUDE (member_id, camera_id, returning_from_dormant);
+CREATE INDEX visits_mall_started_idx ON visits (mall_id, first_seen_at) INCLUDE (member_id, member_kind, camera_id, returning_from_dormant);
 
 -- When a visitor (fan-level member) became a full member.
 ALTER TABLE members ADD COLUMN converted_at timestamptz;
@@ -57,6 +61,7 @@ CREATE INDEX sales_mall_at_idx ON sales (mall_id, at);
 DROP TABLE mall_counts;
 ALTER TABLE members DROP COLUMN converted_at;
 DROP INDEX visits_mall_started_idx;
+ALTER TABLE visits DROP COLUMN member_kind;
 ALTER TABLE visits DROP COLUMN returning_from_dormant;
 DROP INDEX visits_trail_expiry_idx;
 DELETE FROM visits WHERE camera_id IS NULL;

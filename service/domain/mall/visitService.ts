@@ -61,7 +61,7 @@ export class VisitService {
       // The row lock serialises simultaneous frames of one member (one visit, not two) and a purge.
       const member = await this.deps.members.lockForUpdate(memberId, tx);
       if (!member) return undefined;
-      const sighting = await this.deps.visits.recordSighting(memberId, cameraId, mallId, at, this.deps.dedupSeconds, tx);
+      const sighting = await this.deps.visits.recordSighting(memberId, member.kind, cameraId, mallId, at, this.deps.dedupSeconds, tx);
       // A visit makes the member a regular of the mall (REGULAR_DAYS), in the same transaction.
       await this.deps.activity.touch(memberId, mallId, at, 'visit', tx);
       const { visit, newVisit } = sighting;

@@ -1,7 +1,7 @@
 import { endpoint } from '../endpoint.js';
 import { mallPath, storePath } from './pathParams.js';
 import * as out from '../responses.js';
-import { createMallSchema, createStoreSchema, recognitionAdminQuery, storeListQuery, updateMallSchema, updateStoreSchema } from '../schemas.js';
+import { createMallSchema, createStoreSchema, recognitionAdminQuery, statsQuery, storeListQuery, updateMallSchema, updateStoreSchema } from '../schemas.js';
 
 /** The malls a caller may see: its key's mall only, when the key is bound to one. */
 const scopeOf = (principal: { mallId: string | null } | undefined) => ({ mallId: principal?.mallId ?? null });
@@ -74,6 +74,16 @@ export const mallEndpoints = [
       const plan = await floorPlans.get(params.mallId, scopeOf(principal));
       res.type(plan.contentType).setHeader('last-modified', new Date(plan.updatedAt).toUTCString()).setHeader('cache-control', 'private, no-cache').send(plan.image);
     },
+  }),
+  endpoint({
+    method: 'get',
+    path: '/v1/stats',
+    summary: "The dashboard: a mall's footfall by bucket and zone, recognised share, members joined, converted and left, conversion, member share of sales, returns from dormancy, top brands (?mall=&from=&to=&interval=hour|day); counts only",
+    roles: ['operator'],
+    query: statsQuery,
+    responses: { 200: { description: 'the figures', schema: out.mallDashboard } },
+    errors: ['MALL_NOT_FOUND'],
+    handle: async ({ query, principal }, { stats }) => ({ body: await stats.dashboard(query, scopeOf(principal)) }),
   }),
   endpoint({
     method: 'post',
