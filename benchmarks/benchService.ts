@@ -60,6 +60,8 @@ export async function startBenchService(env: Record<string, string> = {}) {
   return {
     admin,
     call,
+    /** The service's PostgreSQL, for benchmarks that seed it directly. */
+    databaseUrl: visage.databaseUrl,
     /** A new key of a role (a till: `pos`). */
     keyOf: async (role: string, name: string) => (await call('POST', '/v1/keys', admin, JSON.stringify({ role, name }))).json.key!,
     close: async () => {

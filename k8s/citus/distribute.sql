@@ -35,6 +35,8 @@ SELECT create_distributed_table('transfer_claims', 'transfer_id');
 SELECT create_distributed_table('sales', 'sale_id');
 -- The dashboard's counters (joined, left, converted, faces tracked), by mall.
 SELECT create_distributed_table('mall_counts', 'mall_id');
+SELECT create_distributed_table('sales_hourly', 'mall_id');
+SELECT create_distributed_table('footfall', 'mall_id');
 -- A campaign's total limit: one row per campaign, by its id.
 SELECT create_distributed_table('campaign_budgets', 'campaign_id');
 SELECT create_distributed_table('member_external_ids', 'value');

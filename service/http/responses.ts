@@ -345,6 +345,6 @@ export const mallDashboard = z
     conversion: z.object({ converted: z.number().int(), ended: z.number().int(), rate: share }),
     sales: z.array(z.object({ currency: z.string(), ...salesLine, byBucket: z.array(z.object({ bucket, ...salesLine })) })),
     returningFromDormant: z.object({ members: z.number().int(), byBucket: z.array(z.object({ bucket, members: z.number().int() })) }),
-    topBrands: z.array(z.object({ brand: z.string(), currency: z.string(), memberSpend: z.number(), memberSales: z.number().int(), members: z.number().int() })),
+    topBrands: z.array(z.object({ brand: z.string(), currency: z.string(), memberSpend: z.number(), memberSales: z.number().int() })),
   })
   .meta({ id: 'MallDashboard' });

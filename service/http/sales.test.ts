@@ -53,4 +53,29 @@ describe('sales', () => {
     const { rows } = await file.service.sql.query('SELECT count(*)::int AS n FROM sales WHERE member_id = $1', [member]);
     expect(rows[0].n).toBe(0);
   });
+
+  it("keeps the dashboard's hourly sums equal to the sales themselves through every kind of write", async () => {
+    const shopper = (await api.post('/v1/members', { name: 'Summed', consent })).body.id;
+    await api.post('/v1/sales', { saleId: 'H-1', amount: 12.5, currency: 'CNY' });
+    await api.post('/v1/sales', { saleId: 'H-2', amount: 40, currency: 'CNY', memberId: shopper });
+    await api.post('/v1/sales', { saleId: 'H-3', amount: 7, currency: 'CNY' });
+    await api.post(`/v1/members/${shopper}/purchases`, { transactionId: 'H-3', amount: 7, currency: 'CNY', items: items(7) });
+    await api.post(`/v1/members/${shopper}/purchases`, { transactionId: 'H-4', amount: 9, currency: 'CNY', items: items(9) });
+    await api.post('/v1/sales', { saleId: 'H-1', amount: 12.5, currency: 'CNY' }); // a replay adds nothing
+    const summed = () =>
+      file.service.sql.query(
+        `SELECT (SELECT json_agg(r ORDER BY r) FROM (
+                   SELECT mall_id, date_trunc('hour', at) AS hour, coalesce(store_id, '') AS store_id, currency, count(*)::int AS sales, sum(amount)::float8 AS amount,
+                          (count(*) FILTER (WHERE member_id IS NOT NULL))::int AS member_sales, coalesce(sum(amount) FILTER (WHERE member_id IS NOT NULL), 0)::float8 AS member_amount
+                     FROM sales GROUP BY 1, 2, 3, 4) r)::text AS raw,
+                (SELECT json_agg(r ORDER BY r) FROM (
+                   SELECT mall_id, hour, store_id, currency, sales::int, amount::float8, member_sales::int, member_amount::float8 FROM sales_hourly WHERE sales > 0) r)::text AS rolled`,
+      );
+    const before = (await summed()).rows[0];
+    expect(before.rolled).toBe(before.raw);
+    expect((await api.call('DELETE', `/v1/members/${shopper}`)).status).toBe(200);
+    const after = (await summed()).rows[0];
+    expect(after.rolled).toBe(after.raw);
+    expect(after.raw).not.toBe(before.raw); // the purge moved the shopper's sales to the anonymous side
+  });
 });

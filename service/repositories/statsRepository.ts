@@ -18,13 +18,11 @@ export interface StatsPeriod {
 const BUCKET = (column: string) => `to_char(date_trunc($4, ${column} AT TIME ZONE $5), 'YYYY-MM-DD"T"HH24:MI')`;
 
 export interface FootfallRow {
-  /** Null in the rows summed over the period. */
-  bucket: string | null;
-  /** Null in the rows over every zone; '' for cameras with no zone (or forgotten, past the trail's retention). */
-  zone: string | null;
+  bucket: string;
+  /** '*': over every zone; '': cameras with no zone. */
+  zone: string;
+  kind: 'member' | 'visitor';
   faces: number;
-  members: number;
-  visitors: number;
 }
 
 export interface CountRow {
@@ -48,7 +46,6 @@ export interface BrandSpendRow {
   currency: string;
   memberSpend: number;
   memberSales: number;
-  members: number;
 }
 
 const periodParams = (p: StatsPeriod) => [p.mallId, p.from, p.to, p.interval, p.timeZone];
@@ -68,30 +65,17 @@ export class StatsRepository {
   }
 
   /**
-   * Distinct faces (members and fan-level visitors, as they were at the visit) whose visit began in
-   * each bucket and zone, in each bucket over every zone, in each zone over the period, and over the
-   * period. A camera's zone is the one it has now; `zones` maps the mall's cameras to them.
+   * Footfall per bucket: faces once per bucket in each zone ('' none) and over all zones ('*'),
+   * by what they were (member or visitor), as counted with each visit (mall_counts' footfall).
    */
-  async footfall(period: StatsPeriod, zones: Map<string, string | null>): Promise<FootfallRow[]> {
-    const { rows } = await this.db.query<{ bucket: string | null; zone: string | null; by_bucket: number; by_zone: number; faces: string; members: string; visitors: string }>(
-      `WITH seen AS (
-         SELECT ${BUCKET('v.first_seen_at')} AS bucket, coalesce(z.zone, '') AS zone, v.member_id, v.member_kind
-           FROM visits v LEFT JOIN unnest($6::text[], $7::text[]) AS z (camera_id, zone) ON z.camera_id = v.camera_id
-          WHERE v.mall_id = $1 AND v.first_seen_at >= $2 AND v.first_seen_at < $3)
-       SELECT bucket, zone, GROUPING(bucket) AS by_bucket, GROUPING(zone) AS by_zone,
-              count(DISTINCT member_id) AS faces,
-              count(DISTINCT member_id) FILTER (WHERE member_kind = 'member') AS members,
-              count(DISTINCT member_id) FILTER (WHERE member_kind = 'visitor') AS visitors
-         FROM seen GROUP BY GROUPING SETS ((bucket, zone), (bucket), (zone), ())`,
-      [...periodParams(period), [...zones.keys()], [...zones.values()]],
+  async footfall(period: StatsPeriod): Promise<FootfallRow[]> {
+    const { rows } = await this.db.query<{ bucket: string; zone: string; member_kind: 'member' | 'visitor'; faces: string }>(
+      `SELECT to_char(bucket AT TIME ZONE $5, 'YYYY-MM-DD"T"HH24:MI') AS bucket, zone, member_kind, faces
+         FROM footfall
+        WHERE mall_id = $1 AND granularity = $4 AND bucket >= date_trunc($4, $2::timestamptz AT TIME ZONE $5) AT TIME ZONE $5 AND bucket < $3`,
+      periodParams(period),
     );
-    return rows.map((row) => ({
-      bucket: row.by_bucket ? null : row.bucket,
-      zone: row.by_zone ? null : row.zone,
-      faces: Number(row.faces),
-      members: Number(row.members),
-      visitors: Number(row.visitors),
-    }));
+    return rows.map((row) => ({ bucket: row.bucket, zone: row.zone, kind: row.member_kind, faces: Number(row.faces) }));
   }
 
   /** The counters (members joined, converted and left; faces tracked and recognised) per bucket. */
@@ -117,13 +101,16 @@ export class StatsRepository {
     return rows.map((row) => ({ bucket: row.by_bucket ? null : row.bucket, members: Number(row.members) }));
   }
 
-  /** Sales and members' sales (a member attached when it was recorded, still a member) per bucket and currency, and over the period. */
+  /**
+   * Sales and members' sales (those with a member now) per bucket and currency, and over the
+   * period, from the hourly sums (sales_hourly) kept with each sale.
+   */
   async sales(period: StatsPeriod): Promise<SalesRow[]> {
-    const { rows } = await this.db.query<{ bucket: string | null; by_bucket: number; currency: string; sales: string; member_sales: string; amount: string; member_amount: string | null }>(
+    const { rows } = await this.db.query<{ bucket: string | null; by_bucket: number; currency: string; sales: string; member_sales: string; amount: string; member_amount: string }>(
       `SELECT bucket, GROUPING(bucket) AS by_bucket, currency,
-              count(*) AS sales, count(*) FILTER (WHERE member_id IS NOT NULL) AS member_sales,
-              sum(amount) AS amount, coalesce(sum(amount) FILTER (WHERE member_id IS NOT NULL), 0) AS member_amount
-         FROM (SELECT ${BUCKET('at')} AS bucket, currency, amount, member_id FROM sales WHERE mall_id = $1 AND at >= $2 AND at < $3) period
+              sum(sales) AS sales, sum(member_sales) AS member_sales, sum(amount) AS amount, sum(member_amount) AS member_amount
+         FROM (SELECT ${BUCKET('hour')} AS bucket, currency, sales, member_sales, amount, member_amount
+                 FROM sales_hourly WHERE mall_id = $1 AND hour >= date_trunc('hour', $2::timestamptz) AND hour < $3) period
         GROUP BY currency, ROLLUP (bucket)`,
       periodParams(period),
     );
@@ -139,13 +126,13 @@ export class StatsRepository {
 
   /** Members' spend per brand (of the store the sale was made in) over the period, highest first. */
   async topBrands(period: StatsPeriod, limit: number): Promise<BrandSpendRow[]> {
-    const { rows } = await this.db.query<{ brand: string; currency: string; member_spend: string; member_sales: string; members: string }>(
-      `SELECT st.brand, s.currency, sum(s.amount) AS member_spend, count(*) AS member_sales, count(DISTINCT s.member_id) AS members
-         FROM sales s JOIN stores st ON st.id = s.store_id
-        WHERE s.mall_id = $1 AND s.at >= $2 AND s.at < $3 AND s.member_id IS NOT NULL AND st.brand IS NOT NULL
-        GROUP BY st.brand, s.currency ORDER BY member_spend DESC, st.brand LIMIT $4`,
+    const { rows } = await this.db.query<{ brand: string; currency: string; member_spend: string; member_sales: string }>(
+      `SELECT st.brand, h.currency, sum(h.member_amount) AS member_spend, sum(h.member_sales) AS member_sales
+         FROM sales_hourly h JOIN stores st ON st.id = h.store_id
+        WHERE h.mall_id = $1 AND h.hour >= date_trunc('hour', $2::timestamptz) AND h.hour < $3 AND st.brand IS NOT NULL
+        GROUP BY st.brand, h.currency HAVING sum(h.member_sales) > 0 ORDER BY member_spend DESC, st.brand LIMIT $4`,
       [period.mallId, period.from, period.to, limit],
     );
-    return rows.map((row) => ({ brand: row.brand, currency: row.currency, memberSpend: Number(row.member_spend), memberSales: Number(row.member_sales), members: Number(row.members) }));
+    return rows.map((row) => ({ brand: row.brand, currency: row.currency, memberSpend: Number(row.member_spend), memberSales: Number(row.member_sales) }));
   }
 }

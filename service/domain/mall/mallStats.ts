@@ -1,6 +1,5 @@
-import type { CameraRepository } from '../../repositories/cameraRepository.js';
 import type { MallCountMetric } from '../../repositories/mallCountsRepository.js';
-import type { SalesRow, StatsPeriod, StatsRepository } from '../../repositories/statsRepository.js';
+import type { FootfallRow, SalesRow, StatsPeriod, StatsRepository } from '../../repositories/statsRepository.js';
 import { invalidInput } from '../errors.js';
 import type { Clock } from '../shared/clock.js';
 import { DEFAULT_MALL } from '../recognition/mallPartitions.js';
@@ -36,7 +35,6 @@ export class MallStats {
     private readonly deps: {
       stats: StatsRepository;
       malls: Pick<MallService, 'getMall'>;
-      cameras: Pick<CameraRepository, 'list'>;
       defaultTimeZone: string;
       clock: Clock;
     },
@@ -56,19 +54,16 @@ export class MallStats {
 
   async dashboard(query: StatsQuery, scope: MallScope) {
     const period = await this.periodOf(query, scope);
-    const zones = new Map((await this.deps.cameras.list()).map((camera) => [camera.id, camera.zone]));
     const { stats } = this.deps;
     const [buckets, footfall, counts, returning, sales, topBrands] = await Promise.all([
       stats.buckets(period),
-      stats.footfall(period, zones),
+      stats.footfall(period),
       stats.counts(period),
       stats.returningFromDormant(period),
       stats.sales(period),
       stats.topBrands(period, TOP_BRANDS),
     ]);
-    const facesOf = (row: Faces | undefined): Faces => ({ faces: row?.faces ?? 0, members: row?.members ?? 0, visitors: row?.visitors ?? 0 });
-    const at = (bucket: string | null, zone: string | null) => JSON.stringify([bucket, zone]);
-    const footfallAt = new Map(footfall.map((row) => [at(row.bucket, row.zone), row]));
+    const footfallOf = footfallTable(footfall);
     // Each counter per bucket, and over the period under the bucket ''.
     const counted = new Map<string, number>();
     for (const row of counts) {
@@ -105,15 +100,7 @@ export class MallStats {
       to: period.to.toISOString(),
       interval: period.interval,
       buckets,
-      footfall: {
-        ...facesOf(footfallAt.get(at(null, null))),
-        byBucket: buckets.map((bucket) => ({ bucket, ...facesOf(footfallAt.get(at(bucket, null))) })),
-        byZone: footfall
-          .filter((row) => row.bucket === null && row.zone !== null)
-          .map((row) => ({ zone: row.zone || null, ...facesOf(row) }))
-          .sort((a, b) => b.faces - a.faces),
-        byBucketAndZone: footfall.filter((row) => row.bucket !== null && row.zone !== null).map((row) => ({ bucket: row.bucket!, zone: row.zone || null, ...facesOf(row) })),
-      },
+      footfall: footfallOf(buckets),
       recognition: { ...recognitionOf(), byBucket: buckets.map((bucket) => ({ bucket, ...recognitionOf(bucket) })) },
       members: { ...total, byBucket: buckets.map((bucket) => ({ bucket, ...membersOf(bucket) })) },
       conversion: {
@@ -142,6 +129,35 @@ export class MallStats {
       topBrands,
     };
   }
+}
+
+/** Footfall per bucket, per bucket and zone, and summed per zone and over the period (a face once per bucket). */
+function footfallTable(rows: FootfallRow[]) {
+  const cells = new Map<string, Faces>();
+  const add = (key: string, row: FootfallRow) => {
+    const cell = cells.get(key) ?? { faces: 0, members: 0, visitors: 0 };
+    cell.faces += row.faces;
+    if (row.kind === 'member') cell.members += row.faces;
+    else cell.visitors += row.faces;
+    cells.set(key, cell);
+  };
+  const zones = new Set<string>();
+  for (const row of rows) {
+    add(JSON.stringify([row.bucket, row.zone]), row);
+    if (row.zone !== '*') {
+      zones.add(row.zone);
+      add(JSON.stringify([null, row.zone]), row);
+    } else add(JSON.stringify([null, '*']), row);
+  }
+  const cell = (bucket: string | null, zone: string): Faces => cells.get(JSON.stringify([bucket, zone])) ?? { faces: 0, members: 0, visitors: 0 };
+  // '' is the cameras without a zone: answered as null.
+  const named = (zone: string) => zone || null;
+  return (buckets: string[]) => ({
+    ...cell(null, '*'),
+    byBucket: buckets.map((bucket) => ({ bucket, ...cell(bucket, '*') })),
+    byZone: [...zones].map((zone) => ({ zone: named(zone), ...cell(null, zone) })).sort((a, b) => b.faces - a.faces),
+    byBucketAndZone: buckets.flatMap((bucket) => [...zones].filter((zone) => cells.has(JSON.stringify([bucket, zone]))).map((zone) => ({ bucket, zone: named(zone), ...cell(bucket, zone) }))),
+  });
 }
 
 export type Dashboard = Awaited<ReturnType<MallStats['dashboard']>>;

@@ -5,6 +5,7 @@ import { memberNotFound, trailNotKept } from '../errors.js';
 import type { Clock } from '../shared/clock.js';
 import { localDate } from '../../shared/timeZones.js';
 import type { Camera, CameraRepository } from '../../repositories/cameraRepository.js';
+import type { MallCountsRepository } from '../../repositories/mallCountsRepository.js';
 import type { Outbox } from '../events/outbox.js';
 import type { MemberCard, MemberProfile, ProfileService } from '../members/profileService.js';
 import type { MemberRepository } from '../../repositories/memberRepository.js';
@@ -24,6 +25,8 @@ export interface VisitServiceDeps {
   campaigns: Pick<CampaignEngine, 'apply'>;
   /** Sightings of one member at one camera closer together than this are one visit. */
   dedupSeconds: number;
+  /** The dashboard's footfall, counted with each new visit. */
+  counts: Pick<MallCountsRepository, 'countVisit'>;
   /** What a trail names of each camera. */
   cameras: Pick<CameraRepository, 'findMany'>;
   /** Days a trail is kept (TRAIL_RETENTION_DAYS); 0: none beyond the dedup window. */
@@ -69,6 +72,7 @@ export class VisitService {
       if (newVisit) {
         const { tier, segment } = profile;
         if (returningFromDormant) await this.deps.visits.markReturningFromDormant(visit.id, memberId, tx);
+        await this.deps.counts.countVisit({ id: visit.id, memberId, memberKind: member.kind, cameraId, mallId, at }, this.deps.defaultTimeZone, tx);
         await this.deps.outbox.record(tx, 'visit.started', { memberId, kind: member.kind, visitId: visit.id, cameraId, tier, segment, returningFromDormant }, at);
         // Members' campaigns only: an anonymous visitor has no programme yet.
         if (member.kind === 'member') await this.visitCampaigns(visit, mallId, profile, returningFromDormant, tx);
