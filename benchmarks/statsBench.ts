@@ -102,8 +102,8 @@ await sql.query(
   [MALL, start, end],
 );
 await sql.query('VACUUM ANALYZE');
-const counted = async (table: string) => Number((await sql.query(`SELECT count(*) FROM ${table} WHERE mall_id = $1`, [MALL])).rows[0].count);
-const seeded = { visits: await counted('visits'), sales: await counted('sales'), memberSales: Number((await sql.query('SELECT count(*) FROM sales WHERE member_id IS NOT NULL')).rows[0].count), seedSeconds: (performance.now() - startedSeeding) / 1000 };
+const counted = async (table: string) => Number((await sql.query<{ count: string }>(`SELECT count(*) FROM ${table} WHERE mall_id = $1`, [MALL])).rows[0]!.count);
+const seeded = { visits: await counted('visits'), sales: await counted('sales'), memberSales: Number((await sql.query<{ count: string }>('SELECT count(*) FROM sales WHERE member_id IS NOT NULL')).rows[0]!.count), seedSeconds: (performance.now() - startedSeeding) / 1000 };
 console.log(`seeded ${seeded.visits} visits and ${seeded.sales} sales (${seeded.memberSales} members') over ${days} days in ${seeded.seedSeconds.toFixed(0)} s`);
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
