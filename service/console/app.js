@@ -3,6 +3,7 @@ import { api, ApiError, session } from './api.js';
 import { adminView } from './admin.js';
 import { camerasView } from './cameras.js';
 import { campaignsView } from './campaigns.js';
+import { dashboardView } from './dashboard.js';
 import { duplicatesView } from './duplicates.js';
 import { identifyView } from './identify.js';
 import { liveView } from './live.js';
@@ -35,13 +36,14 @@ async function start() {
   }
   nav.hidden = false;
   for (const button of nav.querySelectorAll('[data-role="admin"]')) button.hidden = state.me.role !== 'admin';
-  searchView();
+  // The dashboard first: what an operator opens the console to see.
+  await dashboardView().catch((e) => say(describeError(e)));
 }
 
 
 // Wiring --------------------------------------------------------------------------------------
 
-const views = { search: searchView, identify: identifyView, liveness: livenessView, cameras: () => camerasView().catch((e) => say(describeError(e))), live: liveView, campaigns: () => campaignsView().catch((e) => say(describeError(e))), duplicates: () => duplicatesView().catch((e) => say(describeError(e))), webhooks: () => webhooksView().catch((e) => say(describeError(e))), admin: () => adminView().catch((e) => say(describeError(e))) };
+const views = { dashboard: () => dashboardView().catch((e) => say(describeError(e))), search: searchView, identify: identifyView, liveness: livenessView, cameras: () => camerasView().catch((e) => say(describeError(e))), live: liveView, campaigns: () => campaignsView().catch((e) => say(describeError(e))), duplicates: () => duplicatesView().catch((e) => say(describeError(e))), webhooks: () => webhooksView().catch((e) => say(describeError(e))), admin: () => adminView().catch((e) => say(describeError(e))) };
 nav.addEventListener('click', (event) => {
   const view = event.target.closest('[data-view]')?.dataset.view;
   if (view) views[view]();

@@ -41,3 +41,99 @@ export function scoreChart(faces, threshold, metric) {
   svg.append(el('text', { x: x(threshold), y: height - 6, 'font-size': 11, 'text-anchor': 'middle' }, `threshold ${threshold}`));
   return svg;
 }
+
+/**
+ * Stacked bars, one per bucket: `series` [{ name, values, colour }] stacked bottom up. Every bar
+ * carries its numbers in a <title> (shown on hover, read by screen readers); `format` writes a value,
+ * `tick` a bucket under the axis, `describe` it in full.
+ */
+export function stackedBars({ title, labels, series, format = String, tick = (label) => label, describe = tick }) {
+  const width = 720, height = 220, left = 48, bottom = 28, top = 10;
+  const totals = labels.map((_, i) => series.reduce((sum, s) => sum + Math.max(0, s.values[i]), 0));
+  const max = Math.max(1, ...totals);
+  const svg = el('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart wide', role: 'img', 'aria-label': title });
+  svg.append(el('title', {}, title));
+  const plot = height - top - bottom;
+  const step = (width - left - 8) / Math.max(1, labels.length);
+  for (const fraction of [0, 0.5, 1]) {
+    const y = top + plot * (1 - fraction);
+    svg.append(el('line', { x1: left, x2: width - 8, y1: y, y2: y, stroke: '#e4e8ef' }));
+    svg.append(el('text', { x: left - 6, y: y + 4, 'font-size': 11, 'text-anchor': 'end' }, format(max * fraction)));
+  }
+  const every = Math.max(1, Math.ceil(labels.length / 12));
+  labels.forEach((label, i) => {
+    let y = top + plot;
+    const bar = el('g', { class: 'bar', 'data-bucket': label });
+    bar.append(el('title', {}, `${describe(label)}: ${series.map((s) => `${s.name} ${format(s.values[i])}`).join(', ')}`));
+    // The whole column is the hover target, empty or not.
+    bar.append(el('rect', { x: left + i * step, y: top, width: step, height: plot, fill: 'transparent' }));
+    for (const s of series) {
+      const h = (plot * Math.max(0, s.values[i])) / max;
+      y -= h;
+      bar.append(el('rect', { x: left + i * step + 1, y, width: Math.max(1, step - 2), height: h, fill: s.colour }));
+    }
+    svg.append(bar);
+    if (i % every === 0) svg.append(el('text', { x: left + i * step + step / 2, y: height - 8, 'font-size': 11, 'text-anchor': 'middle' }, tick(label)));
+  });
+  return h('figure', { class: 'chart-figure' }, svg, legend(series));
+}
+
+/** Horizontal bars for ranked items [{ label, value }], each with its number. */
+export function rankedBars({ title, items, format = String, colour = '#4f7cff' }) {
+  const rowHeight = 26, width = 560, pad = 130;
+  const max = Math.max(1, ...items.map((item) => item.value));
+  const svg = el('svg', { viewBox: `0 0 ${width} ${Math.max(1, items.length) * rowHeight + 6}`, class: 'chart', role: 'img', 'aria-label': title });
+  svg.append(el('title', {}, title));
+  items.forEach((item, i) => {
+    const row = el('g', { class: 'bar' });
+    row.append(el('title', {}, `${item.label}: ${format(item.value)}`));
+    row.append(el('text', { x: 4, y: i * rowHeight + 18, 'font-size': 12 }, item.label));
+    const w = ((width - pad - 80) * item.value) / max;
+    row.append(el('rect', { x: pad, y: i * rowHeight + 5, width: Math.max(1, w), height: 16, fill: colour }));
+    row.append(el('text', { x: pad + w + 6, y: i * rowHeight + 18, 'font-size': 12 }, format(item.value)));
+    svg.append(row);
+  });
+  return svg;
+}
+
+function legend(series) {
+  const box = document.createElement('figcaption');
+  box.className = 'legend';
+  for (const s of series) {
+    const key = document.createElement('span');
+    const swatch = document.createElement('i');
+    swatch.style.background = s.colour;
+    key.append(swatch, s.name);
+    box.append(key);
+  }
+  return box;
+}
+
+/**
+ * A day's path over the mall's floor plan: the plan as the background, each stop a numbered dot
+ * at its camera's position (fractions of the plan), joined in order. `planUrl` is an object URL.
+ */
+export function trailOnPlan({ planUrl, width, height, stops }) {
+  const svg = el('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart plan', role: 'img', 'aria-label': 'the path through the mall' });
+  svg.append(el('image', { href: planUrl, x: 0, y: 0, width, height }));
+  const placed = stops.filter((stop) => stop.camera?.position);
+  const points = placed.map((stop) => [stop.camera.position.x * width, stop.camera.position.y * height]);
+  if (points.length > 1) svg.append(el('polyline', { points: points.map((p) => p.join(',')).join(' '), fill: 'none', stroke: '#c62f3c', 'stroke-width': Math.max(2, width / 250), 'stroke-dasharray': '8 5' }));
+  const r = Math.max(8, width / 60);
+  placed.forEach((stop, i) => {
+    const [x, y] = points[i];
+    const dot = el('g', { class: 'stop' });
+    dot.append(el('title', {}, `${i + 1}. ${stop.camera.name} (${stop.camera.zone ?? 'no zone'}), ${new Date(stop.firstSeenAt).toLocaleTimeString()}–${new Date(stop.lastSeenAt).toLocaleTimeString()}, ${Math.round(stop.dwellSeconds / 60)} min`));
+    dot.append(el('circle', { cx: x, cy: y, r, fill: '#4f7cff', stroke: '#fff', 'stroke-width': 2 }));
+    dot.append(el('text', { x, y: y + r / 2.5, 'font-size': r * 1.1, 'text-anchor': 'middle', fill: '#fff' }, String(i + 1)));
+    svg.append(dot);
+  });
+  return svg;
+}
+
+const h = (tag, attrs, ...children) => {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  node.append(...children);
+  return node;
+};

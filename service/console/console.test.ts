@@ -77,8 +77,11 @@ describe.skipIf(!haveChromium)('operator console', () => {
     await page.keyboard.press('Enter');
     await page.locator('#nav').waitFor({ state: 'visible' });
     await page.locator('[data-view="admin"]').waitFor({ state: 'hidden', timeout: 5000 }); // not an admin key
+    // The dashboard is the first page after sign-in (service/console/dashboard.test.ts checks its figures).
+    await page.locator('#dashboard-body[data-ready]').waitFor();
     await shot('1-signed-in');
 
+    await page.click('[data-view="search"]');
     await page.fill('#new-name', 'Console Person');
     await page.fill('#new-phone', '+8613500000123');
     await page.check('#new-consent');

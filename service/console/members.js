@@ -1,6 +1,7 @@
 /* Members: find, create, the member page (profile, points, faces, history, refunds) and the purge. */
 import { api } from './api.js';
 import { hourChart } from './charts.js';
+import { trailSection } from './trail.js';
 import { describeError, h, say, show, table, when } from './ui.js';
 
 export function searchView() {
@@ -81,12 +82,12 @@ export async function memberView(id) {
     : null;
   const facesSection = h('section', {}, h('h2', {}, `Faces (${faces.length})`), h('div', { class: 'faces', id: 'faces' }, photos), learnt, enrollForm(id));
   const history = h('section', {}, h('h2', {}, 'Visits by hour of day'), hourChart(hours, 'visits by hour of day'),
-    h('h2', {}, 'Visits'), table(['When', 'Camera', 'Sightings'], visits.items.map((v) => [new Date(v.firstSeenAt).toLocaleString(), v.cameraId, v.sightings])),
+    h('h2', {}, 'Visits'), table(['When', 'Camera', 'Sightings'], visits.items.map((v) => [new Date(v.firstSeenAt).toLocaleString(), v.cameraId ?? '(past the trail retention)', v.sightings])),
     h('h2', {}, 'Purchases'), table(['When', 'Transaction', 'Amount', 'Points', ''], purchases.items.map((x) => [new Date(x.at).toLocaleString(), x.transactionId, `${x.amount} ${x.currency}`, x.points,
       h('button', { type: 'button', class: 'secondary', 'data-refund': x.transactionId, onclick: () => refundDialog(id, x) }, 'Refund…')])));
   const loyalty = pointsSection(points, coupons);
   const purge = h('section', {}, h('h2', {}, 'Erase this member'), h('button', { type: 'button', class: 'danger', id: 'purge', onclick: () => confirmPurge(member, faces.length, visits.items.length, purchases.items.length) }, 'Purge…'));
-  show('search', details, loyalty, facesSection, history, purge);
+  show('search', details, loyalty, facesSection, trailSection(member), history, purge);
 }
 
 

@@ -1,0 +1,118 @@
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient } from '../testSupport/apiClient.js';
+import { composeFrame, cropFace, PERSON_A } from '../testSupport/facePhotos.js';
+import { floorPlanImage, PLAN_AREAS } from '../testSupport/floorPlan.js';
+import { ADMIN_AUTH, startIsolatedVisage, type IsolatedVisage } from '../testSupport/testVisage.js';
+
+/**
+ * The dashboard and the trail in real headless Chromium: a mall with a floor plan and zoned
+ * cameras, a member seen by three of them (real frames of a real face), sales with and without
+ * members; the dashboard is the first page after sign-in and shows the API's figures as tiles,
+ * charts whose bars carry their numbers on hover, and a table; the member's page draws the
+ * day's path over the plan. Screenshots go to test-artifacts/console/.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/console');
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) console.warn(`dashboard browser tests skipped: ${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`);
+
+const MALL = 'plaza';
+const consent = { faceRecognition: true, source: 'desk' };
+let service: IsolatedVisage;
+let browser: Browser;
+let memberId: string;
+const admin = apiClient(() => service.visage.url, ADMIN_AUTH);
+const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+
+describe.skipIf(!haveChromium)('the dashboard and the trail in the console', () => {
+  beforeAll(async () => {
+    service = await startIsolatedVisage({ LIVENESS_DEFAULT_POS: 'off' });
+    await service.visage.modelsReady;
+    await fs.mkdir(ARTIFACTS, { recursive: true });
+    expect((await admin.post('/v1/malls', { id: MALL, name: 'Plaza', timeZone: 'UTC' })).status).toBe(201);
+    expect((await admin.postImage(`/v1/malls/${MALL}/floor-plan`, await floorPlanImage(), 'image/png')).status).toBe(200);
+    for (const zone of ['entrance', 'food-court', 'floor-2'] as const) {
+      const camera = { id: `p-${zone}`, name: `Camera ${zone}`, url: 'rtsp://10.0.0.9/stream', enabled: false, mallId: MALL, zone, position: PLAN_AREAS[zone] };
+      expect((await admin.post('/v1/cameras', camera)).status).toBe(201);
+    }
+    expect((await admin.post('/v1/stores', { id: 'p-shoes', mallId: MALL, name: 'Shoes', brand: 'stride' })).status).toBe(201);
+    memberId = (await admin.post('/v1/members', { name: 'Plaza Walker', phone: '+8613700000777', consent, homeMallId: MALL })).body.id;
+    expect((await admin.postImage(`/v1/members/${memberId}/faces`, await cropFace(PERSON_A))).status).toBe(201);
+    const frame = await composeFrame([{ face: PERSON_A, width: 260, left: 400, top: 160 }]);
+    for (const [zone, at] of [['entrance', minutesAgo(14)], ['food-court', minutesAgo(9)], ['floor-2', minutesAgo(4)]] as const) {
+      expect((await admin.postImage(`/v1/cameras/p-${zone}/frames?capturedAt=${encodeURIComponent(at)}`, frame)).body.faces[0].match.memberId).toBe(memberId);
+    }
+    expect((await admin.post('/v1/sales', { saleId: 'P-1', storeId: 'p-shoes', amount: 300, currency: 'CNY', at: minutesAgo(6) })).status).toBe(201);
+    expect((await admin.post(`/v1/members/${memberId}/purchases`, { transactionId: 'P-2', storeId: 'p-shoes', amount: 100, currency: 'CNY', items: [{ sku: 's', category: 'shoes', quantity: 1, price: 100 }], at: minutesAgo(5) })).status).toBe(201);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  }, 120_000);
+
+  /** A new tab, signed in with the admin key: on the dashboard, as every sign-in is. */
+  const signedIn = async (): Promise<Page> => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${service.visage.url}/console/`);
+    await page.fill('#key', ADMIN_AUTH.authorization.slice('Bearer '.length));
+    await page.keyboard.press('Enter');
+    await page.locator('#dashboard-body[data-ready]').waitFor();
+    return page;
+  };
+
+  afterAll(async () => {
+    await browser?.close();
+    await service?.close();
+  });
+
+  it("opens on the dashboard, with the API's figures as tiles, charts that tell their numbers on hover, and a table", async () => {
+    const page = await signedIn();
+    await page.selectOption('#stats-mall', MALL);
+    await page.selectOption('#stats-period', '7d');
+    await page.locator('#dashboard-body[data-ready]').waitFor();
+    await page.locator('#kpi-title', { hasText: MALL }).waitFor();
+
+    const to = new Date();
+    const stats = (await admin.get(`/v1/stats?mall=${MALL}&from=${new Date(to.getTime() - 7 * 86_400_000).toISOString()}&to=${to.toISOString()}&interval=day`)).body;
+    expect(stats.footfall.faces).toBe(1);
+    expect(stats.sales[0]).toMatchObject({ sales: 2, memberSales: 1, memberShareOfAmount: 0.25 });
+    expect(await page.locator('#tile-footfall').textContent()).toBe('1');
+    expect(await page.locator('#tile-member-share').textContent()).toBe('25.0%');
+    expect(await page.locator('#tile-net-members').textContent()).toBe(String(stats.members.netNewMembers));
+    expect(await page.locator('#tile-recognised').textContent()).toBe('100.0%');
+
+    // Each bar's numbers are in its <title>: what a pointer hovering it shows.
+    const today = stats.buckets.at(-1);
+    const footfallBar = page.locator(`#chart-footfall g.bar[data-bucket="${today}"]`);
+    await footfallBar.hover();
+    expect(await footfallBar.locator('title').textContent()).toBe(`${today.slice(0, 10)}: members 1, fan-level 0`);
+    expect(await page.locator(`#chart-sales g.bar[data-bucket="${today}"] title`).textContent()).toBe(`${today.slice(0, 10)}: members 100, others 300`);
+    expect(await page.locator('#chart-footfall svg[aria-label="Footfall by zone"] g.bar').count()).toBe(3);
+    expect(await page.locator('#chart-sales svg[aria-label="Top brands by member spend"] title', { hasText: 'stride: 100' }).count()).toBe(1);
+    // The table holds the same numbers to read.
+    const lastRow = page.locator('#stats-table tbody tr').last();
+    expect(await lastRow.locator('td').allTextContents()).toEqual([today.slice(0, 10), '1', '1', '0', '100.0%', '1', '0', '0', '1', '400', '25.0%', '0']);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+  });
+
+  it("draws the member's path over the floor plan, stop by stop, with a table of the stops", async () => {
+    const page = await signedIn();
+    await page.click('[data-view="search"]');
+    await page.selectOption('#lookup-kind', 'phone');
+    await page.fill('#lookup-value', '+8613700000777');
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: /Plaza Walker/ }).click();
+    const day = new Date(Date.now() - 14 * 60_000).toISOString().slice(0, 10); // the plaza's day (UTC) of the first sighting
+    await page.locator('#trail[data-ready]').waitFor();
+    await page.fill('#trail-date', day);
+    await page.locator('#trail svg.plan').waitFor();
+    const trail = (await admin.get(`/v1/members/${memberId}/trail?date=${day}`)).body;
+    expect(trail.stops.length).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('#trail svg.plan g.stop').count()).toBe(trail.stops.length);
+    expect(await page.locator('#trail svg.plan g.stop title').first().textContent()).toMatch(/^1\. Camera /);
+    expect(await page.locator('#trail tbody tr').count()).toBe(trail.stops.length);
+    if (trail.stops.length > 1) expect(await page.locator('#trail svg.plan polyline').count()).toBe(1);
+    await page.locator('#trail').screenshot({ path: path.join(ARTIFACTS, 'trail.png') });
+  });
+});
