@@ -60,6 +60,7 @@ export async function startBenchService(env: Record<string, string> = {}) {
   return {
     admin,
     call,
+    url: visage.url,
     /** The service's PostgreSQL, for benchmarks that seed it directly. */
     databaseUrl: visage.databaseUrl,
     /** A new key of a role (a till: `pos`). */

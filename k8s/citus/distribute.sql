@@ -4,6 +4,7 @@
 
 -- Small, read everywhere: copied to every worker.
 SELECT create_reference_table('malls');
+SELECT create_reference_table('brands');
 SELECT create_reference_table('stores');
 SELECT create_reference_table('campaigns');
 SELECT create_reference_table('partners');

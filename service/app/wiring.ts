@@ -28,6 +28,7 @@ import { PurchaseService } from '../domain/mall/purchaseService.js';
 import { CameraMalls } from '../domain/mall/cameraMalls.js';
 import { MallService } from '../domain/mall/malls.js';
 import { MallCountsRepository } from '../repositories/mallCountsRepository.js';
+import { BrandRepository } from '../repositories/brandRepository.js';
 import { FloorPlans } from '../domain/mall/floorPlans.js';
 import { MallStats } from '../domain/mall/mallStats.js';
 import { StatsRepository } from '../repositories/statsRepository.js';
@@ -257,7 +258,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     rules: config.loyalty,
     clock,
   });
-  const mallService = new MallService(mallRepository);
+  const mallService = new MallService(mallRepository, new BrandRepository(pool));
   const feed = new VisitFeed();
   const frames = new FrameService({
     identification,

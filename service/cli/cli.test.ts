@@ -107,4 +107,13 @@ describe('visage CLI', () => {
     const lines = (await fs.readFile(path.join(work, 'partners.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toEqual([expect.objectContaining(partner)]);
   });
+
+  it('exports the brands and their groups with --brands', async () => {
+    const admin = { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' };
+    const brand = { id: 'cli-brand', name: 'CLI Brand', groupId: 'cli-group' };
+    expect((await fetch(`${visage.url}/v1/brands`, { method: 'POST', headers: admin, body: JSON.stringify(brand) })).status).toBe(201);
+    await visageCli(operatorKey, 'export', '--brands', '--out', 'brands.jsonl');
+    const lines = (await fs.readFile(path.join(work, 'brands.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toEqual(expect.arrayContaining([expect.objectContaining(brand)]));
+  });
 });

@@ -10,15 +10,16 @@ interface MemberPage {
  * Members and their profiles as JSON lines. Descriptors (biometric templates) only with
  * `withDescriptors`, which needs an admin key and leaves an audit record per member.
  */
-export async function exportCommand(target: ApiTarget, options: { out?: string; withDescriptors: boolean; partners?: boolean }): Promise<void> {
+export async function exportCommand(target: ApiTarget, options: { out?: string; withDescriptors: boolean; partners?: boolean; brands?: boolean }): Promise<void> {
   const out = options.out ? fs.createWriteStream(options.out) : process.stdout;
-  if (options.partners) {
-    // The partner programmes instead of the members: one JSON line each.
-    const { partners } = await callApi<{ partners: unknown[] }>(target, 'GET', '/v1/partners');
-    for (const partner of partners) out.write(`${JSON.stringify(partner)}\n`);
+  // Reference data instead of the members: one JSON line each.
+  const reference = options.partners ? { path: '/v1/partners', key: 'partners', what: 'partner programmes' } : options.brands ? { path: '/v1/brands', key: 'brands', what: 'brands' } : undefined;
+  if (reference) {
+    const rows = (await callApi<Record<string, unknown[]>>(target, 'GET', reference.path))[reference.key] ?? [];
+    for (const row of rows) out.write(`${JSON.stringify(row)}\n`);
     if (options.out) {
       await new Promise<void>((resolve) => (out as fs.WriteStream).end(resolve));
-      console.error(`${partners.length} partner programmes exported to ${options.out}`);
+      console.error(`${rows.length} ${reference.what} exported to ${options.out}`);
     }
     return;
   }

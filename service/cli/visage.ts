@@ -49,7 +49,8 @@ program
   .option('--out <file>', 'write here instead of standard output')
   .option('--with-descriptors', 'include the face descriptors (biometric data; audited)', false)
   .option('--partners', 'the partner programmes (rates, limits, tier maps) instead of the members', false)
-  .action(async (options: { out?: string; withDescriptors: boolean; partners: boolean }) => {
+  .option('--brands', 'the brands and their groups instead of the members', false)
+  .action(async (options: { out?: string; withDescriptors: boolean; partners: boolean; brands: boolean }) => {
     await exportCommand(targetFrom(program.opts()), options);
   });
 

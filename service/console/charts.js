@@ -50,7 +50,7 @@ export function scoreChart(faces, threshold, metric) {
 export function stackedBars({ title, labels, series, format = String, tick = (label) => label, describe = tick }) {
   const width = 720, height = 220, left = 48, bottom = 28, top = 10;
   const totals = labels.map((_, i) => series.reduce((sum, s) => sum + Math.max(0, s.values[i]), 0));
-  const max = Math.max(1, ...totals);
+  const max = niceCeiling(Math.max(...totals));
   const svg = el('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart wide', role: 'img', 'aria-label': title });
   svg.append(el('title', {}, title));
   const plot = height - top - bottom;
@@ -58,7 +58,7 @@ export function stackedBars({ title, labels, series, format = String, tick = (la
   for (const fraction of [0, 0.5, 1]) {
     const y = top + plot * (1 - fraction);
     svg.append(el('line', { x1: left, x2: width - 8, y1: y, y2: y, stroke: '#e4e8ef' }));
-    svg.append(el('text', { x: left - 6, y: y + 4, 'font-size': 11, 'text-anchor': 'end' }, format(max * fraction)));
+    svg.append(el('text', { x: left - 6, y: y + 4, 'font-size': 11, 'text-anchor': 'end' }, compact.format(max * fraction)));
   }
   const every = Math.max(1, Math.ceil(labels.length / 12));
   labels.forEach((label, i) => {
@@ -76,6 +76,16 @@ export function stackedBars({ title, labels, series, format = String, tick = (la
     if (i % every === 0) svg.append(el('text', { x: left + i * step + step / 2, y: height - 8, 'font-size': 11, 'text-anchor': 'middle' }, tick(label)));
   });
   return h('figure', { class: 'chart-figure' }, svg, legend(series));
+}
+
+/** Axis numbers stay short (40M, 12K): the exact ones are on hover and in the tables. */
+const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
+
+/** The axis' top: the next of 2, 4, 5, 10 × a power of ten at or above `value`, so that its half is a round number too. */
+function niceCeiling(value) {
+  if (!(value > 2)) return 2;
+  const base = 10 ** Math.floor(Math.log10(value));
+  return [1, 2, 4, 5, 10].map((m) => m * base).find((top) => top >= value);
 }
 
 /** Horizontal bars for ranked items [{ label, value }], each with its number. */

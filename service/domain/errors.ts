@@ -38,6 +38,8 @@ export type DomainErrorCode =
   | 'MALL_NOT_FOUND'
   | 'MALL_ALREADY_EXISTS'
   | 'FLOOR_PLAN_NOT_FOUND'
+  | 'BRAND_NOT_FOUND'
+  | 'BRAND_ALREADY_EXISTS'
   | 'TRAIL_NOT_KEPT'
   | 'STORE_NOT_FOUND'
   | 'STORE_ALREADY_EXISTS'
@@ -111,6 +113,8 @@ export const mallNotFound = (mallId?: string) => fail('MALL_NOT_FOUND', mallId ?
 export const mallAlreadyExists = (mallId: string) => fail('MALL_ALREADY_EXISTS', `mall ${mallId} already exists`);
 export const floorPlanNotFound = (mallId: string) => fail('FLOOR_PLAN_NOT_FOUND', `mall ${mallId} has no floor plan yet`);
 export const trailNotKept = () => fail('TRAIL_NOT_KEPT', 'this deployment keeps no trails (TRAIL_RETENTION_DAYS=0)');
+export const brandNotFound = (brandId?: string) => fail('BRAND_NOT_FOUND', brandId ? `no brand ${brandId}` : 'no such brand');
+export const brandAlreadyExists = (brandId: string) => fail('BRAND_ALREADY_EXISTS', `brand ${brandId} already exists`);
 export const storeNotFound = (storeId?: string) => fail('STORE_NOT_FOUND', storeId ? `no store ${storeId}` : 'no such store');
 export const storeAlreadyExists = (storeId: string) => fail('STORE_ALREADY_EXISTS', `store ${storeId} already exists`);
 export const recognitionNotFound = () => fail('RECOGNITION_NOT_FOUND', 'no such recognition for this key');

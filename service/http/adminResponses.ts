@@ -83,7 +83,11 @@ export const me = z.object({
 
 export const mall = z.object({ id: z.string(), name: z.string(), timeZone: z.string().nullable(), createdAt: time, updatedAt: time }).meta({ id: 'Mall' });
 export const mallList = z.object({ malls: z.array(mall) });
-export const store = z.object({ id: z.string(), mallId: z.string(), name: z.string(), brand: z.string().nullable(), createdAt: time, updatedAt: time }).meta({ id: 'Store' });
+export const store = z
+  .object({ id: z.string(), mallId: z.string(), name: z.string(), brand: z.string().nullable(), brandGroup: z.string().nullable(), createdAt: time, updatedAt: time })
+  .meta({ id: 'Store' });
+export const brand = z.object({ id: z.string(), name: z.string(), groupId: z.string().nullable(), createdAt: time, updatedAt: time }).meta({ id: 'Brand' });
+export const brandList = z.object({ brands: z.array(brand) });
 export const storeList = z.object({ stores: z.array(store) });
 
 const partitionState = z.object({

@@ -74,6 +74,8 @@ const campaignConditions = z.strictObject({
   storeIds: nonEmptyUnique(storeId, 200).optional(),
   /** At a store of one of these brands (the stores' `brand`). */
   brands: nonEmptyUnique(z.string().min(1).max(100), 100).optional(),
+  /** At a store whose brand is of one of these groups (the brands' `groupId`). */
+  brandGroups: nonEmptyUnique(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a brand group id'), 50).optional(),
   minAmount: money.optional(),
   validFrom: isoTime.optional(),
   validUntil: isoTime.optional(),

@@ -54,6 +54,15 @@ const profile = z
         favouriteCategories: z.array(z.object({ category: z.string(), spend: z.number(), share: z.number() })),
       }),
     ),
+    /** The same per group of brands (the brands' groupId). */
+    brandGroups: z.array(
+      z.object({
+        group: z.string(),
+        spend: z.number(),
+        purchases: z.number().int(),
+        favouriteCategories: z.array(z.object({ category: z.string(), spend: z.number(), share: z.number() })),
+      }),
+    ),
     visitsLast30Days: z.number(),
     lastVisitAt: time.nullable(),
     lastPurchaseAt: time.nullable(),

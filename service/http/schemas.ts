@@ -307,6 +307,15 @@ export const updateStoreSchema = z
   .refine((patch) => Object.keys(patch).length > 0, 'at least one field to change');
 export const storeListQuery = z.strictObject({ mallId: mallId.optional() });
 
+const brandId = z.string().min(1).max(100);
+const brandGroupId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'a brand group id: 1 to 64 lower-case letters, digits, _ or -');
+export const brandParams = z.object({ brandId });
+export const createBrandSchema = z.strictObject({ id: brandId, name: z.string().min(1).max(200), groupId: brandGroupId.optional() });
+export const updateBrandSchema = z
+  .strictObject({ name: z.string().min(1).max(200).optional(), groupId: brandGroupId.nullable().optional() })
+  .refine((patch) => Object.keys(patch).length > 0, 'at least one field to change');
+export const brandListQuery = z.strictObject({ groupId: brandGroupId.optional() });
+
 /** A second factor for a recognition: the last four digits of the phone, or the whole number (a 1:1 check). */
 export const secondFactorSchema = z.union([
   z.strictObject({ recognitionId: uuid, phoneLast4: z.string().regex(/^[0-9]{4}$/, 'the last four digits of the phone number') }),

@@ -23,6 +23,8 @@ export interface CampaignConditions {
   storeIds?: string[];
   /** At a store of one of these brands (stores.brand): a group's sub-brands, one membership. */
   brands?: string[];
+  /** At a store whose brand belongs to one of these groups (brands.group_id). */
+  brandGroups?: string[];
   /** Purchase only: at least this amount. */
   minAmount?: number;
   validFrom?: string;

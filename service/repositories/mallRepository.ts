@@ -15,6 +15,8 @@ export interface Store {
   mallId: string;
   name: string;
   brand: string | null;
+  /** The group of the store's brand (brands.group_id); null without one. */
+  brandGroup: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -32,6 +34,7 @@ interface StoreRow {
   mall_id: string;
   name: string;
   brand: string | null;
+  brand_group: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -49,9 +52,13 @@ const toStore = (row: StoreRow): Store => ({
   mallId: row.mall_id,
   name: row.name,
   brand: row.brand,
+  brandGroup: row.brand_group,
   createdAt: row.created_at.toISOString(),
   updatedAt: row.updated_at.toISOString(),
 });
+
+/** A store as read: its row and its brand's group. */
+const STORE_READ = (stores: string) => `SELECT s.*, b.group_id AS brand_group FROM ${stores} s LEFT JOIN brands b ON b.id = s.brand`;
 
 /** What a write that names a mall can run into. */
 export type MallWrite<T> = { ok: T } | { conflict: true } | { unknownMall: true };
@@ -124,7 +131,8 @@ export class MallRepository {
   async createStore(store: Pick<Store, 'id' | 'mallId' | 'name' | 'brand'>): Promise<MallWrite<Store>> {
     try {
       const { rows } = await this.db.query<StoreRow>(
-        'INSERT INTO stores (id, mall_id, name, brand) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING RETURNING *',
+        `WITH written AS (INSERT INTO stores (id, mall_id, name, brand) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING RETURNING *)
+         ${STORE_READ('written')}`,
         [store.id, store.mallId, store.name, store.brand],
       );
       return rows[0] ? { ok: toStore(rows[0]) } : { conflict: true };
@@ -135,22 +143,24 @@ export class MallRepository {
   }
 
   async findStore(id: string): Promise<Store | undefined> {
-    const { rows } = await this.db.query<StoreRow>('SELECT * FROM stores WHERE id = $1', [id]);
+    const { rows } = await this.db.query<StoreRow>(`${STORE_READ('stores')} WHERE s.id = $1`, [id]);
     return rows[0] && toStore(rows[0]);
   }
 
   /** Stores, of one mall when given, by id. */
   async listStores(mallId?: string): Promise<Store[]> {
-    const { rows } = await this.db.query<StoreRow>('SELECT * FROM stores WHERE $1::text IS NULL OR mall_id = $1 ORDER BY id', [mallId ?? null]);
+    const { rows } = await this.db.query<StoreRow>(`${STORE_READ('stores')} WHERE $1::text IS NULL OR s.mall_id = $1 ORDER BY s.id`, [mallId ?? null]);
     return rows.map(toStore);
   }
 
   async updateStore(id: string, patch: Partial<Pick<Store, 'mallId' | 'name' | 'brand'>>): Promise<MallWrite<Store | undefined>> {
     try {
       const { rows } = await this.db.query<StoreRow>(
-        `UPDATE stores SET mall_id = coalesce($2, mall_id), name = coalesce($3, name),
-                brand = CASE WHEN $4 THEN $5 ELSE brand END, updated_at = now()
-          WHERE id = $1 RETURNING *`,
+        `WITH written AS (
+           UPDATE stores SET mall_id = coalesce($2, mall_id), name = coalesce($3, name),
+                  brand = CASE WHEN $4 THEN $5 ELSE brand END, updated_at = now()
+            WHERE id = $1 RETURNING *)
+         ${STORE_READ('written')}`,
         [id, patch.mallId ?? null, patch.name ?? null, patch.brand !== undefined, patch.brand ?? null],
       );
       return { ok: rows[0] && toStore(rows[0]) };

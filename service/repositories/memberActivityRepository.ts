@@ -20,7 +20,7 @@ export class MemberActivityRepository {
   async since(memberId: string, since: Date, limit: number, expiringBefore: Date, db: Queryable = this.db): Promise<MemberActivity> {
     const { rows } = await db.query<{
       visits: string[] | null;
-      purchases: { at: string; amount: string; items: PurchaseItem[]; brand: string | null }[] | null;
+      purchases: { at: string; amount: string; items: PurchaseItem[]; brand: string | null; brand_group: string | null }[] | null;
       balance: string;
       expiring: { points: string; expires_at: string }[] | null;
     }>(
@@ -28,9 +28,10 @@ export class MemberActivityRepository {
          (SELECT array_agg(first_seen_at ORDER BY first_seen_at DESC) FROM (
             SELECT first_seen_at FROM visits WHERE member_id = $1 AND first_seen_at >= $2 ORDER BY first_seen_at DESC LIMIT $3) v) AS visits,
          -- Spend is net of refunds (tiers count what the member kept).
-         (SELECT json_agg(json_build_object('at', at, 'amount', amount, 'items', items, 'brand', brand) ORDER BY at DESC) FROM (
+         (SELECT json_agg(json_build_object('at', at, 'amount', amount, 'items', items, 'brand', brand, 'brand_group', brand_group) ORDER BY at DESC) FROM (
             SELECT p.at, p.amount - coalesce((SELECT sum(r.amount) FROM refunds r WHERE r.transaction_id = p.transaction_id), 0) AS amount, p.items,
-                   (SELECT s.brand FROM stores s WHERE s.id = p.store_id) AS brand
+                   (SELECT s.brand FROM stores s WHERE s.id = p.store_id) AS brand,
+                   (SELECT b.group_id FROM stores s JOIN brands b ON b.id = s.brand WHERE s.id = p.store_id) AS brand_group
               FROM purchases p WHERE p.member_id = $1 AND p.at >= $2 ORDER BY p.at DESC LIMIT $3) p) AS purchases,
          (SELECT coalesce(sum(delta), 0) FROM points_ledger WHERE member_id = $1) AS balance,
          (SELECT json_agg(json_build_object('points', points, 'expires_at', expires_at) ORDER BY expires_at) FROM (
@@ -41,7 +42,7 @@ export class MemberActivityRepository {
     const row = rows[0]!;
     return {
       visits: (row.visits ?? []).map((at) => new Date(at)),
-      purchases: (row.purchases ?? []).map((p) => ({ at: new Date(p.at), amount: Number(p.amount), items: p.items, brand: p.brand })),
+      purchases: (row.purchases ?? []).map((p) => ({ at: new Date(p.at), amount: Number(p.amount), items: p.items, brand: p.brand, brandGroup: p.brand_group })),
       pointsBalance: Number(row.balance),
       pointsExpiring: (row.expiring ?? []).map((e) => ({ points: Number(e.points), expiresAt: new Date(e.expires_at).toISOString() })),
     };

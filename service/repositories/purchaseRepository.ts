@@ -40,6 +40,8 @@ export interface PurchaseActivity {
   items: PurchaseItem[];
   /** The brand of the store it was made at (stores.brand), when the store is registered with one. */
   brand?: string | null;
+  /** The group of that brand (brands.group_id). */
+  brandGroup?: string | null;
 }
 
 interface PurchaseRow {

@@ -31,8 +31,8 @@ ALTER TABLE visits ADD COLUMN returning_from_dormant boolean NOT NULL DEFAULT fa
 -- was fan-level on the days before).
 ALTER TABLE visits ADD COLUMN member_kind text NOT NULL DEFAULT 'member' CHECK (member_kind IN ('member', 'visitor'));
 UPDATE visits v SET member_kind = 'visitor' FROM members m WHERE m.id = v.member_id AND m.kind = 'visitor';
--- The dashboard reads a mall's visits by start time; the index carries what it counts.
-CREATE INDEX visits_mall_started_idx ON visits (mall_id, first_seen_at) INCLUDE (member_id, member_kind, camera_id, returning_from_dormant);
+-- The few visits that brought a member back from dormancy, for the dashboard.
+CREATE INDEX visits_returning_idx ON visits (mall_id, first_seen_at) INCLUDE (member_id) WHERE returning_from_dormant;
 
 -- When a visitor (fan-level member) became a full member.
 ALTER TABLE members ADD COLUMN converted_at timestamptz;
@@ -102,7 +102,7 @@ DROP TABLE sales_hourly;
 DROP TABLE footfall;
 DROP TABLE mall_counts;
 ALTER TABLE members DROP COLUMN converted_at;
-DROP INDEX visits_mall_started_idx;
+DROP INDEX visits_returning_idx;
 ALTER TABLE visits DROP COLUMN member_kind;
 ALTER TABLE visits DROP COLUMN returning_from_dormant;
 DROP INDEX visits_trail_expiry_idx;

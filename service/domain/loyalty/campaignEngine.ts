@@ -14,7 +14,7 @@ import type { Member, MemberRepository } from '../../repositories/memberReposito
 import type { PointsLedgerRepository } from '../../repositories/pointsLedgerRepository.js';
 import type { PurchaseItem } from '../../repositories/purchaseRepository.js';
 import { localClock } from '../../shared/timeZones.js';
-import { conditionsMet, limitsOf, wantsBrand, type Campaign, type CampaignTrigger, type TriggerContext } from './campaignRules.js';
+import { conditionsMet, limitsOf, NO_BRAND, wantsBrand, type Campaign, type CampaignTrigger, type StoreBrand, type TriggerContext } from './campaignRules.js';
 import { lotExpiry } from './lots.js';
 
 const DAY_MS = 86_400_000;
@@ -79,9 +79,10 @@ export class CampaignEngine {
    * served here (a change reaches them within PARTITIONS_REFRESH_SECONDS), else from PostgreSQL —
    * in the caller's transaction when there is one, never a second connection while it waits.
    */
-  /** A store's brand (stores.brand); null without a store or a brand. */
-  async brandOf(storeId: string | null): Promise<string | null> {
-    return storeId ? ((await this.deps.malls.findStore(storeId))?.brand ?? null) : null;
+  /** A store's brand (stores.brand) and its group; nulls without a store or a brand. */
+  async brandOf(storeId: string | null): Promise<StoreBrand> {
+    const store = storeId ? await this.deps.malls.findStore(storeId) : undefined;
+    return store ? { brand: store.brand, brandGroup: store.brandGroup } : NO_BRAND;
   }
 
   async timeZoneOf(mallId: string, db?: Queryable): Promise<string> {
@@ -99,8 +100,8 @@ export class CampaignEngine {
     if (campaigns.length === 0) return outcome;
     const timeZone = await this.timeZoneOf(event.mallId, tx);
     if (when && !(await when(timeZone))) return outcome;
-    const brand = wantsBrand(campaigns) ? await this.brandOf(event.storeId) : null;
-    const ctx: TriggerContext = { ...event, brand, ...localClock(event.at, timeZone) };
+    const brand = wantsBrand(campaigns) ? await this.brandOf(event.storeId) : NO_BRAND;
+    const ctx: TriggerContext = { ...event, ...brand, ...localClock(event.at, timeZone) };
     for (const campaign of campaigns) {
       if (!conditionsMet(campaign.conditions, ctx)) continue;
       if (!(await this.withinLimits(campaign, event, timeZone, tx))) continue;

@@ -37,6 +37,8 @@ export interface TriggerContext {
   storeId: string | null;
   /** The store's brand; null without a store or a brand. */
   brand?: string | null;
+  /** The group of the store's brand; null without one. */
+  brandGroup?: string | null;
   /** Purchases only. */
   amount?: number;
   items?: PurchaseItem[];
@@ -60,6 +62,7 @@ export function contradictions(definition: CampaignDefinition, knownTiers: reado
   }
   if (c.storeIds && !AT_A_STORE.has(trigger)) problems.push(`conditions.storeIds: a ${trigger} does not happen at a store`);
   if (c.brands && !AT_A_STORE.has(trigger)) problems.push(`conditions.brands: a ${trigger} does not happen at a store`);
+  if (c.brandGroups && !AT_A_STORE.has(trigger)) problems.push(`conditions.brandGroups: a ${trigger} does not happen at a store`);
   if (c.validFrom && c.validUntil && Date.parse(c.validFrom) >= Date.parse(c.validUntil)) problems.push('conditions.validUntil must be after validFrom');
   if (c.validUntil && Date.parse(c.validUntil) <= now.getTime()) problems.push('conditions.validUntil has passed');
   if (c.hours && c.hours.from >= c.hours.to) problems.push('conditions.hours: from must be before to');
@@ -93,6 +96,7 @@ export function conditionsMet(c: CampaignConditions, ctx: TriggerContext, basket
   if (c.segments && !c.segments.includes(ctx.segment)) return false;
   if (c.storeIds && (!ctx.storeId || !c.storeIds.includes(ctx.storeId))) return false;
   if (c.brands && (!ctx.brand || !c.brands.includes(ctx.brand))) return false;
+  if (c.brandGroups && (!ctx.brandGroup || !c.brandGroups.includes(ctx.brandGroup))) return false;
   if (c.daysOfWeek && !c.daysOfWeek.includes(ctx.weekday)) return false;
   if (c.hours && (ctx.hour < c.hours.from || ctx.hour >= c.hours.to)) return false;
   if (basket) {
@@ -108,5 +112,14 @@ export function limitsOf(campaign: Pick<Campaign, 'trigger' | 'limits'>): Campai
   return campaign.limits;
 }
 
-/** Whether any of these campaigns asks for the store's brand (so it is looked up only then). */
-export const wantsBrand = (campaigns: readonly Pick<Campaign, 'conditions'>[]): boolean => campaigns.some((campaign) => campaign.conditions.brands !== undefined);
+/** Whether any of these campaigns asks for the store's brand or its group (so it is looked up only then). */
+export const wantsBrand = (campaigns: readonly Pick<Campaign, 'conditions'>[]): boolean =>
+  campaigns.some((campaign) => campaign.conditions.brands !== undefined || campaign.conditions.brandGroups !== undefined);
+
+/** A store's brand and the brand's group, as campaign conditions read them. */
+export interface StoreBrand {
+  brand: string | null;
+  brandGroup: string | null;
+}
+
+export const NO_BRAND: StoreBrand = { brand: null, brandGroup: null };

@@ -4,7 +4,7 @@ import type { CampaignRepository } from '../../repositories/campaignRepository.j
 import type { Coupon, CouponRepository } from '../../repositories/couponRepository.js';
 import type { TillContext } from '../recognition/recognitions.js';
 import { localClock } from '../../shared/timeZones.js';
-import { conditionsMet, wantsBrand, type Campaign, type TriggerContext } from './campaignRules.js';
+import { conditionsMet, NO_BRAND, wantsBrand, type Campaign, type StoreBrand, type TriggerContext } from './campaignRules.js';
 
 /** What offers need of a member's profile. */
 export type OfferProfile = Pick<MemberProfile, 'tier' | 'segment' | 'spendLast365Days' | 'purchasesLast365Days'>;
@@ -28,8 +28,8 @@ export class OfferService {
       campaigns: CampaignRepository;
       /** The mall's time zone (the campaigns' hours and weekdays are local). */
       timeZoneOf: (mallId: string) => Promise<string>;
-      /** A store's brand, for campaigns conditioned on brands. */
-      brandOf: (storeId: string | null) => Promise<string | null>;
+      /** A store's brand and its group, for campaigns conditioned on them. */
+      brandOf: (storeId: string | null) => Promise<StoreBrand>;
       clock: Clock;
     },
   ) {}
@@ -44,8 +44,8 @@ export class OfferService {
       profile,
     ]);
     if (!card) return undefined;
-    const brand = wantsBrand(campaigns) ? await this.deps.brandOf(till.storeId) : null;
-    return this.rank(coupons, campaigns, { at, ...localClock(at, timeZone), tier: card.tier, segment: card.segment, storeId: till.storeId, brand }, card);
+    const brand = wantsBrand(campaigns) ? await this.deps.brandOf(till.storeId) : NO_BRAND;
+    return this.rank(coupons, campaigns, { at, ...localClock(at, timeZone), tier: card.tier, segment: card.segment, storeId: till.storeId, ...brand }, card);
   }
 
   private rank(coupons: Coupon[], campaigns: Campaign[], ctx: TriggerContext, profile: OfferProfile): Offers {

@@ -1,5 +1,6 @@
+import type { Brand, BrandRepository } from '../../repositories/brandRepository.js';
 import type { Mall, MallRepository, Store } from '../../repositories/mallRepository.js';
-import { invalidInput, mallAlreadyExists, mallNotFound, storeAlreadyExists, storeNotFound } from '../errors.js';
+import { brandAlreadyExists, brandNotFound, invalidInput, mallAlreadyExists, mallNotFound, storeAlreadyExists, storeNotFound } from '../errors.js';
 
 /** Which malls a caller may see: all of them, or only the one its key is bound to. */
 export type MallScope = { mallId: string | null };
@@ -7,11 +8,14 @@ export type MallScope = { mallId: string | null };
 const inScope = (scope: MallScope, mallId: string): boolean => scope.mallId === null || scope.mallId === mallId;
 
 /**
- * The group's malls and their stores. A key bound to a mall sees only that mall and its stores:
- * another mall's is answered as not found (nothing about it is revealed).
+ * The group's malls, their stores and the stores' brands. A key bound to a mall sees only that
+ * mall and its stores: another mall's is answered as not found (nothing about it is revealed).
  */
 export class MallService {
-  constructor(private readonly malls: MallRepository) {}
+  constructor(
+    private readonly malls: MallRepository,
+    private readonly brands: BrandRepository,
+  ) {}
 
   async createMall(input: { id: string; name: string; timeZone?: string }): Promise<Mall> {
     const mall = await this.malls.createMall({ id: input.id, name: input.name, timeZone: input.timeZone ?? null });
@@ -42,6 +46,7 @@ export class MallService {
   }
 
   async createStore(input: { id: string; mallId: string; name: string; brand?: string }): Promise<Store> {
+    if (input.brand !== undefined) await this.brands.ensure(input.brand);
     const written = await this.malls.createStore({ ...input, brand: input.brand ?? null });
     if ('unknownMall' in written) throw mallNotFound(input.mallId);
     if ('conflict' in written) throw storeAlreadyExists(input.id);
@@ -60,10 +65,28 @@ export class MallService {
   }
 
   async updateStore(id: string, patch: { mallId?: string; name?: string; brand?: string | null }): Promise<Store> {
+    if (patch.brand) await this.brands.ensure(patch.brand);
     const written = await this.malls.updateStore(id, patch);
     if ('unknownMall' in written) throw mallNotFound(patch.mallId);
     if ('conflict' in written || !written.ok) throw storeNotFound(id);
     return written.ok;
+  }
+
+  /** A brand, of a group or none (a brand a store names is created with the store, to be named and grouped here). */
+  async createBrand(input: { id: string; name: string; groupId?: string }): Promise<Brand> {
+    const brand = await this.brands.create({ id: input.id, name: input.name, groupId: input.groupId ?? null });
+    if (!brand) throw brandAlreadyExists(input.id);
+    return brand;
+  }
+
+  listBrands(groupId?: string): Promise<Brand[]> {
+    return this.brands.list(groupId);
+  }
+
+  async updateBrand(id: string, patch: { name?: string; groupId?: string | null }): Promise<Brand> {
+    const brand = await this.brands.update(id, patch);
+    if (!brand) throw brandNotFound(id);
+    return brand;
   }
 
   /**

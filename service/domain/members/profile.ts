@@ -36,11 +36,16 @@ export interface BrandFigures {
   favouriteCategories: CategoryShare[];
 }
 
+/** The same, summed over the brands of one group. */
+export type BrandGroupFigures = Omit<BrandFigures, 'brand'> & { group: string };
+
 export interface DerivedProfile {
   tier: string;
   segment: Segment;
   /** Spend and favourite categories per brand in the profile window, most spent first. */
   brands: BrandFigures[];
+  /** The same per group of brands. */
+  brandGroups: BrandGroupFigures[];
   /** Derived from behaviour: night-owl, early-bird, weekend-shopper, weekday-shopper. */
   behaviourTags: string[];
   favouriteCategories: CategoryShare[];
@@ -105,17 +110,22 @@ export function favouriteCategories(purchases: readonly PurchaseActivity[]): Cat
 /** Brands shown in a profile at most. */
 const PROFILE_BRANDS = 10;
 
-/** Spend, purchases and favourite categories per brand (purchases at stores without a brand are left out). */
-export function brandFigures(purchases: readonly PurchaseActivity[]): BrandFigures[] {
-  const byBrand = new Map<string, PurchaseActivity[]>();
+/** Spend, purchases and favourite categories per value of `keyOf` (a brand, a group), most spent first; purchases without one are left out. */
+function figuresBy(purchases: readonly PurchaseActivity[], keyOf: (purchase: PurchaseActivity) => string | null | undefined) {
+  const byKey = new Map<string, PurchaseActivity[]>();
   for (const purchase of purchases) {
-    if (purchase.brand) byBrand.set(purchase.brand, [...(byBrand.get(purchase.brand) ?? []), purchase]);
+    const key = keyOf(purchase);
+    if (key) byKey.set(key, [...(byKey.get(key) ?? []), purchase]);
   }
-  return [...byBrand]
-    .map(([brand, list]) => ({ brand, spend: round2(list.reduce((sum, p) => sum + p.amount, 0)), purchases: list.length, favouriteCategories: favouriteCategories(list) }))
-    .sort((a, b) => b.spend - a.spend || a.brand.localeCompare(b.brand))
+  return [...byKey]
+    .map(([key, list]) => ({ key, spend: round2(list.reduce((sum, p) => sum + p.amount, 0)), purchases: list.length, favouriteCategories: favouriteCategories(list) }))
+    .sort((a, b) => b.spend - a.spend || a.key.localeCompare(b.key))
     .slice(0, PROFILE_BRANDS);
 }
+
+export const brandFigures = (purchases: readonly PurchaseActivity[]): BrandFigures[] => figuresBy(purchases, (p) => p.brand).map(({ key, ...figures }) => ({ brand: key, ...figures }));
+export const brandGroupFigures = (purchases: readonly PurchaseActivity[]): BrandGroupFigures[] =>
+  figuresBy(purchases, (p) => p.brandGroup).map(({ key, ...figures }) => ({ group: key, ...figures }));
 
 /** Hour-of-day and weekday rhythm of a member's events, with the tags it earns. */
 export function rhythmOf(events: readonly Date[], timeZone: string): Pick<DerivedProfile, 'typicalVisitHour' | 'weekendShare' | 'behaviourTags'> {
@@ -155,6 +165,7 @@ export function deriveProfile(input: ProfileInput, now: Date, rules: Pick<Loyalt
     segment: segmentOf(input.createdAt, lastActivity, now, rules.dormantAfterDays),
     favouriteCategories: favouriteCategories(purchases),
     brands: brandFigures(purchases),
+    brandGroups: brandGroupFigures(purchases),
     ...rhythmOf([...visits, ...purchases.map((p) => p.at)], rules.timeZone),
     visitsLast30Days: visits.filter((at) => now.getTime() - at.getTime() <= 30 * DAY_MS).length,
     lastVisitAt: lastVisit?.toISOString() ?? null,

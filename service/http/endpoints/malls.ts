@@ -1,7 +1,7 @@
 import { endpoint } from '../endpoint.js';
-import { mallPath, storePath } from './pathParams.js';
+import { brandPath, mallPath, storePath } from './pathParams.js';
 import * as out from '../responses.js';
-import { createMallSchema, createStoreSchema, recognitionAdminQuery, statsQuery, storeListQuery, updateMallSchema, updateStoreSchema } from '../schemas.js';
+import { brandListQuery, createBrandSchema, createMallSchema, createStoreSchema, recognitionAdminQuery, statsQuery, storeListQuery, updateBrandSchema, updateMallSchema, updateStoreSchema } from '../schemas.js';
 
 /** The malls a caller may see: its key's mall only, when the key is bound to one. */
 const scopeOf = (principal: { mallId: string | null } | undefined) => ({ mallId: principal?.mallId ?? null });
@@ -84,6 +84,39 @@ export const mallEndpoints = [
     responses: { 200: { description: 'the figures', schema: out.mallDashboard } },
     errors: ['MALL_NOT_FOUND'],
     handle: async ({ query, principal }, { stats }) => ({ body: await stats.dashboard(query, scopeOf(principal)) }),
+  }),
+  endpoint({
+    method: 'post',
+    path: '/v1/brands',
+    summary: "Add a brand, of a group or none (admin); a store naming a new brand creates it too",
+    roles: [],
+    json: createBrandSchema,
+    audit: 'brand.create',
+    responses: { 201: { description: 'the brand', schema: out.brand } },
+    errors: ['BRAND_ALREADY_EXISTS'],
+    handle: async ({ body }, { malls }) => ({ status: 201, body: await malls.createBrand(body) }),
+  }),
+  endpoint({
+    method: 'get',
+    path: '/v1/brands',
+    summary: "The group's brands (?groupId= one group's)",
+    roles: ['operator'],
+    query: brandListQuery,
+    responses: { 200: { description: '{brands}', schema: out.brandList } },
+    errors: [],
+    handle: async ({ query }, { malls }) => ({ body: { brands: await malls.listBrands(query.groupId) } }),
+  }),
+  endpoint({
+    method: 'patch',
+    path: '/v1/brands/:brandId',
+    summary: 'Rename a brand or move it into a group (null: none) (admin)',
+    roles: [],
+    ...brandPath,
+    json: updateBrandSchema,
+    audit: 'brand.update',
+    responses: { 200: { description: 'the brand', schema: out.brand } },
+    errors: ['BRAND_NOT_FOUND'],
+    handle: async ({ params, body }, { malls }) => ({ body: await malls.updateBrand(params.brandId, body) }),
   }),
   endpoint({
     method: 'post',

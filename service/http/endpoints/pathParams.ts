@@ -1,4 +1,5 @@
 import {
+  brandNotFound,
   campaignNotFound,
   cameraNotFound,
   deliveryNotFound,
@@ -12,7 +13,7 @@ import {
   storeNotFound,
   webhookNotFound,
 } from '../../domain/errors.js';
-import { campaignParams, cameraParams, deliveryParams, duplicateParams, faceParams, keyParams, livenessSessionParams, mallParams, memberParams, partnerParams, storeParams, webhookParams } from '../schemas.js';
+import { campaignParams, cameraParams, deliveryParams, duplicateParams, faceParams, keyParams, livenessSessionParams, brandParams, mallParams, memberParams, partnerParams, storeParams, webhookParams } from '../schemas.js';
 
 /*
  * The path parameters shared by several endpoints, with the not-found error a malformed id gets
@@ -26,6 +27,7 @@ export const livenessSessionPath = { params: livenessSessionParams, notFound: { 
 export const webhookPath = { params: webhookParams, notFound: { webhookId: webhookNotFound } };
 export const deliveryPath = { params: deliveryParams, notFound: { webhookId: webhookNotFound, deliveryId: deliveryNotFound } };
 export const mallPath = { params: mallParams, notFound: { mallId: mallNotFound } };
+export const brandPath = { params: brandParams, notFound: { brandId: brandNotFound } };
 export const storePath = { params: storeParams, notFound: { storeId: storeNotFound } };
 export const duplicatePath = { params: duplicateParams, notFound: { duplicateId: duplicateNotFound } };
 export const campaignPath = { params: campaignParams, notFound: { campaignId: campaignNotFound } };
