@@ -49,6 +49,8 @@ export interface BrandSpendRow {
 }
 
 const periodParams = (p: StatsPeriod) => [p.mallId, p.from, p.to, p.interval, p.timeZone];
+/** Where the period's figures start: the start of the bucket `from` falls in (every bucket is whole), as an instant. */
+const PERIOD_START = `date_trunc($4, $2::timestamptz AT TIME ZONE $5) AT TIME ZONE $5`;
 
 /** The dashboard's reads: counts only, never a member id. */
 export class StatsRepository {
@@ -72,7 +74,7 @@ export class StatsRepository {
     const { rows } = await this.db.query<{ bucket: string; zone: string; member_kind: 'member' | 'visitor'; faces: string }>(
       `SELECT to_char(bucket AT TIME ZONE $5, 'YYYY-MM-DD"T"HH24:MI') AS bucket, zone, member_kind, faces
          FROM footfall
-        WHERE mall_id = $1 AND granularity = $4 AND bucket >= date_trunc($4, $2::timestamptz AT TIME ZONE $5) AT TIME ZONE $5 AND bucket < $3`,
+        WHERE mall_id = $1 AND granularity = $4 AND bucket >= ${PERIOD_START} AND bucket < $3`,
       periodParams(period),
     );
     return rows.map((row) => ({ bucket: row.bucket, zone: row.zone, kind: row.member_kind, faces: Number(row.faces) }));
@@ -82,7 +84,7 @@ export class StatsRepository {
   async counts(period: StatsPeriod): Promise<CountRow[]> {
     const { rows } = await this.db.query<{ bucket: string; metric: MallCountMetric; count: string }>(
       `SELECT ${BUCKET('hour')} AS bucket, metric, sum(count) AS count
-         FROM mall_counts WHERE mall_id = $1 AND hour >= date_trunc('hour', $2::timestamptz) AND hour < $3
+         FROM mall_counts WHERE mall_id = $1 AND hour >= ${PERIOD_START} AND hour < $3
         GROUP BY 1, 2`,
       periodParams(period),
     );
@@ -94,7 +96,7 @@ export class StatsRepository {
     const { rows } = await this.db.query<{ bucket: string | null; by_bucket: number; members: string }>(
       `SELECT bucket, GROUPING(bucket) AS by_bucket, count(DISTINCT member_id) AS members
          FROM (SELECT ${BUCKET('first_seen_at')} AS bucket, member_id
-                 FROM visits WHERE mall_id = $1 AND first_seen_at >= $2 AND first_seen_at < $3 AND returning_from_dormant) back
+                 FROM visits WHERE mall_id = $1 AND first_seen_at >= ${PERIOD_START} AND first_seen_at < $3 AND returning_from_dormant) back
         GROUP BY ROLLUP (bucket)`,
       periodParams(period),
     );
@@ -110,7 +112,7 @@ export class StatsRepository {
       `SELECT bucket, GROUPING(bucket) AS by_bucket, currency,
               sum(sales) AS sales, sum(member_sales) AS member_sales, sum(amount) AS amount, sum(member_amount) AS member_amount
          FROM (SELECT ${BUCKET('hour')} AS bucket, currency, sales, member_sales, amount, member_amount
-                 FROM sales_hourly WHERE mall_id = $1 AND hour >= date_trunc('hour', $2::timestamptz) AND hour < $3) period
+                 FROM sales_hourly WHERE mall_id = $1 AND hour >= ${PERIOD_START} AND hour < $3) period
         GROUP BY currency, ROLLUP (bucket)`,
       periodParams(period),
     );
@@ -129,9 +131,9 @@ export class StatsRepository {
     const { rows } = await this.db.query<{ brand: string; currency: string; member_spend: string; member_sales: string }>(
       `SELECT st.brand, h.currency, sum(h.member_amount) AS member_spend, sum(h.member_sales) AS member_sales
          FROM sales_hourly h JOIN stores st ON st.id = h.store_id
-        WHERE h.mall_id = $1 AND h.hour >= date_trunc('hour', $2::timestamptz) AND h.hour < $3 AND st.brand IS NOT NULL
-        GROUP BY st.brand, h.currency HAVING sum(h.member_sales) > 0 ORDER BY member_spend DESC, st.brand LIMIT $4`,
-      [period.mallId, period.from, period.to, limit],
+        WHERE h.mall_id = $1 AND h.hour >= ${PERIOD_START} AND h.hour < $3 AND st.brand IS NOT NULL
+        GROUP BY st.brand, h.currency HAVING sum(h.member_sales) > 0 ORDER BY member_spend DESC, st.brand LIMIT $6`,
+      [...periodParams(period), limit],
     );
     return rows.map((row) => ({ brand: row.brand, currency: row.currency, memberSpend: Number(row.member_spend), memberSales: Number(row.member_sales) }));
   }
