@@ -115,4 +115,27 @@ describe.skipIf(!haveChromium)('the dashboard and the trail in the console', () 
     if (trail.stops.length > 1) expect(await page.locator('#trail svg.plan polyline').count()).toBe(1);
     await page.locator('#trail').screenshot({ path: path.join(ARTIFACTS, 'trail.png') });
   });
+
+  it('uploads a floor plan and places a camera on it with a click, on the cameras page', async () => {
+    const page = await signedIn();
+    await page.click('[data-view="cameras"]');
+    await page.selectOption('#plan-mall', MALL);
+    await page.locator('#plan-stage[data-ready] img').waitFor();
+    await page.setInputFiles('#plan-file', { name: 'plan.png', mimeType: 'image/png', buffer: await floorPlanImage() });
+    await page.locator('#status', { hasText: 'Floor plan kept: 1200×800' }).waitFor();
+    await page.locator('#plan-stage[data-ready] img').waitFor();
+    await page.selectOption('#plan-camera', 'p-entrance');
+    const plan = page.locator('#plan-stage img');
+    await plan.evaluate((img: HTMLImageElement) => img.decode());
+    const box = (await plan.boundingBox())!;
+    await plan.click({ position: { x: box.width * 0.25, y: box.height * 0.5 } });
+    await page.locator('#plan-stage .plan-dot[data-camera="p-entrance"]').waitFor();
+    const camera = (await admin.get('/v1/cameras/p-entrance')).body;
+    expect(camera.position.x).toBeCloseTo(0.25, 2);
+    expect(camera.position.y).toBeCloseTo(0.5, 2);
+    expect(await page.locator('tr[data-camera="p-entrance"] td').nth(1).textContent()).toBe('entrance');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'floor-plan.png'), fullPage: true });
+    // Put back where the trail test expects it.
+    await admin.call('PATCH', '/v1/cameras/p-entrance', { position: PLAN_AREAS.entrance });
+  });
 });
