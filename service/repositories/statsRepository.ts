@@ -68,7 +68,7 @@ export class StatsRepository {
 
   /**
    * Footfall per bucket: faces once per bucket in each zone ('' none) and over all zones ('*'),
-   * by what they were (member or visitor), as counted with each visit (mall_counts' footfall).
+   * by what they were (member or visitor), as counted with each new visit (MallCountsRepository.countVisit).
    */
   async footfall(period: StatsPeriod): Promise<FootfallRow[]> {
     const { rows } = await this.db.query<{ bucket: string; zone: string; member_kind: 'member' | 'visitor'; faces: string }>(
