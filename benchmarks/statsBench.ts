@@ -11,10 +11,9 @@
  *
  *   npm run bench:stats [-- --days 30 --visits 10000 --sales 50000 --members 60000 --requests 30 --screenshot docs/dashboard.png] [--json]
  */
-import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
 import pg from 'pg';
 import { StatsRepository } from '../service/repositories/statsRepository.js';
+import { CHROMIUM, haveChromium, launchChromium, signedInConsole } from '../service/testSupport/browser.js';
 import { benchCommand } from './benchCommand.js';
 import { startBenchService } from './benchService.js';
 
@@ -33,7 +32,6 @@ const salesPerDay = Number(opts.sales);
 const memberCount = Number(opts.members);
 const requests = Number(opts.requests);
 const MALL = 'bench';
-const CHROMIUM = '/usr/bin/chromium';
 
 const bench = await startBenchService();
 const sql = new pg.Pool({ connectionString: bench.databaseUrl, max: 2 });
@@ -162,7 +160,7 @@ try {
     perFigure[name] = times.sort((a, b) => a - b)[2]!;
   }
   console.log(`per figure, ${days} days by day (median ms): ${Object.entries(perFigure).map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(', ')}`);
-  const render = existsSync(CHROMIUM) ? await timeDashboard() : undefined;
+  const render = haveChromium ? await timeDashboard() : undefined;
   if (!render) console.log(`dashboard render not timed: ${CHROMIUM} is missing`);
   if (opts.json) console.log(JSON.stringify({ seeded, results, perFigure, render }));
 } finally {
@@ -172,12 +170,9 @@ try {
 
 /** The console drawing the month (5 times, switching away and back), and its picture. */
 async function timeDashboard() {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  const browser = await launchChromium();
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(`${bench.url}/console/`);
-    await page.fill('#key', bench.admin);
-    await page.keyboard.press('Enter');
+    const page = await signedInConsole(browser, bench.url, bench.admin);
     await page.locator('#dashboard-body[data-ready]').waitFor();
     await page.selectOption('#stats-mall', MALL);
     await page.locator('#dashboard-body[data-ready]').waitFor();

@@ -21,17 +21,16 @@ export interface DecodeLimits {
 }
 
 /**
- * Decodes an upload with sharp (libvips, off the event loop): format sniffed from the bytes,
- * pixel limit against decompression bombs, EXIF orientation applied, only the first frame of an
- * animation, downscaled so that the longest side is at most `maxSidePx`.
+ * What an upload says it is, checked before anything is decoded: not empty, a readable image of an
+ * accepted format (sniffed from the bytes, never trusted from Content-Type), and within the pixel
+ * limit (a decompression bomb gets 413 without being decoded). Sizes are as shown (EXIF orientation applied).
  */
-export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<DecodedImage> {
+async function checkedHeader(bytes: Buffer, maxPixels: number): Promise<{ format: ImageFormat; width: number; height: number }> {
   if (bytes.length === 0) throw new ImageError('empty', 'the image body is empty');
   let format: string | undefined;
   let width: number;
   let height: number;
   try {
-    // Header only, nothing decoded yet: the pixel count is checked below so that a bomb gets 413.
     const meta = await sharp(bytes, { limitInputPixels: false, pages: 1 }).metadata();
     format = meta.format;
     width = meta.autoOrient?.width ?? meta.width ?? 0;
@@ -42,9 +41,19 @@ export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<
   if (!isImageFormat(format)) {
     throw new ImageError('unsupported_format', `image format ${format ?? 'unknown'} is not accepted; send ${IMAGE_FORMAT_NAMES}`);
   }
-  if (width * height > limits.maxPixels) {
-    throw new ImageError('too_many_pixels', `the image has ${width * height} pixels; at most ${limits.maxPixels} are accepted`);
+  if (width * height > maxPixels) {
+    throw new ImageError('too_many_pixels', `the image has ${width * height} pixels; at most ${maxPixels} are accepted`);
   }
+  return { format, width, height };
+}
+
+/**
+ * Decodes an upload with sharp (libvips, off the event loop): format sniffed from the bytes,
+ * pixel limit against decompression bombs, EXIF orientation applied, only the first frame of an
+ * animation, downscaled so that the longest side is at most `maxSidePx`.
+ */
+export async function decodeImage(bytes: Buffer, limits: DecodeLimits): Promise<DecodedImage> {
+  const { format, width, height } = await checkedHeader(bytes, limits.maxPixels);
   const longest = Math.max(width, height);
   const scale = longest > limits.maxSidePx ? longest / limits.maxSidePx : 1;
   try {
@@ -94,18 +103,7 @@ export async function withoutMetadata(bytes: Buffer, format: ImageFormat, maxPix
  * without metadata (lines and labels stay sharp).
  */
 export async function planImage(bytes: Buffer, limits: DecodeLimits): Promise<{ bytes: Buffer; width: number; height: number }> {
-  if (bytes.length === 0) throw new ImageError('empty', 'the image body is empty');
-  let format: string | undefined;
-  let pixels: number;
-  try {
-    const meta = await sharp(bytes, { limitInputPixels: false, pages: 1 }).metadata();
-    format = meta.format;
-    pixels = (meta.width ?? 0) * (meta.height ?? 0);
-  } catch {
-    throw new ImageError('unreadable', 'the body is not a readable image');
-  }
-  if (!isImageFormat(format)) throw new ImageError('unsupported_format', `image format ${format ?? 'unknown'} is not accepted; send ${IMAGE_FORMAT_NAMES}`);
-  if (pixels > limits.maxPixels) throw new ImageError('too_many_pixels', `the image has ${pixels} pixels; at most ${limits.maxPixels} are accepted`);
+  await checkedHeader(bytes, limits.maxPixels);
   try {
     const { data, info } = await sharp(bytes, { limitInputPixels: limits.maxPixels, pages: 1, failOn: 'error' })
       .rotate()

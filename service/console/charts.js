@@ -1,4 +1,5 @@
 // Small SVG charts: people would rather look than read.
+import { h } from './ui.js';
 const NS = 'http://www.w3.org/2000/svg';
 const el = (name, attrs = {}, text) => {
   const node = document.createElementNS(NS, name);
@@ -107,16 +108,7 @@ export function rankedBars({ title, items, format = String, colour = '#4f7cff' }
 }
 
 function legend(series) {
-  const box = document.createElement('figcaption');
-  box.className = 'legend';
-  for (const s of series) {
-    const key = document.createElement('span');
-    const swatch = document.createElement('i');
-    swatch.style.background = s.colour;
-    key.append(swatch, s.name);
-    box.append(key);
-  }
-  return box;
+  return h('figcaption', { class: 'legend' }, series.map((s) => h('span', {}, h('i', { style: `background:${s.colour}` }), s.name)));
 }
 
 /**
@@ -140,10 +132,3 @@ export function trailOnPlan({ planUrl, width, height, stops }) {
   });
   return svg;
 }
-
-const h = (tag, attrs, ...children) => {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  node.append(...children);
-  return node;
-};

@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Visage } from '../app/startVisage.js';
 import { apiClient } from '../testSupport/apiClient.js';
+import { CHROMIUM, CONSOLE_ARTIFACTS as ARTIFACTS, haveChromium, launchChromium } from '../testSupport/browser.js';
 import { composeFrame, cropFace, PERSON_A, PERSON_B, STRANGERS } from '../testSupport/facePhotos.js';
 import { MjpegSource } from '../testSupport/mjpegSource.js';
 import { photoHeldUp, tiltedCorners } from '../testSupport/perspective.js';
@@ -18,9 +18,6 @@ import { WebhookReceiver } from '../testSupport/webhookReceiver.js';
  * see the identify boxes, purge. Screenshots go to test-artifacts/console/.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/console');
-const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`console browser tests skipped: ${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`);
 
 let service: IsolatedVisage;
@@ -45,21 +42,12 @@ describe.skipIf(!haveChromium)('operator console', () => {
     const photo = await cropFace(PERSON_B, { width: 360 });
     const poses = await Promise.all(([[0, 0], [0, 0.05], [0.35, -0.15], [-0.35, 0.05], [0, 0.2]] as const).map(([shear, keystone]) => photoHeldUp(photo, tiltedCorners(300, shear, keystone))));
     await fs.writeFile(WEBCAM, Buffer.concat(poses.flatMap((frame) => Array.from({ length: 12 }, () => frame))));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--use-fake-ui-for-media-stream',
-        '--use-fake-device-for-media-stream',
-        `--use-file-for-fake-video-capture=${WEBCAM}`,
-      ],
-    });
+    browser = await launchChromium([
+      '--disable-quic',
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${WEBCAM}`,
+    ]);
     page = await browser.newPage({ viewport: { width: 1024, height: 768 } }); // a tablet at the service desk
   });
 

@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient } from '../testSupport/apiClient.js';
+import { CHROMIUM, CONSOLE_ARTIFACTS as ARTIFACTS, haveChromium, launchChromium, signedInConsole } from '../testSupport/browser.js';
 import { composeFrame, cropFace, PERSON_A } from '../testSupport/facePhotos.js';
 import { floorPlanImage, PLAN_AREAS } from '../testSupport/floorPlan.js';
 import { ADMIN_AUTH, startIsolatedVisage, type IsolatedVisage } from '../testSupport/testVisage.js';
@@ -15,9 +15,6 @@ import { ADMIN_AUTH, startIsolatedVisage, type IsolatedVisage } from '../testSup
  * charts whose bars carry their numbers on hover, and a table; the member's page draws the
  * day's path over the plan. Screenshots go to test-artifacts/console/.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/console');
-const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`dashboard browser tests skipped: ${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`);
 
 const MALL = 'plaza';
@@ -48,15 +45,12 @@ describe.skipIf(!haveChromium)('the dashboard and the trail in the console', () 
     }
     expect((await admin.post('/v1/sales', { saleId: 'P-1', storeId: 'p-shoes', amount: 300, currency: 'CNY', at: minutesAgo(6) })).status).toBe(201);
     expect((await admin.post(`/v1/members/${memberId}/purchases`, { transactionId: 'P-2', storeId: 'p-shoes', amount: 100, currency: 'CNY', items: [{ sku: 's', category: 'shoes', quantity: 1, price: 100 }], at: minutesAgo(5) })).status).toBe(201);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await launchChromium();
   }, 120_000);
 
   /** A new tab, signed in with the admin key: on the dashboard, as every sign-in is. */
   const signedIn = async (): Promise<Page> => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(`${service.visage.url}/console/`);
-    await page.fill('#key', ADMIN_AUTH.authorization.slice('Bearer '.length));
-    await page.keyboard.press('Enter');
+    const page = await signedInConsole(browser, service.visage.url, ADMIN_AUTH.authorization.slice('Bearer '.length));
     await page.locator('#dashboard-body[data-ready]').waitFor();
     return page;
   };

@@ -12,6 +12,11 @@ import { API_ERROR_CODES } from './errorStatus.js';
  */
 
 
+/** Categories by spend, most first. */
+const favouriteCategories = z.array(z.object({ category: z.string(), spend: z.number(), share: z.number() }));
+/** What a member spends somewhere (a brand, a group of brands). */
+const spendFigures = { spend: z.number(), purchases: z.number().int(), favouriteCategories };
+
 export const errorResponse = z
   .object({
     // An error's details vary by code (reasons, balance, refundable…): the error handler builds them, never the domain's objects.
@@ -44,25 +49,11 @@ const profile = z
     pointsExpiring: z.array(z.object({ points: z.number().int(), expiresAt: time })),
     /** The operator's tags and the behaviour tags, without repeats. */
     tags: z.array(z.string()),
-    favouriteCategories: z.array(z.object({ category: z.string(), spend: z.number(), share: z.number() })),
+    favouriteCategories,
     /** Spend and favourite categories per brand (the store's brand), most spent first. */
-    brands: z.array(
-      z.object({
-        brand: z.string(),
-        spend: z.number(),
-        purchases: z.number().int(),
-        favouriteCategories: z.array(z.object({ category: z.string(), spend: z.number(), share: z.number() })),
-      }),
-    ),
+    brands: z.array(z.object({ brand: z.string(), ...spendFigures })),
     /** The same per group of brands (the brands' groupId). */
-    brandGroups: z.array(
-      z.object({
-        group: z.string(),
-        spend: z.number(),
-        purchases: z.number().int(),
-        favouriteCategories: z.array(z.object({ category: z.string(), spend: z.number(), share: z.number() })),
-      }),
-    ),
+    brandGroups: z.array(z.object({ group: z.string(), ...spendFigures })),
     visitsLast30Days: z.number(),
     lastVisitAt: time.nullable(),
     lastPurchaseAt: time.nullable(),

@@ -11,11 +11,12 @@ export type MallCountMetric = 'joined_member' | 'joined_visitor' | 'converted' |
 export class MallCountsRepository {
   constructor(private readonly db: Queryable) {}
 
-  async add(mallId: string, at: Date, metric: MallCountMetric, db: Queryable = this.db, cameraId = '', count = 1): Promise<void> {
+  /** Adds one to `metric` in `at`'s hour (per camera for the faces tracked and recognised, else over the mall). */
+  async add(count: { mallId: string; at: Date; metric: MallCountMetric; cameraId?: string }, db: Queryable = this.db): Promise<void> {
     await db.query(
-      `INSERT INTO mall_counts (mall_id, hour, metric, camera_id, count) VALUES ($1, date_trunc('hour', $2::timestamptz), $3, $4, $5)
-       ON CONFLICT (mall_id, metric, hour, camera_id) DO UPDATE SET count = mall_counts.count + excluded.count`,
-      [mallId, at, metric, cameraId, count],
+      `INSERT INTO mall_counts (mall_id, hour, metric, camera_id, count) VALUES ($1, date_trunc('hour', $2::timestamptz), $3, $4, 1)
+       ON CONFLICT (mall_id, metric, hour, camera_id) DO UPDATE SET count = mall_counts.count + 1`,
+      [count.mallId, count.at, count.metric, count.cameraId ?? ''],
     );
   }
 

@@ -86,7 +86,7 @@ function harness(policy: Partial<VisitorPolicy> = {}, options: { holdsGroup?: bo
     visitors: { policy: 'track', minSightings: 3, pushedTrackTimeoutSeconds: 30, ...policy },
     adaptation: { offer: (candidate: { memberId: string; source: string }) => Promise.resolve(offers.push(candidate)).then(() => ({ added: false, reason: 'camera' })) },
     observer: { faceDecided: (source: FaceSource, outcome: string) => outcomes.push({ source, outcome }), visitSighted: () => undefined },
-    counts: { add: (_mallId: string, _at: Date, metric: string, _db: unknown, cameraId: string) => Promise.resolve(void counts.push({ metric, cameraId })) },
+    counts: { add: ({ metric, cameraId }: { metric: string; cameraId: string }) => Promise.resolve(void counts.push({ metric, cameraId })) },
     clock: () => new Date(now),
     logger: pino({ level: 'silent' }),
   } as unknown as FrameServiceDeps;

@@ -207,7 +207,7 @@ export class FrameService {
     if (metrics.length === 0) return;
     track.counted = recognised ? 'recognised' : 'tracked';
     for (const metric of metrics) {
-      await this.deps.counts.add(mallId, at, metric, undefined, cameraId).catch((error: unknown) => this.deps.logger.warn({ err: error, cameraId, metric }, 'dashboard count not written'));
+      await this.deps.counts.add({ mallId, at, metric, cameraId }).catch((error: unknown) => this.deps.logger.warn({ err: error, cameraId, metric }, 'dashboard count not written'));
     }
   }
 

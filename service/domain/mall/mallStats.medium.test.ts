@@ -67,7 +67,7 @@ beforeAll(async () => {
   // Faces the cameras tracked yesterday at noon: 4, of which 3 recognised (FrameService's counts, written as it writes them).
   const counts = new MallCountsRepository(t.pool);
   for (const metric of ['faces_tracked', 'faces_tracked', 'faces_tracked', 'faces_tracked', 'faces_recognised', 'faces_recognised', 'faces_recognised'] as const) {
-    await counts.add(MALL, yesterdayAt('12:00'), metric, undefined, 'e-food');
+    await counts.add({ mallId: MALL, at: yesterdayAt('12:00'), metric, cameraId: 'e-food' });
   }
 }, 60_000);
 

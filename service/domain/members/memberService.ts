@@ -127,7 +127,7 @@ export class MemberService {
     const member = await named(this.deps.members.create(input, tx));
     await this.recordConsent(member.id, input.consent, tx);
     await this.deps.outbox.record(tx, member.kind === 'visitor' ? 'visitor.created' : 'member.created', { memberId: member.id });
-    await this.deps.counts.add(member.homeMallId, this.deps.clock(), member.kind === 'visitor' ? 'joined_visitor' : 'joined_member', tx);
+    await this.deps.counts.add({ mallId: member.homeMallId, at: this.deps.clock(), metric: member.kind === 'visitor' ? 'joined_visitor' : 'joined_member' }, tx);
     this.deps.partitions.addRegular(member.homeMallId, member.id);
     return member;
   }
@@ -194,7 +194,7 @@ export class MemberService {
       const now = this.deps.clock();
       const member = await named(this.deps.members.update(id, { ...conversion, tier, kind: 'member', expiresAt: null, convertedAt: now }, tx));
       await this.recordConsent(id, conversion.consent, tx);
-      await this.deps.counts.add(visitor.homeMallId, now, 'converted', tx);
+      await this.deps.counts.add({ mallId: visitor.homeMallId, at: now, metric: 'converted' }, tx);
       await this.deps.outbox.record(tx, 'visitor.converted', { memberId: id });
       return member;
     });
@@ -211,7 +211,7 @@ export class MemberService {
       const member = await this.deps.members.lockForUpdate(id, tx);
       if (!member) throw memberNotFound(id);
       // Counted, not named: the dashboard's net new members needs those who left.
-      await this.deps.counts.add(member.homeMallId, this.deps.clock(), member.kind === 'visitor' ? 'left_visitor' : 'left_member', tx);
+      await this.deps.counts.add({ mallId: member.homeMallId, at: this.deps.clock(), metric: member.kind === 'visitor' ? 'left_visitor' : 'left_member' }, tx);
       // Events are visits and purchases; their points entries go with them.
       const events = (await this.deps.visits.countByMember(id, tx)) + (await this.deps.purchases.countByMember(id, tx));
       const erased = await this.eraseFacesWithin(id, tx);
