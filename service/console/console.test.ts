@@ -262,6 +262,9 @@ describe.skipIf(!haveChromium)('operator console', () => {
       await tillPage.goto(`${visage.url}/console/`);
       await tillPage.fill('#key', tillKey);
       await tillPage.keyboard.press('Enter');
+      // A till's key opens on the identify tester (the dashboard is the operators'), with no error shown.
+      await tillPage.locator('#identify-file').waitFor();
+      expect(await tillPage.locator('#status').textContent()).toBe('');
       await tillPage.click('[data-view="identify"]');
       await tillPage.setInputFiles('#identify-file', { name: 'counter.jpg', mimeType: 'image/jpeg', buffer: await cropFace(PERSON_A, { width: 320 }) });
       await tillPage.locator('#identify-results .offers', { hasText: 'Fifteen off' }).waitFor();
