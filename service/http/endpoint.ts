@@ -60,6 +60,12 @@ export interface Reply {
 }
 
 /** 204 once `done` has: the answer of a removal. */
+/** The answers of an idempotent write, declared: 201 with `schema` for a new one, 200 with the first answer again for a replay. */
+export const idempotentResponses = (description: string, schema: z.ZodType): Endpoint['responses'] => ({
+  201: { description, schema },
+  200: { description: 'the first answer again, for a repeated request (header idempotent-replayed: true)', schema },
+});
+
 /** 201 for a new write, 200 with the first answer for a replay of an idempotent request (header idempotent-replayed). */
 export const replyOf = (receipt: unknown, replayed: boolean): Reply => ({ status: replayed ? 200 : 201, headers: { 'idempotent-replayed': String(replayed) }, body: receipt });
 

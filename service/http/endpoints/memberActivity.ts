@@ -1,4 +1,4 @@
-import { endpoint, replyOf } from '../endpoint.js';
+import { endpoint, idempotentResponses, replyOf } from '../endpoint.js';
 import { memberPath } from './pathParams.js';
 import * as out from '../responses.js';
 import { couponListQuery, purchasePageQuery, purchaseParams, purchaseSchema, redemptionSchema, refundSchema, saleSchema, visitPageQuery, trailQuery } from '../schemas.js';
@@ -18,10 +18,7 @@ export const memberActivityEndpoints = [
     json: purchaseSchema,
     // A receipt of 500 lines fits in well under this.
     jsonLimit: '128kb',
-    responses: {
-      201: { description: 'the receipt: points earned, tier, balance', schema: out.purchaseReceipt },
-      200: { description: 'the first answer again, for a repeated request (header idempotent-replayed: true)', schema: out.purchaseReceipt },
-    },
+    responses: idempotentResponses('the receipt: points earned, tier, balance', out.purchaseReceipt),
     errors: ['MEMBER_NOT_FOUND', 'TRANSACTION_CONFLICT', 'COUPON_NOT_USABLE', 'RECOGNITION_REQUIRED', 'RECOGNITION_NOT_FOUND', 'RECOGNITION_EXPIRED', 'RECOGNITION_USED'],
     handle: async ({ params, body, principal }, { purchases }) => {
       // A till's key names its store (and so the mall) when the request does not.
@@ -53,10 +50,7 @@ export const memberActivityEndpoints = [
     roles: ['pos'],
     ...memberPath,
     json: redemptionSchema,
-    responses: {
-      201: { description: 'the new balance and the lots drawn from', schema: out.redemptionReceipt },
-      200: { description: 'the first answer again, for a repeated request (header idempotent-replayed: true)', schema: out.redemptionReceipt },
-    },
+    responses: idempotentResponses('the new balance and the lots drawn from', out.redemptionReceipt),
     errors: ['MEMBER_NOT_FOUND', 'TRANSACTION_CONFLICT', 'INSUFFICIENT_POINTS', 'RECOGNITION_REQUIRED', 'RECOGNITION_NOT_FOUND', 'RECOGNITION_EXPIRED', 'RECOGNITION_USED'],
     handle: async ({ params, body, principal }, { points }) => {
       const { receipt, replayed } = await points.redeem(params.id, body, principal);
@@ -71,10 +65,7 @@ export const memberActivityEndpoints = [
     params: purchaseParams,
     notFound: { id: memberNotFound },
     json: refundSchema,
-    responses: {
-      201: { description: 'the refund: points reversed, points already spent, what is left to refund', schema: out.refundReceipt },
-      200: { description: 'the first answer again, for a repeated request (header idempotent-replayed: true)', schema: out.refundReceipt },
-    },
+    responses: idempotentResponses('the refund: points reversed, points already spent, what is left to refund', out.refundReceipt),
     errors: ['MEMBER_NOT_FOUND', 'PURCHASE_NOT_FOUND', 'TRANSACTION_CONFLICT', 'REFUND_EXCEEDS_PURCHASE'],
     handle: async ({ params, body }, { refunds }) => {
       const { receipt, replayed } = await refunds.refund(params.id, params.transactionId, body);

@@ -1,4 +1,4 @@
-import { endpoint, replyOf } from '../endpoint.js';
+import { endpoint, idempotentResponses, replyOf } from '../endpoint.js';
 import { memberPath, partnerPath } from './pathParams.js';
 import * as out from '../responses.js';
 import { createPartnerSchema, transferSchema, updatePartnerSchema } from '../schemas.js';
@@ -55,10 +55,7 @@ export const partnerEndpoints = [
     ...memberPath,
     json: transferSchema,
     audit: 'points.transfer',
-    responses: {
-      201: { description: 'what moved each way, the rate, what rounding cut off, and the new balance', schema: out.transferReceipt },
-      200: { description: 'the first answer again, for a repeated request (header idempotent-replayed: true)', schema: out.transferReceipt },
-    },
+    responses: idempotentResponses('what moved each way, the rate, what rounding cut off, and the new balance', out.transferReceipt),
     errors: ['PARTNER_NOT_FOUND', 'TRANSFER_OUT_OF_LIMITS', 'INSUFFICIENT_POINTS', 'TRANSACTION_CONFLICT'],
     handle: async ({ params, body }, { transfers }) => {
       const { receipt, replayed } = await transfers.transfer(params.id, body);
