@@ -310,7 +310,7 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     cameras: new CameraService({ cameras: cameraRepository, streams: cameraSupervisor, malls: mallRepository }),
     malls: mallService,
     stats: new MallStats({ stats: new StatsRepository(pool), malls: mallService, defaultTimeZone: config.loyalty.timeZone, clock }),
-    floorPlans: new FloorPlans({ malls: mallRepository, maxPixels: config.maxImagePixels }),
+    floorPlans: new FloorPlans({ malls: mallService, plans: mallRepository, maxPixels: config.maxImagePixels }),
     cameraSupervisor,
     purchases,
     points: new PointsService({ pool, members, ledger, redemptions: new RedemptionRepository(), recognitions, outbox, clock, logger }),
