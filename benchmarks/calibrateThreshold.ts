@@ -3,7 +3,7 @@
  * pairsDevTest, and writes them to models/thresholds/<model>.json (read at start).
  *
  *   [FACE_MODEL=faceapi] npm run calibrate [-- --dir ../shared/datasets/lfw-view1] [--cache file] [--dry-run] [--json]
- *   npm run calibrate -- --from-service [--url http://…:8080] [--key <admin key>]   (calibrateFromService.ts)
+ *   npm run calibrate -- --from-service [--apply] [--url http://…:8080] [--key <admin key>]   (calibrateFromService.ts)
  *
  * Everything is tuned on DevTrain images and pairs only; DevTest is measured once.
  * - verify (1:1): the threshold with the best DevTrain pair accuracy.
@@ -42,15 +42,16 @@ const program = benchCommand()
   .option('--from-service', "check a running service's thresholds on its own enrolled members instead (POST /v1/admin/calibration)")
   .option('--url <url>', 'the running service (--from-service)', process.env.VISAGE_URL ?? 'http://127.0.0.1:8080')
   .option('--key <key>', 'an admin key (--from-service)', process.env.VISAGE_ADMIN_KEY)
+  .option('--apply', 'then put the suggested MATCH_THRESHOLD in force on every replica (POST /v1/admin/thresholds; audited)')
   .parse();
-const opts = program.opts<{ dir: string; threads: string; cache?: string; dryRun?: boolean; json?: boolean; fromService?: boolean; url: string; key?: string }>();
+const opts = program.opts<{ dir: string; threads: string; cache?: string; dryRun?: boolean; json?: boolean; fromService?: boolean; url: string; key?: string; apply?: boolean }>();
 
 if (opts.fromService) {
   if (!opts.key) {
     console.error('--from-service needs an admin key: --key or VISAGE_ADMIN_KEY');
     process.exit(2);
   }
-  await calibrateFromService(opts.url, opts.key, opts.json === true);
+  await calibrateFromService(opts.url, opts.key, { json: opts.json === true, apply: opts.apply === true });
   process.exit(0);
 }
 

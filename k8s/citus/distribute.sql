@@ -9,6 +9,7 @@ SELECT create_reference_table('stores');
 SELECT create_reference_table('campaigns');
 SELECT create_reference_table('partners');
 SELECT create_reference_table('mall_floor_plans');
+SELECT create_reference_table('applied_thresholds');
 
 -- Member-owned: distributed by member id, every table of one member on one worker (colocated),
 -- so a member's transaction (enroll, visit, purchase, purge) stays on one worker.

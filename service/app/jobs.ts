@@ -11,12 +11,15 @@ import type { PointsService } from '../domain/loyalty/points.js';
 import type { CampaignEngine } from '../domain/loyalty/campaignEngine.js';
 import type { BiometricUpgrade } from '../domain/faces/biometricUpgrade.js';
 import type { VisitService } from '../domain/mall/visitService.js';
+import type { ThresholdSettings } from '../domain/recognition/thresholdSettings.js';
 
 const VISITOR_EXPIRY_INTERVAL_MS = 15 * 60_000;
 const LIVENESS_SWEEP_INTERVAL_MS = 5 * 60_000;
 const OUTBOX_COMPACTION_INTERVAL_MS = 60 * 60_000;
 const BIOMETRIC_UPGRADE_INTERVAL_MS = 60 * 60_000;
 const PROBE_KEY_RETIRE_INTERVAL_MS = 10 * 60_000;
+/** Applied thresholds are read again this often, beside the announcement every replica listens for. */
+const THRESHOLDS_POLL_INTERVAL_MS = 60_000;
 /** Trails older than their retention lose their cameras within this. */
 const TRAIL_RETENTION_INTERVAL_MS = 10 * 60_000;
 
@@ -62,6 +65,7 @@ export async function startJobs(deps: {
   campaignEngine: CampaignEngine;
   biometricUpgrade: BiometricUpgrade;
   visits: Pick<VisitService, 'forgetOldTrails'>;
+  thresholdSettings: Pick<ThresholdSettings, 'refresh'>;
   /** Destroys the probe keys of hours whose probes have all expired. */
   probeKeys: { retireProbeKeys(lifetimeMs: number): Promise<number> };
   /** The longest a probe lives (RECOGNITION_TTL_SECONDS). */
@@ -102,6 +106,7 @@ export async function startJobs(deps: {
     // After an upgrade (or a restore of an older backup): finds nothing, through a partial index, once sealed.
     repeatEvery(BIOMETRIC_UPGRADE_INTERVAL_MS, sealPlain, warn('sealing plain biometric data failed')),
     repeatEvery(TRAIL_RETENTION_INTERVAL_MS, () => deps.visits.forgetOldTrails(), warn('forgetting old trails failed')),
+    repeatEvery(THRESHOLDS_POLL_INTERVAL_MS, () => deps.thresholdSettings.refresh(), warn('applied thresholds not read')),
   ];
   return {
     expireVisitors: () => visitorExpiry.sweep(),

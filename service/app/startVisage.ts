@@ -5,6 +5,8 @@ import { FacePipeline } from '../../models/facePipeline.js';
 import type { BlobStore } from '../blob/blobStore.js';
 import { FsBlobStore } from '../blob/fsBlobStore.js';
 import { S3BlobStore } from '../blob/s3BlobStore.js';
+import { listenForChanges } from '../db/changeListener.js';
+import { THRESHOLD_CHANGES_CHANNEL } from '../repositories/appliedThresholdRepository.js';
 import type { Config } from '../config.js';
 import { systemClock, type Clock } from '../domain/shared/clock.js';
 import { createApp } from '../http/app.js';
@@ -99,6 +101,15 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
   metrics.watchCameras(() => services.cameraSupervisor.statuses());
   await services.keys.seedAdmin(config.adminKey, services.adminKeyFile);
   await services.servedIndex.refresh().catch((error: unknown) => logger.warn({ err: error }, 'mall partitions not loaded'));
+  // Thresholds an admin applied after calibrating here: in force before the first request, and
+  // again whenever any replica applies or withdraws them (the listener also reads them after each reconnection).
+  await services.thresholdSettings.refresh();
+  const thresholdListener = listenForChanges(
+    database.url,
+    THRESHOLD_CHANGES_CHANNEL,
+    () => void services.thresholdSettings.refresh().catch((error: unknown) => logger.warn({ err: error }, 'applied thresholds not read')),
+    logger,
+  );
 
   const openapi = openApiDocument(ENDPOINTS, packageVersion());
   const app = createApp(
@@ -109,7 +120,9 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
       readiness: readinessCheck({ pool, pipeline, sync: replica.sync, indexPollMs: config.indexSync.pollMs }),
       scoring: {
         faceModel: { key: config.faceModel.key, name: config.faceModel.name, version: config.faceModel.version, dimension: config.faceModel.dimension, metric: config.faceModel.metric },
-        thresholds: config.thresholds,
+        get thresholds() {
+          return services.thresholdSettings.view().inForce;
+        },
       },
       openapi: () => openapi,
     },
@@ -132,6 +145,7 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
     jobs.stop,
     () => services.cameraSupervisor.close(),
     () => services.deliveryWorkers.close(),
+    () => thresholdListener.close(),
     server.close,
     () => pipeline.close(),
     () => services.audit.flush(),

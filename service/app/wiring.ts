@@ -12,6 +12,8 @@ import { AuditLog } from '../domain/access/auditLog.js';
 import { MasterKeyRotation } from '../domain/access/masterKeyRotation.js';
 import { AdaptiveTemplates } from '../domain/faces/adaptiveTemplates.js';
 import { BiometricUpgrade } from '../domain/faces/biometricUpgrade.js';
+import { ThresholdSettings } from '../domain/recognition/thresholdSettings.js';
+import { AppliedThresholdRepository } from '../repositories/appliedThresholdRepository.js';
 import { DeploymentCalibration } from '../domain/recognition/deploymentCalibration.js';
 import { FaceRecords } from '../domain/faces/faceRecords.js';
 import { FaceService } from '../domain/faces/faceService.js';
@@ -303,6 +305,13 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
     masterKeyRotation: new MasterKeyRotation(keyring, webhooks),
     biometricUpgrade: new BiometricUpgrade({ pool, templates, photos: blobs, logger }),
     calibration: new DeploymentCalibration({ index, duplicates: duplicateRepository, rule, thresholds: partitionThresholds, targetFpir }),
+    thresholdSettings: new ThresholdSettings({
+      repository: new AppliedThresholdRepository(pool),
+      rule,
+      configured: config.thresholds,
+      modelVersion: `${config.faceModel.key}@${config.faceModel.version}`,
+      logger,
+    }),
     records,
     memberData: new MemberDataExport({ members: memberService, consents, templates, data: new MemberDataRepository(pool), records, clock }),
     feed,

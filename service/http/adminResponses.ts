@@ -44,7 +44,6 @@ export const reindexReport = z.object({
 
 export const pruneResult = z.object({ pruned: z.number().int() });
 
-/** The deployment's own impostor pairs against the thresholds in force (DeploymentCalibration). */
 export const auditChainReport = z.object({
   checked: z.number().int(),
   unchained: z.number().int(),
@@ -60,6 +59,7 @@ export const rotationReport = z.object({
   byMasterKey: z.record(z.string(), z.number().int()),
 });
 
+/** The deployment's own impostor pairs against the thresholds in force (DeploymentCalibration). */
 export const calibrationReport = z.object({
   members: z.number().int(),
   pairs: z.number().int(),
@@ -73,12 +73,22 @@ export const calibrationReport = z.object({
   closestPairs: z.array(z.object({ memberId: z.string(), otherMemberId: z.string(), similarity: z.number() })),
 });
 
+const thresholdSet = z.object({ match: z.number(), margin: z.number(), today: z.number(), verify: z.number() });
+
+/** The configuration's thresholds, those in force, and what an admin applied (ThresholdSettings). */
+export const thresholdsView = z.object({
+  modelVersion: z.string(),
+  configured: thresholdSet,
+  inForce: thresholdSet,
+  applied: z.object({ match: z.number(), today: z.number(), appliedBy: z.string().nullable(), appliedAt: time }).nullable(),
+});
+
 export const me = z.object({
   keyId: z.string(),
   name: z.string(),
   role: z.string(),
   faceModel: z.object({ key: z.string(), name: z.string(), version: z.string(), dimension: z.number().int(), metric: z.enum(['cosine', 'euclidean']) }),
-  thresholds: z.object({ match: z.number(), margin: z.number(), today: z.number(), verify: z.number() }),
+  thresholds: thresholdSet,
 });
 
 export const mall = z.object({ id: z.string(), name: z.string(), timeZone: z.string().nullable(), createdAt: time, updatedAt: time }).meta({ id: 'Mall' });

@@ -12,6 +12,7 @@ import type { PartnerService } from '../domain/loyalty/partners.js';
 import type { TransferService } from '../domain/loyalty/transfers.js';
 import type { SaleService } from '../domain/mall/sales.js';
 import type { DeploymentCalibration } from '../domain/recognition/deploymentCalibration.js';
+import type { ThresholdSettings } from '../domain/recognition/thresholdSettings.js';
 import type { CameraService } from '../domain/mall/cameras.js';
 import type { FrameService } from '../domain/mall/frameService.js';
 import type { MallService } from '../domain/mall/malls.js';
@@ -29,7 +30,7 @@ import type { CouponService } from '../domain/loyalty/coupons.js';
 import type { PointsService } from '../domain/loyalty/points.js';
 import type { RefundService } from '../domain/loyalty/refunds.js';
 
-/** The running face model and its thresholds (in its metric's scale), as GET /v1/me shows them. */
+/** The running face model and its thresholds in force (in its metric's scale; read when asked: an admin may apply others), as GET /v1/me shows them. */
 export interface ScoringView {
   faceModel: { key: string; name: string; version: string; dimension: number; metric: 'cosine' | 'euclidean' };
   thresholds: { match: number; margin: number; today: number; verify: number };
@@ -64,6 +65,7 @@ export interface ApiServices {
   livenessSessions: LivenessSessions;
   reindex: ReindexService;
   calibration: DeploymentCalibration;
+  thresholdSettings: ThresholdSettings;
   masterKeyRotation: MasterKeyRotation;
   memberData: MemberDataExport;
   partners: PartnerService;

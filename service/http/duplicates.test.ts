@@ -3,7 +3,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Visage } from '../app/startVisage.js';
 import { apiClient, expectError } from '../testSupport/apiClient.js';
-import { cropFace, PERSON_A, STRANGERS } from '../testSupport/facePhotos.js';
+import { cropFace, PERSON_A, PERSON_B, STRANGERS } from '../testSupport/facePhotos.js';
+import { person, unit } from '../testSupport/syntheticFaces.js';
 import { ADMIN_AUTH, createTestDatabase, makeDataDir, startTestVisage, type TestDatabase } from '../testSupport/testVisage.js';
 
 /**
@@ -139,5 +140,66 @@ describe('calibration on the deployment\'s own faces', () => {
     const audited = async () => (await sql.query("SELECT count(*)::int AS n FROM audit_log WHERE action = 'admin.calibration' AND outcome = 'ok'")).rows[0].n as number;
     for (let tries = 0; tries < 50 && (await audited()) === 0; tries++) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await audited()).toBe(1);
+  });
+});
+
+describe('thresholds applied after calibration', () => {
+  /** A probe exactly `similarity` from a face (the other direction made up, seeded). */
+  function probeAt(face: number[], similarity: number): number[] {
+    const other = person(4_102, face.length);
+    const along = other.reduce((sum, v, i) => sum + v * face[i]!, 0);
+    const orthogonal = unit(other.map((v, i) => v - along * face[i]!));
+    return face.map((v, i) => similarity * v + Math.sqrt(1 - similarity ** 2) * orthogonal[i]!);
+  }
+  const matchOf = async (descriptor: number[]) => ((await atGroup.post('/v1/identify', { descriptor })).body.faces[0].match as { memberId: string } | null)?.memberId ?? null;
+  const inForce = async (api: typeof atGroup) => (await api.get('/v1/me')).body.thresholds as { match: number; today: number; verify: number };
+
+  it('puts an admin\'s MATCH_THRESHOLD in force on every replica, audited, and withdraws it', async () => {
+    const id = await member(atGroup, { homeMallId: 'north' });
+    const enrolled = await atGroup.postImage(`/v1/members/${id}/faces`, await cropFace(PERSON_B));
+    expect(enrolled.status, JSON.stringify(enrolled.body)).toBe(201);
+    const face = (await atGroup.get(`/v1/members/${id}/faces/descriptors`)).body.faces[0].descriptor as number[];
+    const probe = probeAt(face, 0.57);
+    expect(await matchOf(probe)).toBe(id); // 0.57 passes the calibrated 0.527
+    const configured = await inForce(atGroup);
+    expect(configured).toMatchObject({ match: 0.527, today: 0.487 });
+
+    const operator = (await atGroup.post('/v1/keys', { role: 'operator', name: 'desk' })).body.key;
+    expectError(await atGroup.post('/v1/admin/thresholds', { matchThreshold: 0.6 }, { authorization: `Bearer ${operator}` }), 403, 'FORBIDDEN');
+    // Looser than the 1:1 threshold, or not a number: refused, and nothing changes.
+    const tooLoose = await atGroup.post('/v1/admin/thresholds', { matchThreshold: 0.2 });
+    expectError(tooLoose, 400, 'VALIDATION_FAILED');
+    expect(JSON.stringify(tooLoose.body)).toMatch(/VERIFY_THRESHOLD/);
+    expectError(await atGroup.post('/v1/admin/thresholds', { matchThreshold: 'strict' }), 400, 'VALIDATION_FAILED');
+    expect((await atGroup.get('/v1/admin/thresholds')).body).toMatchObject({ applied: null, inForce: configured });
+
+    try {
+      const applied = await atGroup.post('/v1/admin/thresholds', { matchThreshold: 0.6 });
+      expect(applied.status).toBe(200);
+      // The seen-today threshold keeps its distance below the match threshold; the 1:1 one stays.
+      expect(applied.body).toMatchObject({ configured: { match: 0.527 }, inForce: { match: 0.6, today: 0.56, verify: configured.verify }, applied: { match: 0.6, today: 0.56, appliedBy: expect.any(String) } });
+      expect(await inForce(atGroup)).toMatchObject({ match: 0.6, today: 0.56 });
+      expect(await matchOf(probe)).toBeNull(); // the same probe is now unknown
+      // The other replica hears of it (LISTEN/NOTIFY) without a restart.
+      for (let tries = 0; tries < 50 && (await inForce(atSouth)).match !== 0.6; tries++) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await inForce(atSouth)).toMatchObject({ match: 0.6, today: 0.56 });
+      const partitions = (await atGroup.get('/v1/admin/recognition')).body.malls.flatMap((m: { partitions: { threshold: number | null }[] }) => m.partitions);
+      for (const p of partitions) if (p.threshold !== null) expect(p.threshold).toBeGreaterThanOrEqual(0.56);
+    } finally {
+      const withdrawn = await atGroup.call('DELETE', '/v1/admin/thresholds');
+      expect(withdrawn.body).toMatchObject({ applied: null, inForce: configured });
+    }
+    expect(await matchOf(probe)).toBe(id);
+    for (let tries = 0; tries < 50 && (await inForce(atSouth)).match !== 0.527; tries++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await inForce(atSouth)).toMatchObject(configured);
+
+    const audited = async () => (await sql.query("SELECT action, details FROM audit_log WHERE action LIKE 'admin.thresholds.%' AND outcome = 'ok' ORDER BY at")).rows;
+    for (let tries = 0; tries < 50 && (await audited()).length < 2; tries++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await audited()).map((r) => [r.action, r.details.after.match])).toEqual([
+      ['admin.thresholds.apply', 0.6],
+      ['admin.thresholds.withdraw', 0.527],
+    ]);
+    // The member's purge leaves the rest of this file's state as it was.
+    expect((await atGroup.call('DELETE', `/v1/members/${id}`)).status).toBeLessThan(300);
   });
 });

@@ -342,6 +342,11 @@ export const reindexQuerySchema = z.strictObject({
   after: queryNumber(z.number().int().min(-1)),
 });
 
+/** POST /v1/admin/thresholds: the MATCH_THRESHOLD to put in force, in the running model's scale (the calibration's suggestion, usually). */
+export const appliedThresholdsSchema = z.strictObject({
+  matchThreshold: z.number().finite(),
+});
+
 export const rotationQuerySchema = z.strictObject({
   limit: queryNumber(z.number().int().min(1).max(100_000)),
 });

@@ -35,12 +35,36 @@ export const thresholdFromCloseness = (metric: Metric, closeness: number): numbe
  * cosine similarity = 1 − d²/2 exactly.
  */
 export class MatchRule {
+  private current: Readonly<ModelThresholds>;
+  /** Bumped at each revision: whatever was derived from the thresholds (a mall's search plan) is derived again. */
+  private revisions = 0;
+
   constructor(
     readonly metric: Metric,
-    readonly thresholds: Readonly<ModelThresholds>,
+    thresholds: Readonly<ModelThresholds>,
   ) {
     const problems = MatchRule.problemsWith(metric, thresholds);
     if (problems.length > 0) throw new Error(problems.join('; '));
+    this.current = Object.freeze({ ...thresholds });
+  }
+
+  /** The thresholds in force: the configuration's, or those an admin applied after calibrating on the deployment's faces. */
+  get thresholds(): Readonly<ModelThresholds> {
+    return this.current;
+  }
+
+  get revision(): number {
+    return this.revisions;
+  }
+
+  /** Puts other thresholds in force (ThresholdSettings, after checking them with problemsWith). */
+  revise(next: Readonly<ModelThresholds>): void {
+    const problems = MatchRule.problemsWith(this.metric, next);
+    if (problems.length > 0) throw new Error(problems.join('; '));
+    const same = (Object.keys(next) as (keyof ModelThresholds)[]).every((k) => next[k] === this.current[k]);
+    if (same) return;
+    this.current = Object.freeze({ ...next });
+    this.revisions++;
   }
 
   /** What is wrong with a threshold set for a metric (the configuration reports each at start). */

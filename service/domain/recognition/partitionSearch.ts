@@ -37,6 +37,8 @@ interface MallPlan {
   regulars: PartitionGallery;
   version: number;
   indexSize: number;
+  /** The match rule's revision the thresholds were derived from (an admin may apply others). */
+  ruleRevision: number;
   states: PartitionState[];
 }
 
@@ -98,10 +100,12 @@ export class PartitionSearch {
     const { index, partitions } = this.deps;
     let plan = this.plans.get(mallId);
     const version = partitions.versionOf(mallId);
-    if (plan && plan.version === version && plan.indexSize === index.size) return plan;
-    plan ??= { today: new PartitionGallery(index), regulars: new PartitionGallery(index), version: -1, indexSize: -1, states: [] };
+    const { revision } = this.deps.rule;
+    if (plan && plan.version === version && plan.indexSize === index.size && plan.ruleRevision === revision) return plan;
+    plan ??= { today: new PartitionGallery(index), regulars: new PartitionGallery(index), version: -1, indexSize: -1, ruleRevision: -1, states: [] };
     plan.version = version;
     plan.indexSize = index.size;
+    plan.ruleRevision = revision;
     plan.states = this.statesFor(plan, partitions.todayOf(mallId), partitions.regularsOf(mallId));
     this.plans.set(mallId, plan);
     return plan;

@@ -1,6 +1,6 @@
 import { endpoint } from '../endpoint.js';
 import * as out from '../responses.js';
-import { reindexQuerySchema, rotationQuerySchema } from '../schemas.js';
+import { appliedThresholdsSchema, reindexQuerySchema, rotationQuerySchema } from '../schemas.js';
 
 const DEFAULT_REINDEX_BATCH = 200;
 const DEFAULT_REWRAP_LIMIT = 20_000;
@@ -49,6 +49,47 @@ export const adminEndpoints = [
       const report = await calibration.estimate();
       audit({ details: { members: report.members, pairs: report.pairs, suggestedMatchThreshold: report.suggestedMatchThreshold } });
       return { body: report };
+    },
+  }),
+  endpoint({
+    method: 'get',
+    path: '/v1/admin/thresholds',
+    summary: "The match thresholds: the configuration's, those in force, and what an admin applied (admin)",
+    roles: [],
+    responses: { 200: { description: 'configured, in force and applied thresholds, in the running model\'s scale', schema: out.thresholdsView } },
+    errors: [],
+    handle: (_request, { thresholdSettings }) => ({ body: thresholdSettings.view() }),
+  }),
+  endpoint({
+    method: 'post',
+    path: '/v1/admin/thresholds',
+    summary:
+      "Put a MATCH_THRESHOLD in force on every replica, usually the one calibration on the deployment's faces suggested (admin, audited); the seen-today threshold moves by as much",
+    roles: [],
+    json: appliedThresholdsSchema,
+    audit: 'admin.thresholds.apply',
+    responses: { 200: { description: 'the thresholds now in force', schema: out.thresholdsView } },
+    errors: [],
+    handle: async ({ body, principal, audit }, { thresholdSettings }) => {
+      const before = thresholdSettings.view().inForce;
+      const view = await thresholdSettings.apply(body.matchThreshold, principal?.keyId ?? null);
+      audit({ details: { modelVersion: view.modelVersion, before: { match: before.match, today: before.today }, after: { match: view.inForce.match, today: view.inForce.today } } });
+      return { body: view };
+    },
+  }),
+  endpoint({
+    method: 'delete',
+    path: '/v1/admin/thresholds',
+    summary: "Withdraw applied thresholds: the configuration's are in force again on every replica (admin, audited)",
+    roles: [],
+    audit: 'admin.thresholds.withdraw',
+    responses: { 200: { description: 'the thresholds now in force', schema: out.thresholdsView } },
+    errors: [],
+    handle: async ({ audit }, { thresholdSettings }) => {
+      const before = thresholdSettings.view().inForce;
+      const view = await thresholdSettings.withdraw();
+      audit({ details: { modelVersion: view.modelVersion, before: { match: before.match, today: before.today }, after: { match: view.inForce.match, today: view.inForce.today } } });
+      return { body: view };
     },
   }),
   endpoint({

@@ -1,0 +1,86 @@
+import type { Logger } from 'pino';
+import type { ModelThresholds } from '../../../models/faceModels.js';
+import type { AppliedThresholdRepository, AppliedThresholds } from '../../repositories/appliedThresholdRepository.js';
+import { invalidInput } from '../errors.js';
+import { MatchRule, thresholdFromCloseness } from './matchRule.js';
+
+/** What GET/PUT /v1/admin/thresholds answer: the configuration's, those in force, and what an admin applied. */
+export interface ThresholdsView {
+  modelVersion: string;
+  configured: ModelThresholds;
+  inForce: ModelThresholds;
+  applied: AppliedThresholds | null;
+}
+
+const rounded = (value: number) => Number(value.toFixed(4));
+
+/**
+ * Applying thresholds learnt on the deployment's own faces (DeploymentCalibration suggests a
+ * MATCH_THRESHOLD): an explicit admin action, stored in PostgreSQL for the running model's
+ * version so that every replica puts it in force (at start, and when the change is announced).
+ * The seen-today threshold keeps its distance below the match threshold (the two were calibrated
+ * together); the margin and the 1:1 threshold stay the configuration's. Withdrawing returns to
+ * the configuration. Thresholds of another model version are never read: their scale differs.
+ */
+export class ThresholdSettings {
+  private applied: AppliedThresholds | undefined;
+
+  constructor(
+    private readonly deps: {
+      repository: AppliedThresholdRepository;
+      rule: MatchRule;
+      configured: Readonly<ModelThresholds>;
+      modelVersion: string;
+      logger: Logger;
+    },
+  ) {}
+
+  view(): ThresholdsView {
+    const { configured, rule, modelVersion } = this.deps;
+    return { modelVersion, configured: { ...configured }, inForce: { ...rule.thresholds }, applied: this.applied ?? null };
+  }
+
+  /** The thresholds in force with `match` applied: the seen-today one moved by as much, the rest as configured. */
+  private withMatch(match: number): ModelThresholds {
+    const { configured, rule } = this.deps;
+    const shift = thresholdFromCloseness(rule.metric, match) - thresholdFromCloseness(rule.metric, configured.match);
+    const today = rounded(thresholdFromCloseness(rule.metric, thresholdFromCloseness(rule.metric, configured.today) + shift));
+    return { ...configured, match, today };
+  }
+
+  /** Applies a MATCH_THRESHOLD here and on every replica (audited by the caller); refused when it breaks the rule's invariants. */
+  async apply(match: number, keyId: string | null): Promise<ThresholdsView> {
+    const next = this.withMatch(match);
+    const problems = MatchRule.problemsWith(this.deps.rule.metric, next);
+    if (problems.length > 0) throw invalidInput(problems.join('; '), { problems });
+    await this.deps.repository.set(this.deps.modelVersion, { match: next.match, today: next.today }, keyId);
+    await this.refresh();
+    return this.view();
+  }
+
+  /** Withdraws applied thresholds: the configuration's are in force again, here and on every replica. */
+  async withdraw(): Promise<ThresholdsView> {
+    await this.deps.repository.clear(this.deps.modelVersion);
+    await this.refresh();
+    return this.view();
+  }
+
+  /** Reads what is applied for this model version and puts it in force (at start, on each announcement). */
+  async refresh(): Promise<void> {
+    const { repository, rule, configured, modelVersion, logger } = this.deps;
+    const applied = await repository.get(modelVersion);
+    const next = applied ? { ...configured, match: applied.match, today: applied.today } : configured;
+    const problems = MatchRule.problemsWith(rule.metric, next);
+    if (problems.length > 0) {
+      // Written by another version of the service with other configured thresholds: kept out, said loudly.
+      logger.error({ applied, problems }, 'applied thresholds break the match rule here; the configured ones stay in force');
+      this.applied = undefined;
+      rule.revise(configured);
+      return;
+    }
+    const before = rule.revision;
+    this.applied = applied;
+    rule.revise(next);
+    if (rule.revision !== before) logger.info({ match: next.match, today: next.today, applied: Boolean(applied) }, 'match thresholds in force changed');
+  }
+}
