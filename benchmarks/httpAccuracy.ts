@@ -7,7 +7,11 @@
  * The split is openSet.ts's (first photo of every other person with several; one-photo people as
  * distractors; the rest probe).
  *
- *   npm run bench:http-accuracy [-- --dir ../shared/datasets/lfw-view1] [--target-fpir 0.001] [--json]
+ * With `--apply-calibration`, the deployment's own calibration runs between enrollment and the
+ * probes (POST /v1/admin/calibration on the enrolled members' pairs, no labels) and its suggested
+ * MATCH_THRESHOLD is applied (POST /v1/admin/thresholds), as an operator would after enrolling.
+ *
+ *   npm run bench:http-accuracy [-- --dir ../shared/datasets/lfw-view1] [--target-fpir 0.001] [--apply-calibration] [--json]
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -19,8 +23,9 @@ import { openSetSplit } from './openSet.js';
 const opts = benchCommand()
   .option('--dir <folder>', 'LFW View 1 folder', DEFAULT_LFW_DIR)
   .option('--target-fpir <x>', 'TARGET_FPIR of the service', '0.001')
+  .option('--apply-calibration', "after enrolling, apply the MATCH_THRESHOLD the deployment's own calibration suggests")
   .parse()
-  .opts<{ dir: string; targetFpir: string; json?: boolean }>();
+  .opts<{ dir: string; targetFpir: string; applyCalibration?: boolean; json?: boolean }>();
 
 // The gallery as enrolled: the till's probes do not teach adaptive templates here (bench:adaptation measures that).
 const service = await startBenchService({ TARGET_FPIR: opts.targetFpir, ADAPT_MAX_TEMPLATES: process.env.ADAPT_MAX_TEMPLATES ?? '0' });
@@ -40,6 +45,17 @@ await each([...s.enrolled, ...s.distractors], async (person) => {
   if (enrolled.status === 201) memberOf.set(created.json.id!, person);
   else refused.set(code, (refused.get(code) ?? 0) + 1);
 });
+
+let calibration = '';
+if (opts.applyCalibration) {
+  const report = (await call('POST', '/v1/admin/calibration', ADMIN)).json as unknown as { pairs: number; suggestedMatchThreshold: number | null; thresholds: { name: string; threshold: number }[] };
+  const suggested = report.suggestedMatchThreshold;
+  if (suggested !== null) {
+    const applied = await call('POST', '/v1/admin/thresholds', ADMIN, JSON.stringify({ matchThreshold: suggested }));
+    if (applied.status !== 200) throw new Error(`applying ${suggested}: ${applied.status} ${JSON.stringify(applied.json)}`);
+  }
+  calibration = `\ncalibration on the enrolled members (${report.pairs} pairs): configured MATCH_THRESHOLD ${report.thresholds[0]!.threshold}, suggested ${suggested ?? '— (none)'}${suggested !== null ? ', applied' : ''}`;
+}
 
 const enrolled = new Set(s.enrolled);
 const enrolledOk = new Set(memberOf.values());
@@ -71,7 +87,7 @@ await service.close();
 const pct = (n: number, d: number) => `${((100 * n) / d).toFixed(2)}%`;
 const group = report.malls![0]!.partitions.find((p) => p.name === 'group')!;
 console.log(`
-Open-set 1:N through the HTTP API (LFW View 1; TARGET_FPIR ${opts.targetFpir}; group ${group.templates} templates searched at ${group.threshold ?? '— (second factor)'}, expected FPIR ${group.expectedFpir ?? '—'})
+Open-set 1:N through the HTTP API (LFW View 1; TARGET_FPIR ${opts.targetFpir}; group ${group.templates} templates searched at ${group.threshold ?? '— (second factor)'}, expected FPIR ${group.expectedFpir ?? '—'})${calibration}
 enrollments: ${s.enrolled.length + s.distractors.length} tried, ${memberOf.size} accepted, refused: ${JSON.stringify(Object.fromEntries(refused))}
 mated searches ${outcome.mated}: found ${outcome.matedFound}, FNIR ${pct(outcome.mated - outcome.matedFound, outcome.mated)} (of which the person's enrollment was refused: ${outcome.matedMissedRefused}), wrong member ${outcome.wrongMember} (${pct(outcome.wrongMember, outcome.mated)})
 non-mated searches ${outcome.nonMated}: matched to someone ${outcome.falseMatches}, FPIR ${pct(outcome.falseMatches, outcome.nonMated)}

@@ -56,6 +56,29 @@ describe('the dominant face of an enrollment photo', () => {
     expect(centreX(dominantFace(image).box)).toBeLessThan(1000);
   });
 
+  it('enrolls the face the photo is framed on, with a face of the same size close beside it', async () => {
+    // How LFW frames its people: the subject on the photo's centre, someone as large beside them
+    // (the weight rule alone finds neither dominant: the neighbour is too close to the centre).
+    const photo = await composeFrame([
+      { face: PERSON_A, width: 400, left: 440, top: 90 },
+      { face: STRANGERS[0]!, width: 400, left: 850, top: 90 },
+    ]);
+    const image = await pipeline.analyze(photo);
+    expect(image.faces.length).toBe(2);
+    expect(facesSeen(image).map((f) => f.verdict)).toEqual(['counted', 'counted']);
+    const subject = dominantFace(image);
+    expect(subject.box.x).toBeLessThan(640);
+    expect(subject.box.x + subject.box.width).toBeGreaterThan(640);
+    // The same two faces with the photo's centre between them: a real two-person photo.
+    const apart = await pipeline.analyze(
+      await composeFrame([
+        { face: PERSON_A, width: 400, left: 160, top: 90 },
+        { face: STRANGERS[0]!, width: 400, left: 720, top: 90 },
+      ]),
+    );
+    expect(() => dominantFace(apart)).toThrow(expect.objectContaining({ code: 'MULTIPLE_FACES' }));
+  });
+
   it('refuses a real two-person photo, saying which faces it saw', async () => {
     const photo = await composeFrame([
       { face: PERSON_A, width: 400, left: 180, top: 140 },

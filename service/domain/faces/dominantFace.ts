@@ -10,7 +10,9 @@ import { multipleFaces, noFace } from '../errors.js';
  *   box) is not the subject, whatever its size;
  * - a face the detector is far less sure of than the best face is background;
  * then, among the faces left, the one that dominates (size weighed by how central it is) is the
- * subject only when it clearly does; two comparable faces are a real two-person photo.
+ * subject only when it clearly does, or when the photo was framed on it (its face is on the
+ * photo's centre, where no other face is, and it is not much smaller than any other); two
+ * comparable faces neither of which is on the centre are a real two-person photo.
  */
 
 /** A face the detector scores this far below the best face's score does not count. */
@@ -21,6 +23,8 @@ const CUT_ASPECT = 0.62;
 const EDGE_SHARE = 0.02;
 /** The subject's weight (area × centrality) must be at least this many times every other counted face's. */
 const DOMINANCE = 2;
+/** A face framed on the photo's centre is its subject unless another counted face is larger than this many times its area. */
+const FRAMED_MAX_OTHER_AREA = 1.5;
 
 const area = (face: DetectedFace): number => face.box.width * face.box.height;
 
@@ -78,8 +82,22 @@ export function dominantFace(image: AnalyzedImage): DetectedFace {
   if (counted.length === 0) return image.faces[0]!;
   const weight = (face: DetectedFace) => area(face) * centrality(face, image.width, image.height);
   const [subject, ...others] = [...counted].sort((a, b) => weight(b) - weight(a));
-  if (others.some((other) => weight(subject!) < DOMINANCE * weight(other))) {
-    throw multipleFaces({ faces: seen });
-  }
-  return subject!;
+  if (others.every((other) => weight(subject!) >= DOMINANCE * weight(other))) return subject!;
+  const framed = framedSubject(counted, image.width, image.height);
+  if (framed) return framed;
+  throw multipleFaces({ faces: seen });
+}
+
+/**
+ * The face the photo was framed on: the only counted face whose box holds the photo's centre,
+ * with no other counted face more than FRAMED_MAX_OTHER_AREA times its area (a larger face beside
+ * it may be the one meant). A desk photo of a member centres the member; a bystander beside them
+ * is not on the centre.
+ */
+function framedSubject(counted: DetectedFace[], width: number, height: number): DetectedFace | undefined {
+  const [cx, cy] = [width / 2, height / 2];
+  const onCentre = counted.filter(({ box }) => box.x <= cx && cx <= box.x + box.width && box.y <= cy && cy <= box.y + box.height);
+  if (onCentre.length !== 1) return undefined;
+  const subject = onCentre[0]!;
+  return counted.every((other) => area(other) <= FRAMED_MAX_OTHER_AREA * area(subject)) ? subject : undefined;
 }
