@@ -100,16 +100,18 @@ export class FacePipeline {
   /**
    * Faces of a photo, largest first, analysed in the caller's lane (`pos` by default; OverloadedError
    * when the lane is full); `liveness` runs the passive liveness models on each face too,
-   * `challenge` measures a challenge frame.
+   * `challenge` measures a challenge frame, and a face of `known` is measured but not described.
    */
-  async analyze(bytes: Buffer, options: Pick<AnalyzeTask, 'liveness' | 'challenge'> & { lane?: Lane } = {}): Promise<AnalyzedImage> {
+  async analyze(bytes: Buffer, options: Pick<AnalyzeTask, 'liveness' | 'challenge' | 'known'> & { lane?: Lane } = {}): Promise<AnalyzedImage> {
     const image = await decodeImage(bytes, this.options.decodeLimits);
     // The detector's copy is resized by libvips (off the event loop), not in the worker.
     const { detectMaxSidePx: maxSide, detectMinSidePx: minSide } = this.options.model;
     const longest = Math.max(image.width, image.height);
     const detection =
       maxSide && longest > maxSide ? await resizedCopy(image, maxSide) : minSide && longest < minSide ? await resizedCopy(image, minSide) : undefined;
-    const task: AnalyzeTask = { pixels: image.pixels, width: image.width, height: image.height, detection, liveness: options.liveness, challenge: options.challenge };
+    // Known faces are in the photo's pixels; the worker sees the decoded (perhaps smaller) image.
+    const known = options.known?.map((k) => ({ ...k, box: scaleBox(k.box, 1 / image.scale) }));
+    const task: AnalyzeTask = { pixels: image.pixels, width: image.width, height: image.height, detection, liveness: options.liveness, challenge: options.challenge, known };
     const transferList = [image.pixels.buffer as ArrayBuffer, ...(detection ? [detection.pixels.buffer as ArrayBuffer] : [])];
     if (this.closing) throw new Error('the face pipeline is shutting down');
     const result = (await this.scheduler.run(options.lane ?? 'pos', () => this.pool.run(task, { name: 'analyze', transferList }))) as AnalyzeResult;

@@ -1,5 +1,6 @@
 /** Shapes shared by the face pipeline, its worker threads and the service. */
 import type { FaceModelSpec } from './faceModels.js';
+import type { KnownFace } from './knownFaces.js';
 
 export interface Box {
   x: number;
@@ -38,7 +39,10 @@ export interface DetectedFace {
   /** The detector's 5 points (eyes, nose tip, mouth corners), where the model gives them. */
   landmarks?: Point[];
   measures: FaceMeasures;
+  /** Empty for a face of `known` (knownAs set): measured, not described. */
   descriptor: Float32Array;
+  /** The index in the task's `known` of the followed face this one is (knownFaces.ts); absent: described. */
+  knownAs?: number;
   /** Passive liveness, when the task asked for it: the fused MiniFASNet probability of a live face, 0..1. */
   livenessScore?: number;
   /** Liveness challenge frames only (the largest face): how open the eyes are (mean eye aspect ratio, 68 landmarks) … */
@@ -60,6 +64,8 @@ export interface AnalyzeTask {
   liveness?: boolean;
   /** A liveness challenge frame: eye openness and the plane fit against `reference` (the first frame's; absent on the first). */
   challenge?: { reference?: PlanarityReference };
+  /** Faces a camera already follows, in these pixels: a face that is one of them is not described again (knownFaces.ts). */
+  known?: KnownFace[];
 }
 
 export interface AnalyzeResult {

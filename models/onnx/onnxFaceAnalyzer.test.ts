@@ -50,6 +50,18 @@ describe('OnnxFaceAnalyzer', () => {
     expect(dot(a, flipped)).toBeGreaterThan(0.6);
   });
 
+  it('measures but does not describe a face a camera already follows, unless it is a better face than wanted', async () => {
+    const photo = await rgb(await cropFace(PERSON_A, { width: 320 }));
+    const [seen] = (await analyzer.analyze(photo)).faces;
+    const near = { ...seen!.box, x: seen!.box.x + 8 };
+    const [known] = (await analyzer.analyze({ ...photo, known: [{ box: near, minWeight: Number.POSITIVE_INFINITY }] })).faces;
+    expect(known).toMatchObject({ knownAs: 0, box: seen!.box, measures: seen!.measures });
+    expect(known!.descriptor).toHaveLength(0);
+    const [wanted] = (await analyzer.analyze({ ...photo, known: [{ box: near, minWeight: 0.1 }] })).faces;
+    expect(wanted!.knownAs).toBeUndefined();
+    expect(Array.from(wanted!.descriptor)).toEqual(Array.from(seen!.descriptor));
+  });
+
   it('invents no face on photos without one', async () => {
     const size = { width: 480, height: 360, channels: 3 as const };
     const noise = Buffer.alloc(size.width * size.height * 3);

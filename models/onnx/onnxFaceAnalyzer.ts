@@ -12,6 +12,7 @@ import type { AnalyzeResult, AnalyzeTask, DetectedFace } from '../types.js';
 import { l2Normalise } from '../vectors.js';
 import { ALIGNED_SIDE, alignFace, OMZ_REID_INPUT, type AlignedFace } from './alignment.js';
 import { fusedDescriptor, type Fusion } from '../vectors.js';
+import { faceWeight, matchKnownFaces } from '../knownFaces.js';
 import { EMBEDDER_WEIGHTS, readVerifiedWeights, REID_EMBEDDER_WEIGHTS, YUNET_WEIGHTS } from './weights.js';
 import { decodeYunet, nonMaximumSuppression, YUNET_STRIDES, yunetInput, type RawDetection, type StrideOutputs } from './yunetDecode.js';
 
@@ -119,14 +120,22 @@ export class OnnxFaceAnalyzer {
     const scale = width / source.width;
     const detections = (await this.detect(source.pixels, source.width, source.height)).map((d) => toPhotoCoordinates(d, scale));
     const aligned = detections.map((d) => alignFace(pixels, width, height, d.landmarks));
-    const descriptors = await this.describe(pixels, width, height, detections, aligned);
-    const faces: DetectedFace[] = detections.map((d, i) => {
+    const boxes = detections.map((d) => {
       const x = Math.max(0, Math.round(d.x));
       const y = Math.max(0, Math.round(d.y));
+      return { x, y, width: Math.min(width, Math.round(d.x + d.width)) - x, height: Math.min(height, Math.round(d.y + d.height)) - y };
+    });
+    // A face a camera already follows is measured, not described (knownFaces.ts).
+    const knownAs = task.known ? matchKnownFaces(detections.map((d, i) => ({ box: boxes[i]!, weight: faceWeight(d.score, Math.round(d.width)) })), task.known) : [];
+    const toDescribe = detections.flatMap((_, i) => (knownAs[i] === undefined ? [i] : []));
+    const described = await this.describe(pixels, width, height, toDescribe.map((i) => detections[i]!), toDescribe.map((i) => aligned[i]!));
+    const descriptors = new Map(toDescribe.map((i, k) => [i, described[k]!]));
+    const faces: DetectedFace[] = detections.map((d, i) => {
       return {
-        box: { x, y, width: Math.min(width, Math.round(d.x + d.width)) - x, height: Math.min(height, Math.round(d.y + d.height)) - y },
+        box: boxes[i]!,
         landmarks: d.landmarks.map((p) => ({ x: Math.round(p.x * 10) / 10, y: Math.round(p.y * 10) / 10 })),
-        descriptor: descriptors[i]!,
+        descriptor: descriptors.get(i) ?? new Float32Array(0),
+        ...(knownAs[i] === undefined ? {} : { knownAs: knownAs[i] }),
         measures: {
           detectionScore: d.score,
           sizePx: Math.round(d.width),

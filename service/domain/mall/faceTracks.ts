@@ -7,9 +7,20 @@ import type { Clock } from '../shared/clock.js';
 /** One face seen in a frame of a camera: where, what it looks like, how much to trust it. */
 export interface TrackObservation {
   box: Box;
-  descriptor: ArrayLike<number>;
-  /** Quality weight, 0..1 (detector score × how large the face is): the best faces speak for the track. */
+  /** Absent for a face the analysis knew as `track`'s (not described again: knownFaces.ts). */
+  descriptor?: ArrayLike<number>;
+  /** Quality weight, 0..1 (faceWeight: detector score × how large the face is): the best faces speak for the track. */
   weight: number;
+  /** The track this face was known as (one of `followed`'s), when it was not described. */
+  track?: FaceTrack<unknown>;
+}
+
+/** A live track's face as the analysis may know it again: where it was, and how good a face it still wants. */
+export interface FollowedFace<D> {
+  track: FaceTrack<D>;
+  box: Box;
+  /** A face weighing more than this is still described (Infinity: none is, the track is decided). */
+  minWeight: number;
 }
 
 /** How a camera's faces are followed: how long a track waits for its face, and how far the face may move. */
@@ -69,10 +80,22 @@ export class FaceTrack<D = unknown> {
     this.box = observation.box;
     // A pushed frame may arrive out of order: the track lasts from its latest sighting.
     this.lastSeenAt = Math.max(this.lastSeenAt, at);
+    // A face known without a descriptor was no better than the track's best: they stand.
+    if (!observation.descriptor) return;
     this.best.push({ descriptor: Float32Array.from(observation.descriptor), weight: Math.max(observation.weight, 1e-3) });
     this.best.sort((a, b) => b.weight - a.weight);
     this.best.length = Math.min(this.best.length, TOP_FACES);
     this.face = undefined;
+  }
+
+  /**
+   * How good a next face must be to be worth describing: none for a decided track (its decision
+   * stands), one better than the worst of its best faces for an undecided one whose best are
+   * full, any while it has fewer.
+   */
+  wantsBetterThan(): number {
+    if (this.decision !== undefined) return Number.POSITIVE_INFINITY;
+    return this.best.length < TOP_FACES ? Number.NEGATIVE_INFINITY : this.best.at(-1)!.weight;
   }
 
   /** Whether the track is still alive at `at` (a frame timed far before it is not this track either). */
@@ -106,20 +129,44 @@ export class FaceTracks<D = unknown> {
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * The live tracks of a camera whose next face the analysis may know without describing it
+   * (knownFaces.ts): where each was last, and how good a face it still wants. Pulled streams only:
+   * their frames are a quarter-second apart, so a face is where its track was.
+   */
+  followed(cameraId: string, at: number): FollowedFace<D>[] {
+    return (this.tracks.get(cameraId) ?? [])
+      .filter((t) => t.aliveAt(at) && t.timing.maxJumpWidths !== Number.POSITIVE_INFINITY)
+      .map((track) => ({ track, box: track.box, minWeight: track.wantsBetterThan() }));
+  }
+
   /** Assigns a frame's faces to tracks; returns the track of each observation, in order. */
   observe(cameraId: string, observations: TrackObservation[], at: number, timing: TrackTiming): FaceTrack<D>[] {
     const now = this.clock().getTime();
     this.sweep(now);
     const live = (this.tracks.get(cameraId) ?? []).filter((t) => t.aliveAt(at));
     const taken = new Set<FaceTrack<D>>();
-    const assigned = observations.map((observation) => {
-      const best = this.closest(live, taken, observation, timing);
-      const track = best ?? new FaceTrack<D>(cameraId, observation.box, at, timing);
-      if (!best) live.push(track);
+    const assigned: FaceTrack<D>[] = [];
+    // Faces known as a track first: the track is theirs (the analysis gave each track one face at most).
+    const order = observations.map((_, i) => i).sort((a, b) => Number(!observations[a]!.track) - Number(!observations[b]!.track));
+    for (const i of order) {
+      const observation = observations[i]!;
+      const known = observation.track as FaceTrack<D> | undefined;
+      let track: FaceTrack<D>;
+      if (known && known.cameraId === cameraId && !taken.has(known)) {
+        // Kept even if swept between the analysis and now: it is the face's track.
+        if (!live.includes(known)) live.push(known);
+        track = known;
+      } else {
+        if (!observation.descriptor) throw new Error('a face without a descriptor must be known as a track of this camera');
+        const best = this.closest(live, taken, observation.descriptor, timing, observation.box);
+        track = best ?? new FaceTrack<D>(cameraId, observation.box, at, timing);
+        if (!best) live.push(track);
+      }
       taken.add(track);
       track.add(observation, at, now);
-      return track;
-    });
+      assigned[i] = track;
+    }
     if (live.length > MAX_TRACKS_PER_CAMERA) {
       live.sort((a, b) => b.lastSeenAt - a.lastSeenAt);
       live.length = MAX_TRACKS_PER_CAMERA;
@@ -144,15 +191,15 @@ export class FaceTracks<D = unknown> {
   }
 
   /** The live track this face is the same face as, nearest in likeness, not already taken in this frame. */
-  private closest(live: FaceTrack<D>[], taken: Set<FaceTrack<D>>, observation: TrackObservation, timing: TrackTiming): FaceTrack<D> | undefined {
+  private closest(live: FaceTrack<D>[], taken: Set<FaceTrack<D>>, descriptor: ArrayLike<number>, timing: TrackTiming, box: Box): FaceTrack<D> | undefined {
     let best: { track: FaceTrack<D>; closeness: number } | undefined;
     for (const track of live) {
       if (taken.has(track)) continue;
-      const [a, b] = [centre(track.box), centre(observation.box)];
-      if (Math.hypot(a.x - b.x, a.y - b.y) > timing.maxJumpWidths * Math.max(track.box.width, observation.box.width)) continue;
+      const [a, b] = [centre(track.box), centre(box)];
+      if (Math.hypot(a.x - b.x, a.y - b.y) > timing.maxJumpWidths * Math.max(track.box.width, box.width)) continue;
       const face = track.representative();
-      if (!this.rule.sameFace(face, observation.descriptor)) continue;
-      const closeness = this.rule.vectorCloseness(face, observation.descriptor);
+      if (!this.rule.sameFace(face, descriptor)) continue;
+      const closeness = this.rule.vectorCloseness(face, descriptor);
       if (!best || closeness > best.closeness) best = { track, closeness };
     }
     return best?.track;

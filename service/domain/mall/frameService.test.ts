@@ -8,6 +8,7 @@ import { FaceTracks } from './faceTracks.js';
 import { FrameService, type FrameServiceDeps, type TrackDecision, type VisitorPolicy } from './frameService.js';
 import { VisitFeed, type VisitEvent } from './visitFeed.js';
 import { noisy as noisyFace, person, testRule } from '../../testSupport/syntheticFaces.js';
+import { faceWeight, matchKnownFaces, type KnownFace } from '../../../models/knownFaces.js';
 
 /**
  * FrameService over fakes: the analysis, the search, visits and members are stand-ins that record
@@ -42,6 +43,8 @@ function harness(policy: Partial<VisitorPolicy> = {}, options: { holdsGroup?: bo
   feed.subscribe((event) => events.push(event));
   let frame: FakeFace[] = [];
   const visitsOf = new Map<string, { id: string; sightings: number; lastAt: number }>();
+  /** How many faces of each frame the analysis described. */
+  const described: number[] = [];
 
   const search = (descriptor: ArrayLike<number>): { match: Match | null; unknownReason?: UnknownReason } => {
     searches.push(Array.from(descriptor));
@@ -53,8 +56,19 @@ function harness(policy: Partial<VisitorPolicy> = {}, options: { holdsGroup?: bo
 
   const deps = {
     identification: {
-      judgedFaces: () =>
-        Promise.resolve(frame.map((f, i) => ({ face: { box: { x: f.x ?? 100 + i * 400, y: 100, width: 150, height: 180 }, descriptor: f.descriptor }, quality: f.quality ?? goodQuality, liveness: undefined }))),
+      // As the analysis does: a face of `known` comes undescribed (knownFaces.ts, the real rule).
+      judgedFaces: (_bytes: Buffer, options: { known?: KnownFace[] }) => {
+        const faces = frame.map((f, i) => ({ box: { x: f.x ?? 100 + i * 400, y: 100, width: 150, height: 180 }, quality: f.quality ?? goodQuality, descriptor: f.descriptor }));
+        const knownAs = options.known ? matchKnownFaces(faces.map(({ box, quality }) => ({ box, weight: faceWeight(quality.detectionScore, quality.sizePx) })), options.known) : [];
+        described.push(knownAs.filter((k) => k === undefined).length + faces.length - knownAs.length);
+        return Promise.resolve(
+          faces.map(({ box, quality, descriptor }, i) => ({
+            face: knownAs[i] === undefined ? { box, descriptor } : { box, descriptor: [], knownAs: knownAs[i] },
+            quality,
+            liveness: undefined,
+          })),
+        );
+      },
       matchDescriptor: (descriptor: ArrayLike<number>) => Promise.resolve(search(descriptor)),
       stillEnrolled: (memberId: string) => known.has(memberId),
     },
@@ -101,6 +115,7 @@ function harness(policy: Partial<VisitorPolicy> = {}, options: { holdsGroup?: bo
     offers,
     counts,
     events,
+    described,
     tracks: deps.tracks,
     show: (faces: FakeFace[]) => (frame = faces),
     advance: (ms: number) => (now += ms),
@@ -274,7 +289,37 @@ describe('FrameService, pulled streams', () => {
     expect(h.searches).toHaveLength(1);
     expect(h.sightings).toEqual([expect.objectContaining({ memberId: 'alice', cameraId: 'gate' })]);
     expect(h.outcomes).toEqual([{ source: 'stream', outcome: 'member' }]);
+    // Decided at the first frame: the next three faces, where her track was, are not described again.
+    expect(h.described).toEqual([1, 0, 0, 0]);
     h.service.releaseCamera('gate');
     expect(h.tracks.active('gate')).toBe(0);
+  });
+
+  it("describes a face that jumped, a newcomer beside a decided track, and an unknown track's faces until its best five are in", async () => {
+    const h = harness({ policy: 'off' });
+    const alice = person(12);
+    const stranger = person(13);
+    h.known.set('alice', alice);
+    const frames: { faces: Parameters<typeof h.show>[0]; described: number }[] = [
+      { faces: [{ descriptor: noisy(alice, 0), x: 100 }], described: 1 },
+      { faces: [{ descriptor: noisy(alice, 1), x: 130 }], described: 0 },
+      // Two face widths away in a quarter-second: not where the track was, described, and still her track.
+      { faces: [{ descriptor: noisy(alice, 2), x: 400 }], described: 1 },
+      // A stranger steps in beside her: described; she is not.
+      { faces: [{ descriptor: noisy(alice, 3), x: 420 }, { descriptor: noisy(stranger, 0), x: 800 }], described: 1 },
+      ...[1, 2, 3, 4].map((k) => ({ faces: [{ descriptor: noisy(alice, 3 + k), x: 420 }, { descriptor: noisy(stranger, k), x: 800 + 10 * k }], described: 1 })),
+      // The stranger's best five faces are in, and this one is no better: known, not described.
+      { faces: [{ descriptor: noisy(alice, 8), x: 420 }, { descriptor: noisy(stranger, 5), x: 850 }], described: 0 },
+    ];
+    for (const frame of frames) {
+      h.show(frame.faces);
+      await h.service.processPulledFrame('gate', Buffer.alloc(0), h.at());
+      h.advance(250);
+    }
+    expect(h.described).toEqual(frames.map((f) => f.described));
+    expect(h.tracks.active('gate')).toBe(2); // one track each, however they were known
+    expect(h.sightings).toHaveLength(1);
+    // The unknown track is searched each frame with its best faces, described or not; never a visitor here.
+    expect(h.outcomes.filter((o) => o.outcome !== 'member')).toHaveLength(6);
   });
 });

@@ -15,7 +15,8 @@ import type { MallPartitions } from '../recognition/mallPartitions.js';
 import type { CameraMalls } from './cameraMalls.js';
 import type { ServedIndex } from '../recognition/servedIndex.js';
 import type { VisitFeed } from './visitFeed.js';
-import { PULLED_TRACKS, pushedTracks, type FaceTrack, type FaceTracks, type TrackTiming } from './faceTracks.js';
+import { PULLED_TRACKS, pushedTracks, type FaceTrack, type FaceTracks, type FollowedFace, type TrackTiming } from './faceTracks.js';
+import { faceWeight } from '../../../models/knownFaces.js';
 import type { MallCountMetric, MallCountsRepository } from '../../repositories/mallCountsRepository.js';
 
 export interface VisitorPolicy {
@@ -138,11 +139,18 @@ export class FrameService {
     return { cameraId, capturedAt: at.toISOString(), faces, skipped };
   }
 
-  /** A frame of a camera this replica pulls; returns how many faces it had. */
+  /**
+   * A frame of a camera this replica pulls; returns how many faces it had. A face where one of the
+   * camera's tracks was a quarter-second ago, no better than that track still wants, is measured
+   * but not described again (knownFaces.ts: the embedders are most of a frame's cost), and joins
+   * that track.
+   */
   async processPulledFrame(cameraId: string, bytes: Buffer, at: Date): Promise<number> {
     const mallId = await this.deps.cameraMalls.mallOf(cameraId);
-    const judged = await this.deps.identification.judgedFaces(bytes, { lane: 'camera' });
-    await this.decideTracks(cameraId, mallId, judged.filter((f) => f.quality.ok), at, 'stream', PULLED_TRACKS);
+    const followed = this.deps.tracks.followed(cameraId, at.getTime());
+    const known = followed.map(({ box, minWeight }) => ({ box, minWeight }));
+    const judged = await this.deps.identification.judgedFaces(bytes, { lane: 'camera', known });
+    await this.decideTracks(cameraId, mallId, judged.filter((f) => f.quality.ok), at, 'stream', PULLED_TRACKS, followed);
     return judged.length;
   }
 
@@ -155,10 +163,22 @@ export class FrameService {
    * The faces join their tracks; each track is answered: from its decision when it has one, else
    * searched once with its best faces (only analysed before: a track is searched, not each face).
    */
-  private async decideTracks(cameraId: string, mallId: string, usable: UsableFace[], at: Date, source: FaceSource, timing: TrackTiming): Promise<FaceAnswer[]> {
+  private async decideTracks(
+    cameraId: string,
+    mallId: string,
+    usable: UsableFace[],
+    at: Date,
+    source: FaceSource,
+    timing: TrackTiming,
+    followed: FollowedFace<TrackDecision>[] = [],
+  ): Promise<FaceAnswer[]> {
     const tracks = this.deps.tracks.observe(
       cameraId,
-      usable.map(({ face, quality }) => ({ box: face.box, descriptor: face.descriptor, weight: quality.detectionScore * Math.min(1, quality.sizePx / 112) })),
+      usable.map(({ face, quality }) => {
+        const weight = faceWeight(quality.detectionScore, quality.sizePx);
+        const knownAs = face.knownAs === undefined ? undefined : followed[face.knownAs]?.track;
+        return knownAs ? { box: face.box, weight, track: knownAs } : { box: face.box, descriptor: face.descriptor, weight };
+      }),
       at.getTime(),
       timing,
     );
@@ -187,8 +207,9 @@ export class FrameService {
       await this.countTrack(track, cameraId, mallId, at, Boolean(answer.match));
       if (answer.match) {
         track.decision = { memberId: answer.match.memberId, answer: asRepeated(answer) };
-        // The track's face may teach the member's templates only where ADAPT_FROM_CAMERAS allows (the offer refuses otherwise).
-        if (found.match) await this.deps.adaptation.offer({ memberId: answer.match.memberId, ...pick(usable[i]!), source: 'camera', liveness: { required: false, passed: null }, keyId: null });
+        // The track's face may teach the member's templates only where ADAPT_FROM_CAMERAS allows (the
+        // offer refuses otherwise); a face known without a descriptor has nothing to teach.
+        if (found.match && usable[i]!.face.descriptor.length > 0) await this.deps.adaptation.offer({ memberId: answer.match.memberId, ...pick(usable[i]!), source: 'camera', liveness: { required: false, passed: null }, keyId: null });
       }
       answers.push(answer);
     }

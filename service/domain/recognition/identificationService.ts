@@ -5,6 +5,7 @@ import type { Box, DetectedFace } from '../../../models/types.js';
 import { isDatabaseUnavailable } from '../../db/pool.js';
 import { invalidInput, livenessNeedsPhoto, noFace, noFaceToVerifyAgainst } from '../errors.js';
 import type { Lane } from '../../../models/laneScheduler.js';
+import type { KnownFace } from '../../../models/knownFaces.js';
 import type { AdaptiveTemplates } from '../faces/adaptiveTemplates.js';
 import type { LivenessPolicy, LivenessVerdict } from '../liveness/livenessPolicy.js';
 import type { LivenessSessions } from '../liveness/livenessSessions.js';
@@ -109,9 +110,9 @@ export class IdentificationService {
     return Number(cosineSimilarity(probe, index.descriptorOf(hit.label) ?? []).toFixed(4));
   }
 
-  /** The faces of an image (largest first) with their quality (and liveness, when asked), not yet searched. */
-  async judgedFaces(bytes: Buffer, options: { maxFaces?: number; liveness?: boolean; lane?: Lane }) {
-    const image = await analyzeWhenReady(this.deps.pipeline, bytes, { liveness: options.liveness, lane: options.lane ?? 'pos' });
+  /** The faces of an image (largest first) with their quality (and liveness, when asked), not yet searched; a face of `known` (a camera's track) comes undescribed, with `knownAs`. */
+  async judgedFaces(bytes: Buffer, options: { maxFaces?: number; liveness?: boolean; lane?: Lane; known?: KnownFace[] }) {
+    const image = await analyzeWhenReady(this.deps.pipeline, bytes, { liveness: options.liveness, lane: options.lane ?? 'pos', known: options.known });
     return image.faces.slice(0, options.maxFaces ?? image.faces.length).map((face) => {
       const verdict = judgeQuality(face.measures, this.deps.identifyPolicy);
       return {
