@@ -1,11 +1,13 @@
 /**
  * Faces a caller already follows (a camera's tracks), so that the worker need not describe them
  * again: a descriptor costs both embedders (≈ 20 ms a face for the fused model), while the
- * detector already says where each face is. A face of a frame is "known" when its box overlaps
- * exactly one followed face's last box by KNOWN_FACE_IOU and no other face of the frame overlaps
- * that one as much (two people crossing are described as usual), and it is no better a face than
- * the caller still wants (`minWeight`: a track decided wants none; an undecided one wants a face
- * better than the worst of its best faces).
+ * detector already says where each face is. A face of a frame is "known" when it is on the spot
+ * of exactly one followed face (its centre within KNOWN_FACE_SHIFT of that face's width of where
+ * it was, its size within KNOWN_FACE_SCALE) and no other face of the frame is on that spot (two
+ * people close together are described as usual), and it is no better a face than the caller
+ * still wants (`minWeight`: a track decided wants none; an undecided one wants a face better than
+ * the worst of its best faces). A face walking across a 4 fps stream moves about half its width
+ * from one frame to the next; one that moved further is described.
  */
 import type { Box } from './types.js';
 
@@ -16,27 +18,30 @@ export interface KnownFace {
   minWeight: number;
 }
 
-/** Boxes overlapping this much (intersection over union) are the same face a quarter-second later. */
-export const KNOWN_FACE_IOU = 0.5;
+/** How far (in face widths) a followed face's centre may have moved and still be on its spot. */
+export const KNOWN_FACE_SHIFT = 0.75;
+/** How much its width may have changed (either way: 0.75 to 1/0.75). */
+export const KNOWN_FACE_SCALE = 0.75;
 
 /** How much a face may tell (detector score × how large it is, 0..1): the best faces speak for a track. */
 export const faceWeight = (detectionScore: number, sizePx: number): number => detectionScore * Math.min(1, sizePx / 112);
 
-export function intersectionOverUnion(a: Box, b: Box): number {
-  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
-  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-  if (w <= 0 || h <= 0) return 0;
-  const overlap = w * h;
-  return overlap / (a.width * a.height + b.width * b.height - overlap);
+/** Whether a face is on the spot where a followed face was (KNOWN_FACE_SHIFT, KNOWN_FACE_SCALE). */
+export function onSameSpot(face: Box, was: Box): boolean {
+  const scale = face.width / Math.max(1, was.width);
+  if (scale < KNOWN_FACE_SCALE || scale > 1 / KNOWN_FACE_SCALE) return false;
+  const dx = face.x + face.width / 2 - (was.x + was.width / 2);
+  const dy = face.y + face.height / 2 - (was.y + was.height / 2);
+  return Math.hypot(dx, dy) <= KNOWN_FACE_SHIFT * was.width;
 }
 
 /**
  * For each face of a frame (its box and weight), the index of the known face it is, or undefined
- * when it must be described: no known face there, more than one, one another face of the frame
- * also overlaps, or a face better than the known one still wants.
+ * when it must be described: no known face on its spot, more than one, another face of the frame
+ * on the same known face's spot, or a face better than the known one still wants.
  */
 export function matchKnownFaces(faces: readonly { box: Box; weight: number }[], known: readonly KnownFace[]): (number | undefined)[] {
-  const overlaps = faces.map((face) => known.flatMap((k, index) => (intersectionOverUnion(face.box, k.box) >= KNOWN_FACE_IOU ? [index] : [])));
+  const overlaps = faces.map((face) => known.flatMap((k, index) => (onSameSpot(face.box, k.box) ? [index] : [])));
   const claims = new Map<number, number>();
   for (const indices of overlaps) for (const index of indices) claims.set(index, (claims.get(index) ?? 0) + 1);
   return faces.map((face, i) => {
