@@ -6,8 +6,7 @@
  * it was, its size within KNOWN_FACE_SCALE) and no other face of the frame is on that spot (two
  * people close together are described as usual), and it is no better a face than the caller
  * still wants (`minWeight`: a track decided wants none; an undecided one wants a face better than
- * the worst of its best faces). A face walking across a 4 fps stream moves about half its width
- * from one frame to the next; one that moved further is described.
+ * the worst of its best faces). A face that moved further is described.
  */
 import type { Box } from './types.js';
 
@@ -18,8 +17,12 @@ export interface KnownFace {
   minWeight: number;
 }
 
-/** How far (in face widths) a followed face's centre may have moved and still be on its spot. */
-export const KNOWN_FACE_SHIFT = 0.75;
+/**
+ * How far (in face widths) a followed face's centre may have moved and still be on its spot: a
+ * face walking across a 4 fps stream moves half to one width a frame (a dropped frame, more), and
+ * people side by side are further apart than that (shoulders are about 2.5 face widths).
+ */
+export const KNOWN_FACE_SHIFT = 1;
 /** How much its width may have changed (either way: 0.75 to 1/0.75). */
 export const KNOWN_FACE_SCALE = 0.75;
 

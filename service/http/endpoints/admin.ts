@@ -1,9 +1,19 @@
+import type { ThresholdSettings, ThresholdsView } from '../../domain/recognition/thresholdSettings.js';
+import type { AuditNote } from '../audited.js';
 import { endpoint } from '../endpoint.js';
 import * as out from '../responses.js';
 import { appliedThresholdsSchema, reindexQuerySchema, rotationQuerySchema } from '../schemas.js';
 
 const DEFAULT_REINDEX_BATCH = 200;
 const DEFAULT_REWRAP_LIMIT = 20_000;
+
+/** A change of the thresholds in force, audited with the model version and the thresholds before and after. */
+async function auditedChange(audit: (note: AuditNote) => void, settings: ThresholdSettings, change: () => Promise<ThresholdsView>): Promise<ThresholdsView> {
+  const before = settings.view().inForce;
+  const view = await change();
+  audit({ details: { modelVersion: view.modelVersion, before: { match: before.match, today: before.today }, after: { match: view.inForce.match, today: view.inForce.today } } });
+  return view;
+}
 
 /** Administration: re-indexing after a face model change, calibration, master-key rotation (admin). */
 export const adminEndpoints = [
@@ -70,12 +80,9 @@ export const adminEndpoints = [
     audit: 'admin.thresholds.apply',
     responses: { 200: { description: 'the thresholds now in force', schema: out.thresholdsView } },
     errors: [],
-    handle: async ({ body, principal, audit }, { thresholdSettings }) => {
-      const before = thresholdSettings.view().inForce;
-      const view = await thresholdSettings.apply(body.matchThreshold, principal?.keyId ?? null);
-      audit({ details: { modelVersion: view.modelVersion, before: { match: before.match, today: before.today }, after: { match: view.inForce.match, today: view.inForce.today } } });
-      return { body: view };
-    },
+    handle: async ({ body, principal, audit }, { thresholdSettings }) => ({
+      body: await auditedChange(audit, thresholdSettings, () => thresholdSettings.apply(body.matchThreshold, principal?.keyId ?? null)),
+    }),
   }),
   endpoint({
     method: 'delete',
@@ -85,12 +92,7 @@ export const adminEndpoints = [
     audit: 'admin.thresholds.withdraw',
     responses: { 200: { description: 'the thresholds now in force', schema: out.thresholdsView } },
     errors: [],
-    handle: async ({ audit }, { thresholdSettings }) => {
-      const before = thresholdSettings.view().inForce;
-      const view = await thresholdSettings.withdraw();
-      audit({ details: { modelVersion: view.modelVersion, before: { match: before.match, today: before.today }, after: { match: view.inForce.match, today: view.inForce.today } } });
-      return { body: view };
-    },
+    handle: async ({ audit }, { thresholdSettings }) => ({ body: await auditedChange(audit, thresholdSettings, () => thresholdSettings.withdraw()) }),
   }),
   endpoint({
     method: 'post',
