@@ -10,9 +10,9 @@ import { multipleFaces, noFace } from '../errors.js';
  *   box) is not the subject, whatever its size;
  * - a face the detector is far less sure of than the best face is background;
  * then, among the faces left, the one that dominates (size weighed by how central it is) is the
- * subject only when it clearly does, or when the photo was framed on it (its face is on the
- * photo's centre, where no other face is, and it is not much smaller than any other); two
- * comparable faces neither of which is on the centre are a real two-person photo.
+ * subject only when it clearly does, or when a photo of two was framed on it (its face is on the
+ * photo's centre, where the other is not, and it is not much smaller); two comparable faces
+ * neither of which is on the centre are a real two-person photo, three or more a group photo.
  */
 
 /** A face the detector scores this far below the best face's score does not count. */
@@ -89,12 +89,14 @@ export function dominantFace(image: AnalyzedImage): DetectedFace {
 }
 
 /**
- * The face the photo was framed on: the only counted face whose box holds the photo's centre,
- * with no other counted face more than FRAMED_MAX_OTHER_AREA times its area (a larger face beside
- * it may be the one meant). A desk photo of a member centres the member; a bystander beside them
- * is not on the centre.
+ * The face a photo of two was framed on: the one of the two counted faces whose box holds the
+ * photo's centre, the other not more than FRAMED_MAX_OTHER_AREA times its area (a larger face
+ * beside it may be the one meant). A desk photo of a member centres the member; a bystander beside
+ * them is not on the centre. Three or more comparable faces are a group photo, whoever is in the
+ * middle.
  */
 function framedSubject(counted: DetectedFace[], width: number, height: number): DetectedFace | undefined {
+  if (counted.length !== 2) return undefined;
   const [cx, cy] = [width / 2, height / 2];
   const onCentre = counted.filter(({ box }) => box.x <= cx && cx <= box.x + box.width && box.y <= cy && cy <= box.y + box.height);
   if (onCentre.length !== 1) return undefined;
