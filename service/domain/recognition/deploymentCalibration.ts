@@ -6,8 +6,14 @@ import { fpirOf, type PartitionThresholds } from './partitionThresholds.js';
 
 /** Pairs compared per turn of the event loop (a few milliseconds each): the service keeps answering while it runs. */
 const CHUNK = 5_000;
-/** Pairs compared at most; more members are sampled (seeded: two runs on the same base agree). */
-const MAX_PAIRS = 1_000_000;
+/**
+ * Pairs compared at most; more members are sampled (seeded: two runs on the same base agree).
+ * Every pair up to ≈ 2,800 members: the suggestion rests on the few pairs above the threshold
+ * (at 2,500 members and TARGET_FPIR 1%, 4 of a million sampled pairs, 12 of all 3.1 million), so
+ * a sample of those makes it jump with one member more or less. About 3 s of work at that size,
+ * in slices.
+ */
+const MAX_PAIRS = 4_000_000;
 
 export interface CalibrationReport {
   members: number;
@@ -57,12 +63,14 @@ export class DeploymentCalibration {
     const suspected = new Set((await this.deps.duplicates.pending(100_000)).flatMap((d) => [`${d.memberId}|${d.otherMemberId}`, `${d.otherMemberId}|${d.memberId}`]));
     const all = (members.length * (members.length - 1)) / 2;
     const sampled = all > MAX_PAIRS;
-    const scores: number[] = [];
+    // Closeness of every pair compared, kept as 32-bit floats (4 million of them: 16 MB).
+    const scores = new Float32Array(sampled ? MAX_PAIRS : all);
+    let compared = 0;
     const closest: CalibrationReport['closestPairs'] = [];
     let excluded = 0;
     let random = 20_261_207;
     const next = () => ((random = (Math.imul(random, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32);
-    const pairs = sampled ? Array.from({ length: MAX_PAIRS }, () => this.randomPair(members.length, next)) : this.everyPair(members.length);
+    const pairs = sampled ? this.sampledPairs(members.length, MAX_PAIRS, next) : this.everyPair(members.length);
     let done = 0;
     for (const [i, j] of pairs) {
       if (++done % CHUNK === 0) await yieldToEventLoop();
@@ -71,27 +79,28 @@ export class DeploymentCalibration {
         continue;
       }
       const closeness = rule.vectorCloseness(vectors[i]!, vectors[j]!);
-      scores.push(closeness);
+      scores[compared++] = closeness;
       if (closest.length < 5 || closeness > closest.at(-1)!.similarity) {
         closest.push({ memberId: members[i]!, otherMemberId: members[j]!, similarity: Number(closeness.toFixed(4)) });
         closest.sort((a, b) => b.similarity - a.similarity);
         closest.length = Math.min(closest.length, 5);
       }
     }
-    scores.sort((a, b) => b - a);
+    // Closest first.
+    const ranked = scores.subarray(0, compared).sort().reverse();
     const fmrAt = (threshold: number) => {
       const bar = closenessOf(rule.metric, threshold);
       let n = 0;
-      while (n < scores.length && scores[n]! >= bar) n++;
-      return scores.length === 0 ? 0 : n / scores.length;
+      while (n < ranked.length && ranked[n]! >= bar) n++;
+      return ranked.length === 0 ? 0 : n / ranked.length;
     };
     const templates = index.size;
     const { match, today, verify } = rule.thresholds;
     const lfw = (t: number) => (this.deps.thresholds.measured ? this.deps.thresholds.expectedFpir(1, t) : null);
-    const resolution = scores.length === 0 ? 1 : 1 / scores.length;
+    const resolution = ranked.length === 0 ? 1 : 1 / ranked.length;
     return {
       members: members.length,
-      pairs: scores.length,
+      pairs: ranked.length,
       sampled,
       excludedSuspectedDuplicates: excluded,
       resolution,
@@ -103,14 +112,14 @@ export class DeploymentCalibration {
         ] as const
       ).map(([name, threshold]) => ({ name, threshold, deploymentFmr: fmrAt(threshold), lfwFmr: lfw(threshold) })),
       group: { templates, expectedFpir: fpirOf(fmrAt(match), templates), lfwExpectedFpir: this.deps.thresholds.measured ? this.deps.thresholds.expectedFpir(templates, match) : null },
-      suggestedMatchThreshold: this.suggested(scores, templates, resolution),
+      suggestedMatchThreshold: this.suggested(ranked, templates, resolution),
       targetFpir: this.deps.targetFpir,
       closestPairs: closest,
     };
   }
 
   /** The loosest closeness whose expected FPIR over `templates` stays within the target, in the model's scale. */
-  private suggested(scores: readonly number[], templates: number, resolution: number): number | null {
+  private suggested(scores: Float32Array, templates: number, resolution: number): number | null {
     const { rule, targetFpir } = this.deps;
     // The FMR a threshold may have at this size; below what the sample can show, no answer.
     const allowed = -Math.expm1(Math.log1p(-targetFpir) / Math.max(1, templates));
@@ -125,10 +134,13 @@ export class DeploymentCalibration {
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) yield [i, j];
   }
 
-  private randomPair(n: number, next: () => number): [number, number] {
-    const i = Math.floor(next() * n);
-    let j = Math.floor(next() * (n - 1));
-    if (j >= i) j++;
-    return [Math.min(i, j), Math.max(i, j)];
+  /** `count` pairs of different members drawn with `next` (seeded): generated, never held. */
+  private *sampledPairs(n: number, count: number, next: () => number): Generator<[number, number]> {
+    for (let k = 0; k < count; k++) {
+      const i = Math.floor(next() * n);
+      let j = Math.floor(next() * (n - 1));
+      if (j >= i) j++;
+      yield [Math.min(i, j), Math.max(i, j)];
+    }
   }
 }
