@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Visage } from '../app/startVisage.js';
 import { apiClient } from '../testSupport/apiClient.js';
-import { CHROMIUM, CONSOLE_ARTIFACTS as ARTIFACTS, haveChromium, launchChromium } from '../testSupport/browser.js';
+import { CHROMIUM, CONSOLE_ARTIFACTS as ARTIFACTS, haveChromium, launchChromium, signedInConsole } from '../testSupport/browser.js';
 import { composeFrame, cropFace, PERSON_A, PERSON_B, STRANGERS } from '../testSupport/facePhotos.js';
 import { MjpegSource } from '../testSupport/mjpegSource.js';
 import { photoHeldUp, tiltedCorners } from '../testSupport/perspective.js';
@@ -195,11 +195,8 @@ describe.skipIf(!haveChromium)('operator console', () => {
       return { id: rows[0].id as string, members: ids.map((x) => x.member) };
     };
     const dismissed = await pair(STRANGERS[0]!, STRANGERS[1]!, ['Dup Left', 'Dup Right']);
-    const desk = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const desk = await signedInConsole(browser, visage.url, operatorKey);
     try {
-      await desk.goto(`${visage.url}/console/`);
-      await desk.fill('#key', operatorKey);
-      await desk.keyboard.press('Enter');
       await desk.click('[data-view="duplicates"]');
       const section = desk.locator(`[data-duplicate="${dismissed.id}"]`);
       await section.waitFor();
@@ -302,11 +299,8 @@ describe.skipIf(!haveChromium)('operator console', () => {
 
   it('subscribes a receiver to webhooks (secret shown once), tests it, and retries a failed delivery', async () => {
     const receiver = await WebhookReceiver.start();
-    const desk = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const desk = await signedInConsole(browser, visage.url, TEST_ADMIN_KEY);
     try {
-      await desk.goto(`${visage.url}/console/`);
-      await desk.fill('#key', TEST_ADMIN_KEY);
-      await desk.keyboard.press('Enter');
       await desk.click('[data-view="webhooks"]');
       await desk.fill('#webhook-url', receiver.url);
       await desk.fill('#webhook-description', 'CRM');
@@ -345,6 +339,30 @@ describe.skipIf(!haveChromium)('operator console', () => {
     } finally {
       await desk.close();
       await receiver.close();
+    }
+  });
+
+  it("checks the thresholds on the deployment's members, shows an applied threshold and withdraws it", async () => {
+    const desk = await signedInConsole(browser, visage.url, TEST_ADMIN_KEY);
+    try {
+      await desk.click('[data-view="admin"]');
+      await desk.locator('#applied-thresholds', { hasText: 'The configured thresholds are in force' }).waitFor();
+      await desk.click('#check-calibration');
+      // A handful of members: the pairs are reported, and no threshold can be suggested yet.
+      await desk.locator('#calibration', { hasText: 'pairs of different members' }).waitFor();
+      await desk.locator('#calibration', { hasText: 'Too few members' }).waitFor();
+
+      // Applied elsewhere (another admin, or `calibrate --apply`): shown here, and withdrawn from here.
+      expect((await admin.post('/v1/admin/thresholds', { matchThreshold: 0.6 })).status).toBe(200);
+      await desk.click('[data-view="admin"]');
+      await desk.locator('#applied-thresholds', { hasText: 'match 0.6' }).waitFor();
+      await desk.screenshot({ path: path.join(ARTIFACTS, '11-thresholds-applied.png'), fullPage: true });
+      await desk.getByRole('button', { name: 'Withdraw' }).click();
+      await desk.locator('#applied-thresholds', { hasText: 'The configured thresholds are in force' }).waitFor();
+      expect((await admin.get('/v1/admin/thresholds')).body.applied).toBeNull();
+    } finally {
+      await admin.call('DELETE', '/v1/admin/thresholds');
+      await desk.close();
     }
   });
 });

@@ -3,6 +3,7 @@ import type { ModelThresholds } from '../../../models/faceModels.js';
 import type { AppliedThresholdRepository, AppliedThresholds } from '../../repositories/appliedThresholdRepository.js';
 import { invalidInput } from '../errors.js';
 import { MatchRule, thresholdFromCloseness } from './matchRule.js';
+import { CoalescedRun } from '../../../index/coalescedRun.js';
 
 /** What GET/PUT /v1/admin/thresholds answer: the configuration's, those in force, and what an admin applied. */
 export interface ThresholdsView {
@@ -24,6 +25,8 @@ const rounded = (value: number) => Number(value.toFixed(4));
  */
 export class ThresholdSettings {
   private applied: AppliedThresholds | undefined;
+  /** One read at a time (the announcement, the poll and an apply may ask together): a slower, older read never lands last. */
+  private readonly reading: CoalescedRun<void>;
 
   constructor(
     private readonly deps: {
@@ -33,7 +36,9 @@ export class ThresholdSettings {
       modelVersion: string;
       logger: Logger;
     },
-  ) {}
+  ) {
+    this.reading = new CoalescedRun(() => this.read(), (error) => deps.logger.warn({ err: error }, 'applied thresholds not read'));
+  }
 
   view(): ThresholdsView {
     const { configured, rule, modelVersion } = this.deps;
@@ -54,19 +59,29 @@ export class ThresholdSettings {
     const problems = MatchRule.problemsWith(this.deps.rule.metric, next);
     if (problems.length > 0) throw invalidInput(problems.join('; '), { problems });
     await this.deps.repository.set(this.deps.modelVersion, { match: next.match, today: next.today }, keyId);
-    await this.refresh();
+    await this.readAfterWrite();
     return this.view();
   }
 
   /** Withdraws applied thresholds: the configuration's are in force again, here and on every replica. */
   async withdraw(): Promise<ThresholdsView> {
     await this.deps.repository.clear(this.deps.modelVersion);
-    await this.refresh();
+    await this.readAfterWrite();
     return this.view();
   }
 
-  /** Reads what is applied for this model version and puts it in force (at start, on each announcement). */
-  async refresh(): Promise<void> {
+  /** Reads what is applied for this model version and puts it in force (at start, on each announcement, each minute). */
+  refresh(): Promise<void> {
+    return this.reading.run();
+  }
+
+  /** A read begun after the caller's write (one in progress may have begun before it). */
+  private async readAfterWrite(): Promise<void> {
+    await this.reading.current?.catch(() => undefined);
+    await this.reading.run();
+  }
+
+  private async read(): Promise<void> {
     const { repository, rule, configured, modelVersion, logger } = this.deps;
     const applied = await repository.get(modelVersion);
     const next = applied ? { ...configured, match: applied.match, today: applied.today } : configured;
