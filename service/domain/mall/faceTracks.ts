@@ -5,14 +5,14 @@ import type { MatchRule } from '../recognition/matchRule.js';
 import type { Clock } from '../shared/clock.js';
 
 /** One face seen in a frame of a camera: where, what it looks like, how much to trust it. */
-export interface TrackObservation {
+export interface TrackObservation<D = unknown> {
   box: Box;
   /** Absent for a face the analysis knew as `track`'s (not described again: knownFaces.ts). */
   descriptor?: ArrayLike<number>;
   /** Quality weight, 0..1 (faceWeight: detector score × how large the face is): the best faces speak for the track. */
   weight: number;
   /** The track this face was known as (one of `followed`'s), when it was not described. */
-  track?: FaceTrack<unknown>;
+  track?: FaceTrack<D>;
 }
 
 /** A live track's face as the analysis may know it again: where it was, and how good a face it still wants. */
@@ -141,7 +141,7 @@ export class FaceTracks<D = unknown> {
   }
 
   /** Assigns a frame's faces to tracks; returns the track of each observation, in order. */
-  observe(cameraId: string, observations: TrackObservation[], at: number, timing: TrackTiming): FaceTrack<D>[] {
+  observe(cameraId: string, observations: TrackObservation<D>[], at: number, timing: TrackTiming): FaceTrack<D>[] {
     const now = this.clock().getTime();
     this.sweep(now);
     const live = (this.tracks.get(cameraId) ?? []).filter((t) => t.aliveAt(at));
@@ -151,7 +151,7 @@ export class FaceTracks<D = unknown> {
     const order = observations.map((_, i) => i).sort((a, b) => Number(!observations[a]!.track) - Number(!observations[b]!.track));
     for (const i of order) {
       const observation = observations[i]!;
-      const known = observation.track as FaceTrack<D> | undefined;
+      const known = observation.track;
       let track: FaceTrack<D>;
       if (known && known.cameraId === cameraId && !taken.has(known)) {
         // Kept even if swept between the analysis and now: it is the face's track.
