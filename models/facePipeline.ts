@@ -132,15 +132,11 @@ export class FacePipeline {
 
   /**
    * Stops the workers once the analyses under way have finished: a worker stopped in the middle of
-   * an inference takes the whole process down with it (ONNX Runtime's native threads). A worker
-   * still loading its models is inferring too (the warm-up), so a pipeline closed before it was
-   * ever ready waits for its workers to load first (a test that never analysed anything crashed
-   * its process this way once: "terminate called after throwing an instance of 'Napi::Error'").
+   * an inference takes the whole process down with it (ONNX Runtime's native threads).
    */
   async close(): Promise<void> {
     this.closing = true;
-    const settled = this.model ? this.scheduler.idle() : this.start().then(() => undefined, () => undefined);
-    await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, 30_000).unref())]);
+    await Promise.race([this.scheduler.idle(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
     await this.pool.destroy();
   }
 }
