@@ -3,7 +3,7 @@ import type { FaceModelSpec } from './faceModels.js';
 import type { FaceWorkerData } from './faceWorker.js';
 import { decodeImage, resizedCopy, withoutMetadata, type DecodeLimits, type ImageFormat } from './imageDecoder.js';
 import { LaneScheduler, type Lane, type LaneLimits, type LaneObserver } from './laneScheduler.js';
-import type { AnalyzeResult, AnalyzeTask, Box, DetectedFace, ModelInfo } from './types.js';
+import type { AnalyzeResult, AnalyzeTask, Box, DetectedFace, ModelInfo, WarmUpTask, WarmWorker } from './types.js';
 
 export interface AnalyzedImage {
   format: ImageFormat;
@@ -46,6 +46,10 @@ const scaleBox = (box: Box, scale: number): Box =>
         height: Math.round(box.height * scale),
       };
 
+/** Waits for `work` (its failure included) for at most `ms`. */
+const atMost = (ms: number, work: Promise<unknown>): Promise<unknown> =>
+  Promise.race([work.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, ms).unref())]);
+
 /**
  * The face pipeline as the service sees it: sharp decodes on libvips threads, a pool of worker
  * threads (one per core) runs the models. The event loop only moves buffers around.
@@ -54,6 +58,9 @@ export class FacePipeline {
   private readonly pool: Piscina;
   private readonly scheduler: LaneScheduler;
   private model: ModelInfo | undefined;
+  private starting: Promise<ModelInfo> | undefined;
+  /** How many distinct workers answered the start: all of them, unless one failed to load in time. */
+  warmWorkers = 0;
   private closing = false;
 
   constructor(private readonly options: FacePipelineOptions) {
@@ -76,12 +83,15 @@ export class FacePipeline {
   }
 
   /** Loads and warms the models in every worker; resolves when all of them can serve. */
-  async start(): Promise<ModelInfo> {
-    const infos = await Promise.all(
-      Array.from({ length: this.options.threads }, () => this.pool.run(undefined, { name: 'info' }) as Promise<ModelInfo>),
-    );
-    this.model = infos[0];
-    return this.model!;
+  start(): Promise<ModelInfo> {
+    this.starting ??= (async () => {
+      const task: WarmUpTask = { arrived: new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT), workers: this.options.threads };
+      const warm = await Promise.all(Array.from({ length: this.options.threads }, () => this.pool.run(task, { name: 'info' }) as Promise<WarmWorker>));
+      this.warmWorkers = new Set(warm.map((w) => w.threadId)).size;
+      this.model = warm[0]!.model;
+      return this.model;
+    })();
+    return this.starting;
   }
 
   get modelInfo(): ModelInfo | undefined {
@@ -131,12 +141,17 @@ export class FacePipeline {
   }
 
   /**
-   * Stops the workers once the analyses under way have finished: a worker stopped in the middle of
-   * an inference takes the whole process down with it (ONNX Runtime's native threads).
+   * Stops the workers once none of them is inside ONNX Runtime: a worker stopped in the middle of
+   * a model's load or an inference takes the whole process down with it ("terminate called after
+   * throwing an instance of 'Napi::Error'": the binding cannot report its error to a thread being
+   * stopped). So the workers finish loading first (a pipeline closed before it was ready loads
+   * first: a test that never analysed anything lost its process this way), then the analyses
+   * under way finish; each wait is bounded, a shutdown goes on.
    */
   async close(): Promise<void> {
     this.closing = true;
-    await Promise.race([this.scheduler.idle(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+    await atMost(30_000, this.start());
+    await atMost(10_000, this.scheduler.idle());
     await this.pool.destroy();
   }
 }

@@ -3,13 +3,13 @@
  * model comes from `workerData` (FACE_MODEL); everything here is CPU-heavy and never runs on the
  * event loop.
  */
-import { workerData } from 'node:worker_threads';
+import { threadId, workerData } from 'node:worker_threads';
 import { useTfBackend } from './faceapi/backend.js';
 import { FACE_MODELS, type FaceModelKey } from './faceModels.js';
 import { eyeOpenness } from './liveness/eyeOpenness.js';
 import { PassiveLiveness } from './liveness/passiveLiveness.js';
 import { planarityReference, planeAlignment } from './liveness/planarity.js';
-import type { AnalyzeResult, AnalyzeTask, ModelInfo } from './types.js';
+import type { AnalyzeResult, AnalyzeTask, WarmUpTask, WarmWorker } from './types.js';
 
 export interface FaceWorkerData {
   model: FaceModelKey;
@@ -43,11 +43,19 @@ const liveness = PassiveLiveness.load(options.intraOpThreads);
 ready.catch(() => undefined);
 liveness.catch(() => undefined);
 
-export async function info(): Promise<ModelInfo> {
+/** How long a warm worker waits for the others before it answers anyway (one failed to load). */
+const WARM_UP_WAIT_MS = 60_000;
+
+export async function info({ arrived, workers }: WarmUpTask): Promise<WarmWorker> {
   const { backend } = await ready;
   await liveness;
-  const spec = FACE_MODELS[options.model];
-  return { ...spec, backend };
+  // Hold this worker until every worker of the pool is warm: the pool gives a busy worker no
+  // other task, so each worker takes one `info` and loads before the pipeline counts as started.
+  const count = new Int32Array(arrived);
+  Atomics.add(count, 0, 1);
+  const deadline = Date.now() + WARM_UP_WAIT_MS;
+  while (Atomics.load(count, 0) < workers && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+  return { model: { ...FACE_MODELS[options.model], backend }, threadId };
 }
 
 export async function analyze(task: AnalyzeTask): Promise<AnalyzeResult> {

@@ -72,6 +72,23 @@ export interface AnalyzeResult {
   faces: DetectedFace[];
 }
 
+/**
+ * What each worker's `info` receives when a pipeline starts: a count every worker adds itself to
+ * once its models are loaded, and how many there are. A worker answers only when all have arrived,
+ * so each of the pool's workers takes one of these tasks and a started pipeline has no worker still
+ * loading (facePipeline.ts start).
+ */
+export interface WarmUpTask {
+  arrived: SharedArrayBuffer;
+  workers: number;
+}
+
+/** A worker's answer to its WarmUpTask. */
+export interface WarmWorker {
+  model: ModelInfo;
+  threadId: number;
+}
+
 /** The model a pipeline runs, as its workers report it once warm. */
 export interface ModelInfo extends FaceModelSpec {
   /** What runs inference: `onnxruntime-cpu/<threads>t`, or TensorFlow.js's `tensorflow` (tfjs-node) or `wasm`. */
