@@ -80,7 +80,8 @@ async function drive(name: string, urlPath: string, request: Partial<autocannon.
   });
   return {
     name,
-    rps: Math.round(result.requests.average),
+    // One decimal: photo throughput is a few requests a second, and models are compared by ratio.
+    rps: Number(result.requests.average.toFixed(1)),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     errors: result.errors + result.timeouts,

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FACE_MODELS, readCalibratedThresholds } from '../models/faceModels.js';
-import { accuracyAt, DEFAULT_LFW_DIR, describeImages, pairCloseness, readPairs } from './lfw.js';
+import { accuracyAt, DEFAULT_LFW_DIR, describeImages, identityOf, pairCloseness, readPairs } from './lfw.js';
 
 describe('LFW pairs', () => {
   it('reads same-person and different-person lines', () => {
@@ -13,6 +13,15 @@ describe('LFW pairs', () => {
       { a: 'Aaron_Peirsol/Aaron_Peirsol_0001.jpg', b: 'Aaron_Peirsol/Aaron_Peirsol_0002.jpg', same: true },
       { a: 'AJ_Cook/AJ_Cook_0001.jpg', b: 'Marsha_Thomason/Marsha_Thomason_0012.jpg', same: false },
     ]);
+  });
+
+  it('counts a photo as the person it shows: double names joined, mislabelled photos moved', () => {
+    expect(identityOf('Aaron_Peirsol/Aaron_Peirsol_0002.jpg')).toBe('Aaron_Peirsol');
+    expect(identityOf('Sepp_Blatter/Sepp_Blatter_0001.jpg')).toBe('Joseph_Blatter');
+    expect(identityOf('Recep_Tayyip_Erdogan/Recep_Tayyip_Erdogan_0004.jpg')).toBe('Abdullah_Gul');
+    // A same-person pair of pairsDevTest.txt whose photos show two people: two identities.
+    expect(identityOf('Janica_Kostelic/Janica_Kostelic_0001.jpg')).not.toBe(identityOf('Janica_Kostelic/Janica_Kostelic_0002.jpg'));
+    expect(identityOf('Janica_Kostelic/Janica_Kostelic_0002.jpg')).toBe('Janica_Kostelic');
   });
 
   it('scores accuracy, true-accept and false-accept rates at a threshold (closeness: higher is closer)', () => {

@@ -45,6 +45,15 @@ const MISLABELLED: Readonly<Record<string, string>> = {
   // The same photo as Andrew_Caldecott_0001 (the barrister at the Hutton inquiry): found as the
   // closest "impostor" pair (0.955) of the false-match curve over all View 1 photos.
   'Andrew_Gilligan/Andrew_Gilligan_0001.jpg': 'Andrew_Caldecott',
+  // Three same-person pairs of pairsDevTest.txt whose two photos show two people: the fused
+  // model's only DevTest misses far from the 1:1 threshold (0.02, 0.06, 0.28 against 0.289, both
+  // embedders alike), each checked by eye. Who the first photo shows is not known: its own identity.
+  // A young woman (the Argentine senator of _0002 was about 50 when these photos were taken).
+  'Cristina_Fernandez/Cristina_Fernandez_0001.jpg': 'unnamed:Cristina_Fernandez_0001',
+  // A woman with a different face (jaw, nose, eyes) from _0002.
+  'Elisabeth_Schumacher/Elisabeth_Schumacher_0001.jpg': 'unnamed:Elisabeth_Schumacher_0001',
+  // A skier in the Swedish team's cap; the Croatian skier of _0002 wears her federation's sponsor.
+  'Janica_Kostelic/Janica_Kostelic_0001.jpg': 'unnamed:Janica_Kostelic_0001',
 };
 
 /** The person a photo shows (the folder's name, with LFW's double names and mislabels corrected). */
