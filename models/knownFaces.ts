@@ -29,13 +29,15 @@ export const KNOWN_FACE_SCALE = 0.75;
 /** How much a face may tell (detector score × how large it is, 0..1): the best faces speak for a track. */
 export const faceWeight = (detectionScore: number, sizePx: number): number => detectionScore * Math.min(1, sizePx / 112);
 
+/** The centre of a face's box. */
+export const boxCentre = (box: Box): { x: number; y: number } => ({ x: box.x + box.width / 2, y: box.y + box.height / 2 });
+
 /** Whether a face is on the spot where a followed face was (KNOWN_FACE_SHIFT, KNOWN_FACE_SCALE). */
 export function onSameSpot(face: Box, was: Box): boolean {
   const scale = face.width / Math.max(1, was.width);
   if (scale < KNOWN_FACE_SCALE || scale > 1 / KNOWN_FACE_SCALE) return false;
-  const dx = face.x + face.width / 2 - (was.x + was.width / 2);
-  const dy = face.y + face.height / 2 - (was.y + was.height / 2);
-  return Math.hypot(dx, dy) <= KNOWN_FACE_SHIFT * was.width;
+  const [now, before] = [boxCentre(face), boxCentre(was)];
+  return Math.hypot(now.x - before.x, now.y - before.y) <= KNOWN_FACE_SHIFT * was.width;
 }
 
 /**

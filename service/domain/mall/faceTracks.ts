@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { boxCentre } from '../../../models/knownFaces.js';
 import type { Box } from '../../../models/types.js';
 import { meanVector } from '../../../models/vectors.js';
 import type { MatchRule } from '../recognition/matchRule.js';
@@ -110,8 +111,6 @@ export class FaceTrack<D = unknown> {
   }
 }
 
-const centre = (box: Box) => ({ x: box.x + box.width / 2, y: box.y + box.height / 2 });
-
 /**
  * The one tracker of camera faces, pushed and pulled alike: each face of a frame joins the live
  * track it is the same face as (the 1:1 threshold against the track's face) and near (the
@@ -195,7 +194,7 @@ export class FaceTracks<D = unknown> {
     let best: { track: FaceTrack<D>; closeness: number } | undefined;
     for (const track of live) {
       if (taken.has(track)) continue;
-      const [a, b] = [centre(track.box), centre(box)];
+      const [a, b] = [boxCentre(track.box), boxCentre(box)];
       if (Math.hypot(a.x - b.x, a.y - b.y) > timing.maxJumpWidths * Math.max(track.box.width, box.width)) continue;
       const face = track.representative();
       if (!this.rule.sameFace(face, descriptor)) continue;
