@@ -11,7 +11,7 @@
  * probes (POST /v1/admin/calibration on the enrolled members' pairs, no labels) and its suggested
  * MATCH_THRESHOLD is applied (POST /v1/admin/thresholds), as an operator would after enrolling.
  *
- *   npm run bench:http-accuracy [-- --dir ../shared/datasets/lfw-view1] [--target-fpir 0.001] [--apply-calibration] [--json]
+ *   npm run bench:http-accuracy [-- --dir ../shared/datasets/lfw-view1] [--target-fpir 0.001] [--apply-calibration] [--half 0|1] [--json]
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -23,16 +23,17 @@ import { openSetSplit } from './openSet.js';
 const opts = benchCommand()
   .option('--dir <folder>', 'LFW View 1 folder', DEFAULT_LFW_DIR)
   .option('--target-fpir <x>', 'TARGET_FPIR of the service', '0.001')
+  .option('--half <0|1>', 'which alternate people with several photos are enrolled (openSet.ts openSetSplit)', '0')
   .option('--apply-calibration', "after enrolling, apply the MATCH_THRESHOLD the deployment's own calibration suggests")
   .parse()
-  .opts<{ dir: string; targetFpir: string; applyCalibration?: boolean; json?: boolean }>();
+  .opts<{ dir: string; targetFpir: string; half: string; applyCalibration?: boolean; json?: boolean }>();
 
 // The gallery as enrolled: the till's probes do not teach adaptive templates here (bench:adaptation measures that).
 const service = await startBenchService({ TARGET_FPIR: opts.targetFpir, ADAPT_MAX_TEMPLATES: process.env.ADAPT_MAX_TEMPLATES ?? '0' });
 const { call, admin: ADMIN } = service;
 
 const images = view1Images(opts.dir);
-const s = openSetSplit(images);
+const s = openSetSplit(images, opts.half === '1' ? 1 : 0);
 const till = await service.keyOf('pos', 'accuracy till');
 
 const refused = new Map<string, number>();

@@ -35,13 +35,18 @@ export interface Split {
   distractors: string[];
 }
 
-/** Who is enrolled (first photo), who is a distractor, and which photos probe (the other photos of people with several). */
-export function openSetSplit(images: string[]): Split {
+/**
+ * Who is enrolled (first photo), who is a distractor, and which photos probe (the other photos of
+ * people with several). `half` picks which alternate people with several photos are enrolled (0:
+ * the 1st, 3rd, …; 1: the 2nd, 4th, …): the other half are the strangers, so the two halves are
+ * two measurements of the same model on different people.
+ */
+export function openSetSplit(images: string[], half: 0 | 1 = 0): Split {
   const byPerson = new Map<string, string[]>();
   for (const image of [...images].sort()) byPerson.set(identityOf(image), [...(byPerson.get(identityOf(image)) ?? []), image]);
   const people = [...byPerson.keys()].sort();
   const several = people.filter((p) => byPerson.get(p)!.length >= 2);
-  return { byPerson, several, enrolled: several.filter((_, i) => i % 2 === 0), distractors: people.filter((p) => byPerson.get(p)!.length === 1) };
+  return { byPerson, several, enrolled: several.filter((_, i) => i % 2 === half), distractors: people.filter((p) => byPerson.get(p)!.length === 1) };
 }
 
 /** An index of each gallery person's first photo. */
