@@ -121,7 +121,15 @@ describe.skipIf(!haveChromium)('the dashboard and the trail in the console', () 
     await page.selectOption('#plan-camera', 'p-entrance');
     const plan = page.locator('#plan-stage img');
     await plan.evaluate((img: HTMLImageElement) => img.decode());
-    const box = (await plan.boundingBox())!;
+    // The plan's size settles only once the page's other sections have drawn (a run clicked a box
+    // measured before it grew: 0.14 instead of 0.25): measure until two readings agree.
+    let box = (await plan.boundingBox())!;
+    for (;;) {
+      await page.waitForTimeout(100);
+      const now = (await plan.boundingBox())!;
+      if (now.x === box.x && now.y === box.y && now.width === box.width && now.height === box.height) break;
+      box = now;
+    }
     await plan.click({ position: { x: box.width * 0.25, y: box.height * 0.5 } });
     await page.locator('#plan-stage .plan-dot[data-camera="p-entrance"]').waitFor();
     const camera = (await admin.get('/v1/cameras/p-entrance')).body;
