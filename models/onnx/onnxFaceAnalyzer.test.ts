@@ -109,7 +109,11 @@ describe('weights', () => {
     const bytes = await fs.readFile(path.join(weightsDir(), EMBEDDER_WEIGHTS.file));
     bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 1;
     await fs.writeFile(path.join(dir, EMBEDDER_WEIGHTS.file), bytes);
-    await expect(readVerifiedWeights(EMBEDDER_WEIGHTS, dir)).rejects.toThrow(/SHA-256/);
+    try {
+      await expect(readVerifiedWeights(EMBEDDER_WEIGHTS, dir)).rejects.toThrow(/SHA-256/);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
     await expect(readVerifiedWeights(EMBEDDER_WEIGHTS)).resolves.toHaveLength(4_884_269);
     await expect(readVerifiedWeights(REID_EMBEDDER_WEIGHTS)).resolves.toHaveLength(4_476_901);
   });
