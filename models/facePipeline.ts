@@ -59,8 +59,7 @@ export class FacePipeline {
   private readonly scheduler: LaneScheduler;
   private model: ModelInfo | undefined;
   private starting: Promise<ModelInfo> | undefined;
-  /** How many distinct workers answered the start: all of them, unless one failed to load in time. */
-  warmWorkers = 0;
+  private warm = 0;
   private closing = false;
 
   constructor(private readonly options: FacePipelineOptions) {
@@ -86,12 +85,17 @@ export class FacePipeline {
   start(): Promise<ModelInfo> {
     this.starting ??= (async () => {
       const task: WarmUpTask = { arrived: new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT), workers: this.options.threads };
-      const warm = await Promise.all(Array.from({ length: this.options.threads }, () => this.pool.run(task, { name: 'info' }) as Promise<WarmWorker>));
-      this.warmWorkers = new Set(warm.map((w) => w.threadId)).size;
-      this.model = warm[0]!.model;
+      const answers = await Promise.all(Array.from({ length: this.options.threads }, () => this.pool.run(task, { name: 'info' }) as Promise<WarmWorker>));
+      this.warm = new Set(answers.map((w) => w.threadId)).size;
+      this.model = answers[0]!.model;
       return this.model;
     })();
     return this.starting;
+  }
+
+  /** How many distinct workers answered the start: all of them, unless one failed to load in time. */
+  get warmWorkers(): number {
+    return this.warm;
   }
 
   get modelInfo(): ModelInfo | undefined {
