@@ -121,16 +121,11 @@ describe.skipIf(!haveChromium)('the dashboard and the trail in the console', () 
     await page.selectOption('#plan-camera', 'p-entrance');
     const plan = page.locator('#plan-stage img');
     await plan.evaluate((img: HTMLImageElement) => img.decode());
-    // The plan's size settles only once the page's other sections have drawn (a run clicked a box
-    // measured before it grew: 0.14 instead of 0.25): measure until two readings agree.
-    let box = (await plan.boundingBox())!;
-    for (;;) {
-      await page.waitForTimeout(100);
-      const now = (await plan.boundingBox())!;
-      if (now.x === box.x && now.y === box.y && now.width === box.width && now.height === box.height) break;
-      box = now;
-    }
+    const box = (await plan.boundingBox())!;
     await plan.click({ position: { x: box.width * 0.25, y: box.height * 0.5 } });
+    // The camera may already have a dot (the trail test places it): wait for this click's PATCH,
+    // not the dot, or the camera is read before it moved (a run read 0.14, where it was before).
+    await page.locator('#status', { hasText: 'p-entrance placed at' }).waitFor();
     await page.locator('#plan-stage .plan-dot[data-camera="p-entrance"]').waitFor();
     const camera = (await admin.get('/v1/cameras/p-entrance')).body;
     expect(camera.position.x).toBeCloseTo(0.25, 2);
