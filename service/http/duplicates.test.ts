@@ -199,6 +199,11 @@ describe('thresholds applied after calibration', () => {
       ['admin.thresholds.apply', 0.6],
       ['admin.thresholds.withdraw', 0.527],
     ]);
+    // And an operator finds them by their action through the API (three-part names filter too).
+    const listed = await atGroup.call('GET', '/v1/audit?action=admin.thresholds.apply');
+    expect(listed.status).toBe(200);
+    expect(new Set(listed.body.items.map((e: { action: string }) => e.action))).toEqual(new Set(['admin.thresholds.apply']));
+    expect(listed.body.items.some((e: { outcome: string }) => e.outcome === 'ok')).toBe(true);
     // The member's purge leaves the rest of this file's state as it was.
     expect((await atGroup.call('DELETE', `/v1/members/${id}`)).status).toBeLessThan(300);
   });

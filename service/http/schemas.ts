@@ -332,7 +332,8 @@ export const auditQuerySchema = z.strictObject({
   memberId: z.uuid().optional(),
   from: isoTime.optional(),
   to: isoTime.optional(),
-  action: z.string().regex(/^[a-z]+\.[a-z]+$/).optional(),
+  // Actions are dotted lowercase names of two parts or more (member.create, admin.thresholds.apply).
+  action: z.string().regex(/^[a-z]+(\.[a-z]+)+$/).optional(),
   limit: pageLimit(500),
   cursor: cursors.audit.optional(),
 });
