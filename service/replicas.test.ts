@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { MjpegSource } from './testSupport/mjpegSource.js';
 import { S3BlobStore } from './blob/s3BlobStore.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embeddedPostgres.js';
@@ -169,6 +169,8 @@ describe('PostgreSQL stopped and started again', () => {
   });
 
   it('keeps identifying from memory, answers writes with 503, says so on /readyz, and recovers by itself', async () => {
+    // A replica that died in the outage answers ECONNREFUSED; its own log says why.
+    onTestFailed(() => console.log(`replica log:\n${d.output()}`));
     const api = client(() => d);
     const memberId = await newMember(api);
     expect((await api.postImage(`/v1/members/${memberId}/faces`, await cropFace(PERSON_B))).status).toBe(201);

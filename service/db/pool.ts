@@ -4,7 +4,7 @@ export type Pool = pg.Pool;
 export type Queryable = pg.Pool | pg.PoolClient;
 
 export function createPool(connectionString: string, max = 10): pg.Pool {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString,
     max,
     connectionTimeoutMillis: 5_000,
@@ -12,6 +12,12 @@ export function createPool(connectionString: string, max = 10): pg.Pool {
     // A query stuck behind a dead server must not hold a request for ever.
     query_timeout: 15_000,
   });
+  // pg emits 'error' on a checked-out client whose connection drops (PostgreSQL stopped in the middle
+  // of a transaction), and the pool listens only while the client is idle: unheard, that event is an
+  // uncaught exception that takes the whole service down. The holder learns of it anyway (its next
+  // query fails as "database unavailable"), and the pool drops the broken client when it comes back.
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
 }
 
 /** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */
@@ -38,7 +44,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const err = error as { code?: string; message?: string };
   return (
     (err.code !== undefined && CONNECTION_ERROR_CODES.has(err.code)) ||
-    /Connection terminated|timeout exceeded when trying to connect|Query read timeout/i.test(err.message ?? '')
+    /Connection terminated|timeout exceeded when trying to connect|Query read timeout|is not queryable/i.test(err.message ?? '')
   );
 }
 
