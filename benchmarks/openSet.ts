@@ -20,6 +20,8 @@ export interface Search {
   rightPerson: boolean;
   /** Closeness of the nearest template of a different person (for the margin rule). */
   runnerUp: number;
+  /** Closeness of the next people after the nearest, nearest first (up to 9): the probe's cohort. */
+  others: number[];
 }
 
 export interface OpenSetRun {
@@ -63,8 +65,8 @@ function galleryIndex(people: string[], split: Split, descriptors: Map<string, F
   return { index, templates };
 }
 
-export function runOpenSet(images: string[], descriptors: Map<string, Float32Array | null>, metric: Metric): OpenSetRun {
-  const s = openSetSplit(images);
+export function runOpenSet(images: string[], descriptors: Map<string, Float32Array | null>, metric: Metric, half: 0 | 1 = 0): OpenSetRun {
+  const s = openSetSplit(images, half);
   const enrolled = new Set(s.enrolled);
   const { index } = galleryIndex([...s.enrolled, ...s.distractors], s, descriptors);
   const searches: Search[] = [];
@@ -75,16 +77,29 @@ export function runOpenSet(images: string[], descriptors: Map<string, Float32Arr
       const descriptor = descriptors.get(probe);
       const hits = descriptor ? index.search(descriptor, 10) : [];
       const hit = hits[0];
-      const rival = hits.find((h) => h.memberId !== hit?.memberId);
+      const others = hits.filter((h) => h.memberId !== hit?.memberId).map((h) => closenessOf(metric, h.distance));
       searches.push({
         mated,
         score: hit ? closenessOf(metric, hit.distance) : Number.NEGATIVE_INFINITY,
         rightPerson: hit?.memberId === person,
-        runnerUp: rival ? closenessOf(metric, rival.distance) : Number.NEGATIVE_INFINITY,
+        runnerUp: others[0] ?? Number.NEGATIVE_INFINITY,
+        others,
       });
     }
   }
   return { galleryPeople: enrolled.size, distractors: s.distractors.length, searches };
+}
+
+/**
+ * The same searches scored by how far the nearest person stands out from the probe's cohort: the
+ * nearest closeness less `weight` × the mean of the next `k` people's. A face that is close to
+ * everyone (a common look, a blurred photo) needs a higher score to be someone; a distinctive one
+ * a lower. Measured here only (benchmarks/cohortBench.ts); the service decides on the score alone.
+ */
+export function cohortScored(run: OpenSetRun, weight: number, k: number): OpenSetRun {
+  const cohortMean = (s: Search) => s.others.slice(0, k).reduce((sum, c) => sum + c, 0) / Math.min(k, s.others.length);
+  const shifted = (s: Search, by: number): Search => ({ ...s, score: s.score - by, runnerUp: s.runnerUp - by }); // the margin stays the raw lead
+  return { ...run, searches: run.searches.map((s) => (s.others.length === 0 || weight === 0 ? s : shifted(s, weight * cohortMean(s)))) };
 }
 
 /** Whether the service would answer a person: within t, and (with a margin) clearly ahead of the next person. */
