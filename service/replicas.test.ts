@@ -152,20 +152,32 @@ describe('a replica killed with SIGKILL during a burst of enrollments', () => {
   });
 });
 
+/** A PostgreSQL of the test's own (to stop and start again) and a replica on it. */
+async function replicaOnOwnPostgres(): Promise<{ replica: ReplicaProcess; database(): EmbeddedDatabase; stop(): Promise<void>; start(): Promise<void> }> {
+  const pgDir = await fs.mkdtemp(path.join(os.tmpdir(), 'visage-fault-pg-'));
+  await fs.chmod(pgDir, 0o755);
+  const port = await freePort();
+  const logger = pino({ level: 'silent' });
+  let database = await startEmbeddedPostgres(pgDir, port, logger);
+  const dataDir = await makeDataDir();
+  cleanups.push(() => fs.rm(pgDir, { recursive: true, force: true }), () => fs.rm(dataDir, { recursive: true, force: true }), () => database.stop());
+  return {
+    replica: await replica({ DATABASE_URL: database.connectionString, VISAGE_DATA_DIR: dataDir }),
+    database: () => database,
+    stop: () => database.stop(),
+    async start() {
+      database = await startEmbeddedPostgres(pgDir, port, logger);
+    },
+  };
+}
+
 describe('PostgreSQL stopped and started again', () => {
-  let database: EmbeddedDatabase;
-  let pgDir: string;
-  let port: number;
+  let postgres: Awaited<ReturnType<typeof replicaOnOwnPostgres>>;
   let d: ReplicaProcess;
 
   beforeAll(async () => {
-    pgDir = await fs.mkdtemp(path.join(os.tmpdir(), 'visage-fault-pg-'));
-    await fs.chmod(pgDir, 0o755);
-    port = await freePort();
-    database = await startEmbeddedPostgres(pgDir, port, pino({ level: 'silent' }));
-    const dataDir = await makeDataDir();
-    cleanups.push(() => fs.rm(pgDir, { recursive: true, force: true }), () => fs.rm(dataDir, { recursive: true, force: true }), () => database.stop());
-    d = await replica({ DATABASE_URL: database.connectionString, VISAGE_DATA_DIR: dataDir });
+    postgres = await replicaOnOwnPostgres();
+    d = postgres.replica;
   });
 
   it('keeps identifying from memory, answers writes with 503, says so on /readyz, and recovers by itself', async () => {
@@ -177,7 +189,7 @@ describe('PostgreSQL stopped and started again', () => {
     const probe = await cropFace(PERSON_B, { width: 260 });
     expect((await api.postImage('/v1/identify?maxFaces=1', probe)).body.faces[0].match.memberId).toBe(memberId);
 
-    await database.stop();
+    await postgres.stop();
     const identified = await api.postImage('/v1/identify?maxFaces=1', probe);
     expect(identified.status).toBe(200);
     expect(identified.body.faces[0]).toMatchObject({ match: { memberId }, profileUnavailable: true });
@@ -187,13 +199,77 @@ describe('PostgreSQL stopped and started again', () => {
     expect(notReady.status).toBe(503);
     expect(((await notReady.json()) as { error: { checks: { database: boolean } } }).error.checks.database).toBe(false);
 
-    database = await startEmbeddedPostgres(pgDir, port, pino({ level: 'silent' }));
+    await postgres.start();
     await within(20_000, async () => (await fetch(`${d.url}/readyz`)).ok);
     expect((await api.post('/v1/members', { name: 'After outage' })).status).toBe(201);
     expect((await api.postImage(`/v1/members/${memberId}/faces`, await cropFace(STRANGERS[1]!))).status).toBe(201);
     await within(2000, async () => (await indexTemplates(d.url)) === 2);
     const full = await api.postImage('/v1/identify?maxFaces=1', probe);
     expect(full.body.faces[0]).toMatchObject({ match: { memberId }, member: { id: memberId } });
+  });
+});
+
+describe('PostgreSQL stopped in the middle of a burst of writes', () => {
+  let postgres: Awaited<ReturnType<typeof replicaOnOwnPostgres>>;
+
+  beforeAll(async () => {
+    postgres = await replicaOnOwnPostgres();
+  });
+
+  it('answers each write 201 or 503, stays up, keeps exactly the writes it answered 201, and audits every request', async () => {
+    const d = postgres.replica;
+    onTestFailed(() => console.log(`replica log:\n${d.output()}`));
+    const api = client(() => d);
+    const memberId = await newMember(api);
+    const photos = await Promise.all([200, 230, 260, 290, 320, 350].map((width) => cropFace(PERSON_A, { width })));
+
+    // Members created four at a time and the enrollments all at once, until PostgreSQL is gone.
+    let stopped = false;
+    const created: { status: number; id?: string }[] = [];
+    const creating = Promise.all(
+      [0, 1, 2, 3].map(async () => {
+        while (!stopped) {
+          const res = await api.post('/v1/members', { name: 'Burst', consent: { faceRecognition: true, source: 'desk' } });
+          created.push({ status: res.status, id: res.body?.id });
+        }
+      }),
+    );
+    const enrolling = Promise.all(photos.map((photo) => api.postImage(`/v1/members/${memberId}/faces`, photo)));
+    await within(10_000, () => Promise.resolve(created.filter((c) => c.status === 201).length >= 8));
+    await postgres.stop();
+    stopped = true;
+    await creating;
+    const enrolled = await enrolling;
+
+    expect(new Set(created.map((c) => c.status))).toEqual(new Set([201, 503]));
+    for (const res of enrolled) expect([201, 503]).toContain(res.status);
+    expect((await fetch(`${d.url}/readyz`)).status).toBe(503); // up, and says why it is not ready
+
+    await postgres.start();
+    await within(20_000, async () => (await fetch(`${d.url}/readyz`)).ok);
+    const sql = new pg.Client({ connectionString: postgres.database().connectionString });
+    await sql.connect();
+    try {
+      const { rows: members } = await sql.query<{ id: string }>('SELECT id FROM members WHERE id <> $1', [memberId]);
+      expect(members.map((m) => m.id).sort()).toEqual(created.filter((c) => c.status === 201).map((c) => c.id!).sort());
+      const { rows: templates } = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM face_templates WHERE member_id = $1', [memberId]);
+      expect(templates[0]!.n).toBe(enrolled.filter((res) => res.status === 201).length);
+      await within(2000, async () => (await indexTemplates(d.url)) === templates[0]!.n);
+
+      // Every request of the burst is in the audit log, those answered during the outage too,
+      // written once the database was back, and the chain still verifies.
+      const outcomes = async (action: string) =>
+        (await sql.query<{ outcome: string }>('SELECT outcome FROM audit_log WHERE action = $1', [action])).rows.map((r) => r.outcome).sort();
+      const expected = (statuses: number[]) => statuses.map((status) => (status === 201 ? 'ok' : 'DEPENDENCY_UNAVAILABLE')).sort();
+      await within(35_000, async () => (await outcomes('member.create')).length === created.length + 1); // the retry waits up to 30 s
+      expect(await outcomes('member.create')).toEqual(expected([201, ...created.map((c) => c.status)]));
+      await within(10_000, async () => (await outcomes('face.enroll')).length === enrolled.length);
+      expect(await outcomes('face.enroll')).toEqual(expected(enrolled.map((res) => res.status)));
+      const verified = await api.get('/v1/audit/verify');
+      expect(verified.body.firstBroken).toBeNull();
+    } finally {
+      await sql.end();
+    }
   });
 });
 

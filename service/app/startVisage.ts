@@ -148,7 +148,7 @@ export async function startVisage(config: Config, options: VisageOptions = {}): 
     () => thresholdListener.close(),
     server.close,
     () => pipeline.close(),
-    () => services.audit.flush(),
+    () => services.audit.close(),
     replica.close,
     () => keys.close(),
     database.close,

@@ -13,9 +13,11 @@ export interface AuditEntry {
   requestId: string | null;
   /** Small, non-biometric facts (e.g. the matched distance, a new key's role). */
   details: Record<string, unknown>;
+  /** When it happened (the request's end), kept through a write delayed by a database outage. */
+  at: Date;
 }
 
-export interface AuditRecord extends AuditEntry {
+export interface AuditRecord extends Omit<AuditEntry, 'at'> {
   id: string;
   at: string;
 }
@@ -75,23 +77,22 @@ export class AuditRepository {
    * lock held for the transaction, the last record's hash is read and every new record's hash
    * computed by `link` from it, in order.
    */
-  async appendMany(entries: AuditEntry[], link: Link, genesis: Buffer, now: () => Date = () => new Date()): Promise<void> {
+  async appendMany(entries: AuditEntry[], link: Link, genesis: Buffer): Promise<void> {
     if (entries.length === 0) return;
     await withTransaction(this.pool, async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
       const { rows } = await tx.query<{ hash: Buffer }>('SELECT hash FROM audit_log WHERE hash IS NOT NULL ORDER BY id DESC LIMIT 1');
       let previous = rows[0]?.hash ?? genesis;
-      const at = now();
       const links = entries.map((entry) => {
         const prev = previous;
-        previous = link(prev, entry, at);
+        previous = link(prev, entry, entry.at);
         return { prev, hash: previous };
       });
       const column = <T>(pick: (e: AuditEntry) => T) => entries.map(pick);
       await tx.query(
         `INSERT INTO audit_log (at, key_id, key_name, role, action, member_id, outcome, status, request_id, details, prev_hash, hash)
-         SELECT $12, key_id, key_name, role, action, member_id, outcome, status, request_id, details, prev_hash, hash FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::int[], $8::text[], $9::jsonb[], $10::bytea[], $11::bytea[])
-         WITH ORDINALITY AS u(key_id, key_name, role, action, member_id, outcome, status, request_id, details, prev_hash, hash, n) ORDER BY n`,
+         SELECT at, key_id, key_name, role, action, member_id, outcome, status, request_id, details, prev_hash, hash FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::int[], $8::text[], $9::jsonb[], $10::bytea[], $11::bytea[], $12::timestamptz[])
+         WITH ORDINALITY AS u(key_id, key_name, role, action, member_id, outcome, status, request_id, details, prev_hash, hash, at, n) ORDER BY n`,
         [
           column((e) => e.keyId),
           column((e) => e.keyName),
@@ -104,7 +105,7 @@ export class AuditRepository {
           column((e) => JSON.stringify(e.details)),
           links.map((l) => l.prev),
           links.map((l) => l.hash),
-          at,
+          column((e) => e.at),
         ],
       );
     });

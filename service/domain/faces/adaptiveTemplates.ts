@@ -5,7 +5,7 @@ import type { FacePipeline } from '../../../models/facePipeline.js';
 import { readyModel } from './faceAnalysis.js';
 import type { Box, FaceMeasures } from '../../../models/types.js';
 import { withTransaction, type Pool } from '../../db/pool.js';
-import type { AuditEntry } from '../../repositories/auditRepository.js';
+import type { AuditLog } from '../access/auditLog.js';
 import type { FaceTemplateRepository } from '../../repositories/faceTemplateRepository.js';
 import type { MemberRepository } from '../../repositories/memberRepository.js';
 import type { MatchRule } from '../recognition/matchRule.js';
@@ -69,7 +69,7 @@ export class AdaptiveTemplates {
       /** The enrollment quality policy: an adaptive template is held to what an enrolled one is. */
       enrollPolicy: QualityPolicy;
       policy: AdaptationPolicy;
-      audit: { record(entry: AuditEntry): void };
+      audit: Pick<AuditLog, 'record'>;
       clock: () => Date;
       logger: Logger;
     },
