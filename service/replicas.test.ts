@@ -261,7 +261,7 @@ describe('PostgreSQL stopped in the middle of a burst of writes', () => {
       const outcomes = async (action: string) =>
         (await sql.query<{ outcome: string }>('SELECT outcome FROM audit_log WHERE action = $1', [action])).rows.map((r) => r.outcome).sort();
       const expected = (statuses: number[]) => statuses.map((status) => (status === 201 ? 'ok' : 'DEPENDENCY_UNAVAILABLE')).sort();
-      await within(35_000, async () => (await outcomes('member.create')).length === created.length + 1); // the retry waits up to 30 s
+      await within(20_000, async () => (await outcomes('member.create')).length === created.length + 1); // the retry waits up to 5 s
       expect(await outcomes('member.create')).toEqual(expected([201, ...created.map((c) => c.status)]));
       await within(10_000, async () => (await outcomes('face.enroll')).length === enrolled.length);
       expect(await outcomes('face.enroll')).toEqual(expected(enrolled.map((res) => res.status)));

@@ -42,7 +42,8 @@ export class AuditLog {
   /**
    * Writes what is queued; a failure never fails a request. While the database is unreachable the
    * batch is kept, in order and with its times, and written when it is back (retried after 1 s,
-   * doubling to 30 s): the record of what was done just before or during an outage is the one an
+   * doubling to 5 s: a retry costs one refused connection, and the records should land soon after
+   * the database does): the record of what was done just before or during an outage is the one an
    * auditor asks for. Any other failure is logged with the entries and not retried.
    */
   flush(): Promise<void> {
@@ -76,7 +77,7 @@ export class AuditLog {
     if (excess > 0) this.giveUp(this.buffer.splice(0, excess), error);
     this.outages++;
     if (this.outages === 1) this.logger.warn({ err: error, held: this.buffer.length }, 'audit records held until the database is back');
-    this.schedule(Math.min(30_000, 1_000 * 2 ** (this.outages - 1)));
+    this.schedule(Math.min(5_000, 1_000 * 2 ** (this.outages - 1)));
   }
 
   /** The log is then the only record of these: every field goes into it. */
