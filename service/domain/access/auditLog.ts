@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AuditEntry, AuditFilter, AuditRecord, AuditRepository } from '../../repositories/auditRepository.js';
+import { exponentialBackoff } from '../../shared/backoff.js';
 import { isDatabaseUnavailable } from '../errors.js';
 import type { Page, PageCursor } from '../../repositories/pageCursor.js';
 import { auditLink, GENESIS, verifyChain, type ChainReport } from './auditChain.js';
@@ -77,7 +78,7 @@ export class AuditLog {
     if (excess > 0) this.giveUp(this.buffer.splice(0, excess), error);
     this.outages++;
     if (this.outages === 1) this.logger.warn({ err: error, held: this.buffer.length }, 'audit records held until the database is back');
-    this.schedule(Math.min(5_000, 1_000 * 2 ** (this.outages - 1)));
+    this.schedule(exponentialBackoff(this.outages - 1, 1_000, 5_000));
   }
 
   /** The log is then the only record of these: every field goes into it. */
