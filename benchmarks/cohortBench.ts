@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { FACE_MODELS } from '../models/faceModels.js';
 import { benchCommand } from './benchCommand.js';
-import { DEFAULT_LFW_DIR, describeWithCache, readPairs, view1Images } from './lfw.js';
+import { DEFAULT_LFW_DIR, describeWithCache, pairsImages, view1Images } from './lfw.js';
 import { cohortScored, fnirAt, runOpenSet, thresholdForFpir, type OpenSetRun } from './openSet.js';
 
 const program = benchCommand()
@@ -30,9 +30,8 @@ if (!fs.existsSync(path.join(opts.dir, 'pairsDevTrain.txt'))) {
 }
 
 const model = FACE_MODELS['yunet-fr512+omz256'];
-const imagesOf = (file: string) => [...new Set(readPairs(path.join(opts.dir, file)).flatMap((p) => [p.a, p.b]))].sort();
-const train = imagesOf('pairsDevTrain.txt');
-const test = imagesOf('pairsDevTest.txt');
+const train = pairsImages(opts.dir, 'pairsDevTrain.txt');
+const test = pairsImages(opts.dir, 'pairsDevTest.txt');
 const all = view1Images(opts.dir);
 const descriptors = await describeWithCache(model, opts.dir, all, Number(opts.threads), opts.cache);
 

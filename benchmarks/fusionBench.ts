@@ -15,7 +15,7 @@ import path from 'node:path';
 import { FACE_MODELS } from '../models/faceModels.js';
 import { fusedDescriptor, splitFused, type Fusion } from '../models/vectors.js';
 import { benchCommand } from './benchCommand.js';
-import { DEFAULT_LFW_DIR, describeWithCache, readPairs } from './lfw.js';
+import { DEFAULT_LFW_DIR, describeWithCache, pairsImages } from './lfw.js';
 import { fnirAt, fpirAt, runOpenSet, thresholdForFpir, wrongMemberAt } from './openSet.js';
 
 const program = benchCommand()
@@ -33,9 +33,8 @@ if (!fs.existsSync(path.join(opts.dir, 'pairsDevTrain.txt'))) {
 
 const model = FACE_MODELS['yunet-fr512+omz256'];
 const fusion = model.fusion!;
-const imagesOf = (file: string) => [...new Set(readPairs(path.join(opts.dir, file)).flatMap((p) => [p.a, p.b]))].sort();
-const train = imagesOf('pairsDevTrain.txt');
-const test = imagesOf('pairsDevTest.txt');
+const train = pairsImages(opts.dir, 'pairsDevTrain.txt');
+const test = pairsImages(opts.dir, 'pairsDevTest.txt');
 const described = await describeWithCache(model, opts.dir, [...new Set([...train, ...test])].sort(), Number(opts.threads), opts.cache);
 const parts = new Map([...described].map(([image, d]) => [image, d ? splitFused(d, fusion) : null]));
 

@@ -56,11 +56,14 @@ const MISLABELLED: Readonly<Record<string, string>> = {
   'Janica_Kostelic/Janica_Kostelic_0001.jpg': 'unnamed:Janica_Kostelic_0001',
 };
 
-/** The person a photo shows (the folder's name, with LFW's double names and mislabels corrected). */
-/** Every photo of LFW View 1 (both pairs files), sorted. */
-export const view1Images = (dir: string): string[] =>
-  [...new Set(['pairsDevTrain.txt', 'pairsDevTest.txt'].flatMap((f) => readPairs(path.join(dir, f)).flatMap((p) => [p.a, p.b])))].sort();
+/** Every photo of the given pairs files of LFW View 1, sorted. */
+export const pairsImages = (dir: string, ...files: string[]): string[] =>
+  [...new Set(files.flatMap((f) => readPairs(path.join(dir, f)).flatMap((p) => [p.a, p.b])))].sort();
 
+/** Every photo of LFW View 1 (both pairs files), sorted. */
+export const view1Images = (dir: string): string[] => pairsImages(dir, 'pairsDevTrain.txt', 'pairsDevTest.txt');
+
+/** The person a photo shows (the folder's name, with LFW's double names and mislabels corrected). */
 export const identityOf = (image: string): string => {
   const name = MISLABELLED[image] ?? image.split('/')[0]!;
   return SAME_PERSON[name] ?? name;
