@@ -30,7 +30,7 @@ async function load({ model, intraOpThreads }: FaceWorkerData): Promise<LoadedAn
     return loadFaceApiAnalyzer();
   }
   const { OnnxFaceAnalyzer } = await import('./onnx/onnxFaceAnalyzer.js');
-  const analyzer = await OnnxFaceAnalyzer.load({ intraOpThreads, fusion: FACE_MODELS[model].fusion });
+  const analyzer = await OnnxFaceAnalyzer.load({ intraOpThreads, fusion: FACE_MODELS[model].fusion, mirrorAverage: FACE_MODELS[model].mirrorAverage });
   return { backend: `onnxruntime-cpu/${intraOpThreads}t`, analyze: (task) => analyzer.analyze(task) };
 }
 

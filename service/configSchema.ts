@@ -154,7 +154,7 @@ export const envSchema = z.object({
   /** A pos key spends points and coupons only with a live recognition of the member's face at that till. */
   /** Adaptive templates (learnt from clear till recognitions) kept per member at most; 0 turns adaptation off. */
   ADAPT_MAX_TEMPLATES: numberFromEnv(z.number().int().min(0).max(20)).default(3),
-  /** A till recognition teaches only from this score up (cosine similarity; the fused model's MATCH_THRESHOLD is 0.527). */
+  /** A till recognition teaches only from this score up (cosine similarity; the fused model's MATCH_THRESHOLD is 0.524). */
   ADAPT_MIN_SCORE: numberFromEnv(z.number().min(0).max(1)).default(0.65),
   /** ...and only when it leads the best other member by this much. */
   ADAPT_MIN_MARGIN: numberFromEnv(z.number().min(0).max(1)).default(0.15),

@@ -4,7 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cropFace, PERSON_A, STRANGERS } from '../../service/testSupport/facePhotos.js';
-import { OnnxFaceAnalyzer } from './onnxFaceAnalyzer.js';
+import { mirroredTensor, OnnxFaceAnalyzer } from './onnxFaceAnalyzer.js';
 import { EMBEDDER_WEIGHTS, readVerifiedWeights, REID_EMBEDDER_WEIGHTS, weightsDir } from './weights.js';
 import { FACE_MODELS } from '../faceModels.js';
 import { splitFused } from '../vectors.js';
@@ -100,6 +100,35 @@ describe('the fused model (fr_feature + omz-0095)', () => {
     expect(dot(a!, again!)).toBeCloseTo(w1! * dot(frPart!, againFr!) + w2! * dot(reidPart!, againReid!), 4);
     expect(dot(a!, again!)).toBeGreaterThan(0.6);
     expect(dot(a!, stranger!)).toBeLessThan(0.3);
+  });
+});
+
+describe("fr_feature's mirror average (the fused model's recipe)", () => {
+  it('mirrors each plane of a face tensor left to right', () => {
+    const side = 3;
+    const tensor = Float32Array.from({ length: 3 * side * side }, (_, i) => i);
+    const mirrored = mirroredTensor(tensor, side);
+    // Plane 1, row 2 is 15 16 17: mirrored 17 16 15.
+    expect(Array.from(mirrored.subarray(15, 18))).toEqual([17, 16, 15]);
+    expect(Array.from(mirroredTensor(mirrored, side))).toEqual(Array.from(tensor));
+  });
+
+  it('describes a face and its mirror image alike, more so than the face alone does', async () => {
+    const { mirrorAverage } = FACE_MODELS['yunet-fr512+omz256'];
+    expect(mirrorAverage).toBe(true);
+    const averaged = await OnnxFaceAnalyzer.load({ intraOpThreads: 1, mirrorAverage });
+    const photo = await cropFace(PERSON_A, { width: 320 });
+    const mirrorPhoto = await sharp(photo).flop().toBuffer();
+    const describe = async (a: OnnxFaceAnalyzer, bytes: Buffer) => (await a.analyze(await rgb(bytes))).faces[0]!.descriptor;
+    const dot = (x: Float32Array, y: Float32Array) => x.reduce((sum, v, i) => sum + v * y[i]!, 0);
+    const plainAlike = dot(await describe(analyzer, photo), await describe(analyzer, mirrorPhoto));
+    const averagedDescriptor = await describe(averaged, photo);
+    const averagedAlike = dot(averagedDescriptor, await describe(averaged, mirrorPhoto));
+    expect(Math.hypot(...averagedDescriptor)).toBeCloseTo(1, 4);
+    expect(averagedAlike).toBeGreaterThan(plainAlike);
+    expect(averagedAlike).toBeGreaterThan(0.9);
+    // Still the same person's descriptor: close to the plain one, not another vector.
+    expect(dot(averagedDescriptor, await describe(analyzer, photo))).toBeGreaterThan(0.8);
   });
 });
 

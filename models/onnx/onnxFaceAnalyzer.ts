@@ -30,13 +30,16 @@ export interface OnnxAnalyzerOptions {
   intraOpThreads: number;
   /** Set for the fused model: the second embedder runs too, and this is how the two are weighed. */
   fusion?: Fusion;
+  /** fr_feature describes each aligned face and its mirror image, and keeps the mean (FaceModelSpec.mirrorAverage). */
+  mirrorAverage?: boolean;
 }
 
 export class OnnxFaceAnalyzer {
   private constructor(
     private readonly detector: ort.InferenceSession,
     private readonly embedder: ort.InferenceSession,
-    private readonly second?: { session: ort.InferenceSession; fusion: Fusion },
+    private readonly second: { session: ort.InferenceSession; fusion: Fusion } | undefined,
+    private readonly mirrorAverage: boolean,
   ) {}
 
   static async load(options: OnnxAnalyzerOptions): Promise<OnnxFaceAnalyzer> {
@@ -54,6 +57,7 @@ export class OnnxFaceAnalyzer {
       await ort.InferenceSession.create(detectorBytes, sessionOptions),
       await ort.InferenceSession.create(embedderBytes, sessionOptions),
       second,
+      options.mirrorAverage === true,
     );
     await analyzer.warmUp();
     return analyzer;
@@ -82,15 +86,20 @@ export class OnnxFaceAnalyzer {
   }
 
   /**
-   * Unit-length embeddings of aligned faces, in the same worker task. One network run per face:
-   * the published graph fixes its batch dimension at 1 (ONNX Runtime refuses [4,3,112,112]:
-   * "Got: 4 Expected: 1"), and rewriting the graph would change the file whose digest we check.
+   * Unit-length embeddings of aligned faces, in the same worker task. One network run per face
+   * (two with the mirror average): the published graph fixes its batch dimension at 1 (ONNX
+   * Runtime refuses [4,3,112,112]: "Got: 4 Expected: 1"), and rewriting the graph would change
+   * the file whose digest we check.
    */
   async embed(faces: AlignedFace[]): Promise<Float32Array[]> {
+    const run = async (tensor: Float32Array) => {
+      const results = await this.embedder.run({ input: new ort.Tensor('float32', tensor, [1, 3, ALIGNED_SIDE, ALIGNED_SIDE]) });
+      return l2Normalise(Float32Array.from(results.output!.data as Float32Array));
+    };
     const descriptors: Float32Array[] = [];
     for (const face of faces) {
-      const results = await this.embedder.run({ input: new ort.Tensor('float32', face.tensor, [1, 3, ALIGNED_SIDE, ALIGNED_SIDE]) });
-      descriptors.push(l2Normalise(Float32Array.from(results.output!.data as Float32Array)));
+      const direct = await run(face.tensor);
+      descriptors.push(this.mirrorAverage ? l2Normalise(addInto(direct, await run(mirroredTensor(face.tensor, ALIGNED_SIDE)))) : direct);
     }
     return descriptors;
   }
@@ -147,6 +156,21 @@ export class OnnxFaceAnalyzer {
     });
     return { faces };
   }
+}
+
+/** A square planar (3 × side × side) face tensor mirrored left to right: the aligned face seen in a mirror. */
+export function mirroredTensor(tensor: Float32Array, side: number): Float32Array {
+  const out = new Float32Array(tensor.length);
+  for (let row = 0; row < tensor.length; row += side) {
+    for (let x = 0; x < side; x++) out[row + x] = tensor[row + side - 1 - x]!;
+  }
+  return out;
+}
+
+/** a += b, element by element; returns a. */
+function addInto(a: Float32Array, b: Float32Array): Float32Array {
+  for (let i = 0; i < a.length; i++) a[i] = a[i]! + b[i]!;
+  return a;
 }
 
 function toPhotoCoordinates(d: RawDetection, scale: number): RawDetection {

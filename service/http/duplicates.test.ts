@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Visage } from '../app/startVisage.js';
 import { apiClient, expectError } from '../testSupport/apiClient.js';
 import { cropFace, PERSON_A, PERSON_B, STRANGERS } from '../testSupport/facePhotos.js';
+import { FACE_MODELS, readCalibratedThresholds } from '../../models/faceModels.js';
 import { person, unit } from '../testSupport/syntheticFaces.js';
 import { ADMIN_AUTH, createTestDatabase, makeDataDir, startTestVisage, type TestDatabase } from '../testSupport/testVisage.js';
 
@@ -22,6 +23,8 @@ let sql: pg.Pool;
 const atGroup = apiClient(() => group.url, ADMIN_AUTH);
 const atSouth = apiClient(() => south.url, ADMIN_AUTH);
 const consent = { faceRecognition: true, source: 'desk' };
+/** The default model's committed thresholds (models/thresholds), which these replicas run with. */
+const CALIBRATED = readCalibratedThresholds(FACE_MODELS['yunet-fr512+omz256']);
 
 async function member(api: typeof atGroup, body: Record<string, unknown>): Promise<string> {
   const created = await api.post('/v1/members', { consent, ...body });
@@ -78,7 +81,7 @@ describe('suspected double enrollments', () => {
     expect([listed[0].memberId, listed[0].otherMemberId].sort()).toEqual([north, south2].sort());
     expect([listed[0].member.name, listed[0].otherMember.name].sort()).toEqual(['North A', 'South A']);
     expect(listed[0]).toMatchObject({ status: 'pending' });
-    expect(listed[0].similarity).toBeGreaterThan(0.527); // the default model's MATCH_THRESHOLD
+    expect(listed[0].similarity).toBeGreaterThan(CALIBRATED.match); // the default model's MATCH_THRESHOLD
 
     expectError(await atGroup.post(`/v1/admin/duplicates/${listed[0].id}/merge`, { keep: sameDigits }), 400, 'VALIDATION_FAILED');
     const merged = await atGroup.post(`/v1/admin/duplicates/${listed[0].id}/merge`, { keep: north });
@@ -133,7 +136,7 @@ describe('calibration on the deployment\'s own faces', () => {
     expect(report.excludedSuspectedDuplicates).toBeGreaterThanOrEqual(1);
     expect(report.closestPairs.some((p: { memberId: string; otherMemberId: string }) => [p.memberId, p.otherMemberId].sort().join() === [a, b].sort().join())).toBe(false);
     expect(report.thresholds.map((t: { name: string }) => t.name)).toEqual(['match', 'today', 'verify']);
-    expect(report.thresholds[0]).toMatchObject({ threshold: 0.527, deploymentFmr: expect.any(Number), lfwFmr: expect.any(Number) });
+    expect(report.thresholds[0]).toMatchObject({ threshold: CALIBRATED.match, deploymentFmr: expect.any(Number), lfwFmr: expect.any(Number) });
     // A handful of members cannot show a false-match rate small enough for TARGET_FPIR: no suggestion.
     expect(report).toMatchObject({ sampled: false, suggestedMatchThreshold: null, targetFpir: 0.001, group: { templates: expect.any(Number) } });
     // Audited (audit records are written in batches a moment after the request).
@@ -160,9 +163,9 @@ describe('thresholds applied after calibration', () => {
     expect(enrolled.status, JSON.stringify(enrolled.body)).toBe(201);
     const face = (await atGroup.get(`/v1/members/${id}/faces/descriptors`)).body.faces[0].descriptor as number[];
     const probe = probeAt(face, 0.57);
-    expect(await matchOf(probe)).toBe(id); // 0.57 passes the calibrated 0.527
+    expect(await matchOf(probe)).toBe(id); // 0.57 passes the calibrated MATCH_THRESHOLD
     const configured = await inForce(atGroup);
-    expect(configured).toMatchObject({ match: 0.527, today: 0.487 });
+    expect(configured).toMatchObject({ match: CALIBRATED.match, today: CALIBRATED.today });
 
     const operator = (await atGroup.post('/v1/keys', { role: 'operator', name: 'desk' })).body.key;
     expectError(await atGroup.post('/v1/admin/thresholds', { matchThreshold: 0.6 }, { authorization: `Bearer ${operator}` }), 403, 'FORBIDDEN');
@@ -177,7 +180,7 @@ describe('thresholds applied after calibration', () => {
       const applied = await atGroup.post('/v1/admin/thresholds', { matchThreshold: 0.6 });
       expect(applied.status).toBe(200);
       // The seen-today threshold keeps its distance below the match threshold; the 1:1 one stays.
-      expect(applied.body).toMatchObject({ configured: { match: 0.527 }, inForce: { match: 0.6, today: 0.56, verify: configured.verify }, applied: { match: 0.6, today: 0.56, appliedBy: expect.any(String) } });
+      expect(applied.body).toMatchObject({ configured: { match: CALIBRATED.match }, inForce: { match: 0.6, today: 0.56, verify: configured.verify }, applied: { match: 0.6, today: 0.56, appliedBy: expect.any(String) } });
       expect(await inForce(atGroup)).toMatchObject({ match: 0.6, today: 0.56 });
       expect(await matchOf(probe)).toBeNull(); // the same probe is now unknown
       // The other replica hears of it (LISTEN/NOTIFY) without a restart.
@@ -190,14 +193,14 @@ describe('thresholds applied after calibration', () => {
       expect(withdrawn.body).toMatchObject({ applied: null, inForce: configured });
     }
     expect(await matchOf(probe)).toBe(id);
-    for (let tries = 0; tries < 50 && (await inForce(atSouth)).match !== 0.527; tries++) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let tries = 0; tries < 50 && (await inForce(atSouth)).match !== CALIBRATED.match; tries++) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await inForce(atSouth)).toMatchObject(configured);
 
     const audited = async () => (await sql.query("SELECT action, details FROM audit_log WHERE action LIKE 'admin.thresholds.%' AND outcome = 'ok' ORDER BY at")).rows;
     for (let tries = 0; tries < 50 && (await audited()).length < 2; tries++) await new Promise((resolve) => setTimeout(resolve, 100));
     expect((await audited()).map((r) => [r.action, r.details.after.match])).toEqual([
       ['admin.thresholds.apply', 0.6],
-      ['admin.thresholds.withdraw', 0.527],
+      ['admin.thresholds.withdraw', CALIBRATED.match],
     ]);
     // And an operator finds them by their action through the API (three-part names filter too).
     const listed = await atGroup.call('GET', '/v1/audit?action=admin.thresholds.apply');
