@@ -17,13 +17,14 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { benchCommand } from './benchCommand.js';
 import { each, labelledFace, startBenchService } from './benchService.js';
+import { Option } from 'commander';
 import { DEFAULT_LFW_DIR, view1Images } from './lfw.js';
 import { openSetSplit } from './openSet.js';
 
 const opts = benchCommand()
   .option('--dir <folder>', 'LFW View 1 folder', DEFAULT_LFW_DIR)
   .option('--target-fpir <x>', 'TARGET_FPIR of the service', '0.001')
-  .option('--half <0|1>', 'which alternate people with several photos are enrolled (openSet.ts openSetSplit)', '0')
+  .addOption(new Option('--half <0|1>', 'which alternate people with several photos are enrolled (openSet.ts openSetSplit)').choices(['0', '1']).default('0'))
   .option('--apply-calibration', "after enrolling, apply the MATCH_THRESHOLD the deployment's own calibration suggests")
   .parse()
   .opts<{ dir: string; targetFpir: string; half: string; applyCalibration?: boolean; json?: boolean }>();

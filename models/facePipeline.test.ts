@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { FACE_MODELS } from './faceModels.js';
 import { FacePipeline } from './facePipeline.js';
+import { cropFace, PERSON_A } from '../service/testSupport/facePhotos.js';
 
 /**
  * Starting and stopping the worker pool around ONNX Runtime. A worker stopped while it loads a
@@ -44,5 +45,22 @@ describe('FacePipeline start and close', () => {
     const pipeline = pipelineOf(2);
     await pipeline.close();
     expect(pipeline.warmWorkers).toBe(2);
+  }, 60_000);
+});
+
+describe('FacePipeline lanes and the recipe', () => {
+  it("describes a camera's frame once a face and photos with the model's mirror average", async () => {
+    const pipeline = pipelineOf(1);
+    try {
+      await pipeline.start();
+      const photo = await cropFace(PERSON_A, { width: 320 });
+      const descriptorIn = async (lane: 'pos' | 'enroll' | 'camera') => Array.from((await pipeline.analyze(photo, { lane })).faces[0]!.descriptor);
+      const [pos, enroll, camera] = [await descriptorIn('pos'), await descriptorIn('enroll'), await descriptorIn('camera')];
+      expect(enroll).toEqual(pos); // a till's photo and an enrollment photo: one recipe
+      expect(camera).not.toEqual(pos);
+      expect(camera.reduce((sum, v, i) => sum + v * pos[i]!, 0)).toBeGreaterThan(0.9); // the same face, described once
+    } finally {
+      await pipeline.close();
+    }
   }, 60_000);
 });

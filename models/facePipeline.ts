@@ -125,7 +125,9 @@ export class FacePipeline {
       maxSide && longest > maxSide ? await resizedCopy(image, maxSide) : minSide && longest < minSide ? await resizedCopy(image, minSide) : undefined;
     // Known faces are in the photo's pixels; the worker sees the decoded (perhaps smaller) image.
     const known = options.known?.map((k) => ({ ...k, box: scaleBox(k.box, 1 / image.scale) }));
-    const task: AnalyzeTask = { pixels: image.pixels, width: image.width, height: image.height, detection, liveness: options.liveness, challenge: options.challenge, known };
+    // A camera's frames are described once a face (capacity); photos get the model's full recipe.
+    const describeOnce = options.lane === 'camera';
+    const task: AnalyzeTask = { pixels: image.pixels, width: image.width, height: image.height, detection, liveness: options.liveness, challenge: options.challenge, known, describeOnce };
     const transferList = [image.pixels.buffer as ArrayBuffer, ...(detection ? [detection.pixels.buffer as ArrayBuffer] : [])];
     if (this.closing) throw new Error('the face pipeline is shutting down');
     const result = (await this.scheduler.run(options.lane ?? 'pos', () => this.pool.run(task, { name: 'analyze', transferList }))) as AnalyzeResult;

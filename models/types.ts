@@ -66,6 +66,12 @@ export interface AnalyzeTask {
   challenge?: { reference?: PlanarityReference };
   /** Faces a camera already follows, in these pixels: a face that is one of them is not described again (knownFaces.ts). */
   known?: KnownFace[];
+  /**
+   * One embedder run a face even where the model takes the mirror average (FaceModelSpec.mirrorAverage):
+   * camera frames, for capacity. Such a descriptor compared with mirror-averaged templates false-matches
+   * no more often than two alike (README "Thresholds: how they were chosen").
+   */
+  describeOnce?: boolean;
 }
 
 export interface AnalyzeResult {

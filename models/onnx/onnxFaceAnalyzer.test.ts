@@ -130,6 +130,16 @@ describe("fr_feature's mirror average (the fused model's recipe)", () => {
     // Still the same person's descriptor: close to the plain one, not another vector.
     expect(dot(averagedDescriptor, await describe(analyzer, photo))).toBeGreaterThan(0.8);
   });
+
+  it('describes a face once when asked (camera frames): the plain descriptor, exactly', async () => {
+    const averaged = await OnnxFaceAnalyzer.load({ intraOpThreads: 1, mirrorAverage: true });
+    const photo = await rgb(await cropFace(PERSON_A, { width: 320 }));
+    const [once] = (await averaged.analyze({ ...photo, describeOnce: true })).faces;
+    const [plain] = (await analyzer.analyze(photo)).faces;
+    const [full] = (await averaged.analyze(photo)).faces;
+    expect(Array.from(once!.descriptor)).toEqual(Array.from(plain!.descriptor));
+    expect(Array.from(full!.descriptor)).not.toEqual(Array.from(plain!.descriptor));
+  });
 });
 
 describe('weights', () => {

@@ -91,7 +91,7 @@ export class OnnxFaceAnalyzer {
    * Runtime refuses [4,3,112,112]: "Got: 4 Expected: 1"), and rewriting the graph would change
    * the file whose digest we check.
    */
-  async embed(faces: AlignedFace[]): Promise<Float32Array[]> {
+  async embed(faces: AlignedFace[], mirrorAverage = this.mirrorAverage): Promise<Float32Array[]> {
     const run = async (tensor: Float32Array) => {
       const results = await this.embedder.run({ input: new ort.Tensor('float32', tensor, [1, 3, ALIGNED_SIDE, ALIGNED_SIDE]) });
       return l2Normalise(Float32Array.from(results.output!.data as Float32Array));
@@ -99,7 +99,7 @@ export class OnnxFaceAnalyzer {
     const descriptors: Float32Array[] = [];
     for (const face of faces) {
       const direct = await run(face.tensor);
-      descriptors.push(this.mirrorAverage ? l2Normalise(addInto(direct, await run(mirroredTensor(face.tensor, ALIGNED_SIDE)))) : direct);
+      descriptors.push(mirrorAverage ? l2Normalise(addInto(direct, await run(mirroredTensor(face.tensor, ALIGNED_SIDE)))) : direct);
     }
     return descriptors;
   }
@@ -116,8 +116,8 @@ export class OnnxFaceAnalyzer {
   }
 
   /** Each face's descriptor: fr_feature's, or both models' in one fused vector. */
-  private async describe(pixels: Uint8Array, width: number, height: number, detections: RawDetection[], aligned: AlignedFace[]): Promise<Float32Array[]> {
-    const first = await this.embed(aligned);
+  private async describe(pixels: Uint8Array, width: number, height: number, detections: RawDetection[], aligned: AlignedFace[], once: boolean): Promise<Float32Array[]> {
+    const first = await this.embed(aligned, this.mirrorAverage && !once);
     if (!this.second) return first;
     const second = await this.embedSecond(detections.map((d) => alignFace(pixels, width, height, d.landmarks, OMZ_REID_INPUT)));
     return first.map((d, i) => fusedDescriptor([d, second[i]!], this.second!.fusion));
@@ -137,7 +137,7 @@ export class OnnxFaceAnalyzer {
     // A face a camera already follows is measured, not described (knownFaces.ts).
     const knownAs = task.known ? matchKnownFaces(detections.map((d, i) => ({ box: boxes[i]!, weight: faceWeight(d.score, Math.round(d.width)) })), task.known) : [];
     const toDescribe = detections.flatMap((_, i) => (knownAs[i] === undefined ? [i] : []));
-    const described = await this.describe(pixels, width, height, toDescribe.map((i) => detections[i]!), toDescribe.map((i) => aligned[i]!));
+    const described = await this.describe(pixels, width, height, toDescribe.map((i) => detections[i]!), toDescribe.map((i) => aligned[i]!), task.describeOnce === true);
     const descriptors = new Map(toDescribe.map((i, k) => [i, described[k]!]));
     const faces: DetectedFace[] = detections.map((d, i) => {
       return {

@@ -17,7 +17,9 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
   const url = config.databaseUrl ?? embedded!.connectionString;
   await migrate(url, logger);
   const pool = createPool(url);
-  pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
+  // pg-pool hangs the whole client (its connection, buffers, parameters) on an idle client's error:
+  // log what went wrong, not that.
+  pool.on('error', (error) => logger.warn({ code: (error as { code?: string }).code, reason: error.message }, 'idle database connection failed'));
   return {
     url,
     pool,
