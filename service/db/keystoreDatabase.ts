@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { connectClient } from './pool.js';
 
 /** The keystore beside a database: the same server, the database's name with `_keys` appended. */
 export function keystoreUrlBeside(databaseUrl: string): string {
@@ -16,18 +16,14 @@ const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
  * made. Without the right to create databases, says which setting to use instead.
  */
 export async function ensureKeystoreDatabase(keystoreUrl: string, serverUrl: string): Promise<void> {
-  const probe = new pg.Client({ connectionString: keystoreUrl });
   try {
-    await probe.connect();
+    await (await connectClient(keystoreUrl)).end().catch(() => undefined);
     return;
   } catch (error) {
     if ((error as { code?: string }).code !== '3D000') throw error; // 3D000: no such database
-  } finally {
-    await probe.end().catch(() => undefined);
   }
   const name = decodeURIComponent(new URL(keystoreUrl).pathname.replace(/^\//, ''));
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
+  const admin = await connectClient(serverUrl);
   try {
     await admin.query(`CREATE DATABASE ${quoteIdent(name)}`);
   } catch (error) {

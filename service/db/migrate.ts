@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
-import pg from 'pg';
 import type { Logger } from 'pino';
+import { connectClient } from './pool.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const MIGRATIONS_DIR = path.join(HERE, 'migrations');
@@ -24,8 +24,10 @@ export async function migrateKeystore(keystoreUrl: string, logger: Logger): Prom
 }
 
 async function runMigrations(databaseUrl: string, dir: string, migrationsTable: string, logger: Logger): Promise<void> {
+  // Our own connection, not node-pg-migrate's: it carries the pool's error listener (connectClient).
+  const dbClient = await connectClient(databaseUrl);
   const applied = await runner({
-    databaseUrl,
+    dbClient,
     dir,
     direction: 'up',
     migrationsTable,
@@ -33,7 +35,7 @@ async function runMigrations(databaseUrl: string, dir: string, migrationsTable: 
     // Replicas starting together: the others wait for the first to finish, then find nothing to do.
     advisoryLockMode: 'wait',
     log: (message) => logger.debug({ migration: message }, 'migration'),
-  });
+  }).finally(() => dbClient.end().catch(() => undefined));
   logger.info({ applied: applied.map((m) => m.name), migrationsTable }, 'database schema is up to date');
 }
 
@@ -44,8 +46,7 @@ async function runMigrations(databaseUrl: string, dir: string, migrationsTable: 
 const RENAMED: Record<string, string> = { '1764400000000_photo_digest': '1764400000001_photo_digest' };
 
 async function renameMigrations(databaseUrl: string): Promise<void> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
+  const client = await connectClient(databaseUrl);
   try {
     const { rows } = await client.query<{ present: boolean }>("SELECT to_regclass('schema_migrations') IS NOT NULL AS present");
     if (!rows[0]!.present) return;

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../testSupport/testVisage.js';
-import { createPool, isDatabaseUnavailable, withTransaction } from './pool.js';
+import { connectClient, createPool, isDatabaseUnavailable, withTransaction } from './pool.js';
 
 /**
  * A connection the server drops while the service holds it (PostgreSQL stopped or restarted in the
@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 /** Ends the server side of `client`'s connection, as a server shutting down does (FATAL 57P01). */
-async function dropConnection(client: pg.PoolClient): Promise<void> {
+async function dropConnection(client: pg.PoolClient | pg.Client): Promise<void> {
   const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
   // Waits for the client to see it, at most 5 s (unheard, the drop kills the client before it says 'end').
   const ended = new Promise<void>((resolve) => {
@@ -58,5 +58,30 @@ describe('a pooled connection dropped by the server', () => {
     // The dropped connection was not put back: both of the pool's two connections answer.
     const answers = await Promise.all([1, 2].map((n) => withTransaction(pool, async (client) => (await client.query<{ n: number }>('SELECT $1::int AS n', [n])).rows[0]!.n)));
     expect(answers).toEqual([1, 2]);
+  });
+});
+
+describe("a start-up connection of its own (migrations, the keystore's creation) dropped by the server", () => {
+  it('fails its next statement, not the process', async () => {
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    const client = await connectClient(db.url);
+    try {
+      await dropConnection(client);
+      const failure = await client.query('SELECT 1').catch((error: unknown) => error);
+      expect(isDatabaseUnavailable(failure)).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      await client.end().catch(() => undefined);
+    }
+  });
+
+  it('says why it could not connect, and leaves nothing open', async () => {
+    const url = new URL(db.url);
+    url.pathname = '/visage_no_such_database';
+    await expect(connectClient(url.toString())).rejects.toMatchObject({ code: '3D000' });
   });
 });

@@ -16,9 +16,29 @@ export function createPool(connectionString: string, max = 10): pg.Pool {
   // of a transaction), and the pool listens only while the client is idle: unheard, that event is an
   // uncaught exception that takes the whole service down. The holder learns of it anyway (its next
   // query fails as "database unavailable"), and the pool drops the broken client when it comes back.
-  pool.on('connect', (client) => client.on('error', () => undefined));
+  pool.on('connect', (client) => client.on('error', ignoreConnectionError));
   return pool;
 }
+
+/**
+ * The same listener on a connection of its own (migrations, the keystore's creation at start): a
+ * drop between its statements fails the next one, and start-up fails with that error instead of
+ * an uncaught exception. Connected; the caller ends it.
+ */
+export async function connectClient(connectionString: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 5_000 });
+  client.on('error', ignoreConnectionError);
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+  return client;
+}
+
+/** The holder of a dropped connection hears of it from its next query; the event itself is dropped. */
+const ignoreConnectionError = (): void => undefined;
 
 /** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */
 export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
