@@ -5,6 +5,7 @@ import { euclideanDistance } from '../index/faceIndex.js';
 import type { FaceModelSpec, Metric } from '../models/faceModels.js';
 import { closenessOf } from '../service/domain/recognition/matchRule.js';
 import { FacePipeline } from '../models/facePipeline.js';
+import type { Lane } from '../models/laneScheduler.js';
 
 /** LFW helpers shared by the calibration and accuracy scripts. */
 
@@ -79,6 +80,7 @@ export async function describeImages(
   images: string[],
   threads: number,
   onProgress: (done: number) => void,
+  lane: Lane = 'pos',
 ): Promise<Map<string, Float32Array | null>> {
   const pipeline = new FacePipeline({ model, threads, decodeLimits: { maxPixels: 40_000_000, maxSidePx: 1920 } });
   await pipeline.start();
@@ -88,7 +90,7 @@ export async function describeImages(
   const worker = async () => {
     while (next < images.length) {
       const image = images[next++]!;
-      const analyzed = await pipeline.analyze(fs.readFileSync(path.join(root, image)));
+      const analyzed = await pipeline.analyze(fs.readFileSync(path.join(root, image)), { lane });
       const cx = analyzed.width / 2;
       const cy = analyzed.height / 2;
       const centred = analyzed.faces
@@ -105,25 +107,27 @@ export async function describeImages(
 
 /**
  * describeImages with a progress bar, and with a cache file of the descriptors (the pipeline is
- * the slow part: a second run of a script over the same images then takes seconds).
+ * the slow part: a second run of a script over the same images then takes seconds). `lane`
+ * 'camera' describes as a camera's frames are (once a face: AnalyzeTask.describeOnce).
  */
-export async function describeWithCache(model: FaceModelSpec, root: string, images: string[], threads: number, cacheFile?: string): Promise<Map<string, Float32Array | null>> {
+export async function describeWithCache(model: FaceModelSpec, root: string, images: string[], threads: number, cacheFile?: string, lane: Lane = 'pos'): Promise<Map<string, Float32Array | null>> {
   const cached = new Map<string, Float32Array | null>();
+  const recipe = `${model.name} ${model.version}${lane === 'camera' ? ' (camera frames)' : ''}`;
   if (cacheFile && fs.existsSync(cacheFile)) {
     const stored = JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as { model?: string } & Record<string, number[] | null | string>;
     // A cache of another model's descriptors would silently measure the wrong model.
-    if (stored.model !== `${model.name} ${model.version}`) throw new Error(`${cacheFile} holds descriptors of ${stored.model ?? 'an unnamed model'}, not ${model.name} ${model.version}`);
+    if (stored.model !== recipe) throw new Error(`${cacheFile} holds descriptors of ${stored.model ?? 'an unnamed model'}, not ${recipe}`);
     for (const [image, d] of Object.entries(stored)) if (image !== 'model') cached.set(image, Array.isArray(d) ? Float32Array.from(d) : null);
   }
   const missing = images.filter((image) => !cached.has(image));
   if (missing.length > 0) {
     const bar = new cliProgress.SingleBar({ format: 'describing faces [{bar}] {value}/{total} {eta_formatted} left', etaBuffer: 200 }, cliProgress.Presets.shades_classic);
     bar.start(missing.length, 0);
-    const described = await describeImages(model, root, missing, threads, (done) => bar.update(done));
+    const described = await describeImages(model, root, missing, threads, (done) => bar.update(done), lane);
     bar.stop();
     for (const [image, d] of described) cached.set(image, d);
     if (cacheFile) {
-      const plain = { model: `${model.name} ${model.version}`, ...Object.fromEntries([...cached].map(([image, d]) => [image, d && Array.from(d)])) };
+      const plain = { model: recipe, ...Object.fromEntries([...cached].map(([image, d]) => [image, d && Array.from(d)])) };
       fs.writeFileSync(cacheFile, JSON.stringify(plain));
     }
   }
