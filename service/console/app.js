@@ -48,7 +48,9 @@ async function start() {
 const views = { dashboard: () => dashboardView().catch((e) => say(describeError(e))), search: searchView, identify: identifyView, liveness: livenessView, cameras: () => camerasView().catch((e) => say(describeError(e))), live: liveView, campaigns: () => campaignsView().catch((e) => say(describeError(e))), duplicates: () => duplicatesView().catch((e) => say(describeError(e))), webhooks: () => webhooksView().catch((e) => say(describeError(e))), admin: () => adminView().catch((e) => say(describeError(e))) };
 nav.addEventListener('click', (event) => {
   const view = event.target.closest('[data-view]')?.dataset.view;
-  if (view) views[view]();
+  if (!view) return;
+  state.navigations++;
+  views[view]();
 });
 document.getElementById('sign-out').addEventListener('click', () => { session.key = null; state.me = undefined; signInView(); });
 start();

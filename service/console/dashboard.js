@@ -1,7 +1,7 @@
 /* The dashboard: a mall's programme at a glance (GET /v1/stats), the console's first page. */
 import { api } from './api.js';
 import { rankedBars, stackedBars } from './charts.js';
-import { describeError, h, show, table } from './ui.js';
+import { describeError, h, show, state, table } from './ui.js';
 
 const PERIODS = {
   '30d': { label: 'Last 30 days, by day', interval: 'day', ms: 30 * 86_400_000 },
@@ -19,7 +19,10 @@ const money = (n) => n.toLocaleString(undefined, { maximumFractionDigits: 0 });
 const choice = { mallId: undefined, period: '30d' };
 
 export async function dashboardView() {
+  const navigations = state.navigations;
   const malls = (await api('/v1/malls')).malls;
+  // The operator picked another view while this one loaded (it opens by itself at sign-in): theirs stays.
+  if (state.navigations !== navigations) return;
   // A mall-bound key sees its own mall only; others start at the default mall.
   choice.mallId ??= (malls.find((m) => m.id === 'default') ?? malls[0])?.id ?? 'default';
   const mallSelect = h('select', { id: 'stats-mall' }, malls.map((m) => h('option', { value: m.id, selected: m.id === choice.mallId }, m.name)));

@@ -23,7 +23,15 @@ let service: IsolatedVisage;
 let browser: Browser;
 let memberId: string;
 const admin = apiClient(() => service.visage.url, ADMIN_AUTH);
-const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+/**
+ * The scene's last minute: now, or just before midnight UTC when now is less than 20 minutes past
+ * it, so that every sighting and sale (up to 14 minutes before) falls on one day of the plaza (UTC).
+ */
+const SCENE_END = ((now: number) => {
+  const midnight = Math.floor(now / 86_400_000) * 86_400_000;
+  return now - midnight < 20 * 60_000 ? midnight - 60_000 : now;
+})(Date.now());
+const minutesAgo = (m: number) => new Date(SCENE_END - m * 60_000).toISOString();
 
 describe.skipIf(!haveChromium)('the dashboard and the trail in the console', () => {
   beforeAll(async () => {
@@ -77,16 +85,19 @@ describe.skipIf(!haveChromium)('the dashboard and the trail in the console', () 
     expect(await page.locator('#tile-recognised').textContent()).toBe('100.0%');
 
     // Each bar's numbers are in its <title>: what a pointer hovering it shows.
-    const today = stats.buckets.at(-1);
-    const footfallBar = page.locator(`#chart-footfall g.bar[data-bucket="${today}"]`);
+    const sceneDay = minutesAgo(14).slice(0, 10);
+    const bucket = (stats.buckets as string[]).find((b) => b.startsWith(sceneDay))!;
+    const footfallBar = page.locator(`#chart-footfall g.bar[data-bucket="${bucket}"]`);
     await footfallBar.hover();
-    expect(await footfallBar.locator('title').textContent()).toBe(`${today.slice(0, 10)}: members 1, fan-level 0`);
-    expect(await page.locator(`#chart-sales g.bar[data-bucket="${today}"] title`).textContent()).toBe(`${today.slice(0, 10)}: members 100, others 300`);
+    expect(await footfallBar.locator('title').textContent()).toBe(`${sceneDay}: members 1, fan-level 0`);
+    expect(await page.locator(`#chart-sales g.bar[data-bucket="${bucket}"] title`).textContent()).toBe(`${sceneDay}: members 100, others 300`);
     expect(await page.locator('#chart-footfall svg[aria-label="Footfall by zone"] g.bar').count()).toBe(3);
     expect(await page.locator('#chart-sales svg[aria-label="Top brands by member spend"] title', { hasText: 'stride: 100' }).count()).toBe(1);
     // The table holds the same numbers to read.
-    const lastRow = page.locator('#stats-table tbody tr').last();
-    expect(await lastRow.locator('td').allTextContents()).toEqual([today.slice(0, 10), '1', '1', '0', '100.0%', '1', '0', '0', '1', '400', '25.0%', '0']);
+    // The member joined today (the scene may be yesterday's: SCENE_END).
+    const joined = new Date().toISOString().slice(0, 10) === sceneDay ? '1' : '0';
+    const sceneRow = page.locator('#stats-table tbody tr', { hasText: sceneDay });
+    expect(await sceneRow.locator('td').allTextContents()).toEqual([sceneDay, '1', '1', '0', '100.0%', joined, '0', '0', joined, '400', '25.0%', '0']);
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
   });
 
@@ -97,7 +108,7 @@ describe.skipIf(!haveChromium)('the dashboard and the trail in the console', () 
     await page.fill('#lookup-value', '+8613700000777');
     await page.keyboard.press('Enter');
     await page.getByRole('button', { name: /Plaza Walker/ }).click();
-    const day = new Date(Date.now() - 14 * 60_000).toISOString().slice(0, 10); // the plaza's day (UTC) of the first sighting
+    const day = minutesAgo(14).slice(0, 10); // the plaza's day (UTC) of the scene
     await page.locator('#trail[data-ready]').waitFor();
     await page.fill('#trail-date', day);
     await page.locator('#trail svg.plan').waitFor();

@@ -5,7 +5,9 @@ export const main = document.getElementById('main');
 export const nav = document.getElementById('nav');
 const statusBox = document.getElementById('status');
 /** The signed-in key (`GET /v1/me`), and the live view's stream while it is open. */
-export const state = { me: undefined, liveAbort: undefined };
+// navigations: how many times the operator has picked a view; a view that loads on its own (the
+// dashboard after sign-in) draws only if none was picked meanwhile.
+export const state = { me: undefined, liveAbort: undefined, navigations: 0 };
 
 /** A DOM element from a tag, attributes and children (text or nodes). */
 export function h(tag, attrs = {}, ...children) {
