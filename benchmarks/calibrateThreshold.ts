@@ -22,11 +22,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { euclideanDistance } from '../index/faceIndex.js';
 import { thresholdsFilePath, type ThresholdsFile } from '../models/faceModels.js';
-import { closenessOf, thresholdFromCloseness } from '../service/domain/recognition/matchRule.js';
+import { thresholdFromCloseness } from '../service/domain/recognition/matchRule.js';
 import { benchModel } from './benchModel.js';
-import { accuracyAt, DEFAULT_LFW_DIR, describeWithCache, identityOf, pairCloseness, readPairs } from './lfw.js';
+import { accuracyAt, DEFAULT_LFW_DIR, describeWithCache, differentPersonScores, identityOf, pairCloseness, readPairs } from './lfw.js';
 import { fnirAt, fpirAt, runOpenSet, simulateDay, wrongMemberAt } from './openSet.js';
 import { benchCommand } from './benchCommand.js';
 import { calibrateFromService } from './calibrateFromService.js';
@@ -83,17 +82,7 @@ for (const candidate of [...new Set(trainScores.filter(Number.isFinite))].sort((
 const verifyThreshold = inScale(metric === 'cosine' ? Math.ceil(verify.closeness * 1000) / 1000 : -Math.floor(-verify.closeness * 1000) / 1000);
 
 /** The closeness of every different-person pair of `pool` (images with a face). */
-function impostorScores(pool: string[]): number[] {
-  const scores: number[] = [];
-  for (let i = 0; i < pool.length; i++) {
-    const a = descriptors.get(pool[i]!)!;
-    for (let j = i + 1; j < pool.length; j++) {
-      if (identityOf(pool[i]!) === identityOf(pool[j]!)) continue;
-      scores.push(closenessOf(metric, euclideanDistance(a, descriptors.get(pool[j]!)!)));
-    }
-  }
-  return scores;
-}
+const impostorScores = (pool: string[]): number[] => differentPersonScores(pool, metric, descriptors);
 
 // 1:N threshold: impostor scores over every cross-identity pair of DevTrain images.
 const trainImages = [...new Set(train.flatMap((p) => [p.a, p.b]))].filter((image) => descriptors.get(image));

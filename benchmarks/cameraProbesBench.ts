@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { FACE_MODELS, readCalibratedThresholds } from '../models/faceModels.js';
 import { benchCommand } from './benchCommand.js';
-import { DEFAULT_LFW_DIR, describeWithCache, identityOf, pairsImages, view1Images } from './lfw.js';
+import { DEFAULT_LFW_DIR, describeWithCache, differentPersonScores, pairsImages, view1Images } from './lfw.js';
 import { fnirAt, openSetSplit, runOpenSet, thresholdForFpir, type OpenSetRun } from './openSet.js';
 
 const program = benchCommand()
@@ -51,23 +51,11 @@ const openSet = ([0, 1] as const).map((half) => {
 // (unordered pairs), and frame–photo (ordered: either image may be the frame).
 const images = pairsImages(opts.dir, 'pairsDevTrain.txt').filter((image) => photos.get(image) && frames.get(image));
 const cuts = [thresholds.today, thresholds.match];
-function falseMatches(a: Map<string, Float32Array | null>, b: Map<string, Float32Array | null>, ordered: boolean) {
-  const counts = cuts.map(() => 0);
-  let pairs = 0;
-  for (let i = 0; i < images.length; i++) {
-    const x = a.get(images[i]!)!;
-    for (let j = ordered ? 0 : i + 1; j < images.length; j++) {
-      if (i === j || identityOf(images[i]!) === identityOf(images[j]!)) continue;
-      const y = b.get(images[j]!)!;
-      let score = 0;
-      for (let k = 0; k < x.length; k++) score += x[k]! * y[k]!;
-      pairs++;
-      cuts.forEach((cut, q) => void (score >= cut && counts[q]!++));
-    }
-  }
-  return { pairs, atOrAbove: Object.fromEntries(cuts.map((cut, q) => [cut, counts[q]!])) };
+function falseMatches(a: Map<string, Float32Array | null>, b: Map<string, Float32Array | null>) {
+  const scores = differentPersonScores(images, 'cosine', b, a);
+  return { pairs: scores.length, atOrAbove: Object.fromEntries(cuts.map((cut) => [cut, scores.filter((score) => score >= cut).length])) };
 }
-const pairs = { photos: falseMatches(photos, photos, false), frames: falseMatches(frames, frames, false), framesAgainstPhotos: falseMatches(frames, photos, true) };
+const pairs = { photos: falseMatches(photos, photos), frames: falseMatches(frames, frames), framesAgainstPhotos: falseMatches(frames, photos) };
 console.log(`different-person DevTrain pairs at or above ${cuts.join(' / ')} (TODAY_MATCH_THRESHOLD / MATCH_THRESHOLD):`);
 for (const [name, p] of Object.entries(pairs)) console.log(`  ${name}: ${Object.values(p.atOrAbove).join(' / ')} of ${p.pairs} (${Object.values(p.atOrAbove).map((n) => (n / p.pairs).toExponential(1)).join(' / ')})`);
 if (opts.json) console.log(JSON.stringify({ model: `${model.name} ${model.version}`, openSet, pairs }));

@@ -135,6 +135,24 @@ export async function describeWithCache(model: FaceModelSpec, root: string, imag
 }
 
 /**
+ * The closeness of every different-person pair of `pool` (images with a face): unordered pairs of
+ * `gallery`'s descriptors, or, with `probes` another recipe's descriptors of the same images,
+ * ordered pairs (probe from `probes`, template from `gallery`).
+ */
+export function differentPersonScores(pool: string[], metric: Metric, gallery: Map<string, Float32Array | null>, probes = gallery): number[] {
+  const ordered = probes !== gallery;
+  const scores: number[] = [];
+  for (let i = 0; i < pool.length; i++) {
+    const a = probes.get(pool[i]!)!;
+    for (let j = ordered ? 0 : i + 1; j < pool.length; j++) {
+      if (i === j || identityOf(pool[i]!) === identityOf(pool[j]!)) continue;
+      scores.push(closenessOf(metric, euclideanDistance(a, gallery.get(pool[j]!)!)));
+    }
+  }
+  return scores;
+}
+
+/**
  * Closeness of a pair (matchRule.ts: cosine similarity, or the negated distance; higher is
  * closer); a missing face counts as "not the same person" (-Infinity).
  */
