@@ -25,7 +25,7 @@ export function labelledFace(faces: BenchFace[] | undefined, centre = { x: 125, 
 export interface Answer {
   id?: string;
   key?: string;
-  error?: { code: string };
+  error?: { code: string; message?: string };
   faces?: BenchFace[];
   adaptive?: unknown[];
   malls?: { partitions: { name: string; templates: number; threshold: number | null; expectedFpir: number | null }[] }[];

@@ -38,6 +38,9 @@ const s = openSetSplit(images, opts.half === '1' ? 1 : 0);
 const till = await service.keyOf('pos', 'accuracy till');
 
 const refused = new Map<string, number>();
+/** Refused enrollments of people whose other photos probe: each of those probes is a miss. */
+const refusedMated: string[] = [];
+const probing = new Set(s.enrolled);
 const memberOf = new Map<string, string>(); // person → member id
 await each([...s.enrolled, ...s.distractors], async (person) => {
   const created = await call('POST', '/v1/members', ADMIN, JSON.stringify({ name: person, consent: { faceRecognition: true, source: 'bench' } }));
@@ -45,7 +48,10 @@ await each([...s.enrolled, ...s.distractors], async (person) => {
   const enrolled = await call('POST', `/v1/members/${created.json.id}/faces`, ADMIN, photo, 'image/jpeg');
   const code = enrolled.json.error?.code ?? String(enrolled.status);
   if (enrolled.status === 201) memberOf.set(created.json.id!, person);
-  else refused.set(code, (refused.get(code) ?? 0) + 1);
+  else {
+    refused.set(code, (refused.get(code) ?? 0) + 1);
+    if (probing.has(person)) refusedMated.push(`${s.byPerson.get(person)![0]} (${s.byPerson.get(person)!.length - 1} probes): ${code}: ${enrolled.json.error?.message ?? ''}`);
+  }
 });
 
 let calibration = '';
@@ -93,5 +99,5 @@ Open-set 1:N through the HTTP API (LFW View 1; TARGET_FPIR ${opts.targetFpir}; g
 enrollments: ${s.enrolled.length + s.distractors.length} tried, ${memberOf.size} accepted, refused: ${JSON.stringify(Object.fromEntries(refused))}
 mated searches ${outcome.mated}: found ${outcome.matedFound}, FNIR ${pct(outcome.mated - outcome.matedFound, outcome.mated)} (of which the person's enrollment was refused: ${outcome.matedMissedRefused}), wrong member ${outcome.wrongMember} (${pct(outcome.wrongMember, outcome.mated)})
 non-mated searches ${outcome.nonMated}: matched to someone ${outcome.falseMatches}, FPIR ${pct(outcome.falseMatches, outcome.nonMated)}
-answers: ${JSON.stringify(Object.fromEntries([...outcome.reasons].sort()))}${wrong.length ? `\nwrong members: ${wrong.join('; ')}` : ''}`);
+answers: ${JSON.stringify(Object.fromEntries([...outcome.reasons].sort()))}${refusedMated.length ? `\nrefused enrollments of people who probe:\n  ${refusedMated.sort().join('\n  ')}` : ''}${wrong.length ? `\nwrong members: ${wrong.join('; ')}` : ''}`);
 if (opts.json) console.log(JSON.stringify({ targetFpir: Number(opts.targetFpir), group, refused: Object.fromEntries(refused), ...outcome, reasons: Object.fromEntries(outcome.reasons) }));

@@ -1,6 +1,6 @@
 /* Admin: API keys, the match thresholds (checked on our own members, applied or withdrawn), and the audit log. */
 import { api } from './api.js';
-import { describeError, h, say, show, table } from './ui.js';
+import { beginView, describeError, h, say, table } from './ui.js';
 
 const rate = (x) => (x === null ? '—' : x.toExponential(1));
 
@@ -41,6 +41,7 @@ function thresholdsSection(view) {
 }
 
 export async function adminView() {
+  const drawing = beginView();
   const [{ keys }, audit, thresholds] = await Promise.all([api('/v1/keys'), api('/v1/audit?limit=50'), api('/v1/admin/thresholds')]);
   const role = h('select', { id: 'key-role' }, ['camera', 'pos', 'operator', 'admin'].map((r) => h('option', { value: r }, r)));
   const name = h('input', { id: 'key-name', required: true });
@@ -54,7 +55,7 @@ export async function adminView() {
   } }, h('label', {}, 'Role', role), h('label', {}, 'Name', name), h('button', { type: 'submit' }, 'Create key'));
   const keyRows = keys.map((k) => [k.name, k.role, k.keyPrefix + '…', k.revokedAt ? 'revoked' : k.expiresAt ? `until ${new Date(k.expiresAt).toLocaleString()}` : 'active',
     k.revokedAt ? '' : h('button', { type: 'button', class: 'danger', onclick: async () => { await api(`/v1/keys/${k.id}`, { method: 'DELETE' }); adminView(); } }, 'Revoke')]);
-  show('admin',
+  drawing.show('admin',
     h('section', {}, h('h2', {}, 'API keys'), create, shown, h('table', {}, h('tbody', {}, keyRows.map((r) => h('tr', {}, r.map((c) => h('td', {}, c))))))),
     thresholdsSection(thresholds),
     h('section', {}, h('h2', {}, 'Audit log'), table(['When', 'Who', 'Action', 'Member', 'Outcome'], audit.items.map((e) => [new Date(e.at).toLocaleString(), `${e.keyName ?? '—'} (${e.role ?? '—'})`, e.action, e.memberId ?? '—', e.outcome]))));

@@ -49,7 +49,6 @@ const views = { dashboard: () => dashboardView().catch((e) => say(describeError(
 nav.addEventListener('click', (event) => {
   const view = event.target.closest('[data-view]')?.dataset.view;
   if (!view) return;
-  state.navigations++;
   views[view]();
 });
 document.getElementById('sign-out').addEventListener('click', () => { session.key = null; state.me = undefined; signInView(); });

@@ -1,11 +1,12 @@
 /* Cameras Visage pulls: add, watch their streams, disable, remove. */
 import { api } from './api.js';
 import { floorPlanSection } from './floorPlan.js';
-import { describeError, h, say, show, sleep, state } from './ui.js';
+import { beginView, describeError, h, say, sleep, state } from './ui.js';
 
 
 /** The cameras Visage pulls, their streams refreshed every 2 s; add, disable or enable, remove. */
 export async function camerasView() {
+  const drawing = beginView();
   const rows = h('tbody', { id: 'camera-rows' });
   const fields = {
     id: h('input', { id: 'camera-id', required: true, size: 12 }),
@@ -37,9 +38,11 @@ export async function camerasView() {
     ].map((c) => h('td', {}, c)))));
   };
   await refresh();
-  show('cameras', h('section', {}, h('h2', {}, 'Cameras'), add,
+  const plan = await floorPlanSection(() => cameras, refresh);
+  // Another view began meanwhile: nothing drawn, and no live stream opened for a view not shown.
+  if (!drawing.show('cameras', h('section', {}, h('h2', {}, 'Cameras'), add,
     h('table', {}, h('thead', {}, h('tr', {}, ['Camera', 'Zone', 'Stream', 'State', 'Sampling', 'Frames', 'Lag', 'Last error', ''].map((x) => h('th', { scope: 'col' }, x)))), rows)),
-    await floorPlanSection(() => cameras, refresh));
+    plan)) return;
   state.liveAbort = new AbortController();
   const signal = state.liveAbort.signal;
   (async () => {

@@ -342,6 +342,32 @@ describe.skipIf(!haveChromium)('operator console', () => {
     }
   });
 
+  it('draws the view picked last, even when one picked before it answers later', async () => {
+    const desk = await signedInConsole(browser, visage.url, TEST_ADMIN_KEY);
+    try {
+      await desk.locator('#dashboard-body[data-ready]').waitFor();
+      // The cameras' list is held until the operator has moved on to webhooks.
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      await desk.route('**/v1/cameras', async (route) => {
+        await held;
+        await route.continue();
+      });
+      await desk.click('[data-view="cameras"]');
+      await desk.click('[data-view="webhooks"]');
+      await desk.locator('#main h2', { hasText: 'Webhooks' }).waitFor();
+      // The cameras view then gets its list and the malls for its floor plan, and would draw now.
+      const answered = Promise.all([desk.waitForResponse('**/v1/cameras'), desk.waitForResponse('**/v1/malls')]);
+      release();
+      await answered;
+      await desk.waitForTimeout(300);
+      expect(await desk.locator('#main h2').first().textContent()).toBe('Webhooks');
+      expect(await desk.locator('[aria-current="page"]').getAttribute('data-view')).toBe('webhooks');
+    } finally {
+      await desk.close();
+    }
+  });
+
   it("checks the thresholds on the deployment's members, shows an applied threshold and withdraws it", async () => {
     const desk = await signedInConsole(browser, visage.url, TEST_ADMIN_KEY);
     try {

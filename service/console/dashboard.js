@@ -1,7 +1,7 @@
 /* The dashboard: a mall's programme at a glance (GET /v1/stats), the console's first page. */
 import { api } from './api.js';
 import { rankedBars, stackedBars } from './charts.js';
-import { describeError, h, show, state, table } from './ui.js';
+import { beginView, describeError, h, table } from './ui.js';
 
 const PERIODS = {
   '30d': { label: 'Last 30 days, by day', interval: 'day', ms: 30 * 86_400_000 },
@@ -19,10 +19,10 @@ const money = (n) => n.toLocaleString(undefined, { maximumFractionDigits: 0 });
 const choice = { mallId: undefined, period: '30d' };
 
 export async function dashboardView() {
-  const navigations = state.navigations;
+  const drawing = beginView();
   const malls = (await api('/v1/malls')).malls;
-  // The operator picked another view while this one loaded (it opens by itself at sign-in): theirs stays.
-  if (state.navigations !== navigations) return;
+  // Another view began while this one loaded (it opens by itself at sign-in): that one stays, no stats asked.
+  if (!drawing.current) return;
   // A mall-bound key sees its own mall only; others start at the default mall.
   choice.mallId ??= (malls.find((m) => m.id === 'default') ?? malls[0])?.id ?? 'default';
   const mallSelect = h('select', { id: 'stats-mall' }, malls.map((m) => h('option', { value: m.id, selected: m.id === choice.mallId }, m.name)));
@@ -49,7 +49,7 @@ export async function dashboardView() {
   };
   mallSelect.addEventListener('change', reload);
   periodSelect.addEventListener('change', reload);
-  show('dashboard', h('section', {}, h('h2', {}, 'Dashboard'), h('div', { class: 'row' }, h('label', {}, 'Mall', mallSelect), h('label', {}, 'Period', periodSelect))), body);
+  if (!drawing.show('dashboard', h('section', {}, h('h2', {}, 'Dashboard'), h('div', { class: 'row' }, h('label', {}, 'Mall', mallSelect), h('label', {}, 'Period', periodSelect))), body)) return;
   await reload();
 }
 

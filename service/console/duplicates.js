@@ -1,7 +1,7 @@
 /* Suspected duplicates side by side: dismiss, or merge into the member kept. */
 import { api } from './api.js';
 import { memberView, photoOf } from './members.js';
-import { describeError, h, say, show } from './ui.js';
+import { beginView, describeError, h, say } from './ui.js';
 
 
 /** One side of a suspected pair: the member, their photo of the face that matched, a keep button. */
@@ -18,6 +18,7 @@ async function duplicateSide(card, memberId, faceId, keep) {
 }
 
 export async function duplicatesView() {
+  const drawing = beginView();
   const { duplicates } = await api('/v1/admin/duplicates');
   const decide = async (path, json, done) => {
     try {
@@ -38,7 +39,7 @@ export async function duplicatesView() {
         await duplicateSide(d.otherMember, d.otherMemberId, d.otherFaceId, merge(d.otherMemberId, d.memberId))),
       h('button', { type: 'button', onclick: () => decide(`/v1/admin/duplicates/${d.id}/dismiss`, undefined, 'Dismissed: two different people') }, 'Different people (dismiss)'));
   }));
-  show('duplicates', h('section', {}, h('h2', {}, 'Suspected duplicates'),
+  drawing.show('duplicates', h('section', {}, h('h2', {}, 'Suspected duplicates'),
     h('p', {}, 'Pairs of members whose faces the group-wide sweep found alike: the same person enrolled twice?'),
     pairs.length ? pairs : h('p', {}, 'None.')));
 }

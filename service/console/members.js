@@ -2,7 +2,7 @@
 import { api } from './api.js';
 import { hourChart } from './charts.js';
 import { trailSection } from './trail.js';
-import { describeError, h, say, show, table, when } from './ui.js';
+import { beginView, describeError, h, say, show, table, when } from './ui.js';
 
 export function searchView() {
   const kind = h('select', { id: 'lookup-kind' }, ['name', 'phone', 'alipay', 'wechat', 'app'].map((k) => h('option', { value: k }, k)));
@@ -47,6 +47,7 @@ export async function photoOf(memberId, face) {
 }
 
 export async function memberView(id) {
+  const drawing = beginView();
   let member, faces, adaptive, visits, purchases, points, coupons;
   try {
     [member, { faces, adaptive }, visits, purchases, points, { coupons }] = await Promise.all([
@@ -87,7 +88,7 @@ export async function memberView(id) {
       h('button', { type: 'button', class: 'secondary', 'data-refund': x.transactionId, onclick: () => refundDialog(id, x) }, 'Refund…')])));
   const loyalty = pointsSection(points, coupons);
   const purge = h('section', {}, h('h2', {}, 'Erase this member'), h('button', { type: 'button', class: 'danger', id: 'purge', onclick: () => confirmPurge(member, faces.length, visits.items.length, purchases.items.length) }, 'Purge…'));
-  show('search', details, loyalty, facesSection, trailSection(member), history, purge);
+  drawing.show('search', details, loyalty, facesSection, trailSection(member), history, purge);
 }
 
 

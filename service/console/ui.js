@@ -5,9 +5,7 @@ export const main = document.getElementById('main');
 export const nav = document.getElementById('nav');
 const statusBox = document.getElementById('status');
 /** The signed-in key (`GET /v1/me`), and the live view's stream while it is open. */
-// navigations: how many times the operator has picked a view; a view that loads on its own (the
-// dashboard after sign-in) draws only if none was picked meanwhile.
-export const state = { me: undefined, liveAbort: undefined, navigations: 0 };
+export const state = { me: undefined, liveAbort: undefined };
 
 /** A DOM element from a tag, attributes and children (text or nodes). */
 export function h(tag, attrs = {}, ...children) {
@@ -29,7 +27,28 @@ export function say(message) {
 
 export const describeError = (error) => (error instanceof ApiError ? `${error.code}: ${error.message}` : String(error.message ?? error));
 
-export function show(view, ...sections) {
+// Views draw when their data has arrived, and the operator may pick another view meanwhile (or
+// sign-in's dashboard may still be loading): each view takes a ticket when it begins, and only
+// the latest view begun draws, so a slow answer never draws over what was picked since.
+let viewsBegun = 0;
+
+/** Begins a view that draws later: its show() draws (and answers true) only if no view began since. */
+export function beginView() {
+  const ticket = ++viewsBegun;
+  return {
+    get current() { return ticket === viewsBegun; },
+    show(view, ...sections) {
+      if (ticket !== viewsBegun) return false;
+      draw(view, sections);
+      return true;
+    },
+  };
+}
+
+/** Draws a view at once (it begins and draws in one step). */
+export const show = (view, ...sections) => beginView().show(view, ...sections);
+
+function draw(view, sections) {
   state.liveAbort?.abort();
   for (const button of nav.querySelectorAll('[data-view]')) {
     if (button.dataset.view === view) button.setAttribute('aria-current', 'page');
