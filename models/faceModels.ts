@@ -159,17 +159,22 @@ const thresholdsDir = (): string => path.join(path.dirname(fileURLToPath(import.
 
 export const thresholdsFilePath = (key: FaceModelKey): string => path.join(thresholdsDir(), `${key}.json`);
 
-/** The calibrated thresholds committed for a model; refuses a file written for other weights. */
-export function readCalibratedThresholds(spec: FaceModelSpec): ModelThresholds {
+/** A model's committed thresholds file; refuses one written for other weights (its scale and its curve would be another model's). */
+function readThresholdsFile(spec: FaceModelSpec): ThresholdsFile {
   const file = JSON.parse(readFileSync(thresholdsFilePath(spec.key), 'utf8')) as ThresholdsFile;
   if (file.model.name !== spec.name || file.model.version !== spec.version || file.metric !== spec.metric) {
     throw new Error(`${thresholdsFilePath(spec.key)} was calibrated for ${file.model.name} ${file.model.version}, not ${spec.name} ${spec.version}: run npm run calibrate`);
   }
+  return file;
+}
+
+/** The calibrated thresholds committed for a model. */
+export function readCalibratedThresholds(spec: FaceModelSpec): ModelThresholds {
+  const file = readThresholdsFile(spec);
   return { match: file.match, margin: file.margin, today: file.today, verify: file.verify };
 }
 
 /** The false-match curve committed for a model, if its calibration measured one. */
 export function readFalseMatchCurve(spec: FaceModelSpec): FalseMatchCurve | undefined {
-  const file = JSON.parse(readFileSync(thresholdsFilePath(spec.key), 'utf8')) as ThresholdsFile;
-  return file.falseMatchCurve;
+  return readThresholdsFile(spec).falseMatchCurve;
 }

@@ -38,4 +38,10 @@ describe('partition thresholds', () => {
     expect(atTenThousand.expectedFpir).toBeLessThanOrEqual(0.001);
     expect(thresholds.forSize(1_000_000, 0.001, 0.535)).toBeUndefined();
   });
+
+  it("refuses a curve measured for other weights of the model (another model's scale)", () => {
+    const spec = FACE_MODELS['yunet-fr512+omz256'];
+    expect(readFalseMatchCurve(spec)?.pairs).toBeGreaterThan(1_000_000);
+    expect(() => readFalseMatchCurve({ ...spec, version: `${spec.version}.other` })).toThrow(/was calibrated for .* not /);
+  });
 });
