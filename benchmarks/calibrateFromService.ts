@@ -43,5 +43,9 @@ export async function calibrateFromService(url: string, key: string, options: { 
     process.exit(1);
   }
   const view = await adminCall<ThresholdsView>(url, key, '/v1/admin/thresholds', { matchThreshold: body.suggestedMatchThreshold });
-  console.log(`applied on every replica: match ${view.inForce.match}, seen-today ${view.inForce.today} (configured ${view.configured.match}, ${view.configured.today}); DELETE /v1/admin/thresholds withdraws it`);
+  const fit = view.applied?.fittedFor;
+  console.log(
+    `applied on every replica: match ${view.inForce.match}, seen-today ${view.inForce.today} (configured ${view.configured.match}, ${view.configured.today})` +
+      `${fit ? `, fitted for the group of ${fit.templates} templates at FPIR ${fit.targetFpir} (searched at it there; stricter only as the group grows)` : ''}; DELETE /v1/admin/thresholds withdraws it`,
+  );
 }

@@ -135,6 +135,16 @@ export interface ModelThresholds {
 }
 
 /**
+ * Where a MATCH_THRESHOLD was fitted on a deployment's own members: the group's size (templates)
+ * and the target FPIR it was to hold there. At that size the fitted threshold is the measurement;
+ * the false-match curve only says how much stricter a larger partition must be.
+ */
+export interface ThresholdFit {
+  templates: number;
+  targetFpir: number;
+}
+
+/**
  * The model's measured false-match curve: over `pairs` different-person pairs of real photos, how
  * many were at least as close as each closeness (cosine similarity, or the negated distance),
  * closest last. Identification sets each partition's threshold from it and the partition's size.

@@ -310,6 +310,8 @@ export function wireServices({ config, pool, databaseUrl, index, pipeline, blobs
       rule,
       configured: config.thresholds,
       modelVersion: `${config.faceModel.key}@${config.faceModel.version}`,
+      groupTemplates: () => servedIndex.groupTemplates(),
+      targetFpir,
       logger,
     }),
     records,

@@ -34,7 +34,7 @@ function thresholdsSection(view) {
       ['Configured', String(configured.match), String(configured.today), String(configured.verify)],
       ['In force', String(inForce.match), String(inForce.today), String(inForce.verify)],
     ]),
-    h('p', { id: 'applied-thresholds' }, applied ? `Applied ${new Date(applied.appliedAt).toLocaleString()}: match ${applied.match}. ` : 'The configured thresholds are in force. ',
+    h('p', { id: 'applied-thresholds' }, applied ? `Applied ${new Date(applied.appliedAt).toLocaleString()}: match ${applied.match}${applied.fittedFor ? `, for the group of ${applied.fittedFor.templates.toLocaleString()} templates (stricter as it grows)` : ''}. ` : 'The configured thresholds are in force. ',
       applied ? h('button', { type: 'button', class: 'danger', onclick: change({ method: 'DELETE' }) }, 'Withdraw') : ''),
     h('button', { type: 'button', id: 'check-calibration', onclick: check }, 'Check on our members'),
     report);

@@ -80,7 +80,18 @@ export const thresholdsView = z.object({
   modelVersion: z.string(),
   configured: thresholdSet,
   inForce: thresholdSet,
-  applied: z.object({ match: z.number(), today: z.number(), appliedBy: z.string().nullable(), appliedAt: time }).nullable(),
+  applied: z
+    .object({
+      match: z.number(),
+      today: z.number(),
+      fittedFor: z
+        .object({ templates: z.number().int(), targetFpir: z.number() })
+        .nullable()
+        .meta({ description: 'the group it was applied for (its templates, and TARGET_FPIR then): the group is searched at it at that size, tighter only as it grows; null for thresholds applied before this was recorded (a floor under the size rule)' }),
+      appliedBy: z.string().nullable(),
+      appliedAt: time,
+    })
+    .nullable(),
 });
 
 export const me = z.object({

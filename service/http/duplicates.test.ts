@@ -181,6 +181,9 @@ describe('thresholds applied after calibration', () => {
       expect(applied.status).toBe(200);
       // The seen-today threshold keeps its distance below the match threshold; the 1:1 one stays.
       expect(applied.body).toMatchObject({ configured: { match: CALIBRATED.match }, inForce: { match: 0.6, today: 0.56, verify: configured.verify }, applied: { match: 0.6, today: 0.56, appliedBy: expect.any(String) } });
+      // Fitted for the group as it is now (the size rule starts from it there).
+      expect(applied.body.applied.fittedFor).toEqual({ templates: expect.any(Number), targetFpir: expect.any(Number) });
+      expect(applied.body.applied.fittedFor.templates).toBeGreaterThanOrEqual(1);
       expect(await inForce(atGroup)).toMatchObject({ match: 0.6, today: 0.56 });
       expect(await matchOf(probe)).toBeNull(); // the same probe is now unknown
       // The other replica hears of it (LISTEN/NOTIFY) without a restart.

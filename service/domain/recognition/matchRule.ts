@@ -1,5 +1,5 @@
 import { euclideanDistance, type IndexHit } from '../../../index/faceIndex.js';
-import type { Metric, ModelThresholds } from '../../../models/faceModels.js';
+import type { Metric, ModelThresholds, ThresholdFit } from '../../../models/faceModels.js';
 import { l2Normalise } from '../../../models/vectors.js';
 import { invalidInput } from '../errors.js';
 
@@ -36,6 +36,7 @@ export const thresholdFromCloseness = (metric: Metric, closeness: number): numbe
  */
 export class MatchRule {
   private current: Readonly<ModelThresholds>;
+  private fittedFor: Readonly<ThresholdFit> | null = null;
   /** Bumped at each revision: whatever was derived from the thresholds (a mall's search plan) is derived again. */
   private revisions = 0;
 
@@ -53,17 +54,24 @@ export class MatchRule {
     return this.current;
   }
 
+  /** Where the match threshold in force was fitted on the deployment's own members; null for the configured (LFW's) one. */
+  get fit(): Readonly<ThresholdFit> | null {
+    return this.fittedFor;
+  }
+
   get revision(): number {
     return this.revisions;
   }
 
-  /** Puts other thresholds in force (ThresholdSettings, after checking them with problemsWith). */
-  revise(next: Readonly<ModelThresholds>): void {
+  /** Puts other thresholds in force (ThresholdSettings, after checking them with problemsWith), with where they were fitted. */
+  revise(next: Readonly<ModelThresholds>, fit: Readonly<ThresholdFit> | null = null): void {
     const problems = MatchRule.problemsWith(this.metric, next);
     if (problems.length > 0) throw new Error(problems.join('; '));
     const same = (Object.keys(next) as (keyof ModelThresholds)[]).every((k) => next[k] === this.current[k]);
-    if (same) return;
+    const sameFit = fit?.templates === this.fittedFor?.templates && fit?.targetFpir === this.fittedFor?.targetFpir;
+    if (same && sameFit) return;
     this.current = Object.freeze({ ...next });
+    this.fittedFor = fit && Object.freeze({ ...fit });
     this.revisions++;
   }
 

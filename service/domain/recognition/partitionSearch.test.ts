@@ -37,7 +37,7 @@ function setUp(options: { groupMaxTemplates?: number; targetFpir?: number } = {}
     thresholds: new PartitionThresholds('cosine', curve),
     options: { targetFpir: options.targetFpir ?? 0.01, groupMaxTemplates: options.groupMaxTemplates },
   });
-  return { index, enrol, partitions, search };
+  return { index, enrol, partitions, search, rule };
 }
 
 describe('the partition search', () => {
@@ -74,6 +74,22 @@ describe('the partition search', () => {
     expect(states.regulars).toMatchObject({ templates: 3, threshold: 0.535, searched: true });
     expect(states.group).toMatchObject({ templates: 203, threshold: 0.6, searched: true });
     expect(states.group!.expectedFpir).toBeLessThanOrEqual(0.005);
+  });
+
+  it("searches the group at a threshold fitted on the deployment's own members at its size, where LFW's curve asks more", async () => {
+    const { enrol, search, rule } = setUp();
+    enrol('member', at(0.57, 1));
+    for (let i = 0; i < 202; i++) enrol(`g${i}`, at(-0.3, 2 + (i % 6)));
+    const group = () => search.statesOf('north').find((s) => s.name === 'group')!;
+    expect(group()).toMatchObject({ templates: 203, threshold: 0.6 }); // LFW's curve at 203 templates and 1%
+    expect(await search.decide(probe, 'north')).toEqual({ unknownReason: 'no_close_member' });
+    // An admin applied 0.55 from a calibration of these 203 templates: the group is searched at it.
+    rule.revise({ ...thresholds, match: 0.55, today: 0.5 }, { templates: 203, targetFpir: 0.01 });
+    expect(group()).toMatchObject({ templates: 203, threshold: 0.55, searched: true });
+    expect(await search.decide(probe, 'north')).toMatchObject({ hit: { memberId: 'member' }, via: 'group' });
+    // The same threshold applied without a fit (before fits were recorded) is a floor under the curve, as it was.
+    rule.revise({ ...thresholds, match: 0.55, today: 0.5 });
+    expect(group()).toMatchObject({ threshold: 0.6 });
   });
 
   it('answers needs_second_factor past the group limit, and ambiguous for two look-alikes', async () => {

@@ -129,7 +129,8 @@ export class PartitionSearch {
     const regularsAreGroup = regularTemplates === group;
     // The target is shared by the partitions a search goes through; the group only while it is small enough.
     const distinct = candidates.filter((c) => !c.skip && !(c === regularsCandidate && regularsAreGroup)).length;
-    const groupMax = options.groupMaxTemplates ?? thresholds.maxTemplates(options.targetFpir / Math.max(1, distinct));
+    // A threshold fitted on the deployment's own members holds the group at the size it was fitted for.
+    const groupMax = options.groupMaxTemplates ?? Math.max(thresholds.maxTemplates(options.targetFpir / Math.max(1, distinct)), rule.fit?.templates ?? 0);
     if (!groupCandidate.skip && group > groupMax) groupCandidate.skip = 'too_large';
     else if (!regularsCandidate.skip && regularsAreGroup) regularsCandidate.skip = 'same_as_group';
     const share = options.targetFpir / Math.max(1, candidates.filter((c) => !c.skip).length);
@@ -137,7 +138,7 @@ export class PartitionSearch {
       const base = { name, templates, members };
       if (skip) return { ...base, threshold: null, expectedFpir: null, searched: false, skipped: skip };
       // A GROUP_SEARCH_MAX_TEMPLATES past what the curve holds searches at its strictest measured threshold.
-      const set = thresholds.forSize(templates, share, floor) ?? (name === 'group' ? thresholds.strictest(templates) : undefined);
+      const set = thresholds.forSize(templates, share, floor, rule.fit) ?? (name === 'group' ? thresholds.strictest(templates) : undefined);
       if (!set) return { ...base, threshold: null, expectedFpir: null, searched: false, skipped: 'too_large' };
       return { ...base, threshold: set.threshold, expectedFpir: set.expectedFpir, searched: true };
     });

@@ -22,6 +22,24 @@ describe('partition thresholds', () => {
     expect(thresholds.forSize(0, 0.001, 0.5)).toEqual({ threshold: 0.5, expectedFpir: 0 });
   });
 
+  it("hold a threshold fitted on the deployment's own members at its size, and tighten it only by what the curve needs past it", () => {
+    const thresholds = new PartitionThresholds('cosine', curve);
+    // Applied at 0.52 for a group of 500 at 0.1%: LFW's curve alone would search those 500 at 0.6.
+    expect(thresholds.forSize(500, 0.001, 0.52)).toMatchObject({ threshold: 0.6 });
+    const fitted = thresholds.forSize(500, 0.001, 0.52, { templates: 500, targetFpir: 0.001 })!;
+    expect(fitted.threshold).toBe(0.52);
+    expect(fitted.expectedFpir).toBeCloseTo(0.001, 6); // the fit's own target, at its own size
+    // Fitted at 50 (where the curve asks 0.55): 500 templates need what the curve adds from 50 to 500 (0.55 → 0.6).
+    const small = { templates: 50, targetFpir: 0.001 };
+    expect(thresholds.forSize(500, 0.001, 0.52, small)).toMatchObject({ threshold: 0.57 });
+    expect(thresholds.forSize(500, 0.001, 0.52, small)!.expectedFpir!).toBeLessThan(0.001);
+    // Smaller partitions are never searched looser than the fit.
+    expect(thresholds.forSize(5, 0.001, 0.52, small)).toMatchObject({ threshold: 0.52 });
+    // Past what the curve can hold at all: only up to the size the deployment measured.
+    expect(thresholds.forSize(2_000, 0.001, 0.52, small)).toBeUndefined();
+    expect(thresholds.forSize(2_000, 0.001, 0.52, { templates: 2_000, targetFpir: 0.001 })).toMatchObject({ threshold: 0.52 });
+  });
+
   it('keep the configured thresholds of a model without a measured curve, at any size', () => {
     const thresholds = new PartitionThresholds('euclidean', undefined);
     expect(thresholds.forSize(10_000_000, 0.001, 0.373)).toEqual({ threshold: 0.373, expectedFpir: null });

@@ -1,11 +1,15 @@
-import type { FalseMatchCurve, Metric } from '../../../models/faceModels.js';
+import type { FalseMatchCurve, Metric, ThresholdFit } from '../../../models/faceModels.js';
 import { thresholdFromCloseness } from './matchRule.js';
 
 /** The threshold a partition of a given size is searched at, and what it is expected to cost. */
 export interface PartitionThreshold {
   /** In the running model's scale (cosine similarity for the default model). */
   threshold: number;
-  /** Chance that a stranger is matched to someone in the partition at that threshold (binomial model). */
+  /**
+   * Chance that a stranger is matched to someone in the partition at that threshold (binomial
+   * model): on the curve's false-match rates, or, with a threshold fitted on the deployment, on the
+   * rate that fit implies (scaled by the curve past it).
+   */
   expectedFpir: number | null;
 }
 
@@ -20,6 +24,11 @@ export const fpirOf = (fmr: number, templates: number): number => -Math.expm1(te
  * curve saw no false match is credited with one (FMR < 1/pairs is all the photos can show), so the
  * largest gallery any threshold can hold to a target is target × pairs. Past that the partition
  * is not searched at all (the till asks for a second factor).
+ *
+ * A threshold an admin applied after calibrating on the deployment's own members (ThresholdFit)
+ * is a measurement of this population at the group's size then: it holds there, whatever LFW's
+ * curve says, and the curve only says how much stricter a larger partition, or a smaller share of
+ * the target, must be than at the fitted size.
  */
 export class PartitionThresholds {
   private readonly points: readonly (readonly [number, number])[];
@@ -64,8 +73,9 @@ export class PartitionThresholds {
    * within `targetFpir`, never looser than `floor` (the configured threshold, model scale).
    * Undefined when no measured threshold can: the partition is too big to search alone.
    */
-  forSize(templates: number, targetFpir: number, floor: number): PartitionThreshold | undefined {
+  forSize(templates: number, targetFpir: number, floor: number, fit?: Readonly<ThresholdFit> | null): PartitionThreshold | undefined {
     if (!this.measured) return { threshold: floor, expectedFpir: null };
+    if (fit) return this.fromFit(templates, targetFpir, floor, fit);
     const floorCloseness = thresholdFromCloseness(this.metric, floor);
     const atFloor = this.expectedFpir(templates, floor)!;
     if (atFloor <= targetFpir) return { threshold: floor, expectedFpir: atFloor };
@@ -75,6 +85,31 @@ export class PartitionThresholds {
       if (fpir <= targetFpir) return { threshold: thresholdFromCloseness(this.metric, closeness), expectedFpir: fpir };
     }
     return undefined;
+  }
+
+  /** The loosest closeness on the curve that holds `targetFpir` over `templates`; undefined when none can. */
+  private loosestCloseness(templates: number, targetFpir: number): number | undefined {
+    for (const [closeness] of this.points) if (fpirOf(this.fmrAt(closeness), templates) <= targetFpir) return closeness;
+    return undefined;
+  }
+
+  /**
+   * The threshold fitted at `fit` (`fitted`, model scale) made as much stricter as the curve needs
+   * between the fitted size and target and these; never looser than the fit. A partition past what
+   * the curve can hold is searched only up to the fitted size (the deployment measured that one).
+   */
+  private fromFit(templates: number, targetFpir: number, fitted: number, fit: Readonly<ThresholdFit>): PartitionThreshold | undefined {
+    const fittedCloseness = thresholdFromCloseness(this.metric, fitted);
+    const here = this.loosestCloseness(templates, targetFpir);
+    if (here === undefined && templates > fit.templates) return undefined;
+    const there = this.loosestCloseness(fit.templates, fit.targetFpir);
+    const shift = here === undefined || there === undefined ? 0 : Math.max(0, here - there);
+    // Up to the next 1e-4 (never looser than the sum).
+    const closeness = Math.ceil((fittedCloseness + shift) * 1e4 - 1e-6) / 1e4;
+    // The per-template rate the fit implies at the fitted threshold, lowered as the curve falls past it.
+    const fmrAtFit = -Math.expm1(Math.log1p(-fit.targetFpir) / Math.max(1, fit.templates));
+    const fmr = fmrAtFit * (this.fmrAt(closeness) / this.fmrAt(fittedCloseness));
+    return { threshold: thresholdFromCloseness(this.metric, closeness), expectedFpir: fpirOf(fmr, templates) };
   }
 
   /** The strictest measured threshold and what it costs at a size (an operator's limit past the target). */

@@ -155,7 +155,7 @@ export class Recognitions {
     // 1:1 against the member the full number names; 1:N at the bucket's size otherwise.
     const set = onePhone
       ? { threshold: rule.thresholds.verify }
-      : thresholds.forSize(templates.length, this.deps.targetFpir, rule.thresholds.match);
+      : thresholds.forSize(templates.length, this.deps.targetFpir, rule.thresholds.match, rule.fit);
     if (!set) return { threshold: null, unknownReason: 'no_close_member' as const };
     const hits = bestPerMember(templates.map((t) => ({ label: t.label, templateId: t.id, memberId: t.memberId, distance: euclideanDistance(descriptor, t.descriptor) })));
     const found = (hit: IndexHit) => {

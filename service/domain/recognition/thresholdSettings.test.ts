@@ -11,8 +11,8 @@ function storedThresholds() {
   const rows = new Map<string, AppliedThresholds>();
   const repository: Pick<AppliedThresholdRepository, 'get' | 'set' | 'clear'> = {
     get: (version) => Promise.resolve(rows.get(version)),
-    set: (version, { match, today }, appliedBy) => {
-      rows.set(version, { match, today, appliedBy, appliedAt: new Date(0).toISOString() });
+    set: (version, { match, today, fittedFor }, appliedBy) => {
+      rows.set(version, { match, today, fittedFor, appliedBy, appliedAt: new Date(0).toISOString() });
       return Promise.resolve();
     },
     clear: (version) => Promise.resolve(rows.delete(version)),
@@ -20,9 +20,10 @@ function storedThresholds() {
   return { rows, repository: repository as AppliedThresholdRepository };
 }
 
-function settingsOn(repository: AppliedThresholdRepository, modelVersion = 'fused@v1') {
+function settingsOn(repository: AppliedThresholdRepository, modelVersion = 'fused@v1', groupTemplates = 2_500) {
   const rule = new MatchRule('cosine', CONFIGURED);
-  return { rule, settings: new ThresholdSettings({ repository, rule, configured: CONFIGURED, modelVersion, logger: pino({ level: 'silent' }) }) };
+  const settings = new ThresholdSettings({ repository, rule, configured: CONFIGURED, modelVersion, groupTemplates: () => groupTemplates, targetFpir: 0.01, logger: pino({ level: 'silent' }) });
+  return { rule, settings };
 }
 
 describe('thresholds applied by an admin', () => {
@@ -34,8 +35,12 @@ describe('thresholds applied by an admin', () => {
     expect(view.inForce).toEqual({ ...CONFIGURED, match: 0.58, today: 0.54 });
     expect(rule.thresholds).toEqual(view.inForce);
     expect(rule.revision).toBe(revision + 1); // search plans derived from the old ones are derived again
+    // Fitted for the group as it is, at the configured target: the size rule starts from there.
+    expect(view.applied?.fittedFor).toEqual({ templates: 2_500, targetFpir: 0.01 });
+    expect(rule.fit).toEqual({ templates: 2_500, targetFpir: 0.01 });
     expect((await settings.withdraw()).inForce).toEqual(CONFIGURED);
     expect(rule.thresholds).toEqual(CONFIGURED);
+    expect(rule.fit).toBeNull();
   });
 
   it('refuses a threshold that breaks the rule, changing nothing', async () => {
@@ -58,7 +63,7 @@ describe('thresholds applied by an admin', () => {
     await otherModel.settings.refresh();
     expect(otherModel.rule.thresholds).toEqual(CONFIGURED);
     // A row this replica's configuration cannot hold (say, written beside a looser VERIFY_THRESHOLD): the configured ones stay.
-    rows.set('fused@v1', { match: 0.2, today: 0.2, appliedBy: null, appliedAt: new Date(0).toISOString() });
+    rows.set('fused@v1', { match: 0.2, today: 0.2, fittedFor: null, appliedBy: null, appliedAt: new Date(0).toISOString() });
     await here.settings.refresh();
     expect(here.rule.thresholds).toEqual(CONFIGURED);
     expect(here.settings.view().applied).toBeNull();

@@ -22,6 +22,10 @@ const rounded = (value: number) => Number(value.toFixed(4));
  * The seen-today threshold keeps its distance below the match threshold (the two were calibrated
  * together); the margin and the 1:1 threshold stay the configuration's. Withdrawing returns to
  * the configuration. Thresholds of another model version are never read: their scale differs.
+ * An applied threshold is fitted for the group as it was then (its templates and TARGET_FPIR):
+ * the partitions' size rule searches the group at it at that size, and tightens it only as the
+ * group grows past it (PartitionThresholds.forSize), instead of letting LFW's curve overrule the
+ * deployment's own measurement.
  */
 export class ThresholdSettings {
   private applied: AppliedThresholds | undefined;
@@ -34,6 +38,9 @@ export class ThresholdSettings {
       rule: MatchRule;
       configured: Readonly<ModelThresholds>;
       modelVersion: string;
+      /** The group's size in templates, as the size rule counts it: an applied threshold is fitted for it. */
+      groupTemplates: () => number;
+      targetFpir: number;
       logger: Logger;
     },
   ) {
@@ -58,7 +65,9 @@ export class ThresholdSettings {
     const next = this.withMatch(match);
     const problems = MatchRule.problemsWith(this.deps.rule.metric, next);
     if (problems.length > 0) throw invalidInput(problems.join('; '), { problems });
-    await this.deps.repository.set(this.deps.modelVersion, { match: next.match, today: next.today }, keyId);
+    // Fitted for the group as it is now (the calibration an admin applies measured this group).
+    const fittedFor = { templates: this.deps.groupTemplates(), targetFpir: this.deps.targetFpir };
+    await this.deps.repository.set(this.deps.modelVersion, { match: next.match, today: next.today, fittedFor }, keyId);
     await this.readAfterWrite();
     return this.view();
   }
@@ -95,7 +104,7 @@ export class ThresholdSettings {
     }
     const before = rule.revision;
     this.applied = applied;
-    rule.revise(next);
-    if (rule.revision !== before) logger.info({ match: next.match, today: next.today, applied: Boolean(applied) }, 'match thresholds in force changed');
+    rule.revise(next, applied?.fittedFor ?? null);
+    if (rule.revision !== before) logger.info({ match: next.match, today: next.today, applied: Boolean(applied), fittedFor: applied?.fittedFor ?? null }, 'match thresholds in force changed');
   }
 }
