@@ -70,8 +70,9 @@ export class PartitionThresholds {
 
   /**
    * The loosest threshold at which a search over `templates` templates keeps the expected FPIR
-   * within `targetFpir`, never looser than `floor` (the configured threshold, model scale).
-   * Undefined when no measured threshold can: the partition is too big to search alone.
+   * within `targetFpir`, never looser than `floor` (the threshold in force, model scale).
+   * Undefined when no measured threshold can: the partition is too big to search alone. With a
+   * `fit` (the threshold in force was fitted on the deployment's members), from the fit instead.
    */
   forSize(templates: number, targetFpir: number, floor: number, fit?: Readonly<ThresholdFit> | null): PartitionThreshold | undefined {
     if (!this.measured) return { threshold: floor, expectedFpir: null };
